@@ -1,0 +1,250 @@
+"""BaseConnector behaviour over the fake venue: outcome policy, cancel confirmation, streams."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.fake_venue import SYMBOL, FakeConnector, FakeVenue
+from xtb.connectors.config import ReconnectPolicy
+from xtb.errors import (
+    AmbiguousOutcome,
+    AuthError,
+    CancelNotConfirmed,
+    ConnectionLost,
+    InvalidOrder,
+    PostOnlyWouldCross,
+    VenueRejected,
+)
+from xtb.events import ConnectionState, Event, EventKind
+from xtb.model import OrderState, Side, Source
+
+D = Decimal
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def test_limit_order_is_acknowledged_then_updated_by_the_stream(
+    connector: FakeConnector, venue: FakeVenue
+) -> None:
+    tracker = await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+    assert tracker.state is OrderState.OPEN
+    assert tracker.venue_id is not None
+    assert connector.orders.find(venue_id=tracker.venue_id) is tracker
+    venue.fill(tracker.venue_id, D("0.04"))
+    await tracker.wait_for(lambda t: t.filled == D("0.04"), 1)
+    assert tracker.state is OrderState.PARTIALLY_FILLED
+    assert tracker.views[Source.WS].filled == D("0.04")
+    assert tracker.views[Source.REST].filled == 0  # the ack; REST and WS are kept apart
+
+
+async def test_order_breaking_market_rules_fails_locally(connector: FakeConnector, venue: FakeVenue) -> None:
+    with pytest.raises(InvalidOrder, match="not a multiple of tick") as caught:
+        await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99.3"))
+    assert caught.value.tracker.state is OrderState.FAILED
+    assert venue.calls == []
+
+
+async def test_definitive_rejection_marks_failed(connector: FakeConnector, venue: FakeVenue) -> None:
+    with pytest.raises(PostOnlyWouldCross) as caught:
+        await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("101"))
+    tracker = caught.value.tracker
+    assert tracker.state is OrderState.FAILED
+    assert "immediately match" in tracker.reason
+
+
+async def test_lost_submit_response_is_settled_by_client_id(connector: FakeConnector, venue: FakeVenue) -> None:
+    venue.submit_faults.append("lost_response")
+    tracker = await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+    assert tracker.state is OrderState.OPEN
+    assert f"query {tracker.client_id}" in venue.calls
+    assert len(venue.orders) == 1
+
+
+async def test_unsettled_submit_stays_submitting_never_failed(connector: FakeConnector, venue: FakeVenue) -> None:
+    venue.submit_faults.append("not_applied")
+    with pytest.raises(AmbiguousOutcome, match="left SUBMITTING") as caught:
+        await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+    tracker = caught.value.tracker
+    assert tracker.state is OrderState.SUBMITTING
+    assert sum(c == f"query {tracker.client_id}" for c in venue.calls) >= 2
+    assert connector.orders.find(tracker.client_id) is tracker  # still tracked for reconciliation
+
+
+async def test_rate_limited_submit_waits_and_retries_once_absent(connector: FakeConnector, venue: FakeVenue) -> None:
+    venue.submit_faults.append("rate_limited")
+    tracker = await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+    assert tracker.state is OrderState.OPEN
+    submits = [c for c in venue.calls if c.startswith("submit")]
+    assert submits == [f"submit {tracker.client_id}"] * 2  # same client id, not a new order
+    assert venue.calls.index(f"query {tracker.client_id}") < len(venue.calls) - 1
+
+
+async def test_cancel_is_confirmed(connector: FakeConnector, venue: FakeVenue) -> None:
+    tracker = await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+    await connector.cancel_order(tracker)
+    assert tracker.state is OrderState.CANCELLED
+    assert [e.state for e in tracker.history] == [
+        OrderState.NEW,
+        OrderState.SUBMITTING,
+        OrderState.OPEN,
+        OrderState.CANCELLING,
+        OrderState.CANCELLED,
+    ]
+
+
+async def test_cancel_with_lost_response_is_confirmed_by_the_stream(
+    connector: FakeConnector, venue: FakeVenue
+) -> None:
+    tracker = await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+    venue.cancel_faults.append("lost_response")
+    await connector.cancel_order(tracker)
+    assert tracker.state is OrderState.CANCELLED
+
+
+async def test_cancel_that_never_lands_raises(connector: FakeConnector, venue: FakeVenue) -> None:
+    tracker = await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+    venue.cancel_faults.append("ignore")
+    with pytest.raises(CancelNotConfirmed, match="still cancelling"):
+        await connector.cancel_order(tracker, wait=0.1)
+    assert f"query {tracker.client_id}" in venue.calls  # asked the venue before giving up
+    assert not any(c.startswith("cancel_all") for c in venue.calls)
+
+
+async def test_cancel_refused_returns_to_live(connector: FakeConnector, venue: FakeVenue) -> None:
+    tracker = await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+
+    async def refuse(_: object) -> None:
+        raise VenueRejected("order is locked", code="LOCKED")
+
+    connector._cancel = refuse  # type: ignore[method-assign]
+    with pytest.raises(VenueRejected):
+        await connector.cancel_order(tracker)
+    assert tracker.state is OrderState.OPEN
+
+
+async def test_stream_drop_reconnects_and_reconciles_a_missed_fill(venue: FakeVenue) -> None:
+    connector = FakeConnector(venue)
+    events: list[Event] = []
+    await connector.start()
+    try:
+        connector.bus.subscribe(events.append, [EventKind.CONNECTION])
+        tracker = await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+        await tracker.wait_for(lambda t: Source.WS in t.views, 1)
+        venue.disconnect()
+        venue.drop_stream_kinds = {"fill", "order", "position"}  # the fill happens while we are away
+        venue.fill(tracker.venue_id)
+        venue.drop_stream_kinds = set()
+        await tracker.wait_final(2)
+        assert tracker.state is OrderState.FILLED
+        assert tracker.views[Source.REST].state is OrderState.FILLED  # learned from REST reconciliation
+        assert connector.reconcile_count == 1
+        assert connector.stream_errors == ["private: ConnectionResetError: venue closed the stream"]
+        assert connector.positions_rest[SYMBOL].size == D("0.1")
+        await connector.bus.drain()
+        states = [e.payload.state for e in events]
+        assert ConnectionState.DISCONNECTED in states
+        assert states[-1] is ConnectionState.CONNECTED
+    finally:
+        await connector.stop()
+
+
+async def test_stream_auth_failure_is_fatal_and_loud(venue: FakeVenue) -> None:
+    venue.stream_auth_fails = True
+    connector = FakeConnector(venue)
+    with pytest.raises(AuthError, match="stream login refused"):
+        await connector.start()
+    with pytest.raises(AuthError):
+        connector.health()
+
+
+async def test_start_fails_when_streams_never_come_up(venue: FakeVenue) -> None:
+    connector = FakeConnector(venue, start_timeout=0.2, reconnect=ReconnectPolicy(initial=0.01, maximum=0.02))
+
+    async def broken(name: str, ready: object) -> None:
+        raise ConnectionRefusedError("nothing listens")
+
+    connector._run_stream = broken  # type: ignore[method-assign]
+    with pytest.raises(ConnectionLost, match="nothing listens"):
+        await connector.start()
+    assert len(connector.stream_errors) >= 2  # it kept trying, with backoff, and said why
+
+
+def test_reconnect_backoff_grows_and_is_capped() -> None:
+    import random
+
+    policy = ReconnectPolicy(initial=0.1, maximum=1.0, factor=2.0, jitter=0.2)
+    rng = random.Random(7)
+    delays = [policy.delay(n, rng) for n in range(1, 8)]
+    for n, delay in enumerate(delays, start=1):
+        base = min(1.0, 0.1 * 2 ** (n - 1))
+        assert base * 0.8 <= delay <= base * 1.2
+    assert len({round(d, 6) for d in delays}) == len(delays)  # jittered
+
+
+async def test_order_events_reach_the_bus(connector: FakeConnector, venue: FakeVenue) -> None:
+    seen: list[OrderState] = []
+    connector.bus.subscribe(lambda e: seen.append(e.payload[1].state), [EventKind.ORDER])
+    tracker = await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+    await connector.cancel_order(tracker)
+    await connector.bus.drain()
+    assert seen == [OrderState.SUBMITTING, OrderState.OPEN, OrderState.CANCELLING, OrderState.CANCELLED]
+
+
+DEBUG_SCRIPT = """
+import asyncio
+from decimal import Decimal
+from tests.fake_venue import SYMBOL, FakeConnector, FakeVenue
+from xtb.model import Side
+
+async def main():
+    conn = FakeConnector(FakeVenue())
+    await conn.start()
+    tracker = await conn.submit_limit_order(SYMBOL, Side.BUY, Decimal("0.1"), Decimal("99"))
+    await conn.cancel_order(tracker)
+    await conn.stop()
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("debug", ["1", ""])
+def test_xtb_debug_makes_transition_lines_appear(debug: str) -> None:
+    env = {**os.environ, "XTB_DEBUG": debug, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", DEBUG_SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if "order transition" in line]
+    if debug:
+        assert any("open -> cancelling" in line for line in lines), proc.stderr
+        assert any("cancelling -> cancelled" in line for line in lines)
+    else:
+        assert lines == []
+
+
+async def test_debug_flag_in_config_enables_logging(venue: FakeVenue, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    logging.getLogger("xtb").setLevel(logging.WARNING)
+    connector = FakeConnector(venue, debug=True)
+    await connector.start()
+    try:
+        tracker = await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+        assert f"cid={tracker.client_id}" in caplog.text
+        assert "submitting -> open" in caplog.text
+    finally:
+        await connector.stop()
+        logging.getLogger("xtb").setLevel(logging.NOTSET)
+
+
+async def test_stop_is_idempotent(venue: FakeVenue) -> None:
+    connector = FakeConnector(venue)
+    await connector.start()
+    await connector.stop()
+    await connector.stop()
+    assert all(task.done() for task in connector._stream_tasks.values())

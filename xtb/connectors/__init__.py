@@ -1,0 +1,1 @@
+"""Venue connectors: `base.BaseConnector` plus one module or package per venue."""

@@ -1,0 +1,1 @@
+"""Order tracking and the execution helpers built on it (tracking limit, flatten)."""

@@ -1,0 +1,249 @@
+"""Tracking limit order: rest at the touch and chase it until filled or out of time.
+
+The rules that keep it from over-filling: only one venue order is live at a time; before a re-post
+the cancel is confirmed (the order is terminal) and the filled quantity is re-read over REST; the
+new order is for the remainder only. A fill that races the cancel lands on the attempt it belongs
+to, so it is counted once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from xtb.errors import (
+    AmbiguousOutcome,
+    ExecutionError,
+    OrderNotFound,
+    PostOnlyWouldCross,
+    RemainderBelowMinimum,
+    TrackingLimitTimeout,
+    VenueRejected,
+)
+from xtb.execution.orders import Attempt, AttemptOutcome, TrackingLimitOrder, TrackingStatus
+from xtb.execution.tracker import OrderTracker
+from xtb.model import MarketInfo, OrderState, Side, TopOfBook
+from xtb.notify import wait_any
+
+if TYPE_CHECKING:
+    from xtb.connectors.base import BaseConnector
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrackingSettings:
+    interval: float = 5.0  # re-post after resting this long without filling
+    timeout: float = 60.0  # give up (cancel, confirm, raise) after this long overall
+    cancel_wait: float = 5.0  # how long a cancel may take to be confirmed
+    price_offset_ticks: int = 0  # positive = more passive than the touch; never crosses
+    post_only: bool = True
+    backoff_initial: float = 0.1  # after a post-only rejection
+    backoff_max: float = 2.0
+
+
+def quote_price(market: MarketInfo, book: TopOfBook, side: Side, offset_ticks: int) -> Decimal | None:
+    """The price to rest at: the touch moved `offset_ticks` away from the spread, on a tick, and
+    never at or through the far touch. None when our side of the book is empty."""
+    touch = book.touch(side)
+    if touch is None:
+        return None
+    price = touch - side.sign * offset_ticks * market.tick_size
+    price = market.passive_price(price, side)
+    far = book.far_touch(side)
+    if far is not None:
+        limit = far - side.sign * market.tick_size
+        price = min(price, limit) if side is Side.BUY else max(price, limit)
+    return price if price > 0 else None
+
+
+def start_tracking_limit_order(
+    connector: BaseConnector,
+    symbol: str,
+    side: Side,
+    size: Decimal,
+    settings: TrackingSettings | None = None,
+    **changes,
+) -> TrackingLimitOrder:
+    """Start the chase in the background and return its handle at once."""
+    settings = replace(settings or TrackingSettings(), **changes)
+    order = TrackingLimitOrder(symbol, side, size)
+    order._task = asyncio.get_running_loop().create_task(
+        _chase(connector, order, settings), name=f"tracking-limit:{connector.venue}:{symbol}"
+    )
+    return order
+
+
+async def place_tracking_limit_order(
+    connector: BaseConnector,
+    symbol: str,
+    side: Side,
+    size: Decimal,
+    settings: TrackingSettings | None = None,
+    **changes,
+) -> TrackingLimitOrder:
+    """Chase until filled; return the handle with every attempt. Raises TrackingLimitTimeout
+    (carrying the attempts) when the timeout runs out first."""
+    order = start_tracking_limit_order(connector, symbol, side, size, settings, **changes)
+    try:
+        return await order.wait_final()
+    except asyncio.CancelledError:
+        await order.cancel()
+        raise
+
+
+async def _chase(connector: BaseConnector, order: TrackingLimitOrder, s: TrackingSettings) -> None:
+    clock = connector.clock
+    deadline = clock.monotonic() + s.timeout
+    try:
+        market = await connector.get_market_info(order.symbol)
+        backoff = s.backoff_initial
+        while True:
+            if order.remaining <= 0:
+                order.finish(TrackingStatus.FILLED)
+                return
+            if clock.monotonic() >= deadline:
+                raise TrackingLimitTimeout(
+                    f"{order.side.value} {order.size} {order.symbol}: filled {order.filled} "
+                    f"after {len(order.attempts)} attempts in {s.timeout}s",
+                    attempts=order.attempts,
+                    filled=order.filled,
+                )
+            book_seen = connector.book_version(order.symbol)
+            book = await connector.top_of_book(order.symbol)
+            price = quote_price(market, book, order.side, s.price_offset_ticks)
+            size = market.round_size(order.remaining)
+            if price is None:
+                seen = connector.book_version(order.symbol)
+                await connector.wait_book_change(order.symbol, seen, min(s.interval, deadline - clock.monotonic()))
+                continue
+            if market.order_problem(size, price) is not None:
+                raise RemainderBelowMinimum(
+                    f"{order.symbol}: {order.remaining} left after filling {order.filled}; "
+                    f"{market.order_problem(size, price)}",
+                    attempts=order.attempts,
+                    filled=order.filled,
+                )
+            attempt = await _post(connector, order, size, price, s)
+            if attempt is not None:
+                outcome = await _rest(connector, attempt, market, s, deadline)
+                if attempt.tracker.is_terminal:
+                    attempt.outcome = _venue_outcome(attempt, s)
+            if attempt is None or attempt.outcome is AttemptOutcome.POST_ONLY_REJECTED:
+                # Our book was stale. Wait (up to the back-off) for it to move, then quote again.
+                wait = min(backoff, max(0.0, deadline - clock.monotonic()))
+                await connector.wait_book_change(order.symbol, book_seen, wait)
+                backoff = min(backoff * 2, s.backoff_max)
+                continue
+            if attempt.tracker.is_terminal:
+                continue
+            backoff = s.backoff_initial
+            await _cancel_confirmed(connector, attempt, s)
+            attempt.outcome = AttemptOutcome.FILLED if attempt.tracker.state is OrderState.FILLED else outcome
+    except asyncio.CancelledError:
+        await asyncio.shield(_cancel_live(connector, order, s))
+        raise
+    except ExecutionError as exc:
+        await _cancel_live(connector, order, s)
+        status = TrackingStatus.TIMED_OUT if isinstance(exc, TrackingLimitTimeout) else TrackingStatus.FAILED
+        order.finish(status, exc)
+    except Exception as exc:
+        await _cancel_live(connector, order, s)
+        order.finish(TrackingStatus.FAILED, exc)
+
+
+async def _post(
+    connector: BaseConnector, order: TrackingLimitOrder, size: Decimal, price: Decimal, s: TrackingSettings
+) -> Attempt | None:
+    try:
+        tracker = await connector.submit_limit_order(order.symbol, order.side, size, price, post_only=s.post_only)
+    except PostOnlyWouldCross as exc:
+        if exc.tracker is not None:
+            order.add_attempt(exc.tracker, price).outcome = AttemptOutcome.POST_ONLY_REJECTED
+        log.info("post-only rejected symbol=%s price=%s; backing off", order.symbol, price)
+        return None
+    except VenueRejected as exc:
+        if exc.tracker is not None:
+            order.add_attempt(exc.tracker, price).outcome = AttemptOutcome.FAILED
+        raise
+    except AmbiguousOutcome as exc:
+        if exc.tracker is None:
+            raise
+        # The order may be resting: it becomes the current attempt and is cancelled (and
+        # confirmed) like any other before anything new is posted.
+        return order.add_attempt(exc.tracker, price)
+    return order.add_attempt(tracker, price)
+
+
+async def _rest(
+    connector: BaseConnector, attempt: Attempt, market: MarketInfo, s: TrackingSettings, deadline: float
+) -> AttemptOutcome:
+    """Wait while the attempt rests: until it ends, the touch moves away, the interval or the
+    timeout runs out. Returns why a cancel is needed (ignored when the order ended by itself)."""
+    clock = connector.clock
+    tracker = attempt.tracker
+    symbol = tracker.symbol
+    side = tracker.request.side
+    interval_end = clock.monotonic() + s.interval
+    book_signal = connector.book_changed_signal(symbol)
+    while True:
+        seen = [(tracker.changed, tracker.changed.version), (book_signal, book_signal.version)]
+        if tracker.is_terminal:
+            return AttemptOutcome.FILLED
+        now = clock.monotonic()
+        if now >= deadline:
+            return AttemptOutcome.TIMED_OUT
+        if now >= interval_end:
+            return AttemptOutcome.INTERVAL
+        book = connector.books_ws.get(symbol)
+        if book is not None:
+            wanted = quote_price(market, book, side, s.price_offset_ticks)
+            if wanted is not None and side.sign * (wanted - attempt.price) > 0:
+                return AttemptOutcome.REPRICED
+        await wait_any(seen, min(interval_end, deadline) - now)
+
+
+def _venue_outcome(attempt: Attempt, s: TrackingSettings) -> AttemptOutcome:
+    state = attempt.tracker.state
+    if state is OrderState.FILLED:
+        return AttemptOutcome.FILLED
+    if state is OrderState.FAILED:
+        return AttemptOutcome.FAILED
+    if s.post_only and attempt.filled == 0 and attempt.tracker.first_time(OrderState.OPEN) is None:
+        return AttemptOutcome.POST_ONLY_REJECTED  # accepted and cancelled at once (e.g. Lighter)
+    return AttemptOutcome.CANCELLED_BY_VENUE
+
+
+async def _cancel_confirmed(connector: BaseConnector, attempt: Attempt, s: TrackingSettings) -> None:
+    """Cancel, wait for the venue to confirm, then re-read the filled quantity over REST."""
+    attempt.cancel_sent_at = connector.clock.monotonic()
+    tracker = await connector.cancel_order(attempt.tracker, wait=s.cancel_wait)
+    await _reread(connector, tracker)
+
+
+async def _reread(connector: BaseConnector, tracker: OrderTracker) -> None:
+    try:
+        await connector.refresh_order(tracker)
+    except OrderNotFound:
+        log.warning("filled re-read: venue no longer lists order cid=%s", tracker.client_id)
+
+
+async def _cancel_live(connector: BaseConnector, order: TrackingLimitOrder, s: TrackingSettings) -> None:
+    """Leave nothing resting when the chase ends early. A cancel that cannot be confirmed is
+    logged loudly; the order stays tracked so reconciliation and the janitor can see it."""
+    attempt = order.current
+    if attempt is None or attempt.tracker.is_terminal:
+        return
+    try:
+        await _cancel_confirmed(connector, attempt, s)
+        if attempt.outcome is None:
+            attempt.outcome = (
+                AttemptOutcome.FILLED if attempt.tracker.state is OrderState.FILLED else AttemptOutcome.TIMED_OUT
+            )
+    except Exception as exc:
+        log.error("could not cancel attempt cid=%s error=%s", attempt.client_id, exc)
+        if order.error is None:
+            order.error = exc
