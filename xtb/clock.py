@@ -44,3 +44,11 @@ class ManualClock:
 
 
 SYSTEM_CLOCK = SystemClock()
+
+
+def loop_time() -> float:
+    """The running event loop's clock. Deadlines and timeouts use it, because waits are real waits
+    on that loop; the injectable clocks above only stamp events."""
+    import asyncio
+
+    return asyncio.get_running_loop().time()

@@ -56,7 +56,7 @@ class VenueRejected(ConnectorError):
     def __init__(self, message: str, *, venue: str = "", code: str = "", reason: str = "") -> None:
         super().__init__(message, venue=venue)
         self.code = code
-        self.reason = reason or message
+        self.reason = redact(reason or message)
 
 
 class InvalidOrder(VenueRejected):

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 import aiohttp
 
-from xtb.clock import SYSTEM_CLOCK, Clock
+from xtb.clock import SYSTEM_CLOCK, Clock, loop_time
 from xtb.connectors.client_ids import ClientIdGenerator, ClientIdPolicy
 from xtb.connectors.config import ConnectorConfig
 from xtb.connectors.registry import OrderRegistry
@@ -208,12 +208,12 @@ class BaseConnector(abc.ABC):
         return all(self._stream_live.values())
 
     async def wait_streams_live(self, timeout: float) -> None:
-        deadline = self.clock.monotonic() + timeout
+        deadline = loop_time() + timeout
         while not self.streams_live:
             if self.fatal_error is not None:
                 raise self.fatal_error
             seen = self._streams_changed.version
-            remaining = deadline - self.clock.monotonic()
+            remaining = deadline - loop_time()
             if remaining <= 0 or not await self._streams_changed.wait(seen, remaining):
                 down = [n for n, live in self._stream_live.items() if not live]
                 last = self.stream_errors[-1] if self.stream_errors else "no error reported"
@@ -616,7 +616,7 @@ class BaseConnector(abc.ABC):
     async def _settle(self, tracker: OrderTracker, within: float) -> bool:
         """Ask the venue about the client id until it knows the order, a stream settles it, or
         `within` seconds pass. True when the order's fate is known."""
-        deadline = self.clock.monotonic() + within
+        deadline = loop_time() + within
         while True:
             if tracker.state is not OrderState.SUBMITTING:
                 return True
@@ -628,7 +628,7 @@ class BaseConnector(abc.ABC):
                 pass
             except (RateLimited, *AMBIGUOUS_ERRORS) as exc:
                 log.warning("settle query failed venue=%s cid=%s error=%r", self.venue, tracker.client_id, exc)
-            remaining = deadline - self.clock.monotonic()
+            remaining = deadline - loop_time()
             if remaining <= 0:
                 return False
             try:

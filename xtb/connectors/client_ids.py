@@ -85,7 +85,7 @@ class ClientIdGenerator:
         text = str(client_id)
         if self.policy.kind == "str":
             return text.startswith(self._prefix)
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             return False
         offset = int(text) - self.policy.min_value
         return 0 <= offset and offset // self.policy.counter_space == self.run_tag

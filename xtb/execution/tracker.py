@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from xtb.clock import SYSTEM_CLOCK, Clock
+from xtb.clock import SYSTEM_CLOCK, Clock, loop_time
 from xtb.errors import WaitTimeout
 from xtb.model import ZERO, Fill, OrderRequest, OrderSnapshot, OrderState, Source
 from xtb.notify import Changed
@@ -215,7 +215,7 @@ class OrderTracker:
         if target in (S.NEW, S.CANCELLING):
             return self._anomaly(AnomalyKind.ILLEGAL_TRANSITION, snap.source, f"venue reported {target.value}")
 
-        if self._state is S.CANCELLING and target is S.OPEN:
+        if self._state is S.CANCELLING and target in (S.OPEN, S.PARTIALLY_FILLED) and filled == self._filled:
             self.duplicates += 1  # the venue has not processed our cancel yet; nothing new
             return False
         if target is self._state:
@@ -268,12 +268,12 @@ class OrderTracker:
 
     async def wait_for(self, predicate: Callable[[OrderTracker], bool], timeout: float | None) -> OrderTracker:
         """Wait until `predicate(self)` holds; raise WaitTimeout after `timeout` seconds."""
-        loop_deadline = None if timeout is None else self._clock.monotonic() + timeout
+        loop_deadline = None if timeout is None else loop_time() + timeout
         while True:
             seen = self._changed.version
             if predicate(self):
                 return self
-            remaining = None if loop_deadline is None else loop_deadline - self._clock.monotonic()
+            remaining = None if loop_deadline is None else loop_deadline - loop_time()
             if remaining is not None and remaining <= 0:
                 raise WaitTimeout(f"{self!r}: condition not met within {timeout}s")
             await self._changed.wait(seen, remaining)

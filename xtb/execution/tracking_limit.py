@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from xtb.clock import loop_time
 from xtb.errors import (
     AmbiguousOutcome,
     ExecutionError,
@@ -96,8 +97,7 @@ async def place_tracking_limit_order(
 
 
 async def _chase(connector: BaseConnector, order: TrackingLimitOrder, s: TrackingSettings) -> None:
-    clock = connector.clock
-    deadline = clock.monotonic() + s.timeout
+    deadline = loop_time() + s.timeout
     try:
         market = await connector.get_market_info(order.symbol)
         backoff = s.backoff_initial
@@ -105,7 +105,7 @@ async def _chase(connector: BaseConnector, order: TrackingLimitOrder, s: Trackin
             if order.remaining <= 0:
                 order.finish(TrackingStatus.FILLED)
                 return
-            if clock.monotonic() >= deadline:
+            if loop_time() >= deadline:
                 raise TrackingLimitTimeout(
                     f"{order.side.value} {order.size} {order.symbol}: filled {order.filled} "
                     f"after {len(order.attempts)} attempts in {s.timeout}s",
@@ -118,7 +118,7 @@ async def _chase(connector: BaseConnector, order: TrackingLimitOrder, s: Trackin
             size = market.round_size(order.remaining)
             if price is None:
                 seen = connector.book_version(order.symbol)
-                await connector.wait_book_change(order.symbol, seen, min(s.interval, deadline - clock.monotonic()))
+                await connector.wait_book_change(order.symbol, seen, min(s.interval, deadline - loop_time()))
                 continue
             if market.order_problem(size, price) is not None:
                 raise RemainderBelowMinimum(
@@ -134,7 +134,7 @@ async def _chase(connector: BaseConnector, order: TrackingLimitOrder, s: Trackin
                     attempt.outcome = _venue_outcome(attempt, s)
             if attempt is None or attempt.outcome is AttemptOutcome.POST_ONLY_REJECTED:
                 # Our book was stale. Wait (up to the back-off) for it to move, then quote again.
-                wait = min(backoff, max(0.0, deadline - clock.monotonic()))
+                wait = min(backoff, max(0.0, deadline - loop_time()))
                 await connector.wait_book_change(order.symbol, book_seen, wait)
                 backoff = min(backoff * 2, s.backoff_max)
                 continue
@@ -183,17 +183,16 @@ async def _rest(
 ) -> AttemptOutcome:
     """Wait while the attempt rests: until it ends, the touch moves away, the interval or the
     timeout runs out. Returns why a cancel is needed (ignored when the order ended by itself)."""
-    clock = connector.clock
     tracker = attempt.tracker
     symbol = tracker.symbol
     side = tracker.request.side
-    interval_end = clock.monotonic() + s.interval
+    interval_end = loop_time() + s.interval
     book_signal = connector.book_changed_signal(symbol)
     while True:
         seen = [(tracker.changed, tracker.changed.version), (book_signal, book_signal.version)]
         if tracker.is_terminal:
             return AttemptOutcome.FILLED
-        now = clock.monotonic()
+        now = loop_time()
         if now >= deadline:
             return AttemptOutcome.TIMED_OUT
         if now >= interval_end:
