@@ -1,0 +1,1039 @@
+"""The venue-independent matching engine behind every simulator front-end.
+
+One engine holds the markets, their price-time-priority books, the accounts and the fills. Venue
+front-ends translate their wire protocol into `submit` / `cancel` calls and the engine's `Reason`
+codes and events back into the venue's own words; the per-venue differences that live in the matching
+itself (post-only crossing, reduce-only, self-trade, FOK outcomes, fees) are a `VenuePolicy` per
+market. Prices and sizes are `Decimal` at this boundary and integer ticks / steps inside, converted
+exactly: an off-tick price is a reject, never a rounding.
+
+Every state change produces a frozen event stamped with the injected clock and a global sequence
+number. Events are queued while an operation runs and delivered to listeners when it has finished,
+so a listener always sees a consistent engine and may call back into it (a synthetic market reacting
+to a trade, a fault layer recording the stream).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from xtb.clock import Clock
+from xtb.model import ZERO, Liquidity, OrderType, Side, Source, TimeInForce, TopOfBook, to_decimal
+from xtb.sim.accounts import Account, PositionBook
+from xtb.sim.book import BookSide, Level
+from xtb.sim.values import (  # noqa: F401 - VenuePolicy re-exported for callers of the engine
+    EXACT,
+    OPEN_STATUSES,
+    REJECTED_ORDER_ID,
+    AccountId,
+    BalanceChanged,
+    BalanceView,
+    BookChanged,
+    BookView,
+    ClientId,
+    EngineEvent,
+    FillView,
+    LevelView,
+    Listener,
+    MarketSpec,
+    OrderAccepted,
+    OrderCancelled,
+    OrderExpired,
+    OrderRejected,
+    OrderResized,
+    OrderStatus,
+    OrderView,
+    PositionChanged,
+    PositionView,
+    Reason,
+    SimError,
+    Trade,
+    VenuePolicy,
+)
+
+
+class _Refusal(Exception):
+    """Internal: a submit check failed; turned into a REJECTED view before it leaves the engine."""
+
+    def __init__(self, reason: Reason, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+# ----------------------------------------------------------------------------------------- internals
+
+_CACHE_LIMIT = 1 << 16
+
+
+class _DecimalCache(dict[int, Decimal]):
+    """ticks (or steps) -> Decimal, so the hot path converts a repeated price with one dict lookup."""
+
+    __slots__ = ("increment",)
+
+    def __init__(self, increment: Decimal) -> None:
+        super().__init__()
+        self.increment = increment
+
+    def __missing__(self, units: int) -> Decimal:
+        value = EXACT.multiply(self.increment, units)
+        if len(self) < _CACHE_LIMIT:
+            self[units] = value
+        return value
+
+
+class _Order:
+    """The engine's mutable order record, in integers (ticks, steps, tick·steps). `snap` memoizes
+    the current OrderView and is cleared by every change."""
+
+    __slots__ = (
+        "account",
+        "client_id",
+        "created",
+        "filled",
+        "is_buy",
+        "market",
+        "notional",
+        "order_id",
+        "order_type",
+        "price",
+        "reason",
+        "reduce_only",
+        "requested",
+        "side",
+        "size",
+        "snap",
+        "status",
+        "tif",
+        "updated",
+    )
+
+    def __init__(
+        self,
+        order_id: int,
+        account: Account,
+        market: _Market,
+        side: Side,
+        order_type: OrderType,
+        tif: TimeInForce,
+        price: int | None,
+        size: int,
+        reduce_only: bool,
+        client_id: ClientId | None,
+        now: float,
+    ) -> None:
+        self.order_id = order_id
+        self.account = account
+        self.market = market
+        self.side = side
+        self.is_buy = side is Side.BUY
+        self.order_type = order_type
+        self.tif = tif
+        self.price = price
+        self.size = size
+        self.requested = size
+        self.filled = 0
+        self.notional = 0
+        self.reduce_only = reduce_only
+        self.client_id = client_id
+        self.status = OrderStatus.NEW
+        self.reason: Reason | None = None
+        self.created = now
+        self.updated = now
+        self.snap: OrderView | None = None
+
+    def view(self) -> OrderView:
+        snap = self.snap
+        if snap is None:
+            m = self.market
+            snap = self.snap = OrderView(
+                self.order_id, self.account.account_id, self.client_id, m.symbol, self.side, self.order_type,
+                self.tif, self.reduce_only, None if self.price is None else m.px[self.price], m.sz[self.size],
+                m.sz[self.requested], m.sz[self.filled], EXACT.multiply(m.unit, self.notional), self.status,
+                self.reason, self.created, self.updated,
+            )  # fmt: skip
+        return snap
+
+
+class _Market:
+    """A market's rules in integer form, its book, and its fee rates per tick·step unit."""
+
+    __slots__ = (
+        "asks",
+        "bids",
+        "info",
+        "maker_fee_unit",
+        "min_notional_units",
+        "min_size_steps",
+        "policy",
+        "px",
+        "resting_reduce_only",
+        "spec",
+        "step",
+        "symbol",
+        "sz",
+        "taker_fee_unit",
+        "tick",
+        "unit",
+    )
+
+    def __init__(self, spec: MarketSpec) -> None:
+        info = spec.info
+        self.spec = spec
+        self.info = info
+        self.policy = spec.policy
+        self.symbol = info.symbol
+        self.tick = info.tick_size
+        self.step = info.step_size
+        self.unit = EXACT.multiply(info.tick_size, info.step_size)
+        self.min_size_steps = _ceil_units(info.min_size, info.step_size)
+        self.min_notional_units = _ceil_units(info.min_notional, self.unit)
+        self.maker_fee_unit = EXACT.multiply(self.unit, spec.policy.maker_fee_rate)
+        self.taker_fee_unit = EXACT.multiply(self.unit, spec.policy.taker_fee_rate)
+        self.px = _DecimalCache(info.tick_size)
+        self.sz = _DecimalCache(info.step_size)
+        self.bids = BookSide(is_bid=True)
+        self.asks = BookSide(is_bid=False)
+        self.resting_reduce_only = 0
+
+    def money(self, units: int) -> Decimal:
+        return EXACT.multiply(self.unit, units)
+
+    def top_key(self) -> tuple[int, int, int, int]:
+        bid = self.bids.best()
+        ask = self.asks.best()
+        return (
+            bid.price if bid else 0,
+            bid.total if bid else 0,
+            ask.price if ask else 0,
+            ask.total if ask else 0,
+        )
+
+    def clear(self) -> None:
+        self.bids.clear()
+        self.asks.clear()
+        self.resting_reduce_only = 0
+
+
+def _ceil_units(value: Decimal, increment: Decimal) -> int:
+    quotient, remainder = EXACT.divmod(value, increment)
+    return int(quotient) + (1 if remainder else 0)
+
+
+def _units(value: Decimal, increment: Decimal) -> int | None:
+    """`value / increment` when it is a whole number, else None (never rounds)."""
+    try:
+        quotient, remainder = EXACT.divmod(value, increment)
+    except ArithmeticError:
+        return None
+    return int(quotient) if not remainder else None
+
+
+def _check_id(what: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TypeError(f"{what} must be a str or an int, got {type(value).__name__}")
+
+
+class Engine:
+    """Books, matching and accounts for any number of markets, driven by an injectable clock.
+
+    `seed` seeds `engine.rng`, the one random stream that components built on the engine (synthetic
+    market, fault injection) share; matching itself uses no randomness, so a given sequence of calls
+    always produces the same events. `history` bounds what a long-running simulator remembers: the
+    newest closed orders (older ones are forgotten, as venues forget them) and the newest fills of
+    each account. There is no margin check: cash may go negative through losses and fees.
+    """
+
+    def __init__(self, clock: Clock, seed: int = 0, *, history: int = 100_000) -> None:
+        if type(history) is not int or history < 1:
+            raise ValueError(f"history must be a positive int, got {history!r}")
+        self.clock = clock
+        self.seed = seed
+        self.history = history
+        self.rng = random.Random(seed)
+        self._markets: dict[str, _Market] = {}
+        self._listeners: list[Listener] = []
+        self._queue: list[EngineEvent] = []
+        self._delivering = False
+        self._init_state()
+
+    def _init_state(self) -> None:
+        self._accounts: dict[AccountId, Account] = {}
+        self._orders: dict[int, _Order] = {}
+        self._closed_ids: deque[int] = deque()
+        self._next_order_id = 1
+        self._next_trade_id = 1
+        self._seq = 0
+        self._fees_collected = ZERO
+        self._now = 0.0
+        # per-operation scratch, in first-touch order (dicts keep insertion order; no set iteration)
+        self._touched: list[tuple[bool, int]] = []
+        self._cash_before: dict[AccountId, tuple[Account, Decimal]] = {}
+        self._pos_moved: dict[AccountId, Account] = {}
+        self._reduce_only_rested: dict[AccountId, Account] = {}
+        self._retired: list[_Order] = []
+        self._queue.clear()
+
+    # ------------------------------------------------------------------------------------ set-up
+
+    def add_market(self, spec: MarketSpec) -> None:
+        if not isinstance(spec, MarketSpec):
+            raise TypeError(f"add_market takes a MarketSpec, got {type(spec).__name__}")
+        if spec.symbol in self._markets:
+            raise ValueError(f"market {spec.symbol!r} already exists")
+        self._markets[spec.symbol] = _Market(spec)
+
+    def create_account(self, account_id: AccountId, collateral: Decimal | int | str = ZERO) -> BalanceView:
+        _check_id("account_id", account_id)
+        amount = to_decimal(collateral, "collateral")
+        if account_id in self._accounts:
+            raise ValueError(f"account {account_id!r} already exists")
+        if amount < 0:
+            raise ValueError(f"collateral must not be negative, got {amount}")
+        account = self._accounts[account_id] = Account(account_id, amount, self.history)
+        self._now = self.clock.time()
+        self._emit(BalanceChanged, _balance_view(account), amount)
+        self._deliver()
+        return _balance_view(account)
+
+    def fund(self, account_id: AccountId, amount: Decimal | int | str) -> BalanceView:
+        """Deposit collateral; a negative amount withdraws, never below zero cash."""
+        account = self._account(account_id)
+        delta = to_decimal(amount, "amount")
+        if not delta:
+            raise ValueError("fund amount must not be zero")
+        if account.cash + delta < 0:
+            raise ValueError(f"withdrawal of {-delta} exceeds cash {account.cash}")
+        account.cash = EXACT.add(account.cash, delta)
+        account.deposits = EXACT.add(account.deposits, delta)
+        self._now = self.clock.time()
+        self._emit(BalanceChanged, _balance_view(account), delta)
+        self._deliver()
+        return _balance_view(account)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Register a listener; returns the function that removes it. Listeners run in the order
+        they subscribed, after each operation, one event at a time in sequence order."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def reset(self) -> None:
+        """Forget every account, order, fill and counter and re-seed `rng`; keep markets and
+        listeners, so a fixture can reuse one engine across scenarios."""
+        self.rng = random.Random(self.seed)
+        for market in self._markets.values():
+            market.clear()
+        self._init_state()
+
+    # ---------------------------------------------------------------------------------- commands
+
+    def submit(
+        self,
+        account_id: AccountId,
+        market: str,
+        side: Side,
+        size: Decimal | int | str,
+        *,
+        price: Decimal | int | str | None = None,
+        order_type: OrderType = OrderType.LIMIT,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        reduce_only: bool = False,
+        client_id: ClientId | None = None,
+    ) -> OrderView:
+        """Place an order and match it; returns the order as it stands afterwards.
+
+        A venue rule it breaks gives a REJECTED view with a `Reason` and changes nothing but the
+        event sequence (no order id is used). A market order takes what the book offers, up to
+        `price` when given (a protection price), and expires the rest; its time in force may be GTC
+        or IOC (both mean IOC) or FOK. Wrong types (a float, a str side) raise TypeError: those are
+        bugs in the caller, not venue rejects.
+
+        Events, in this order: OrderRejected alone; or OrderAccepted, then per execution any
+        OrderExpired of resting orders it skipped (self-trade, spent reduce-only) and the Trade, then
+        OrderExpired of this order if it ended unfilled, then per account that traded (this one
+        first) PositionChanged and BalanceChanged, then OrderResized / OrderExpired of resting
+        reduce-only orders the new positions no longer allow, then one BookChanged if the book moved.
+        """
+        if type(side) is not Side or type(order_type) is not OrderType or type(time_in_force) is not TimeInForce:
+            raise TypeError(f"expected Side, OrderType, TimeInForce; got {side!r}, {order_type!r}, {time_in_force!r}")
+        if client_id is not None:
+            _check_id("client_id", client_id)
+        size_dec = size if type(size) is Decimal and size.is_finite() else to_decimal(size, "size")
+        if price is None or (type(price) is Decimal and price.is_finite()):
+            price_dec = price
+        else:
+            price_dec = to_decimal(price, "price")
+        if type(reduce_only) is not bool:
+            raise TypeError(f"reduce_only must be a bool, got {reduce_only!r}")
+        self._now = now = self.clock.time()
+        m = self._markets.get(market)
+        account = self._accounts.get(account_id)
+        try:
+            if m is None:
+                raise _Refusal(Reason.UNKNOWN_MARKET, f"unknown market {market!r}")
+            if account is None:
+                raise _Refusal(Reason.UNKNOWN_ACCOUNT, f"unknown account {account_id!r}")
+            steps, ticks = self._parse(m, account, side, size_dec, price_dec, order_type, time_in_force,
+                                       reduce_only, client_id)  # fmt: skip
+            end = None
+            if reduce_only or time_in_force is TimeInForce.POST_ONLY or time_in_force is TimeInForce.FOK:
+                end = self._policy_outcome(m, account, side, steps, ticks, time_in_force, reduce_only)
+        except _Refusal as refusal:
+            view = OrderView(
+                REJECTED_ORDER_ID, account_id, client_id, market, side, order_type, time_in_force,
+                reduce_only, price_dec, size_dec, size_dec, ZERO, ZERO, OrderStatus.REJECTED,
+                refusal.reason, now, now, refusal.detail,
+            )  # fmt: skip
+            self._emit(OrderRejected, view)
+            self._deliver()
+            return view
+
+        order = _Order(self._next_order_id, account, m, side, order_type, time_in_force, ticks, steps,
+                       reduce_only, client_id, now)  # fmt: skip
+        self._next_order_id += 1
+        self._orders[order.order_id] = order
+        if client_id is not None:
+            account.by_client_id[client_id] = order
+        top = m.top_key()
+        self._emit(OrderAccepted, order.view())
+        if end is not None:
+            self._end(order, OrderStatus.EXPIRED, end)
+        elif time_in_force is TimeInForce.POST_ONLY:
+            self._rest(order)
+        else:
+            self._execute(m, order)
+        return self._finish(m, top, order)
+
+    def cancel(self, account_id: AccountId, order_id: int) -> OrderView:
+        """Cancel a live order of this account; SimError(ORDER_NOT_FOUND / ORDER_CLOSED) otherwise."""
+        account = self._account(account_id)
+        order = self._orders.get(order_id) if type(order_id) is int else None
+        if order is None or order.account is not account:
+            raise SimError(Reason.ORDER_NOT_FOUND, f"account {account_id!r} has no order {order_id!r}")
+        return self._cancel_one(order)
+
+    def cancel_by_client_id(self, account_id: AccountId, client_id: ClientId) -> OrderView:
+        """Cancel the account's order that carries `client_id` (the latest one, if it was reused)."""
+        _check_id("client_id", client_id)
+        order = self._account(account_id).by_client_id.get(client_id)
+        if order is None:
+            raise SimError(Reason.ORDER_NOT_FOUND, f"account {account_id!r} has no order {client_id!r}")
+        return self._cancel_one(order)
+
+    def cancel_all(self, account_id: AccountId, market: str | None = None) -> tuple[OrderView, ...]:
+        """Cancel the account's live orders in one market (every market when None), oldest first;
+        each market is one operation with its own BookChanged."""
+        account = self._account(account_id)
+        symbols = list(self._markets) if market is None else [self._market(market).symbol]
+        cancelled: list[OrderView] = []
+        for symbol in symbols:
+            orders = [o for o in account.open_orders.values() if o.market.symbol == symbol]
+            if not orders:
+                continue
+            m = self._markets[symbol]
+            self._now = self.clock.time()
+            top = m.top_key()
+            for order in orders:
+                self._remove_resting(order)
+                self._end(order, OrderStatus.CANCELLED, Reason.CANCEL_ALL)
+                cancelled.append(order.view())
+            self._finish(m, top, orders[-1])
+        return tuple(cancelled)
+
+    # ------------------------------------------------------------------------------ truth reads
+
+    def markets(self) -> tuple[MarketSpec, ...]:
+        return tuple(m.spec for m in self._markets.values())
+
+    def market(self, symbol: str) -> MarketSpec:
+        return self._market(symbol).spec
+
+    @property
+    def fees_collected(self) -> Decimal:
+        """The fee sink: every fee charged, net of rebates, so total cash + fees is conserved."""
+        return self._fees_collected
+
+    @property
+    def last_seq(self) -> int:
+        return self._seq
+
+    def accounts(self) -> tuple[AccountId, ...]:
+        return tuple(self._accounts)
+
+    def book(self, market: str, depth: int = 10) -> BookView:
+        """Aggregated levels, best first, at most `depth` per side."""
+        m = self._market(market)
+        return BookView(m.symbol, _levels(m, m.bids, depth), _levels(m, m.asks, depth))
+
+    def top_of_book(self, market: str) -> TopOfBook:
+        return _top(self._market(market), self.clock.monotonic(), self.clock.time())
+
+    def order(self, order_id: int) -> OrderView | None:
+        order = self._orders.get(order_id)
+        return None if order is None else order.view()
+
+    def order_by_client_id(self, account_id: AccountId, client_id: ClientId) -> OrderView | None:
+        """The account's latest order with this client id (live or not), or None."""
+        order = self._account(account_id).by_client_id.get(client_id)
+        return None if order is None else order.view()
+
+    def open_orders(self, account_id: AccountId, market: str | None = None) -> tuple[OrderView, ...]:
+        """The account's resting orders, oldest first."""
+        account = self._account(account_id)
+        if market is not None:
+            self._market(market)
+        return tuple(o.view() for o in account.open_orders.values() if market is None or o.market.symbol == market)
+
+    def resting_orders(self, market: str) -> tuple[OrderView, ...]:
+        """Every resting order in a market, in priority order (bids best first, then asks)."""
+        m = self._market(market)
+        return tuple(o.view() for side in (m.bids, m.asks) for level in side.iter_levels() for o in level.orders)
+
+    def fills(self, account_id: AccountId, market: str | None = None) -> tuple[FillView, ...]:
+        fills = self._account(account_id).fills
+        return tuple(f for f in fills if market is None or f.market == market)
+
+    def position(self, account_id: AccountId, market: str) -> PositionView:
+        account = self._account(account_id)
+        m = self._market(market)
+        return _position_view(account, m, account.positions.get(m.symbol) or PositionBook())
+
+    def positions(self, account_id: AccountId) -> tuple[PositionView, ...]:
+        """Every market the account has traded, in market order (flat ones included)."""
+        account = self._account(account_id)
+        return tuple(
+            _position_view(account, m, account.positions[m.symbol])
+            for m in self._markets.values()
+            if m.symbol in account.positions
+        )
+
+    def balance(self, account_id: AccountId) -> BalanceView:
+        return _balance_view(self._account(account_id))
+
+    # ---------------------------------------------------------------------------- validation
+
+    def _parse(
+        self,
+        m: _Market,
+        account: Account,
+        side: Side,
+        size: Decimal,
+        price: Decimal | None,
+        order_type: OrderType,
+        tif: TimeInForce,
+        reduce_only: bool,
+        client_id: ClientId | None,
+    ) -> tuple[int, int | None]:
+        """Size in steps and price in ticks, or `_Refusal` for the first venue rule the order breaks
+        (checked in a fixed order, so one order always gets the same reason)."""
+        info = m.info
+        if order_type is OrderType.LIMIT and price is None:
+            raise _Refusal(Reason.MISSING_PRICE, "a limit order needs a price")
+        if order_type is OrderType.MARKET and tif is TimeInForce.POST_ONLY:
+            raise _Refusal(Reason.INVALID_TIME_IN_FORCE, "a market order cannot be post-only")
+        if size <= 0:
+            raise _Refusal(Reason.INVALID_SIZE, f"size {size} must be positive")
+        steps = _units(size, m.step)
+        if steps is None:
+            raise _Refusal(Reason.SIZE_NOT_ON_STEP, f"size {size} is not a multiple of step {info.step_size}")
+        ticks = None
+        if price is not None:
+            if price <= 0:
+                raise _Refusal(Reason.INVALID_PRICE, f"price {price} must be positive")
+            ticks = _units(price, m.tick)
+            if ticks is None:
+                raise _Refusal(Reason.PRICE_NOT_ON_TICK, f"price {price} is not a multiple of tick {info.tick_size}")
+        if steps < m.min_size_steps:
+            raise _Refusal(Reason.BELOW_MIN_SIZE, f"size {size} is below the minimum {info.min_size}")
+        if m.min_notional_units and (m.policy.reduce_only_min_notional or not reduce_only):
+            reference = ticks
+            if reference is None:  # a market order: judge it at the price it would take first
+                best = (m.asks if side is Side.BUY else m.bids).best()
+                reference = best.price if best else None
+            if reference is not None and steps * reference < m.min_notional_units:
+                notional = m.money(steps * reference)
+                raise _Refusal(Reason.BELOW_MIN_NOTIONAL, f"notional {notional} is below {info.min_notional}")
+        if client_id is not None:
+            previous = account.by_client_id.get(client_id)
+            if previous is not None and previous.status in OPEN_STATUSES:
+                raise _Refusal(Reason.DUPLICATE_CLIENT_ID, f"client id {client_id!r} is used by a live order")
+        return steps, ticks
+
+    def _policy_outcome(
+        self,
+        m: _Market,
+        account: Account,
+        side: Side,
+        steps: int,
+        ticks: int | None,
+        tif: TimeInForce,
+        reduce_only: bool,
+    ) -> Reason | None:
+        """Apply the venue policy to an order that is valid in itself: `_Refusal` when the venue
+        refuses it, the reason when the venue accepts then ends it at once, None to match it."""
+        policy = m.policy
+        is_buy = side is Side.BUY
+        if reduce_only:
+            reducible = account.reducible(m.symbol, is_buy)
+            if not reducible:
+                book = account.positions.get(m.symbol)
+                flat = book is None or not book.size
+                reason = Reason.REDUCE_ONLY_NO_POSITION if flat else Reason.REDUCE_ONLY_WOULD_INCREASE
+                if policy.reduce_only_no_position == "reject":
+                    raise _Refusal(reason, "reduce-only order would not reduce the position")
+                return reason
+            if steps > reducible and policy.reduce_only_oversize != "clamp":
+                if policy.reduce_only_oversize == "reject":
+                    raise _Refusal(Reason.REDUCE_ONLY_OVERSIZE, "reduce-only size exceeds the position")
+                return Reason.REDUCE_ONLY_OVERSIZE
+        if tif is TimeInForce.POST_ONLY and _crosses(m, is_buy, ticks):
+            if policy.post_only_cross == "reject":
+                raise _Refusal(Reason.POST_ONLY_WOULD_CROSS, "post-only order would take liquidity")
+            return Reason.POST_ONLY_WOULD_CROSS
+        if tif is TimeInForce.FOK:
+            if not _fok_fillable(m, account, is_buy, ticks, steps, reduce_only):
+                if policy.fok_unfillable == "reject":
+                    raise _Refusal(Reason.FOK_NOT_FILLABLE, "fill-or-kill order cannot be filled in full")
+                return Reason.FOK_NOT_FILLABLE
+        return None
+
+    # ------------------------------------------------------------------------------ matching
+
+    def _execute(self, m: _Market, order: _Order) -> None:
+        """Sweep the opposite side, then rest the remainder or end it by its time in force."""
+        stop = self._sweep(m, order)
+        if order.filled == order.size:
+            return
+        if stop is None and order.reduce_only and not order.account.reducible(m.symbol, order.is_buy):
+            stop = Reason.REDUCE_ONLY_OVERSIZE  # it reduced all it could; the book ran out at the same time
+        if order.tif is TimeInForce.FOK and stop is not Reason.REDUCE_ONLY_OVERSIZE:
+            raise AssertionError(f"FOK order {order.order_id} passed its dry run but stopped: {stop}")
+        if stop is None:
+            if order.order_type is OrderType.MARKET:
+                stop = Reason.SLIPPAGE_LIMIT if (m.asks if order.is_buy else m.bids).keys else Reason.NO_LIQUIDITY
+            elif order.tif is TimeInForce.IOC:
+                stop = Reason.IOC_REMAINDER
+        if stop is not None:
+            self._end(order, OrderStatus.EXPIRED, stop)
+        else:
+            self._rest(order)
+
+    def _sweep(self, m: _Market, order: _Order) -> Reason | None:
+        """Match against resting orders in price-time priority; returns why it stopped early
+        (self-trade, reduce-only exhausted), or None when the book or the limit price ended it."""
+        is_buy = order.is_buy
+        opposite = m.asks if is_buy else m.bids
+        keys = opposite.keys
+        levels = opposite.levels
+        limit = order.price
+        account = order.account
+        stp = m.policy.self_trade
+        symbol = m.symbol
+        touched = self._touched
+        stop: Reason | None = None
+        while stop is None and order.filled < order.size and keys:
+            key = keys[-1]
+            level = levels[key]
+            price = level.price
+            if limit is not None and (price > limit if is_buy else price < limit):
+                break
+            touched.append((not is_buy, price))
+            orders = level.orders
+            while orders:
+                want = order.size - order.filled
+                if not want:
+                    break
+                if order.reduce_only:
+                    cap = account.reducible(symbol, is_buy)
+                    if not cap:
+                        stop = Reason.REDUCE_ONLY_OVERSIZE
+                        break
+                    if cap < want:
+                        want = cap
+                maker = orders[0]
+                if maker.account is account and stp != "allow":
+                    if stp != "reject_taker":
+                        self._expire_front(level, maker, Reason.SELF_TRADE)
+                    if stp != "cancel_maker":
+                        stop = Reason.SELF_TRADE
+                        break
+                    continue
+                qty = maker.size - maker.filled
+                if maker.reduce_only and maker.account is not account:
+                    cap = maker.account.reducible(symbol, maker.is_buy)
+                    if not cap:
+                        self._expire_front(level, maker, Reason.REDUCE_ONLY_NO_POSITION)
+                        continue
+                    if cap < qty:
+                        qty = cap
+                if want < qty:
+                    qty = want
+                self._fill(m, order, maker, level, price, qty)
+                if maker.filled == maker.size:
+                    orders.popleft()
+                    self._closed(maker)
+            if not orders:
+                del levels[key]
+                keys.pop()
+        return stop
+
+    def _fill(self, m: _Market, taker: _Order, maker: _Order, level: Level, price: int, qty: int) -> None:
+        """Book one execution on both orders, both accounts and the fee sink, and emit it."""
+        now = self._now
+        units = qty * price
+        level.total -= qty
+        for order in (taker, maker):
+            order.filled += qty
+            order.notional += units
+            order.updated = now
+            order.snap = None
+            if order.filled == order.size:
+                order.status = _FILLED
+                self._retired.append(order)
+            else:
+                order.status = _PARTIAL
+        trade_id = self._next_trade_id
+        self._next_trade_id = trade_id + 1
+        taker_fee = EXACT.multiply(m.taker_fee_unit, units)
+        maker_fee = EXACT.multiply(m.maker_fee_unit, units)
+        self._fees_collected = EXACT.add(self._fees_collected, EXACT.add(taker_fee, maker_fee))
+        t_acct = taker.account
+        m_acct = maker.account
+        cash_before = self._cash_before
+        if t_acct.account_id not in cash_before:
+            cash_before[t_acct.account_id] = (t_acct, t_acct.cash)
+        if m_acct.account_id not in cash_before:
+            cash_before[m_acct.account_id] = (m_acct, m_acct.cash)
+        symbol = m.symbol
+        t_pnl = m_pnl = ZERO
+        if t_acct is not m_acct:  # a self-trade moves no position: only fees
+            units_pnl = t_acct.position(symbol).apply(qty if taker.is_buy else -qty, price)
+            if units_pnl:
+                t_pnl = m.money(units_pnl)
+            units_pnl = m_acct.position(symbol).apply(qty if maker.is_buy else -qty, price)
+            if units_pnl:
+                m_pnl = m.money(units_pnl)
+            moved = self._pos_moved
+            moved[t_acct.account_id] = t_acct
+            moved[m_acct.account_id] = m_acct
+        _book_cash(t_acct, t_pnl, taker_fee)
+        _book_cash(m_acct, m_pnl, maker_fee)
+        price_dec = m.px[price]
+        qty_dec = m.sz[qty]
+        seq = self._seq + 1
+        t_fill = FillView(trade_id, t_acct.account_id, symbol, taker.order_id, taker.client_id, taker.side,
+                          price_dec, qty_dec, taker_fee, Liquidity.TAKER, t_pnl, now, seq)  # fmt: skip
+        m_fill = FillView(trade_id, m_acct.account_id, symbol, maker.order_id, maker.client_id, maker.side,
+                          price_dec, qty_dec, maker_fee, Liquidity.MAKER, m_pnl, now, seq)  # fmt: skip
+        t_acct.fills.append(t_fill)
+        m_acct.fills.append(m_fill)
+        self._seq = seq
+        self._queue.append(Trade(seq, now, symbol, trade_id, price_dec, qty_dec, taker.side, t_fill, m_fill,
+                                 taker.view(), maker.view()))  # fmt: skip
+
+    # ------------------------------------------------------------------- order state changes
+
+    def _rest(self, order: _Order) -> None:
+        m = order.market
+        (m.bids if order.is_buy else m.asks).add(order)
+        order.account.open_orders[order.order_id] = order
+        self._touched.append((order.is_buy, order.price))  # type: ignore[arg-type]
+        if order.reduce_only:
+            m.resting_reduce_only += 1
+            self._reduce_only_rested[order.account.account_id] = order.account
+
+    def _closed(self, order: _Order) -> None:
+        """Bookkeeping for an order that has left the book (filled, cancelled or expired)."""
+        order.account.open_orders.pop(order.order_id, None)
+        if order.reduce_only:
+            order.market.resting_reduce_only -= 1
+
+    def _remove_resting(self, order: _Order) -> None:
+        m = order.market
+        (m.bids if order.is_buy else m.asks).remove(order)
+        self._touched.append((order.is_buy, order.price))  # type: ignore[arg-type]
+        self._closed(order)
+
+    def _expire_front(self, level: Level, maker: _Order, reason: Reason) -> None:
+        """End the maker at the front of `level` during a sweep (self-trade, spent reduce-only)."""
+        level.orders.popleft()
+        level.total -= maker.size - maker.filled
+        self._closed(maker)
+        self._end(maker, OrderStatus.EXPIRED, reason)
+
+    def _end(self, order: _Order, status: OrderStatus, reason: Reason) -> None:
+        order.status = status
+        order.reason = reason
+        order.updated = self._now
+        order.snap = None
+        self._retired.append(order)
+        self._emit(OrderCancelled if status is OrderStatus.CANCELLED else OrderExpired, order.view())
+
+    def _forget_old(self, retired: list[_Order]) -> None:
+        """Closed orders drop their memoized view (it is rebuilt on a lookup) and join the history;
+        the oldest beyond `history` are forgotten, so memory stays bounded however long a run."""
+        closed = self._closed_ids
+        for order in retired:
+            order.snap = None
+            closed.append(order.order_id)
+        while len(closed) > self.history:
+            old = self._orders.pop(closed.popleft())
+            by_client_id = old.account.by_client_id
+            if old.client_id is not None and by_client_id.get(old.client_id) is old:
+                del by_client_id[old.client_id]
+
+    def _cancel_one(self, order: _Order) -> OrderView:
+        if order.status not in OPEN_STATUSES:
+            raise SimError(Reason.ORDER_CLOSED, f"order {order.order_id} is {order.status.value}")
+        m = order.market
+        self._now = self.clock.time()
+        top = m.top_key()
+        self._remove_resting(order)
+        self._end(order, OrderStatus.CANCELLED, Reason.USER_CANCEL)
+        return self._finish(m, top, order)
+
+    def _enforce_reduce_only(self, m: _Market, accounts: Iterable[Account]) -> None:
+        """After positions moved, no resting reduce-only order may exceed what it can still reduce:
+        it expires when nothing is left to reduce, else it is shrunk (clamp) or expired."""
+        clamp = m.policy.reduce_only_oversize == "clamp"
+        for account in accounts:
+            for order in [o for o in account.open_orders.values() if o.reduce_only and o.market is m]:
+                cap = account.reducible(m.symbol, order.is_buy)
+                remaining = order.size - order.filled
+                if remaining <= cap:
+                    continue
+                if cap and clamp:
+                    previous = order.size
+                    order.size = order.filled + cap
+                    order.updated = self._now
+                    order.snap = None
+                    level = (m.bids if order.is_buy else m.asks).level_at(order.price)  # type: ignore[arg-type]
+                    level.total -= remaining - cap  # type: ignore[union-attr]
+                    self._touched.append((order.is_buy, order.price))  # type: ignore[arg-type]
+                    self._emit(OrderResized, order.view(), m.sz[previous])
+                else:
+                    self._remove_resting(order)
+                    reason = Reason.REDUCE_ONLY_OVERSIZE if cap else Reason.REDUCE_ONLY_NO_POSITION
+                    self._end(order, OrderStatus.EXPIRED, reason)
+
+    def _finish(self, m: _Market, top_before: tuple[int, int, int, int], result: _Order) -> OrderView:
+        """Close an operation: report positions and balances it moved, settle resting reduce-only
+        orders, report the book, retire closed orders, then deliver the events. Returns the view of
+        `result` as the operation left it."""
+        moved = self._pos_moved
+        if self._cash_before:
+            for account_id, (account, before) in self._cash_before.items():
+                if account_id in moved:
+                    self._emit(PositionChanged, _position_view(account, m, account.positions[m.symbol]))
+                delta = EXACT.subtract(account.cash, before)
+                if delta:
+                    self._emit(BalanceChanged, _balance_view(account), delta)
+            self._cash_before = {}
+            self._pos_moved = {}
+        if self._reduce_only_rested:
+            moved = moved | self._reduce_only_rested
+            self._reduce_only_rested = {}
+        if moved and m.resting_reduce_only:
+            self._enforce_reduce_only(m, moved.values())
+        if self._touched:
+            self._emit_book(m, top_before)
+        view = result.view()
+        if self._retired:
+            retired = self._retired
+            self._retired = []
+            self._forget_old(retired)
+        self._deliver()
+        return view
+
+    def _emit_book(self, m: _Market, top_before: tuple[int, int, int, int]) -> None:
+        touched = self._touched
+        self._touched = []
+        keys: Iterable[tuple[bool, int]] = touched
+        if len(touched) > 1:
+            keys = sorted(dict.fromkeys(touched), key=_level_order)
+        levels = []
+        for is_bid, price in keys:
+            level = (m.bids if is_bid else m.asks).level_at(price)
+            side = Side.BUY if is_bid else Side.SELL
+            if level is None:
+                levels.append(LevelView(side, m.px[price], ZERO, 0))
+            else:
+                levels.append(LevelView(side, m.px[price], m.sz[level.total], len(level.orders)))
+        key = m.top_key()
+        bid, bid_size, ask, ask_size = key
+        px = m.px
+        sz = m.sz
+        self._seq += 1
+        self._queue.append(BookChanged(
+            self._seq, self._now, m.symbol, tuple(levels),
+            px[bid] if bid_size else None, sz[bid_size] if bid_size else None,
+            px[ask] if ask_size else None, sz[ask_size] if ask_size else None,
+            key != top_before,
+        ))  # fmt: skip
+
+    # ------------------------------------------------------------------------------ events
+
+    def _emit(self, kind: type[EngineEvent], *fields: Any) -> None:
+        self._seq += 1
+        self._queue.append(kind(self._seq, self._now, *fields))
+
+    def _deliver(self) -> None:
+        """Hand queued events to listeners in sequence order. A listener that calls back into the
+        engine queues its events behind the current ones instead of interleaving with them; a
+        listener that raises stops delivery, and the undelivered events go out with the next one."""
+        if self._delivering:
+            return
+        queue = self._queue
+        listeners = self._listeners
+        if not listeners:
+            queue.clear()
+            return
+        self._delivering = True
+        index = 0
+        try:
+            while index < len(queue):
+                event = queue[index]
+                index += 1
+                if len(listeners) == 1:
+                    listeners[0](event)
+                else:
+                    for listener in tuple(listeners):
+                        listener(event)
+        finally:
+            del queue[:index]
+            self._delivering = False
+
+    # ------------------------------------------------------------------------------ lookups
+
+    def _market(self, symbol: str) -> _Market:
+        m = self._markets.get(symbol)
+        if m is None:
+            raise SimError(Reason.UNKNOWN_MARKET, f"unknown market {symbol!r}")
+        return m
+
+    def _account(self, account_id: AccountId) -> Account:
+        account = self._accounts.get(account_id)
+        if account is None:
+            raise SimError(Reason.UNKNOWN_ACCOUNT, f"unknown account {account_id!r}")
+        return account
+
+
+_FILLED = OrderStatus.FILLED
+_PARTIAL = OrderStatus.PARTIALLY_FILLED
+
+
+def _book_cash(account: Account, pnl: Decimal, fee: Decimal) -> None:
+    if pnl:
+        account.realized = EXACT.add(account.realized, pnl)
+        account.cash = EXACT.add(account.cash, pnl)
+    if fee:
+        account.cash = EXACT.subtract(account.cash, fee)
+        account.fees_paid = EXACT.add(account.fees_paid, fee)
+
+
+def _level_order(key: tuple[bool, int]) -> tuple[bool, int]:
+    """Bids before asks, each best first."""
+    is_bid, price = key
+    return (not is_bid, -price if is_bid else price)
+
+
+def _crosses(m: _Market, is_buy: bool, ticks: int | None) -> bool:
+    """Would an order at `ticks` (None: a market order) take from the opposite side?"""
+    best = (m.asks if is_buy else m.bids).best()
+    if best is None or ticks is None:
+        return best is not None
+    return best.price <= ticks if is_buy else best.price >= ticks
+
+
+def _fok_fillable(m: _Market, account: Account, is_buy: bool, limit: int | None, size: int, reduce_only: bool) -> bool:
+    """Dry run of `Engine._sweep` for a fill-or-kill order: would it fill in full? It mirrors the
+    sweep rule for rule (price limit, self-trade policy, reduce-only caps of the taker and of every
+    maker, on positions that move as the simulated fills land), so the two can never disagree.
+    A clamped reduce-only order counts as filled once it has reduced everything it may."""
+    stp = m.policy.self_trade
+    symbol = m.symbol
+    positions: dict[AccountId, int] = {}
+
+    def reducible(acct: Account, buy: bool) -> int:
+        size_now = positions.get(acct.account_id)
+        if size_now is None:
+            book = acct.positions.get(symbol)
+            size_now = positions[acct.account_id] = book.size if book else 0
+        if buy:
+            return -size_now if size_now < 0 else 0
+        return size_now if size_now > 0 else 0
+
+    got = 0
+    for level in (m.asks if is_buy else m.bids).iter_levels():
+        if limit is not None and (level.price > limit if is_buy else level.price < limit):
+            break
+        for maker in level.orders:
+            want = size - got
+            if reduce_only:
+                cap = reducible(account, is_buy)
+                if not cap:
+                    return True
+                want = min(want, cap)
+            own = maker.account is account
+            if own and stp != "allow":
+                if stp == "cancel_maker":
+                    continue
+                return False
+            qty = maker.size - maker.filled
+            if maker.reduce_only and not own:
+                qty = min(qty, reducible(maker.account, maker.is_buy))
+                if not qty:
+                    continue
+            qty = min(qty, want)
+            got += qty
+            if not own:  # a self-trade moves no position
+                signed = qty if is_buy else -qty
+                reducible(account, is_buy)  # make sure both are loaded before moving them
+                reducible(maker.account, maker.is_buy)
+                positions[account.account_id] += signed
+                positions[maker.account.account_id] -= signed
+            if got == size:
+                return True
+    return reduce_only and not reducible(account, is_buy)
+
+
+def _position_view(account: Account, m: _Market, book: PositionBook) -> PositionView:
+    return PositionView(account.account_id, m.symbol, m.sz[book.size], m.money(book.cost), m.money(book.realized))
+
+
+def _balance_view(account: Account) -> BalanceView:
+    return BalanceView(account.account_id, account.cash, account.deposits, account.realized, account.fees_paid)
+
+
+def _top(m: _Market, received_at: float, ts: float) -> TopOfBook:
+    bid = m.bids.best()
+    ask = m.asks.best()
+    return TopOfBook(
+        m.symbol,
+        m.px[bid.price] if bid else None,
+        m.sz[bid.total] if bid else None,
+        m.px[ask.price] if ask else None,
+        m.sz[ask.total] if ask else None,
+        Source.LOCAL,
+        received_at,
+        ts,
+    )
+
+
+def _levels(m: _Market, side: BookSide, depth: int) -> tuple[LevelView, ...]:
+    label = Side.BUY if side.is_bid else Side.SELL
+    out: list[LevelView] = []
+    for level in side.iter_levels():
+        if len(out) >= depth:
+            break
+        out.append(LevelView(label, m.px[level.price], m.sz[level.total], len(level.orders)))
+    return tuple(out)
