@@ -32,6 +32,7 @@ class ConnectorConfig:
     rest_url: str
     ws_url: str
     credentials: Mapping[str, Secret] = field(default_factory=dict)
+    symbols: tuple[str, ...] = ()  # markets whose books the connector streams
     environment: str = "simulator"  # simulator | testnet | mainnet
     allow_mainnet: bool = False
     debug: bool = False

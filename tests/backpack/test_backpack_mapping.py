@@ -1,0 +1,164 @@
+"""Parsing Backpack payloads: the recorded examples of the venue spec, and the status mapping of §6.3."""
+
+from __future__ import annotations
+
+import copy
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from xtb.connectors.backpack import mapping
+from xtb.errors import VenueProtocolError
+from xtb.model import Liquidity, OrderState, Side, Source
+
+D = Decimal
+P = json.loads((Path(__file__).parent / "fixtures" / "payloads.json").read_text())
+
+
+def test_market_filters_become_market_info() -> None:
+    info = mapping.parse_market(P["market_perp"])
+    assert (info.symbol, info.tick_size, info.step_size, info.min_size) == (
+        "SOL_USDC_PERP",
+        D("0.01"),
+        D("0.01"),
+        D("0.01"),
+    )
+    assert info.min_notional == 0  # Backpack has no min-notional filter
+    assert (info.price_decimals, info.size_decimals) == (2, 2)
+    assert (info.base_asset, info.quote_asset) == ("SOL", "USDC")
+
+
+def test_rest_depth_best_bid_is_the_last_entry() -> None:
+    top = mapping.top_from_depth("SOL_USDC", P["depth"], 1.0)
+    assert (top.bid, top.bid_size, top.ask, top.ask_size) == (D("149.99"), D("1.20"), D("151.00"), D("2.00"))
+    assert mapping.parse_depth(P["depth"])[2] == 4330360994  # lastUpdateId arrives as a string
+    assert top.venue_ts == pytest.approx(1788367430.246081)
+
+
+def test_live_order_object() -> None:
+    snap = mapping.parse_order(P["order_limit_post_only"])
+    assert snap.state is OrderState.OPEN and snap.venue_status == "New"
+    assert (snap.venue_id, snap.client_id, snap.side) == ("59669287267", None, Side.SELL)
+    assert (snap.size, snap.price, snap.filled) == (D("20"), D("1.0077"), D(0))
+    assert snap.venue_ts == pytest.approx(1788285244.094)
+
+
+def test_history_order_with_iso_created_at() -> None:
+    snap = mapping.parse_order(P["order_history_cancelled"])
+    assert snap.state is OrderState.CANCELLED
+    assert snap.venue_ts == pytest.approx(1788284044.094)  # 2026-09-01T17:54:04.094 read as UTC
+
+
+def test_ws_order_accept_and_cancel() -> None:
+    accepted, fill = mapping.parse_order_update(P["ws_order_accepted"]["data"])
+    assert fill is None
+    assert accepted.state is OrderState.OPEN and accepted.source is Source.WS
+    assert (accepted.venue_id, accepted.price, accepted.size) == ("59887375336", D("1.0076"), D("20"))
+    cancelled, _ = mapping.parse_order_update(P["ws_order_cancelled"]["data"])
+    assert cancelled.state is OrderState.CANCELLED
+
+
+def test_ws_order_fill_carries_the_fill_and_cumulative_quantity() -> None:
+    data = copy.deepcopy(P["ws_order_accepted"]["data"])
+    data.update(
+        {
+            "e": "orderFill",
+            "X": "PartiallyFilled",
+            "z": "5",
+            "Z": "5.038",
+            "t": 2888471,
+            "l": "5",
+            "L": "1.0076",
+            "m": True,
+            "n": "0.001",
+            "N": "USDC",
+            "c": 7,
+        }
+    )
+    snap, fill = mapping.parse_order_update(data)
+    assert snap.state is OrderState.PARTIALLY_FILLED and snap.filled == D("5") and snap.client_id == "7"
+    assert fill is not None
+    assert (fill.trade_id, fill.size, fill.price, fill.fee, fill.liquidity) == (
+        "2888471",
+        D("5"),
+        D("1.0076"),
+        D("0.001"),
+        Liquidity.MAKER,
+    )
+
+
+def test_positions_and_balances() -> None:
+    pos = mapping.parse_position(P["position"])
+    assert (pos.symbol, pos.size, pos.entry_price) == ("ETH_USDC_PERP", D("0.0036"), D("3826.89"))
+    ws = mapping.parse_position_update(P["ws_position_opened"])
+    assert (ws.size, ws.entry_price, ws.source) == (D("0.0010"), D("4236.36"), Source.WS)
+    [usdc] = mapping.parse_balances(P["capital"])
+    assert (usdc.asset, usdc.total, usdc.available) == ("USDC", D("120"), D("120"))
+
+
+def test_ws_depth_delta() -> None:
+    delta = mapping.parse_depth_delta(P["ws_depth"]["data"])
+    assert (delta.first_id, delta.last_id, delta.asks, delta.bids) == (
+        4330360995,
+        4330360995,
+        ((D("98.97"), D("22.39")),),
+        (),
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "executed", "reason", "state"),
+    [
+        ("New", "0", None, OrderState.OPEN),
+        ("TriggerPending", "0", None, OrderState.OPEN),
+        ("PartiallyFilled", "1", None, OrderState.PARTIALLY_FILLED),
+        ("Filled", "2", None, OrderState.FILLED),
+        ("Cancelled", "1", None, OrderState.CANCELLED),
+        ("Expired", "0", "ReduceOnlyNotReduced", OrderState.FAILED),
+        ("Expired", "0", "REDUCE_ONLY_NOT_REDUCED", OrderState.FAILED),
+        ("Expired", "0", "PostOnlyTaker", OrderState.FAILED),
+        ("Expired", "0", "PRICE_BAND", OrderState.FAILED),
+        ("Expired", "0", "ImmediateOrCancel", OrderState.CANCELLED),
+        ("Expired", "0", "FillOrKill", OrderState.CANCELLED),
+        ("Expired", "0.5", "ReduceOnlyNotReduced", OrderState.CANCELLED),  # fills are kept
+        ("TriggerFailed", "0", None, OrderState.FAILED),
+    ],
+)
+def test_status_mapping(status: str, executed: str, reason: str | None, state: OrderState) -> None:
+    assert mapping.order_state(status, D(executed), reason) is state
+
+
+@pytest.mark.parametrize("status", ["Open", "new", "Rejected", "", None])
+def test_unknown_status_is_an_error_never_open(status: str | None) -> None:
+    with pytest.raises(VenueProtocolError, match="unknown order status"):
+        mapping.order_state(status, D(0))
+
+
+def test_unknown_expiry_reason_and_event_are_errors() -> None:
+    with pytest.raises(VenueProtocolError, match="expiry reason"):
+        mapping.order_state("Expired", D(0), "SomethingNew")
+    data = dict(P["ws_order_accepted"]["data"], e="orderTeleported")
+    with pytest.raises(VenueProtocolError, match="order event"):
+        mapping.parse_order_update(data)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("executedQuantity", 1.5), ("executedQuantity", "abc"), ("side", "Buy"), ("clientId", "12x")]
+)
+def test_malformed_order_payload_names_the_problem(key: str, value: object) -> None:
+    payload = dict(P["order_limit_post_only"], **{key: value})
+    with pytest.raises(VenueProtocolError):
+        mapping.parse_order(payload)
+
+
+def test_missing_field_is_named() -> None:
+    payload = {k: v for k, v in P["order_limit_post_only"].items() if k != "status"}
+    with pytest.raises(VenueProtocolError, match="'status'"):
+        mapping.parse_order(payload)
+
+
+def test_client_id_zero_is_kept() -> None:
+    assert mapping.client_id(0) == "0"
+    assert mapping.client_id("42") == "42"  # fill history sends it as a string

@@ -1,0 +1,298 @@
+"""BackpackConnector: the Backpack venue for BaseConnector (signing, mapping, parsing only).
+
+Two supervised sockets to the one WS URL: `market` (depth diffs per symbol into a local book, synced
+against the REST snapshot by update id) and `account` (signed order and position updates). Backpack
+never acknowledges a subscription, so a socket counts as live once a protocol ping sent after the
+SUBSCRIBE frame has come back: the server has read the subscription by then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+
+from xtb.connectors.backpack import mapping
+from xtb.connectors.backpack.auth import DEFAULT_WINDOW_MS, BackpackSigner
+from xtb.connectors.backpack.rest import BackpackRest
+from xtb.connectors.base import BaseConnector, StreamReady
+from xtb.connectors.client_ids import ClientIdPolicy
+from xtb.connectors.config import ConnectorConfig
+from xtb.connectors.orderbook import BookGap, LocalBook
+from xtb.errors import AuthError, ConnectionLost, ConnectorError, OrderNotFound, VenueProtocolError
+from xtb.events import EventBus
+from xtb.execution.tracker import OrderTracker
+from xtb.model import (
+    Balance,
+    MarketInfo,
+    OrderRequest,
+    OrderSnapshot,
+    OrderType,
+    Position,
+    Source,
+    TimeInForce,
+    TopOfBook,
+)
+
+log = logging.getLogger(__name__)
+
+PROD_REST = "https://api.backpack.exchange"
+PROD_WS = "wss://ws.backpack.exchange"
+HISTORY_PAGE = 1000
+
+
+def fmt(value: Decimal) -> str:
+    """A decimal string without exponent or trailing zeros ("150", "0.001")."""
+    return format(value.normalize(), "f")
+
+
+class BackpackConnector(BaseConnector):
+    client_id_policy = ClientIdPolicy.int_range(0, 2**32 - 1)
+
+    def __init__(self, config: ConnectorConfig, *, bus: EventBus | None = None, **kwargs: Any) -> None:
+        super().__init__(config, bus=bus, **kwargs)
+        secret = config.credentials.get("api_secret")
+        self._signer = BackpackSigner(secret) if secret is not None else None
+        self._window = int(config.extra.get("window_ms", DEFAULT_WINDOW_MS))
+        self._rest: BackpackRest | None = None
+        self.books: dict[str, LocalBook] = {s: LocalBook(s) for s in config.symbols}
+
+    @property
+    def rest(self) -> BackpackRest:
+        if self._rest is None:
+            raise ConnectionLost("connector is not started", venue=self.venue)
+        return self._rest
+
+    # ------------------------------------------------------------------ lifecycle hooks
+
+    async def _on_start(self) -> None:
+        if self._signer is None:
+            raise AuthError("missing credential 'api_secret'", venue=self.venue)
+        self._rest = BackpackRest(self.http, self.config.rest_url, self._signer, self._window)
+        await self.rest.sync_clock()
+        status = await self.rest.request("GET", "/api/v1/status")
+        if not isinstance(status, dict) or status.get("status") != "Ok":
+            raise ConnectorError(f"venue status is {status!r}", venue=self.venue)
+        await self.rest.request("GET", "/api/v1/account", signed=True)  # proves the keys before any order
+
+    def stream_names(self) -> list[str]:
+        return ["market", "account"] if self.config.symbols else ["account"]
+
+    async def _run_stream(self, name: str, ready: StreamReady) -> None:
+        # autoping off: our own ping's PONG is the signal that the subscription was read.
+        async with self.http.ws_connect(self.config.ws_url, autoping=False, heartbeat=None) as ws:
+            if name == "account":
+                await self._subscribe_account(ws)
+
+                async def live() -> None:
+                    ready()
+
+                await self._read(ws, self._handle_account, live)
+            else:
+                await self._run_market(ws, ready)
+
+    # ------------------------------------------------------------------ REST hooks
+
+    async def _load_markets(self) -> dict[str, MarketInfo]:
+        markets = await self.rest.request("GET", "/api/v1/markets")
+        if not isinstance(markets, list):
+            raise VenueProtocolError(f"/api/v1/markets answered {type(markets).__name__}", venue=self.venue)
+        return {m.symbol: m for m in (mapping.parse_market(obj) for obj in markets)}
+
+    async def _fetch_top_of_book(self, symbol: str) -> TopOfBook:
+        depth = await self.rest.request("GET", "/api/v1/depth", params={"symbol": symbol, "limit": "5"})
+        return mapping.top_from_depth(symbol, depth, self.clock.monotonic())
+
+    async def _submit(self, request: OrderRequest) -> OrderSnapshot | None:
+        body: dict[str, Any] = {
+            "symbol": request.symbol,
+            "side": mapping.SIDE_NAMES[request.side],
+            "orderType": "Limit" if request.order_type is OrderType.LIMIT else "Market",
+            "quantity": fmt(request.size),
+            "clientId": int(request.client_id),
+        }
+        if request.order_type is OrderType.LIMIT:
+            assert request.price is not None
+            body["price"] = fmt(request.price)
+            if request.post_only:
+                body["postOnly"] = True
+            else:
+                body["timeInForce"] = request.time_in_force.name
+        elif request.time_in_force is TimeInForce.FOK:
+            body["timeInForce"] = "FOK"
+        if request.reduce_only:
+            body["reduceOnly"] = True
+        order = await self.rest.request("POST", "/api/v1/order", body=body, signed=True)
+        return mapping.parse_order(order)
+
+    async def _cancel(self, tracker: OrderTracker) -> OrderSnapshot | None:
+        body: dict[str, Any] = {"symbol": tracker.symbol}
+        if tracker.venue_id is not None:
+            body["orderId"] = tracker.venue_id
+        else:
+            body["clientId"] = int(tracker.client_id)
+        order = await self.rest.request("DELETE", "/api/v1/order", body=body, signed=True)
+        return None if order is None else mapping.parse_order(order)  # 202: pending, confirm later
+
+    async def _cancel_all(self, symbol: str) -> int:
+        orders = await self.rest.request("DELETE", "/api/v1/orders", body={"symbol": symbol}, signed=True)
+        snaps = [mapping.parse_order(o) for o in orders or []]
+        for snap in snaps:
+            self._on_order_update(snap)
+        return len(snaps)
+
+    async def _fetch_order(self, symbol: str, client_id: str | None, venue_id: str | None) -> OrderSnapshot:
+        """Open orders answer on /api/v1/order; closed ones only in history (which has no
+        clientId filter, so it is matched here)."""
+        params: dict[str, Any] = {"symbol": symbol}
+        if venue_id is not None:
+            params["orderId"] = venue_id
+        else:
+            params["clientId"] = client_id
+        try:
+            return mapping.parse_order(await self.rest.request("GET", "/api/v1/order", params=params, signed=True))
+        except OrderNotFound:
+            pass
+        history_params: dict[str, Any] = {"symbol": symbol, "limit": str(HISTORY_PAGE)}
+        if venue_id is not None:
+            history_params["orderId"] = venue_id
+        rows = await self.rest.request("GET", "/wapi/v1/history/orders", params=history_params, signed=True)
+        for row in rows or []:
+            if (venue_id is not None and str(row.get("id")) == venue_id) or (
+                venue_id is None and mapping.client_id(row.get("clientId")) == client_id
+            ):
+                return mapping.parse_order(row)
+        raise OrderNotFound(f"order {venue_id or client_id} not open and not in history", venue=self.venue)
+
+    async def _fetch_open_orders(self, symbol: str | None) -> list[OrderSnapshot]:
+        params = {"symbol": symbol} if symbol else {"marketType": "PERP"}
+        orders = await self.rest.request("GET", "/api/v1/orders", params=params, signed=True)
+        return [mapping.parse_order(o) for o in orders or []]
+
+    async def _fetch_positions(self, symbol: str | None) -> list[Position]:
+        params = {"symbol": symbol} if symbol else None
+        rows = await self.rest.request("GET", "/api/v1/position", params=params, signed=True)
+        return [mapping.parse_position(r) for r in rows or []]
+
+    async def _fetch_balances(self) -> list[Balance]:
+        return mapping.parse_balances(await self.rest.request("GET", "/api/v1/capital", signed=True) or {})
+
+    # ------------------------------------------------------------------ streams
+
+    async def _subscribe_account(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        assert self._signer is not None
+        frame = {
+            "method": "SUBSCRIBE",
+            "params": ["account.orderUpdate", "account.positionUpdate"],
+            "signature": self._signer.subscribe_signature(self.rest.now_ms(), self._window),
+        }
+        await ws.send_str(json.dumps(frame))
+
+    async def _run_market(self, ws: aiohttp.ClientWebSocketResponse, ready: StreamReady) -> None:
+        symbols = list(self.config.symbols)
+        for book in self.books.values():
+            book.reset()  # deltas are buffered until the snapshot arrives
+        await ws.send_str(json.dumps({"method": "SUBSCRIBE", "params": [f"depth.{s}" for s in symbols]}))
+
+        async def live() -> None:
+            await asyncio.gather(*(self._seed(s) for s in symbols))
+            ready()
+
+        await self._read(ws, self._handle_market, live)
+
+    async def _seed(self, symbol: str) -> None:
+        """Snapshot from REST (deep) and replay the buffered deltas; retried on a gap."""
+        for _ in range(5):
+            depth = await self.rest.request("GET", "/api/v1/depth", params={"symbol": symbol, "limit": "1000"})
+            bids, asks, last_id = mapping.parse_depth(depth)
+            try:
+                self.books[symbol].on_snapshot(bids, asks, last_id)
+            except BookGap as gap:
+                log.warning("book resync venue=%s symbol=%s reason=%s", self.venue, symbol, gap)
+                continue
+            self._publish_book(symbol)
+            return
+        raise BookGap(f"{symbol}: could not sync the book after 5 snapshots", venue=self.venue)
+
+    async def _read(
+        self, ws: aiohttp.ClientWebSocketResponse, handle: Any, on_live: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Read frames until the socket ends. Answers server pings; the pong to our own ping (sent
+        after the SUBSCRIBE frame) runs `on_live` once."""
+        await ws.ping(b"xtb-live")
+        pending_live: Callable[[], Awaitable[None]] | None = on_live
+        async for msg in ws:
+            if msg.type is aiohttp.WSMsgType.PING:
+                await ws.pong(msg.data)
+            elif msg.type is aiohttp.WSMsgType.PONG:
+                if pending_live is not None:
+                    live, pending_live = pending_live, None
+                    await live()
+            elif msg.type is aiohttp.WSMsgType.TEXT:
+                frame = json.loads(msg.data)
+                if "error" in frame:
+                    error = frame["error"] or {}
+                    if error.get("code") == 4003:
+                        raise AuthError(f"stream subscription refused: {error.get('message')}", venue=self.venue)
+                    raise VenueProtocolError(f"stream error frame {frame!r}", venue=self.venue)
+                await handle(frame)
+            elif msg.type is aiohttp.WSMsgType.ERROR:
+                raise ConnectionLost(f"stream error: {ws.exception()!r}", venue=self.venue)
+        raise ConnectionLost(f"stream closed (code {ws.close_code})", venue=self.venue)
+
+    async def _handle_account(self, frame: Mapping[str, Any]) -> None:
+        stream = str(frame.get("stream", ""))
+        data = mapping.field(frame, "data", "stream frame")
+        if stream.startswith("account.orderUpdate"):
+            snapshot, fill = mapping.parse_order_update(data)
+            if fill is not None:
+                self._on_fill(fill)  # before the order update: the tracker sees the fill, then the state
+            self._on_order_update(snapshot)
+        elif stream.startswith("account.positionUpdate"):
+            self._on_position(mapping.parse_position_update(data))
+        else:
+            raise VenueProtocolError(f"unexpected stream {stream!r} on the account socket", venue=self.venue)
+
+    async def _handle_market(self, frame: Mapping[str, Any]) -> None:
+        stream = str(frame.get("stream", ""))
+        data = mapping.field(frame, "data", "stream frame")
+        if not stream.startswith("depth."):
+            raise VenueProtocolError(f"unexpected stream {stream!r} on the market socket", venue=self.venue)
+        symbol = mapping.field(data, "s", "depth event")
+        book = self.books.get(symbol)
+        if book is None:
+            return
+        try:
+            changed = book.on_delta(mapping.parse_depth_delta(data))
+        except BookGap as gap:
+            log.warning("book gap venue=%s symbol=%s %s; re-seeding", self.venue, symbol, gap)
+            await self._seed(symbol)
+            return
+        if changed:
+            self._publish_book(symbol)
+
+    def _publish_book(self, symbol: str) -> None:
+        book = self.books[symbol]
+        bid, ask = book.best_bid(), book.best_ask()
+        top = TopOfBook(
+            symbol,
+            bid[0] if bid else None,
+            bid[1] if bid else None,
+            ask[0] if ask else None,
+            ask[1] if ask else None,
+            Source.WS,
+            self.clock.monotonic(),
+        )
+        previous = self.books_ws.get(symbol)
+        if previous is None or (previous.bid, previous.bid_size, previous.ask, previous.ask_size) != (
+            top.bid,
+            top.bid_size,
+            top.ask,
+            top.ask_size,
+        ):
+            self._on_top_of_book(top)

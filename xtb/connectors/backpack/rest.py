@@ -1,0 +1,118 @@
+"""Backpack REST: signed requests, and errors classified by `code` + `message` (never by status
+alone: auth failures come as 400 or 401, and parse errors as plain text)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+
+from xtb.connectors.backpack.auth import INSTRUCTIONS, BackpackSigner, Params
+from xtb.errors import (
+    AmbiguousOutcome,
+    AuthError,
+    ConnectorError,
+    OrderNotFound,
+    PostOnlyWouldCross,
+    RateLimited,
+    VenueRejected,
+)
+
+log = logging.getLogger(__name__)
+VENUE = "backpack"
+
+AUTH_MESSAGES = frozenset({"Invalid signature", "Request has expired", "Invalid X-Signature header"})
+POST_ONLY_MESSAGE = "Order would immediately match and take"
+
+
+class BackpackRest:
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, signer: BackpackSigner | None, window_ms: int):
+        self._session = session
+        self._base = base_url.rstrip("/")
+        self._signer = signer
+        self._window = window_ms
+        self.clock_offset_ms = 0  # venue time minus local time, from /api/v1/time
+
+    def now_ms(self) -> int:
+        return int(time.time() * 1000) + self.clock_offset_ms
+
+    async def sync_clock(self) -> None:
+        """The window check is against venue time: measure the offset (the answer is plain text)."""
+        before = time.time()
+        text = await self.request("GET", "/api/v1/time", text=True)
+        after = time.time()
+        try:
+            venue_ms = int(text)
+        except ValueError:
+            raise ConnectorError(f"/api/v1/time answered {text[:80]!r}, not milliseconds", venue=VENUE) from None
+        self.clock_offset_ms = venue_ms - int((before + after) / 2 * 1000)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+        signed: bool = False,
+        text: bool = False,
+    ) -> Any:
+        """One request. Returns parsed JSON (None for an empty body, str when `text`)."""
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        query = {k: _query_value(v) for k, v in (params or {}).items()}
+        if signed:
+            if self._signer is None:
+                raise AuthError("this request needs credentials and none were configured", venue=VENUE)
+            instruction = INSTRUCTIONS[(method, path)]
+            signed_params: Params = body if body is not None else query
+            headers.update(self._signer.headers(instruction, signed_params, self.now_ms(), self._window))
+        data = json.dumps(body, separators=(",", ":")) if body is not None else None
+        async with self._session.request(
+            method, self._base + path, params=query or None, data=data, headers=headers
+        ) as resp:
+            raw = await resp.text()
+            status = resp.status
+        if 200 <= status < 300:
+            if text:
+                return raw
+            return json.loads(raw) if raw.strip() else None
+        raise classify_error(method, path, status, raw)
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def classify_error(method: str, path: str, status: int, raw: str) -> ConnectorError:
+    """Turn a non-2xx answer into the runtime's meaning of it."""
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        payload = None
+    code = message = ""
+    if isinstance(payload, dict):
+        code = str(payload.get("code", ""))
+        message = str(payload.get("message", ""))
+    else:
+        message = raw.strip()[:300]
+    where = f"{method} {path}: {status} {code} {message}".strip()
+    if code == "UNAUTHORIZED" or (code == "INVALID_CLIENT_REQUEST" and message in AUTH_MESSAGES):
+        return AuthError(where, venue=VENUE)
+    if status == 429 or code == "TOO_MANY_REQUESTS":
+        return RateLimited(where, venue=VENUE)
+    if status >= 500:
+        # 503 "Unknown error..." may come after the venue applied the request.
+        return AmbiguousOutcome(where, venue=VENUE)
+    if code == "RESOURCE_NOT_FOUND":
+        return OrderNotFound(where, venue=VENUE)
+    if code == "INVALID_ORDER" and message.rstrip(".") == POST_ONLY_MESSAGE:
+        return PostOnlyWouldCross(where, venue=VENUE, code=code, reason=message)
+    if 400 <= status < 500:
+        return VenueRejected(where, venue=VENUE, code=code or str(status), reason=message or raw.strip()[:300])
+    return ConnectorError(where, venue=VENUE)
