@@ -148,7 +148,13 @@ def test_unknown_market_and_account_are_rejects() -> None:
         {"reduce_only": "false"},
     ],
     ids=[
-        "float-size", "float-price", "str-side", "str-tif", "str-type", "bool-client-id", "float-client-id",
+        "float-size",
+        "float-price",
+        "str-side",
+        "str-tif",
+        "str-type",
+        "bool-client-id",
+        "float-client-id",
         "str-reduce-only",
     ],
 )

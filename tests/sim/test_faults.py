@@ -16,7 +16,7 @@ def test_rest_fault_matches_method_and_path_glob_and_counts_down() -> None:
     assert first is not None and first.status == 429 and first.retry_after == 1
     assert plan.take_rest("post", "/api/v1/orders") is first
     assert plan.take_rest("POST", "/api/v1/order") is None  # used up
-    assert plan.applied == ["rest status POST /api/v1/order", "rest status post /api/v1/orders"]
+    assert list(plan.applied) == ["rest status POST /api/v1/order", "rest status post /api/v1/orders"]
 
 
 def test_rest_fault_without_count_fires_until_cleared() -> None:

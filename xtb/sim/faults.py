@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import fnmatch
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,7 +83,7 @@ class Delivery:
 class FaultPlan:
     rest: list[RestFault] = field(default_factory=list)
     stream: list[StreamFault] = field(default_factory=list)
-    applied: list[str] = field(default_factory=list)
+    applied: deque[str] = field(default_factory=lambda: deque(maxlen=1000))  # newest faults fired
     _held: dict[str, list[Any]] = field(default_factory=dict)  # reordered messages per connection
 
     def add(self, *faults: RestFault | StreamFault) -> None:

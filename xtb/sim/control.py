@@ -1,0 +1,610 @@
+"""The simulator's control surface: what a test (or a person at a local testnet) may do to it.
+
+`SimControl` is the in-process API: reset, create and fund accounts, move or freeze the synthetic
+market, read the engine's truth, inject and clear faults, read the request log. `SimControl.http_app`
+serves the same under `CONTROL_PREFIX` (`/_sim/...`) on the front-end's main site, in JSON with
+Decimal as exact strings.
+
+Every command checks its whole input before it changes anything, so a refused command (a
+`ControlError`, HTTP 400 with `{"error": ...}` naming the problem) leaves the simulator as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zlib
+from collections.abc import Callable, Coroutine, Mapping
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web
+
+from xtb.model import Side
+from xtb.sim.engine import Engine
+from xtb.sim.faults import RestAction, RestFault, StreamAction, StreamFault
+from xtb.sim.frontend import CONTROL_PREFIX, FrontEnd, jsonable
+from xtb.sim.market import MarketSettings, SyntheticMarket
+from xtb.sim.values import AccountId, BalanceView, BookView, FillView, OrderView, PositionView, SimError
+
+log = logging.getLogger(__name__)
+
+__all__ = ["CONTROL_PREFIX", "ControlError", "MarketSet", "SimControl", "parse_faults"]
+
+
+class ControlError(ValueError):
+    """A control command that cannot be applied as given; nothing was changed."""
+
+
+# ------------------------------------------------------------------------------------------ markets
+
+
+class MarketSet:
+    """The synthetic markets of one engine, by symbol: built from their settings and run as tasks.
+    A reset builds them again from scratch, because the engine forgets their accounts and orders."""
+
+    def __init__(self, engine: Engine, settings: Mapping[str, MarketSettings], *, seed: int = 0) -> None:
+        self._engine = engine
+        self._settings = dict(settings)
+        self._seed = seed
+        self._markets: dict[str, SyntheticMarket] = {}
+        self._running = False
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return tuple(self._settings)
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def build(self) -> None:
+        """Create each market (it funds its accounts and quotes at once)."""
+        self._markets = {
+            symbol: SyntheticMarket(self._engine, symbol, settings, seed=self._seed ^ zlib.crc32(symbol.encode()))
+            for symbol, settings in self._settings.items()
+        }
+
+    def start(self) -> None:
+        self._running = True
+        for market in self._markets.values():
+            market.start()
+
+    async def stop(self) -> None:
+        self._running = False
+        for market in self._markets.values():
+            await market.stop()
+
+    def get(self, symbol: str) -> SyntheticMarket:
+        market = self._markets.get(symbol)
+        if market is None:
+            raise ControlError(f"no synthetic market {symbol!r}; markets are {sorted(self._markets)}")
+        return market
+
+    def state(self) -> list[dict[str, Any]]:
+        return [
+            {"symbol": m.symbol, "mid": m.mid, "frozen": m.frozen, "running": m.running} for m in self._markets.values()
+        ]
+
+
+# ------------------------------------------------------------------------------------------- faults
+
+_REST_FIELDS: dict[str, tuple[type | tuple[type, ...], bool]] = {
+    # name -> (accepted JSON types, may be null)
+    "path": (str, False),
+    "method": (str, False),
+    "count": (int, True),
+    "status": (int, False),
+    "retry_after": ((int, float), True),
+    "delay": ((int, float), False),
+    "reason": (str, False),
+}
+_STREAM_FIELDS: dict[str, tuple[type | tuple[type, ...], bool]] = {
+    "channel": (str, False),
+    "kind": (str, False),
+    "count": (int, True),
+    "delay": ((int, float), False),
+}
+
+
+def parse_faults(spec: Any) -> list[RestFault | StreamFault]:
+    """Faults from JSON: `{"rest": [{"action": "status", "status": 429, ...}], "stream": [...]}`.
+    Every entry is checked before any is returned, so a bad one refuses the whole set."""
+    if not isinstance(spec, Mapping):
+        raise ControlError('faults must be an object like {"rest": [...], "stream": [...]}')
+    unknown = sorted(set(spec) - {"rest", "stream"})
+    if unknown:
+        raise ControlError(f"unknown fault group(s) {unknown}; use 'rest' and 'stream'")
+    faults: list[RestFault | StreamFault] = []
+    for group, action_type, allowed, cls in (
+        ("rest", RestAction, _REST_FIELDS, RestFault),
+        ("stream", StreamAction, _STREAM_FIELDS, StreamFault),
+    ):
+        entries = spec.get(group, [])
+        if not isinstance(entries, list):
+            raise ControlError(f"faults.{group} must be a list")
+        for index, entry in enumerate(entries):
+            where = f"{group}[{index}]"
+            if not isinstance(entry, Mapping):
+                raise ControlError(f"{where} must be an object")
+            kwargs: dict[str, Any] = {}
+            for key, value in entry.items():
+                if key == "action":
+                    choices = [a.value for a in action_type]
+                    if value not in choices:
+                        raise ControlError(f"{where}.action must be one of {choices}, got {value!r}")
+                    kwargs["action"] = action_type(value)
+                    continue
+                if key not in allowed:
+                    raise ControlError(f"{where}: unknown field {key!r}; fields are {['action', *allowed]}")
+                types, nullable = allowed[key]
+                if value is None and nullable:
+                    kwargs[key] = None
+                    continue
+                if isinstance(value, bool) or not isinstance(value, types):
+                    raise ControlError(f"{where}.{key} has the wrong type: {value!r}")
+                kwargs[key] = value
+            if "action" not in kwargs:
+                raise ControlError(f"{where} needs an 'action'")
+            try:
+                faults.append(cls(**kwargs))
+            except ValueError as exc:
+                raise ControlError(f"{where}: {exc}") from exc
+    return faults
+
+
+# ------------------------------------------------------------------------------------------ control
+
+
+class SimControl:
+    """Commands and truth reads over one simulated venue (engine, front-end, synthetic markets).
+
+    `default_accounts` (account id → collateral) are created by `create_default_accounts` and again
+    after every `reset`, with the same credentials, so a client configured once keeps working.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        frontend: FrontEnd,
+        markets: MarketSet,
+        *,
+        default_accounts: Mapping[AccountId, Decimal] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.frontend = frontend
+        self.markets = markets
+        self.default_accounts = dict(default_accounts or {})
+
+    # ---------------------------------------------------------------------- lifecycle
+
+    def create_default_accounts(self) -> dict[AccountId, dict[str, Any]]:
+        """Create and fund the default accounts; returns their credentials."""
+        return {
+            account_id: self.create_account(account_id, collateral)["credentials"]
+            for account_id, collateral in self.default_accounts.items()
+        }
+
+    async def reset(self) -> dict[AccountId, dict[str, Any]]:
+        """Back to the state just after start: the engine forgets every account, order and fill, the
+        faults and the request log are cleared, the synthetic markets start over from their
+        settings and the default accounts are created again. Open sockets stay connected."""
+        running = self.markets.running
+        await self.markets.stop()
+        self.engine.reset()
+        self.frontend.forget_credentials()
+        self.frontend.faults.clear()
+        self.frontend.faults.applied.clear()
+        self.frontend.request_log.clear()
+        self.markets.build()
+        if running:
+            self.markets.start()
+        accounts = self.create_default_accounts()
+        log.info("sim reset venue=%s", self.frontend.name)
+        return accounts
+
+    # ----------------------------------------------------------------------- accounts
+
+    def create_account(self, account_id: Any, collateral: Any = "0") -> dict[str, Any]:
+        """A new funded account with the venue's credentials for it."""
+        if isinstance(account_id, bool) or not isinstance(account_id, (str, int)) or account_id == "":
+            raise ControlError(f"account_id must be a non-empty string or an int, got {account_id!r}")
+        amount = _decimal(collateral, "collateral")
+        if amount < 0:
+            raise ControlError(f"collateral must not be negative, got {amount}")
+        if account_id in self.engine.accounts():
+            raise ControlError(f"account {account_id!r} already exists")
+        balance = self.engine.create_account(account_id, amount)
+        credentials = self.frontend.issue_credentials(account_id)
+        log.info("sim account created venue=%s account=%s collateral=%s", self.frontend.name, account_id, amount)
+        return {"account_id": account_id, "credentials": credentials, "balance": balance}
+
+    def fund(self, account_id: Any, amount: Any) -> BalanceView:
+        """Deposit (negative: withdraw, never below zero cash)."""
+        account = self.resolve_account(account_id)
+        delta = _decimal(amount, "amount")
+        try:
+            return self.engine.fund(account, delta)
+        except ValueError as exc:
+            raise ControlError(str(exc)) from exc
+
+    def accounts(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "account_id": account_id,
+                "credentials": self.frontend.credentials.get(account_id),
+                "balance": self.engine.balance(account_id),
+            }
+            for account_id in self.engine.accounts()
+        ]
+
+    def resolve_account(self, account_id: Any) -> AccountId:
+        """The engine's account for an id, also when it came as text from a URL ("7" for 7)."""
+        known = self.engine.accounts()
+        if isinstance(account_id, (str, int)) and not isinstance(account_id, bool):
+            if account_id in known:
+                return account_id
+            if isinstance(account_id, str) and account_id.lstrip("-").isdigit() and int(account_id) in known:
+                return int(account_id)
+        raise ControlError(f"unknown account {account_id!r}")
+
+    # ------------------------------------------------------------------------- market
+
+    def set_mid(self, symbol: str, price: Any) -> Decimal:
+        market = self.markets.get(symbol)
+        _checked(market.set_mid, _decimal(price, "price"))
+        return market.mid
+
+    def move_touch(self, symbol: str, ticks: Any) -> Decimal:
+        market = self.markets.get(symbol)
+        if isinstance(ticks, bool) or not isinstance(ticks, int):
+            raise ControlError(f"ticks must be an integer, got {ticks!r}")
+        _checked(market.move_touch, ticks)
+        return market.mid
+
+    def freeze(self, symbol: str) -> None:
+        self.markets.get(symbol).freeze()
+
+    def unfreeze(self, symbol: str) -> None:
+        self.markets.get(symbol).unfreeze()
+
+    def take(self, symbol: str, side: Any, fraction: Any = "1") -> Decimal:
+        """Hit the resting orders on `side` ("sell" = the asks) for `fraction` of the touch level."""
+        market = self.markets.get(symbol)
+        return _checked(market.take, _side(side), _decimal(fraction, "fraction"))
+
+    # -------------------------------------------------------------------------- truth
+
+    def open_orders(self, account_id: Any = None, market: str | None = None) -> list[OrderView]:
+        """Resting orders of one account, or of every account when None."""
+        self._check_market(market)
+        accounts = self.engine.accounts() if account_id is None else (self.resolve_account(account_id),)
+        return [o for a in accounts for o in self.engine.open_orders(a, market)]
+
+    def order(self, *, order_id: Any = None, account_id: Any = None, client_id: Any = None) -> OrderView:
+        """One order, live or closed: by engine id, or by an account's client id."""
+        if order_id is not None:
+            number = _int(order_id, "order_id")
+            view = self.engine.order(number)
+            if view is None:
+                raise ControlError(f"no order {number}")
+            return view
+        if client_id is None or account_id is None:
+            raise ControlError("give order_id, or account and client_id")
+        account = self.resolve_account(account_id)
+        candidates: list[Any] = [client_id]
+        if isinstance(client_id, str) and client_id.isdigit():
+            candidates.append(int(client_id))
+        for candidate in candidates:
+            view = self.engine.order_by_client_id(account, candidate)
+            if view is not None:
+                return view
+        raise ControlError(f"account {account!r} has no order with client id {client_id!r}")
+
+    def fills(self, account_id: Any = None, market: str | None = None) -> list[FillView]:
+        self._check_market(market)
+        accounts = self.engine.accounts() if account_id is None else (self.resolve_account(account_id),)
+        return [f for a in accounts for f in self.engine.fills(a, market)]
+
+    def positions(self, account_id: Any = None) -> list[PositionView]:
+        accounts = self.engine.accounts() if account_id is None else (self.resolve_account(account_id),)
+        return [p for a in accounts for p in self.engine.positions(a)]
+
+    def balances(self, account_id: Any = None) -> list[BalanceView]:
+        accounts = self.engine.accounts() if account_id is None else (self.resolve_account(account_id),)
+        return [self.engine.balance(a) for a in accounts]
+
+    def book(self, symbol: str, depth: Any = 10) -> BookView:
+        self._check_market(symbol)
+        return self.engine.book(symbol, _int(depth, "depth", minimum=1))
+
+    def truth(self, account_id: Any = None) -> dict[str, Any]:
+        """Everything the engine holds for one account (or all): open orders, fills, positions,
+        balances, and each market's top of book, as one consistent snapshot."""
+        account = None if account_id is None else self.resolve_account(account_id)
+        return {
+            "orders": self.open_orders(account),
+            "fills": self.fills(account),
+            "positions": self.positions(account),
+            "balances": self.balances(account),
+            "markets": [
+                {"symbol": spec.symbol, "top": _top(self.engine, spec.symbol)} for spec in self.engine.markets()
+            ],
+        }
+
+    def _check_market(self, market: str | None) -> None:
+        if market is not None and market not in {spec.symbol for spec in self.engine.markets()}:
+            raise ControlError(f"unknown market {market!r}; markets are {[s.symbol for s in self.engine.markets()]}")
+
+    # ------------------------------------------------------------------------- faults
+
+    def add_faults(self, spec: Any, *, replace: bool = False) -> list[RestFault | StreamFault]:
+        """Add (or, with `replace`, replace the plan with) faults given as JSON data."""
+        faults = parse_faults(spec)
+        if replace:
+            self.frontend.faults.clear()
+        self.frontend.faults.add(*faults)
+        log.info("sim faults set venue=%s faults=%s replace=%s", self.frontend.name, faults, replace)
+        return faults
+
+    def clear_faults(self) -> None:
+        self.frontend.faults.clear()
+
+    def faults(self) -> dict[str, Any]:
+        plan = self.frontend.faults
+        return {"rest": list(plan.rest), "stream": list(plan.stream), "applied": list(plan.applied)}
+
+    def request_log(self, limit: Any = None) -> list[Any]:
+        return self.frontend.request_log.records(None if limit is None else _int(limit, "limit", minimum=1))
+
+    def streams(self) -> list[dict[str, Any]]:
+        return [
+            {"id": c.id, "site": c.site, "path": c.path, "account": c.account, "channels": sorted(c.channels)}
+            for c in self.frontend.hub.connections
+        ]
+
+    # --------------------------------------------------------------------------- HTTP
+
+    def http_app(self) -> web.Application:
+        """The control API as an aiohttp sub-application, to mount at `CONTROL_PREFIX`."""
+        app = web.Application(middlewares=[_errors])
+        routes: list[tuple[str, str, Callable[[web.Request], Coroutine[Any, Any, Any]]]] = [
+            ("POST", "/reset", self._h_reset),
+            ("GET", "/accounts", self._h_accounts),
+            ("POST", "/accounts", self._h_create_account),
+            ("POST", "/accounts/{account}/fund", self._h_fund),
+            ("GET", "/markets", self._h_markets),
+            ("GET", "/markets/{symbol}/book", self._h_book),
+            ("POST", "/markets/{symbol}/mid", self._h_set_mid),
+            ("POST", "/markets/{symbol}/move", self._h_move),
+            ("POST", "/markets/{symbol}/freeze", self._h_freeze),
+            ("POST", "/markets/{symbol}/unfreeze", self._h_unfreeze),
+            ("POST", "/markets/{symbol}/take", self._h_take),
+            ("GET", "/orders", self._h_orders),
+            ("GET", "/order", self._h_order),
+            ("GET", "/fills", self._h_fills),
+            ("GET", "/positions", self._h_positions),
+            ("GET", "/balances", self._h_balances),
+            ("GET", "/truth", self._h_truth),
+            ("GET", "/faults", self._h_faults),
+            ("POST", "/faults", self._h_add_faults),
+            ("PUT", "/faults", self._h_replace_faults),
+            ("DELETE", "/faults", self._h_clear_faults),
+            ("GET", "/requests", self._h_requests),
+            ("DELETE", "/requests", self._h_clear_requests),
+            ("GET", "/streams", self._h_streams),
+        ]
+        for method, path, handler in routes:
+            app.router.add_route(method, path, _json_handler(handler))
+        return app
+
+    async def _h_reset(self, request: web.Request) -> Any:
+        await _body(request, set())
+        return {"accounts": await self.reset()}
+
+    async def _h_accounts(self, request: web.Request) -> Any:
+        return self.accounts()
+
+    async def _h_create_account(self, request: web.Request) -> Any:
+        body = await _body(request, {"account_id", "collateral"})
+        if "account_id" not in body:
+            raise ControlError("body needs 'account_id'")
+        return self.create_account(body["account_id"], body.get("collateral", "0"))
+
+    async def _h_fund(self, request: web.Request) -> Any:
+        body = await _body(request, {"amount"})
+        if "amount" not in body:
+            raise ControlError("body needs 'amount'")
+        return self.fund(request.match_info["account"], body["amount"])
+
+    async def _h_markets(self, request: web.Request) -> Any:
+        return [{**m, "top": _top(self.engine, m["symbol"])} for m in self.markets.state()]
+
+    async def _h_book(self, request: web.Request) -> Any:
+        return self.book(request.match_info["symbol"], request.query.get("depth", "10"))
+
+    async def _h_set_mid(self, request: web.Request) -> Any:
+        body = await _body(request, {"price"})
+        if "price" not in body:
+            raise ControlError("body needs 'price'")
+        return {"mid": self.set_mid(request.match_info["symbol"], body["price"])}
+
+    async def _h_move(self, request: web.Request) -> Any:
+        body = await _body(request, {"ticks"})
+        if "ticks" not in body:
+            raise ControlError("body needs 'ticks'")
+        return {"mid": self.move_touch(request.match_info["symbol"], body["ticks"])}
+
+    async def _h_freeze(self, request: web.Request) -> Any:
+        await _body(request, set())
+        self.freeze(request.match_info["symbol"])
+        return {"frozen": True}
+
+    async def _h_unfreeze(self, request: web.Request) -> Any:
+        await _body(request, set())
+        self.unfreeze(request.match_info["symbol"])
+        return {"frozen": False}
+
+    async def _h_take(self, request: web.Request) -> Any:
+        body = await _body(request, {"side", "fraction"})
+        if "side" not in body:
+            raise ControlError("body needs 'side' (the side of resting orders to hit: 'buy' or 'sell')")
+        return {"taken": self.take(request.match_info["symbol"], body["side"], body.get("fraction", "1"))}
+
+    async def _h_orders(self, request: web.Request) -> Any:
+        query = _query(request, {"account", "market"})
+        return self.open_orders(query.get("account"), query.get("market"))
+
+    async def _h_order(self, request: web.Request) -> Any:
+        query = _query(request, {"order_id", "account", "client_id"})
+        return self.order(
+            order_id=query.get("order_id"), account_id=query.get("account"), client_id=query.get("client_id")
+        )
+
+    async def _h_fills(self, request: web.Request) -> Any:
+        query = _query(request, {"account", "market"})
+        return self.fills(query.get("account"), query.get("market"))
+
+    async def _h_positions(self, request: web.Request) -> Any:
+        return self.positions(_query(request, {"account"}).get("account"))
+
+    async def _h_balances(self, request: web.Request) -> Any:
+        return self.balances(_query(request, {"account"}).get("account"))
+
+    async def _h_truth(self, request: web.Request) -> Any:
+        return self.truth(_query(request, {"account"}).get("account"))
+
+    async def _h_faults(self, request: web.Request) -> Any:
+        return self.faults()
+
+    async def _h_add_faults(self, request: web.Request) -> Any:
+        self.add_faults(await _body(request, None))
+        return self.faults()
+
+    async def _h_replace_faults(self, request: web.Request) -> Any:
+        self.add_faults(await _body(request, None), replace=True)
+        return self.faults()
+
+    async def _h_clear_faults(self, request: web.Request) -> Any:
+        self.clear_faults()
+        return self.faults()
+
+    async def _h_requests(self, request: web.Request) -> Any:
+        return self.request_log(_query(request, {"limit"}).get("limit"))
+
+    async def _h_clear_requests(self, request: web.Request) -> Any:
+        self.frontend.request_log.clear()
+        return {"cleared": True}
+
+    async def _h_streams(self, request: web.Request) -> Any:
+        return self.streams()
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def _json_handler(
+    handler: Callable[[web.Request], Coroutine[Any, Any, Any]],
+) -> Callable[[web.Request], Coroutine[Any, Any, web.StreamResponse]]:
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        return web.json_response(jsonable(await handler(request)))
+
+    return wrapped
+
+
+@web.middleware
+async def _errors(
+    request: web.Request, handler: Callable[[web.Request], Coroutine[Any, Any, web.StreamResponse]]
+) -> web.StreamResponse:
+    """Every control answer is JSON: refusals 400 naming the problem, unknown routes 404/405."""
+    try:
+        return await handler(request)
+    except ControlError as exc:
+        return web.json_response({"error": str(exc)}, status=400)
+    except SimError as exc:
+        return web.json_response({"error": str(exc), "reason": exc.reason.value}, status=400)
+    except web.HTTPException as exc:
+        return web.json_response({"error": f"{exc.reason}: {request.method} {request.path}"}, status=exc.status)
+    except Exception:
+        log.exception("control request failed %s %s", request.method, request.path)
+        return web.json_response({"error": "internal error"}, status=500)
+
+
+async def _body(request: web.Request, allowed: set[str] | None) -> dict[str, Any]:
+    """The JSON object body (empty body: {}); with `allowed`, any other key is refused by name."""
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise ControlError(f"body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise ControlError("body must be a JSON object")
+    if allowed is not None:
+        unknown = sorted(set(body) - allowed)
+        if unknown:
+            raise ControlError(f"unknown field(s) {unknown}; allowed: {sorted(allowed)}")
+    return body
+
+
+def _query(request: web.Request, allowed: set[str]) -> dict[str, str]:
+    unknown = sorted(set(request.query) - allowed)
+    if unknown:
+        raise ControlError(f"unknown query parameter(s) {unknown}; allowed: {sorted(allowed)}")
+    return dict(request.query)
+
+
+def _decimal(value: Any, what: str) -> Decimal:
+    """A finite Decimal from a string, int or Decimal (JSON money comes as strings; floats refused)."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ControlError(f"{what} must be a decimal string, not {type(value).__name__} {value!r}")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, (int, str)):
+        try:
+            result = Decimal(value)
+        except ArithmeticError:
+            raise ControlError(f"{what}: {value!r} is not a decimal number") from None
+    else:
+        raise ControlError(f"{what} must be a decimal string, got {type(value).__name__}")
+    if not result.is_finite():
+        raise ControlError(f"{what} must be finite, got {value!r}")
+    return result
+
+
+def _int(value: Any, what: str, *, minimum: int | None = None) -> int:
+    if isinstance(value, bool):
+        raise ControlError(f"{what} must be an integer, got {value!r}")
+    if isinstance(value, str):
+        try:
+            value = int(value)
+        except ValueError:
+            raise ControlError(f"{what} must be an integer, got {value!r}") from None
+    if not isinstance(value, int):
+        raise ControlError(f"{what} must be an integer, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ControlError(f"{what} must be at least {minimum}, got {value}")
+    return value
+
+
+def _side(value: Any) -> Side:
+    if isinstance(value, Side):
+        return value
+    choices = [s.value for s in Side]
+    if isinstance(value, str) and value.lower() in choices:
+        return Side(value.lower())
+    raise ControlError(f"side must be one of {choices}, got {value!r}")
+
+
+def _checked(command: Callable[..., Any], *args: Any) -> Any:
+    """Run a synthetic-market command, turning its refusal (ValueError, nothing changed) into ours."""
+    try:
+        return command(*args)
+    except ValueError as exc:
+        raise ControlError(str(exc)) from exc
+
+
+def _top(engine: Engine, symbol: str) -> dict[str, Any]:
+    top = engine.top_of_book(symbol)
+    return {"bid": top.bid, "bid_size": top.bid_size, "ask": top.ask, "ask_size": top.ask_size}

@@ -1,0 +1,783 @@
+"""The base every simulator protocol front-end stands on, so a venue module holds only its protocol.
+
+A front-end maps one venue's wire protocol onto the engine and checks its authentication; everything
+else is here, written once: serving one or more aiohttp applications on loopback ports (GRVT has
+three hosts, the others one), the route table with per-route authentication, the request log, the
+WebSocket hub with per-connection subscriptions and fan-out, pushing engine events to subscribers,
+and fault injection at exactly one point per transport:
+
+* REST: a middleware takes the next matching `RestFault` before the handler runs (control requests
+  under `CONTROL_PREFIX` and WebSocket upgrades are exempt).
+* Stream: every outgoing message, broadcast or direct reply, passes `FaultPlan.deliver()` in
+  `StreamHub`, and each connection's sender task carries out the resulting `Delivery`.
+
+A venue subclass sets `name` (and `site_names` when it has several hosts), registers its routes and
+sockets in `setup()`, and overrides the hooks it needs: `authenticate`, `authenticate_stream`,
+`render_error`, `refuse_order`, `make_credentials`, `on_ws_open` / `on_ws_message` / `on_ws_close`,
+`on_engine_event`, `sim_markets` and `urls`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import enum
+import hmac
+import json
+import logging
+import math
+import random
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from aiohttp import WSMsgType, web
+
+from xtb.sim.faults import Delivery, FaultPlan, RestAction, RestFault
+from xtb.sim.values import AccountId, EngineEvent, MarketSpec
+
+if TYPE_CHECKING:
+    from xtb.sim.engine import Engine
+    from xtb.sim.market import MarketSettings
+
+log = logging.getLogger(__name__)
+
+CONTROL_PREFIX = "/_sim"
+"""Reserved path prefix of the control API on a front-end's main site; never faulted nor logged."""
+
+MAIN_SITE = "main"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+ACCOUNT: web.RequestKey[AccountId] = web.RequestKey("xtb_sim_account")
+"""The authenticated account of a request to an `auth=True` route: `request[ACCOUNT]`."""
+
+
+# ------------------------------------------------------------------------------------------ values
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON data from engine values: Decimal → exact string, Enum → its value, dataclass →
+    dict of its fields. Money never passes through float on the way out."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset, deque)):
+        return [jsonable(v) for v in value]
+    raise TypeError(f"cannot turn {type(value).__name__} into JSON")
+
+
+def json_dumps(value: Any) -> str:
+    return json.dumps(jsonable(value), separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class SimMarket:
+    """A market a front-end serves: the engine's rules for it and how its synthetic market moves."""
+
+    spec: MarketSpec
+    settings: MarketSettings
+
+
+class AuthFailure(Exception):
+    """Raised by an authentication hook. The client gets `response` when the venue has a special
+    shape for it, else `render_error(status, reason)`; the request log records the reason."""
+
+    def __init__(self, reason: str, *, status: int = 401, response: web.StreamResponse | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.response = response
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as the simulator saw it. `auth` is "public", "ok" or "denied"; `status` is what
+    the handler answered (also when `dropped`: the client never received it); `latency` in seconds."""
+
+    ts: float
+    site: str
+    method: str
+    path: str
+    auth: str
+    account: AccountId | None
+    status: int | None
+    latency: float
+    fault: str | None = None
+    dropped: bool = False
+    detail: str = ""
+
+
+class RequestLog:
+    """The newest `size` requests, oldest first: enough to see what a client sent, bounded for a
+    long-running local testnet."""
+
+    def __init__(self, size: int = 1000) -> None:
+        if type(size) is not int or size < 1:
+            raise ValueError(f"request log size must be a positive int, got {size!r}")
+        self._records: deque[RequestRecord] = deque(maxlen=size)
+
+    def append(self, record: RequestRecord) -> None:
+        self._records.append(record)
+
+    def records(self, limit: int | None = None) -> list[RequestRecord]:
+        """All kept records, or the newest `limit` of them."""
+        records = list(self._records)
+        return records if limit is None else records[max(0, len(records) - limit) :]
+
+    def clear(self) -> None:
+        self._records.clear()
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+
+@dataclass
+class _Exchange:
+    """Per-request scratch shared by the fault middleware and the route wrapper."""
+
+    site: str
+    method: str
+    path: str
+    started: float
+    auth: str = "public"
+    account: AccountId | None = None
+    detail: str = ""
+    fault: RestFault | None = None
+    logged: bool = False
+
+
+_EXCHANGE: web.RequestKey[_Exchange] = web.RequestKey("xtb_sim_exchange")
+
+
+@dataclass(frozen=True)
+class Route:
+    site: str
+    method: str
+    path: str
+    handler: Handler
+    auth: bool = False
+    places_order: bool = False
+    websocket: bool = False
+
+
+# --------------------------------------------------------------------------------------- streaming
+
+
+class StreamConnection:
+    """One WebSocket client: what it subscribed to, who it authenticated as, and the bounded queue
+    of deliveries its own sender task drains, so one slow client never holds up the others."""
+
+    def __init__(
+        self,
+        conn_id: str,
+        site: str,
+        request: web.Request,
+        ws: web.WebSocketResponse,
+        *,
+        queue_size: int,
+        max_channels: int,
+        close_code: int,
+    ) -> None:
+        self.id = conn_id
+        self.site = site
+        self.request = request
+        self.ws = ws
+        self.account: AccountId | None = None
+        self.channels: set[str] = set()
+        self.state: dict[str, Any] = {}  # the front-end's own per-connection data
+        self._max_channels = max_channels
+        self._close_code = close_code
+        self._queue: asyncio.Queue[Delivery] = asyncio.Queue(maxsize=queue_size)
+        self._sender: asyncio.Task[None] | None = None
+        self._closer: asyncio.Task[None] | None = None
+        self._fault_closing = False
+        self._encode: Callable[[Any], str | bytes] = json_dumps
+
+    @property
+    def path(self) -> str:
+        return self.request.path
+
+    @property
+    def closed(self) -> bool:
+        return self.ws.closed
+
+    def subscribe(self, channel: str) -> None:
+        if channel not in self.channels and len(self.channels) >= self._max_channels:
+            raise ValueError(f"a connection may hold at most {self._max_channels} subscriptions")
+        self.channels.add(channel)
+
+    def unsubscribe(self, channel: str) -> None:
+        self.channels.discard(channel)
+
+    def start(self, encode: Callable[[Any], str | bytes]) -> None:
+        self._encode = encode
+        self._sender = asyncio.get_running_loop().create_task(self._drain(), name=f"sim-ws-sender-{self.id}")
+
+    def enqueue(self, delivery: Delivery) -> None:
+        if not delivery.sends and not delivery.close:
+            return
+        try:
+            self._queue.put_nowait(delivery)
+        except asyncio.QueueFull:
+            log.warning("ws send queue full conn=%s: closing the connection", self.id)
+            self._close_soon(1013, b"send queue overflow")
+
+    async def _drain(self) -> None:
+        ws = self.ws
+        try:
+            while True:
+                delivery = await self._queue.get()
+                for delay, message in delivery.sends:
+                    if delay:
+                        await asyncio.sleep(delay)
+                    try:
+                        data = self._encode(message)
+                    except Exception:  # a mapping bug loses this message, not the connection
+                        log.exception("cannot encode a stream message conn=%s", self.id)
+                        continue
+                    if isinstance(data, bytes):
+                        await ws.send_bytes(data)
+                    else:
+                        await ws.send_str(data)
+                if delivery.close:
+                    log.info("ws closed by stream fault conn=%s", self.id)
+                    self._fault_closing = True
+                    await ws.close(code=self._close_code, message=b"simulated stream fault")
+                    return
+        except (ConnectionError, RuntimeError) as exc:  # the client went away mid-send
+            log.debug("ws send stopped conn=%s error=%s", self.id, exc)
+
+    def _close_soon(self, code: int, message: bytes) -> None:
+        if self._closer is None and not self.ws.closed:
+            if self._sender is not None:
+                self._sender.cancel()
+            self._closer = asyncio.get_running_loop().create_task(self.ws.close(code=code, message=message))
+
+    async def close(self, code: int = 1001, message: bytes = b"server shutdown") -> None:
+        """Stop sending and close the socket (a no-op on a closed one). A close the sender already
+        began (a CLOSE fault) is left to finish its handshake, which the close timeout bounds."""
+        sender = self._sender
+        if sender is not None and not sender.done():
+            if not self._fault_closing:
+                sender.cancel()
+            try:
+                await sender
+            except asyncio.CancelledError:
+                pass
+        if self._closer is not None:
+            await self._closer
+        if not self.ws.closed:
+            await self.ws.close(code=code, message=message)
+
+
+class StreamHub:
+    """The front-end's live connections, their subscriptions and the one point stream faults apply.
+
+    `publish` and `send` are synchronous (they only queue), so a synchronous engine listener can
+    call them; each connection's sender task does the async sending."""
+
+    def __init__(self, faults: FaultPlan, *, max_connections: int = 256) -> None:
+        self.faults = faults
+        self.max_connections = max_connections
+        self._connections: dict[str, StreamConnection] = {}
+
+    @property
+    def connections(self) -> tuple[StreamConnection, ...]:
+        return tuple(self._connections.values())
+
+    @property
+    def full(self) -> bool:
+        return len(self._connections) >= self.max_connections
+
+    def add(self, conn: StreamConnection) -> None:
+        self._connections[conn.id] = conn
+
+    def remove(self, conn: StreamConnection) -> None:
+        self._connections.pop(conn.id, None)
+        held = list(self.faults.release_held(conn.id))
+        if held:
+            log.debug("ws closed with %d reordered messages held conn=%s: dropped", len(held), conn.id)
+
+    def publish(self, channel: str, kind: str, message: Any) -> int:
+        """Queue `message` for every connection subscribed to `channel`; returns how many."""
+        count = 0
+        for conn in tuple(self._connections.values()):
+            if channel in conn.channels:
+                self.send(conn, channel, kind, message)
+                count += 1
+        return count
+
+    def send(self, conn: StreamConnection, channel: str, kind: str, message: Any) -> None:
+        """Queue one message for one connection, through the fault plan."""
+        conn.enqueue(self.faults.deliver(conn.id, channel, kind, message))
+
+    async def close_all(self) -> None:
+        connections = tuple(self._connections.values())
+        await asyncio.gather(*(conn.close() for conn in connections), return_exceptions=True)
+
+
+# ---------------------------------------------------------------------------------------- the base
+
+
+class FrontEnd:
+    """Serves one venue's protocol over the shared engine: subclass it and fill in the protocol.
+
+    `seed` fixes the credentials `issue_credentials` makes; `heartbeat` is the WebSocket
+    protocol-level ping interval (None: no pings); queues, logs, connections and subscriptions are
+    all bounded.
+    """
+
+    name: ClassVar[str] = "frontend"
+    site_names: ClassVar[tuple[str, ...]] = (MAIN_SITE,)
+    test_account: ClassVar[AccountId] = "test-account"
+    test_collateral: ClassVar[Decimal] = Decimal("1000000")
+    stream_fault_close_code: ClassVar[int] = 1011
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        seed: int = 0,
+        faults: FaultPlan | None = None,
+        heartbeat: float | None = 20.0,
+        log_size: int = 1000,
+        queue_size: int = 1000,
+        max_connections: int = 256,
+        max_channels: int = 1024,
+        ws_close_timeout: float = 1.0,
+    ) -> None:
+        for what, value in (("queue_size", queue_size), ("max_connections", max_connections),
+                            ("max_channels", max_channels)):  # fmt: skip
+            if type(value) is not int or value < 1:
+                raise ValueError(f"{what} must be a positive int, got {value!r}")
+        if heartbeat is not None and heartbeat <= 0:
+            raise ValueError(f"heartbeat must be positive or None, got {heartbeat!r}")
+        if not self.site_names or MAIN_SITE not in self.site_names:
+            raise ValueError(f"{type(self).__name__}.site_names must include {MAIN_SITE!r}")
+        self.engine = engine
+        self.seed = seed
+        self.faults = faults if faults is not None else FaultPlan()
+        self.heartbeat = heartbeat
+        self.queue_size = queue_size
+        self.max_channels = max_channels
+        self.ws_close_timeout = ws_close_timeout
+        self.request_log = RequestLog(log_size)
+        self.hub = StreamHub(self.faults, max_connections=max_connections)
+        self.credentials: dict[AccountId, dict[str, Any]] = {}
+        self.host = "127.0.0.1"
+        self._apps: dict[str, web.Application] | None = None
+        self._routes: dict[Handler, Route] = {}
+        self._ws_routes: list[Route] = []
+        self._runners: dict[str, web.AppRunner] = {}
+        self._ports: dict[str, int] = {}
+        self._unsubscribe: Callable[[], None] | None = None
+        self._conn_counter = 0
+
+    # ---------------------------------------------------------------------------- hooks
+
+    def setup(self) -> None:
+        """Register routes (`route`) and sockets (`websocket`). Called once, when the apps are built."""
+
+    def sim_markets(self) -> Sequence[SimMarket]:
+        """The markets this venue lists, with how their synthetic markets behave."""
+        return ()
+
+    def make_credentials(self, account_id: AccountId, rng: random.Random) -> dict[str, Any]:
+        """The venue's credentials for an account (keys, tokens), drawn from `rng` only, so a seed
+        always gives the same ones. Whatever a client needs to sign in goes in the dict."""
+        return {"account_id": account_id, "api_key": f"{rng.getrandbits(128):032x}"}
+
+    async def authenticate(self, request: web.Request) -> AccountId:
+        """Verify a request to an `auth=True` route the venue's way; raise AuthFailure to refuse."""
+        raise AuthFailure("authentication is not implemented by this front-end", status=401)
+
+    async def authenticate_stream(self, request: web.Request) -> AccountId | None:
+        """Check a WebSocket upgrade: the account it authenticates as, None for an anonymous
+        socket, or AuthFailure to refuse the upgrade (the client gets an HTTP error)."""
+        return None
+
+    def render_error(self, request: web.Request, status: int, message: str) -> web.StreamResponse:
+        """An error in the venue's own body shape (used for faults, auth failures and crashes)."""
+        return web.json_response({"error": message}, status=status)
+
+    async def refuse_order(self, request: web.Request, reason: str) -> web.StreamResponse:
+        """Refuse this order request the way the venue refuses orders (a REJECT_ORDER fault)."""
+        return self.render_error(request, 400, reason)
+
+    async def on_ws_open(self, conn: StreamConnection) -> None:
+        """A socket was accepted (e.g. send a greeting, subscribe by URL path or query)."""
+
+    async def on_ws_message(self, conn: StreamConnection, data: str | bytes) -> None:
+        """One client frame (subscribe, unsubscribe, ping, auth...)."""
+
+    async def on_ws_close(self, conn: StreamConnection) -> None:
+        """A socket is gone."""
+
+    def on_engine_event(self, event: EngineEvent) -> None:
+        """Map an engine event to the venue's stream messages and `publish` them. Synchronous: it
+        runs inside the engine's delivery, which is why `publish` only queues."""
+
+    def encode(self, message: Any) -> str | bytes:
+        """Wire form of a stream message; JSON with Decimal as exact strings by default."""
+        return message if isinstance(message, (str, bytes)) else json_dumps(message)
+
+    def urls(self) -> dict[str, Any]:
+        """URLs as the venue's clients need them (override for several hosts): the main site's
+        base URL for REST and the first registered socket for WS."""
+        ws = self._ws_routes[0] if self._ws_routes else None
+        return {
+            "rest": self.base_url(MAIN_SITE),
+            "ws": None if ws is None else self.base_url(ws.site, "ws") + ws.path,
+        }
+
+    # -------------------------------------------------------------------------- set-up
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        handler: Handler,
+        *,
+        site: str = MAIN_SITE,
+        auth: bool = False,
+        places_order: bool = False,
+    ) -> None:
+        """Serve `method path` on `site`. `auth` runs `authenticate` first (the handler finds the
+        account in `request[ACCOUNT]`); `places_order` marks where REJECT_ORDER faults apply."""
+        route = Route(site, method.upper(), path, handler, auth, places_order)
+        wrapped = self._wrap(route)
+        self._routes[wrapped] = route
+        self._app(site).router.add_route(route.method, path, wrapped)
+
+    def websocket(self, path: str, *, site: str = MAIN_SITE) -> None:
+        """Accept WebSocket upgrades at `path` on `site` and run the `on_ws_*` hooks for them."""
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            return await self._ws_handler(request, site)
+
+        route = Route(site, "GET", path, handler, websocket=True)
+        self._routes[handler] = route
+        self._ws_routes.append(route)
+        self._app(site).router.add_get(path, handler)
+
+    def mount(self, prefix: str, app: web.Application, *, site: str = MAIN_SITE) -> None:
+        """Add a sub-application (the control API) before `start`."""
+        self._app(site).add_subapp(prefix, app)
+
+    def sites(self) -> dict[str, web.Application]:
+        """The applications, one per host the venue has, built on first use."""
+        if self._apps is None:
+            self._apps = {name: self._new_app(name) for name in self.site_names}
+            self.setup()
+        return self._apps
+
+    def _app(self, site: str) -> web.Application:
+        apps = self.sites()
+        if site not in apps:
+            raise ValueError(f"{self.name}: unknown site {site!r}; sites are {list(apps)}")
+        return apps[site]
+
+    def _new_app(self, site: str) -> web.Application:
+        @web.middleware
+        async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+            return await self._middleware(site, request, handler)
+
+        return web.Application(middlewares=[middleware])
+
+    # ------------------------------------------------------------------------- running
+
+    @property
+    def ports(self) -> dict[str, int]:
+        return dict(self._ports)
+
+    @property
+    def running(self) -> bool:
+        return bool(self._runners)
+
+    def base_url(self, site: str = MAIN_SITE, scheme: str = "http") -> str:
+        if site not in self._ports:
+            raise RuntimeError(f"{self.name}: site {site!r} is not serving")
+        host = self.host
+        if host in ("0.0.0.0", ""):
+            host = "127.0.0.1"
+        elif host == "::":
+            host = "::1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"{scheme}://{host}:{self._ports[site]}"
+
+    async def start(self, host: str = "127.0.0.1", port: int | Mapping[str, int] = 0) -> dict[str, int]:
+        """Serve every site; returns site → bound port. `port` 0 picks free ports; a number P gives
+        the sites P, P+1, ... in `site_names` order; a mapping names a port per site (missing: 0)."""
+        if self._runners:
+            raise RuntimeError(f"{self.name} front-end is already running")
+        self.host = host
+        apps = self.sites()
+        try:
+            for index, (site, app) in enumerate(apps.items()):
+                if isinstance(port, Mapping):
+                    wanted = port.get(site, 0)
+                else:
+                    wanted = port + index if port else 0
+                runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
+                await runner.setup()
+                self._runners[site] = runner
+                await web.TCPSite(runner, host, wanted).start()
+                self._ports[site] = runner.addresses[0][1]
+        except BaseException:
+            await self.stop()
+            raise
+        self._unsubscribe = self.engine.subscribe(self._on_engine)
+        log.info("sim front-end started venue=%s ports=%s", self.name, self._ports)
+        return dict(self._ports)
+
+    async def stop(self) -> None:
+        """Close every socket, stop serving, detach from the engine. Safe to call twice."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        await self.hub.close_all()
+        runners = list(self._runners.values())
+        self._runners.clear()
+        self._ports.clear()
+        for runner in runners:
+            await runner.cleanup()
+        if runners:
+            log.info("sim front-end stopped venue=%s", self.name)
+
+    # ---------------------------------------------------------------------- accounts
+
+    def issue_credentials(self, account_id: AccountId) -> dict[str, Any]:
+        """Make (or re-make: the same seed gives the same ones) and keep an account's credentials."""
+        rng = random.Random(f"{self.name}:{self.seed}:{type(account_id).__name__}:{account_id}")
+        creds = self.make_credentials(account_id, rng)
+        self.credentials[account_id] = creds
+        return creds
+
+    def forget_credentials(self) -> None:
+        self.credentials.clear()
+
+    def account_for(self, key: str, value: Any) -> AccountId | None:
+        """The account whose credential `key` equals `value` (constant-time compare of strings)."""
+        for account_id, creds in self.credentials.items():
+            held = creds.get(key)
+            if isinstance(held, str) and isinstance(value, str):
+                if hmac.compare_digest(held.encode(), value.encode()):
+                    return account_id
+            elif held is not None and held == value:
+                return account_id
+        return None
+
+    # ---------------------------------------------------------------------- streams
+
+    def publish(self, channel: str, kind: str, message: Any) -> int:
+        """Fan `message` out to every socket subscribed to `channel`, through the stream faults."""
+        return self.hub.publish(channel, kind, message)
+
+    def send(self, conn: StreamConnection, channel: str, kind: str, message: Any) -> None:
+        """Send a direct reply (ack, snapshot, pong) to one socket, through the stream faults."""
+        self.hub.send(conn, channel, kind, message)
+
+    def _on_engine(self, event: EngineEvent) -> None:
+        try:
+            self.on_engine_event(event)
+        except Exception:  # a mapping bug must not stop the engine's delivery to other listeners
+            log.exception("front-end %s failed to map engine event %r", self.name, event)
+
+    async def _ws_handler(self, request: web.Request, site: str) -> web.StreamResponse:
+        started = asyncio.get_running_loop().time()
+        exchange = _Exchange(site, request.method, request.path, started)
+        try:
+            account = await self.authenticate_stream(request)
+        except AuthFailure as failure:
+            exchange.auth, exchange.detail = "denied", failure.reason
+            response = failure.response or self.render_error(request, failure.status, failure.reason)
+            self._record(exchange, response.status)
+            return response
+        if account is not None:
+            exchange.auth, exchange.account = "ok", account
+        if self.hub.full:
+            exchange.detail = "too many connections"
+            response = self.render_error(request, 503, "too many connections")
+            self._record(exchange, response.status)
+            return response
+        ws = web.WebSocketResponse(heartbeat=self.heartbeat, timeout=self.ws_close_timeout)
+        try:
+            await ws.prepare(request)
+        except web.HTTPException as exc:  # not an upgrade request
+            self._record(exchange, exc.status)
+            raise
+        self._record(exchange, 101)
+        self._conn_counter += 1
+        conn = StreamConnection(
+            f"{self.name}-{site}-{self._conn_counter}", site, request, ws,
+            queue_size=self.queue_size, max_channels=self.max_channels, close_code=self.stream_fault_close_code,
+        )  # fmt: skip
+        conn.account = account
+        self.hub.add(conn)
+        conn.start(self.encode)
+        log.debug("ws open conn=%s path=%s account=%s", conn.id, request.path, account)
+        try:
+            try:
+                await self.on_ws_open(conn)
+            except Exception:
+                log.exception("front-end %s failed on ws open conn=%s", self.name, conn.id)
+                return ws
+            async for msg in ws:
+                if msg.type is WSMsgType.TEXT or msg.type is WSMsgType.BINARY:
+                    try:
+                        await self.on_ws_message(conn, msg.data)
+                    except Exception:
+                        log.exception("front-end %s failed on a ws message conn=%s", self.name, conn.id)
+                elif msg.type is WSMsgType.ERROR:
+                    break
+        finally:
+            self.hub.remove(conn)
+            await conn.close()
+            try:
+                await self.on_ws_close(conn)
+            except Exception:
+                log.exception("front-end %s failed on ws close conn=%s", self.name, conn.id)
+            log.debug("ws closed conn=%s", conn.id)
+        return ws
+
+    # ------------------------------------------------------------------------- REST
+
+    def _wrap(self, route: Route) -> Handler:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            exchange = request.get(_EXCHANGE)
+            if route.auth:
+                try:
+                    account = await self.authenticate(request)
+                except AuthFailure as failure:
+                    if exchange is not None:
+                        exchange.auth, exchange.detail = "denied", failure.reason
+                    return failure.response or self.render_error(request, failure.status, failure.reason)
+                request[ACCOUNT] = account
+                if exchange is not None:
+                    exchange.auth, exchange.account = "ok", account
+            if route.places_order and exchange is not None and exchange.fault is None:
+                fault = self._take_fault(request.method, request.path, order=True)
+                if fault is not None:
+                    exchange.fault = fault
+                    exchange.detail = fault.reason or "order rejected (simulated fault)"
+                    return await self.refuse_order(request, exchange.detail)
+            return await route.handler(request)
+
+        return handler
+
+    async def _middleware(self, site: str, request: web.Request, handler: Handler) -> web.StreamResponse:
+        path = request.path
+        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+            return await handler(request)
+        route = self._routes.get(request.match_info.handler)  # type: ignore[arg-type]
+        if route is not None and route.websocket:
+            return await handler(request)  # upgrades log themselves and take no REST faults
+        loop = asyncio.get_running_loop()
+        exchange = _Exchange(site, request.method, path, loop.time())
+        request[_EXCHANGE] = exchange
+        fault = self._take_fault(request.method, path, order=False)
+        exchange.fault = fault
+        try:
+            if fault is not None and fault.action is RestAction.STATUS:
+                response = self._fault_status(request, fault)
+            else:
+                if fault is not None and fault.action is RestAction.DELAY:
+                    await asyncio.sleep(fault.delay)
+                response = await self._handle(request, handler)
+                if fault is not None and fault.action is RestAction.DROP_RESPONSE:
+                    self._record(exchange, response.status, dropped=True)
+                    _drop_connection(request)
+                    log.info("sim dropped a response venue=%s %s %s", self.name, request.method, path)
+                    return response  # aiohttp finds the transport closed and writes nothing
+        except web.HTTPException as exc:
+            self._record(exchange, exc.status)
+            if fault is not None and fault.action is RestAction.DROP_RESPONSE:
+                _drop_connection(request)
+            raise
+        except asyncio.CancelledError:
+            self._record(exchange, None)
+            raise
+        self._record(exchange, response.status)
+        return response
+
+    async def _handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """The handler's answer; aiohttp's own 404 / 405 (and any HTTPException a handler raises)
+        propagate, a crash becomes a 500 in the venue's error shape."""
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except Exception:
+            log.exception("front-end %s failed on %s %s", self.name, request.method, request.path)
+            return self.render_error(request, 500, "internal error")
+
+    def _take_fault(self, method: str, path: str, *, order: bool) -> RestFault | None:
+        """The next REST fault for this request, from one of two queues sharing the plan: the
+        transport faults (status, delay, drop), taken by the middleware for every request, and
+        REJECT_ORDER faults, taken (`order=True`) only once an order request has authenticated, so
+        a read or a refused login never spends the rejection meant for the next order."""
+        plan = self.faults
+
+        def wanted(fault: RestFault) -> bool:
+            return (fault.action is RestAction.REJECT_ORDER) is order
+
+        if all(wanted(f) for f in plan.rest):
+            return plan.take_rest(method, path)
+        everything = list(plan.rest)
+        hidden = {id(f) for f in everything if not wanted(f)}
+        plan.rest[:] = [f for f in everything if id(f) not in hidden]
+        try:
+            return plan.take_rest(method, path)
+        finally:
+            left = {id(f) for f in plan.rest} | hidden
+            plan.rest[:] = [f for f in everything if id(f) in left]
+
+    def _fault_status(self, request: web.Request, fault: RestFault) -> web.StreamResponse:
+        try:
+            phrase = HTTPStatus(fault.status).phrase
+        except ValueError:
+            phrase = "error"
+        response = self.render_error(request, fault.status, fault.reason or f"{phrase} (simulated fault)")
+        if fault.retry_after is not None:
+            response.headers["Retry-After"] = str(max(0, math.ceil(fault.retry_after)))
+        return response
+
+    def _record(self, exchange: _Exchange, status: int | None, *, dropped: bool = False) -> None:
+        if exchange.logged:
+            return
+        exchange.logged = True
+        latency = asyncio.get_running_loop().time() - exchange.started
+        fault = None if exchange.fault is None else exchange.fault.action.value
+        record = RequestRecord(
+            ts=self.engine.clock.time(),
+            site=exchange.site,
+            method=exchange.method,
+            path=exchange.path,
+            auth=exchange.auth,
+            account=exchange.account,
+            status=status,
+            latency=latency,
+            fault=fault,
+            dropped=dropped,
+            detail=exchange.detail,
+        )
+        self.request_log.append(record)
+
+
+def _drop_connection(request: web.Request) -> None:
+    """Close the socket under a request: the client sees a disconnect, never a response."""
+    transport = request.transport
+    if transport is not None:
+        transport.close()

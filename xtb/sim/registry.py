@@ -1,0 +1,89 @@
+"""Which simulators exist: venue name → front-end factory.
+
+Real venues are listed in `BUILTIN_VENUES` as "module:attribute" strings and imported only when
+asked for, so running one simulator never imports another venue's SDK. Tests and plugins add their
+own front-ends with `Registry.register` (`python -m xtb.sim --plugin module:function` calls
+`function(registry)`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xtb.sim.engine import Engine
+    from xtb.sim.frontend import FrontEnd
+
+log = logging.getLogger(__name__)
+
+FrontEndFactory = Callable[..., "FrontEnd"]
+"""Called as `factory(engine, seed=seed)`; a FrontEnd subclass is one."""
+
+BUILTIN_VENUES: dict[str, str] = {
+    # venue issues add theirs, e.g. "backpack": "xtb.sim.backpack:BackpackFrontEnd"
+}
+
+
+class UnknownVenue(LookupError):
+    """A simulator name nobody registered; the message names the known ones."""
+
+    def __init__(self, name: str, known: tuple[str, ...]) -> None:
+        listed = ", ".join(known) if known else "none"
+        super().__init__(f"unknown simulator {name!r}; known simulators: {listed}")
+        self.name = name
+        self.known = known
+
+
+def load_object(target: str) -> Any:
+    """`module:attribute` (the attribute may be dotted) → the object. ImportError / AttributeError
+    / ValueError say which part is wrong."""
+    module_name, sep, attribute = target.partition(":")
+    if not sep or not module_name or not attribute:
+        raise ValueError(f"{target!r} is not of the form module:attribute")
+    obj: Any = importlib.import_module(module_name)
+    for part in attribute.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+class Registry:
+    """Simulator names in registration order, each with a factory or a lazy "module:attr" target."""
+
+    def __init__(self, entries: Mapping[str, FrontEndFactory | str] | None = None) -> None:
+        self._entries: dict[str, FrontEndFactory | str] = dict(entries or {})
+
+    def register(self, name: str, factory: FrontEndFactory | str, *, replace: bool = False) -> None:
+        if not isinstance(name, str) or not name or name != name.strip():
+            raise ValueError(f"a simulator name must be a non-empty word, got {name!r}")
+        if name in self._entries and not replace:
+            raise ValueError(f"simulator {name!r} is already registered")
+        self._entries[name] = factory
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._entries)
+
+    def factory(self, name: str) -> FrontEndFactory:
+        entry = self._entries.get(name)
+        if entry is None:
+            raise UnknownVenue(name, self.names())
+        if isinstance(entry, str):
+            entry = load_object(entry)
+            self._entries[name] = entry
+        return entry  # type: ignore[return-value]
+
+    def create(self, name: str, engine: Engine, *, seed: int = 0) -> FrontEnd:
+        return self.factory(name)(engine, seed=seed)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def default_registry() -> Registry:
+    """A fresh registry holding the built-in venues (plugins registered into it stay local to it)."""
+    return Registry(BUILTIN_VENUES)
