@@ -1,2 +1,3 @@
-"""Root pytest configuration. The conformance plugin (venue fixtures, reports) arrives with the
-conformance suite; for now this only makes the repository importable as `tests.*`."""
+"""Root pytest configuration: the conformance plugin (venue fixtures, simulators, janitor, reports)."""
+
+pytest_plugins = ["xtb.conformance.plugin"]

@@ -15,8 +15,11 @@ import abc
 import asyncio
 import logging
 import random
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import aiohttp
 
@@ -58,6 +61,17 @@ from xtb.secrets import redact
 
 log = logging.getLogger(__name__)
 
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    at: float  # monotonic, on the connector's clock
+    method: str
+    url: str
+    status: int | None  # None when the request failed without an answer
+    latency_s: float
+    error: str = ""
+
+
 StreamReady = Callable[[], None]
 
 # Transport failures after which a request may or may not have been applied by the venue.
@@ -68,19 +82,29 @@ class BaseConnector(abc.ABC):
     #: What the venue accepts as a client order id; a subclass must set this.
     client_id_policy: ClientIdPolicy
 
-    def __init__(self, config: ConnectorConfig, *, bus: EventBus | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self,
+        config: ConnectorConfig,
+        *,
+        bus: EventBus | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        client_ids: ClientIdGenerator | None = None,
+    ) -> None:
         self.config = config
         self.venue = config.venue
         self.clock = clock
         self.bus = bus or EventBus()
         self._owns_bus = bus is None
         self.orders = OrderRegistry()
-        self.client_ids = ClientIdGenerator(self.client_id_policy)
+        # A generator shared across connectors keeps ids unique and under one run tag per session.
+        self.client_ids = client_ids or ClientIdGenerator(self.client_id_policy)
+        self.transcript: deque[TranscriptEntry] = deque(maxlen=2000)
         self.foreign_orders: dict[str, OrderSnapshot] = {}  # orders the venue reports that we did not place
         self.positions_rest: dict[str, Position] = {}
         self.positions_ws: dict[str, Position] = {}
         self.books_ws: dict[str, TopOfBook] = {}
         self.book_changed: dict[str, Changed] = {}
+        self.positions_changed = Changed()  # moves on every stream position update
         self.debug = debug_requested(config.debug)
         if self.debug:
             enable_debug_logging()
@@ -163,7 +187,7 @@ class BaseConnector(abc.ABC):
             return
         self._started = True
         timeout = aiohttp.ClientTimeout(total=self.config.request_timeout)
-        self._session = aiohttp.ClientSession(timeout=timeout)
+        self._session = aiohttp.ClientSession(timeout=timeout, trace_configs=[self._trace_config()])
         try:
             await self._on_start()
             self._markets = await self._load_markets()
@@ -177,6 +201,29 @@ class BaseConnector(abc.ABC):
         log.info(
             "connector started venue=%s markets=%d streams=%s", self.venue, len(self._markets), self.stream_names()
         )
+
+    def _trace_config(self) -> aiohttp.TraceConfig:
+        """Record every REST request (method, redacted URL, status, latency) in `transcript`."""
+        trace = aiohttp.TraceConfig()
+
+        async def on_start(session: object, ctx: Any, params: aiohttp.TraceRequestStartParams) -> None:
+            ctx.started = self.clock.monotonic()
+
+        async def on_end(session: object, ctx: Any, params: aiohttp.TraceRequestEndParams) -> None:
+            self._log_request(ctx, params.method, params.url, params.response.status, "")
+
+        async def on_error(session: object, ctx: Any, params: aiohttp.TraceRequestExceptionParams) -> None:
+            self._log_request(ctx, params.method, params.url, None, f"{type(params.exception).__name__}")
+
+        trace.on_request_start.append(on_start)
+        trace.on_request_end.append(on_end)
+        trace.on_request_exception.append(on_error)
+        return trace
+
+    def _log_request(self, ctx: Any, method: str, url: object, status: int | None, error: str) -> None:
+        started = getattr(ctx, "started", self.clock.monotonic())
+        now = self.clock.monotonic()
+        self.transcript.append(TranscriptEntry(started, method, redact(str(url)), status, now - started, error))
 
     async def stop(self) -> None:
         """Stop streams and close the session. Safe to call more than once; never cancels orders."""
@@ -202,6 +249,11 @@ class BaseConnector(abc.ABC):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    @property
+    def started(self) -> bool:
+        """Started and not yet stopped (a failed start stops itself)."""
+        return self._started and not self._stopped
 
     @property
     def streams_live(self) -> bool:
@@ -472,6 +524,10 @@ class BaseConnector(abc.ABC):
         try:
             await self.refresh_order(tracker)
         except OrderNotFound:
+            if tracker.state is OrderState.SUBMITTING and not (tracker.views.keys() - {Source.LOCAL}):
+                # Never acknowledged, and now unknown to both cancel and query: absence is proven.
+                tracker.mark_failed("venue does not know the order (cancel and query by client id)", Source.REST)
+                return tracker
             raise self._with_tracker(
                 CancelNotConfirmed(f"venue does not know order {tracker.client_id}", venue=self.venue), tracker
             ) from None
@@ -568,6 +624,7 @@ class BaseConnector(abc.ABC):
 
     def _on_position(self, position: Position) -> None:
         self.positions_ws[position.symbol] = position
+        self.positions_changed.notify()
         self.bus.publish(Event(EventKind.POSITION, self.venue, position, self.clock.monotonic()))
 
     def _on_top_of_book(self, tob: TopOfBook) -> None:

@@ -82,8 +82,10 @@ class OrderTracker:
         self._state = S.NEW
         self._filled = ZERO
         self._last_at = clock.monotonic()
+        self._stamp: float | None = None
         self.reason = ""
         self.views: dict[Source, OrderSnapshot] = {}
+        self.first_seen: dict[Source, float] = {}  # when each source first reported this order
         self.history: list[HistoryEntry] = [HistoryEntry(self._last_at, Source.LOCAL, S.NEW, S.NEW, ZERO, "created")]
         self.anomalies: list[Anomaly] = []
         self.fills: dict[str, Fill] = {}
@@ -188,6 +190,14 @@ class OrderTracker:
     def apply(self, snap: OrderSnapshot) -> bool:
         """Apply a venue snapshot. Returns True if it changed the state or the filled quantity."""
         self.views[snap.source] = snap
+        self._stamp = self._now()  # one time for everything this update records
+        self.first_seen.setdefault(snap.source, self._stamp)
+        try:
+            return self._apply(snap)
+        finally:
+            self._stamp = None
+
+    def _apply(self, snap: OrderSnapshot) -> bool:
         if snap.client_id is not None and snap.client_id != self.client_id:
             return self._anomaly(AnomalyKind.WRONG_ORDER, snap.source, f"client id {snap.client_id}")
         if snap.venue_id is not None:
@@ -240,6 +250,14 @@ class OrderTracker:
         if fill.trade_id in self.fills:
             self.duplicates += 1
             return False
+        self._stamp = self._now()
+        self.first_seen.setdefault(fill.source, self._stamp)
+        try:
+            return self._apply_fill(fill)
+        finally:
+            self._stamp = None
+
+    def _apply_fill(self, fill: Fill) -> bool:
         if fill.client_id is not None and fill.client_id != self.client_id:
             return self._anomaly(AnomalyKind.WRONG_ORDER, fill.source, f"fill {fill.trade_id} for {fill.client_id}")
         total = self.fills_total + fill.size
@@ -313,8 +331,12 @@ class OrderTracker:
         self._last_at = max(self._last_at, self._clock.monotonic())
         return self._last_at
 
+    def _take_stamp(self) -> float:
+        stamp, self._stamp = self._stamp, None
+        return stamp if stamp is not None else self._now()
+
     def _set(self, state: OrderState, filled: Decimal, source: Source, note: str) -> bool:
-        entry = HistoryEntry(self._now(), source, state, self._state, filled, note)
+        entry = HistoryEntry(self._take_stamp(), source, state, self._state, filled, note)
         self._state = state
         self._filled = filled
         self.history.append(entry)
@@ -322,7 +344,7 @@ class OrderTracker:
         return True
 
     def _anomaly(self, kind: AnomalyKind, source: Source, detail: str) -> bool:
-        self.anomalies.append(Anomaly(kind, source, self._now(), detail, self._state))
+        self.anomalies.append(Anomaly(kind, source, self._take_stamp(), detail, self._state))
         self._notify(None)
         return False
 

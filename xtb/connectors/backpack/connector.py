@@ -25,7 +25,6 @@ from xtb.connectors.client_ids import ClientIdPolicy
 from xtb.connectors.config import ConnectorConfig
 from xtb.connectors.orderbook import BookGap, LocalBook
 from xtb.errors import AuthError, ConnectionLost, ConnectorError, OrderNotFound, VenueProtocolError
-from xtb.events import EventBus
 from xtb.execution.tracker import OrderTracker
 from xtb.model import (
     Balance,
@@ -54,8 +53,8 @@ def fmt(value: Decimal) -> str:
 class BackpackConnector(BaseConnector):
     client_id_policy = ClientIdPolicy.int_range(0, 2**32 - 1)
 
-    def __init__(self, config: ConnectorConfig, *, bus: EventBus | None = None, **kwargs: Any) -> None:
-        super().__init__(config, bus=bus, **kwargs)
+    def __init__(self, config: ConnectorConfig, **kwargs: Any) -> None:
+        super().__init__(config, **kwargs)
         secret = config.credentials.get("api_secret")
         self._signer = BackpackSigner(secret) if secret is not None else None
         self._window = int(config.extra.get("window_ms", DEFAULT_WINDOW_MS))

@@ -1,0 +1,104 @@
+"""Venue files: schema validation with errors naming the key, credentials from the environment."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from xtb.conformance.venue_config import load_venue_config, parse_venue_config
+from xtb.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+GOOD = {
+    "venue": "demo",
+    "environment": "testnet",
+    "hosts": {"rest": "https://demo.invalid", "ws": "wss://demo.invalid"},
+    "symbol": "BTC-PERP",
+    "credentials": {"api_secret": "DEMO_API_SECRET"},
+    "tracking": {"interval": 2, "timeout": 30},
+    "order_size": {"min_size_multiple": 2, "max_notional": "50"},
+    "skips": {"partial_fill_then_cancel": "venue cannot script fills"},
+    "simulator": {"venue": "demo", "tracking": {"interval": 0.5}},
+}
+
+
+def test_every_shipped_venue_file_is_valid() -> None:
+    files = sorted((ROOT / "venues").glob("*.yaml"))
+    assert files, "venues/ has no venue files"
+    for path in files:
+        config = load_venue_config(path)
+        assert config.venue == path.stem
+        assert config.simulator is not None, f"{path} has no simulator block"
+
+
+def test_good_file_and_simulator_overrides() -> None:
+    config = parse_venue_config(GOOD, "demo.yaml")
+    assert config.tracking.interval == 2.0 and config.tracking.timeout == 30.0
+    assert config.order_size.max_notional == Decimal("50")
+    sim = config.for_simulator()
+    assert sim.environment == "simulator" and sim.tracking.interval == 0.5 and sim.tracking.timeout == 30.0
+    assert config.skips["partial_fill_then_cancel"] == "venue cannot script fills"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"symbol": None}, "symbol must be a non-empty string"),
+        ({"environment": "prod"}, "environment must be one of"),
+        ({"hosts": {"rest": "x"}}, "hosts.ws is required"),
+        ({"tracking": {"interval": -1}}, "tracking.interval must be a positive number"),
+        ({"tracking": {"intervall": 1}}, "unknown key tracking.intervall"),
+        ({"order_size": {"max_notional": 10.5}}, "order_size.max_notional must be a positive decimal"),
+        ({"capabilities": {"post_only_cross": "maybe"}}, "capabilities.post_only_cross"),
+        ({"colour": "blue"}, "unknown key(s) ['colour']"),
+        ({"skips": {"x": 1}}, "skips.x must be a non-empty string"),
+    ],
+)
+def test_bad_values_name_the_key(change: dict, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_venue_config({**GOOD, **change}, "demo.yaml")
+    assert message in str(caught.value)
+    assert "demo.yaml" in str(caught.value)
+
+
+def test_missing_required_key() -> None:
+    doc = {k: v for k, v in GOOD.items() if k != "credentials"}
+    with pytest.raises(ConfigError, match="missing required key 'credentials'"):
+        parse_venue_config(doc, "demo.yaml")
+
+
+def test_bad_yaml_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("venue: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"broken\.yaml: not valid YAML"):
+        load_venue_config(path)
+    with pytest.raises(ConfigError, match="no such venue file"):
+        load_venue_config(tmp_path / "missing.yaml")
+
+
+def test_missing_credential_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DEMO_API_SECRET", raising=False)
+    config = parse_venue_config(GOOD, "demo.yaml")
+    with pytest.raises(ConfigError, match="DEMO_API_SECRET"):
+        config.read_credentials()
+    monkeypatch.setenv("DEMO_API_SECRET", "s3cr3t-value-123")
+    secrets = config.read_credentials()
+    assert secrets["api_secret"].reveal() == "s3cr3t-value-123"
+    assert "s3cr3t" not in repr(config.connector_config())
+
+
+def test_mainnet_connector_config_needs_the_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEMO_API_SECRET", "s3cr3t-value-123")
+    config = parse_venue_config({**GOOD, "environment": "mainnet"}, "demo.yaml")
+    with pytest.raises(ConfigError, match="allow-mainnet"):
+        config.connector_config()
+    assert config.connector_config(allow_mainnet=True).environment == "mainnet"
+
+
+def test_yaml_round_trip_of_the_example(tmp_path: Path) -> None:
+    path = tmp_path / "demo.yaml"
+    path.write_text(yaml.safe_dump(GOOD))
+    assert load_venue_config(path).symbol == "BTC-PERP"

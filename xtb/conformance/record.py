@@ -1,0 +1,161 @@
+"""What one scenario run leaves behind for the report: metrics, attempts, order timelines, book
+samples and the REST transcript, with times in seconds from the scenario's start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from statistics import median
+from typing import TYPE_CHECKING, Any
+
+from xtb.events import Event, EventKind
+from xtb.execution.orders import Attempt, AttemptOutcome, TrackingLimitOrder
+from xtb.execution.tracker import OrderTracker
+from xtb.model import OrderState, Source, TopOfBook
+from xtb.secrets import redact
+
+if TYPE_CHECKING:
+    from xtb.connectors.base import BaseConnector
+
+MAX_BOOK_SAMPLES = 2000
+
+
+@dataclass
+class ScenarioRecord:
+    venue: str
+    scenario: str
+    t0: float  # monotonic start, on the connector's clock
+    metrics: dict[str, float] = field(default_factory=dict)
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    orders: list[OrderTracker] = field(default_factory=list)
+    book: list[dict[str, Any]] = field(default_factory=list)
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+    outcome: str = "skipped"
+    reason: str = ""
+    duration_s: float = 0.0
+    _connector: BaseConnector | None = field(default=None, repr=False)
+
+    def rel(self, at: float | None) -> float | None:
+        return None if at is None else round(at - self.t0, 6)
+
+    def attach(self, connector: BaseConnector) -> None:
+        """Sample the stream's top of book for the timeline, and remember the connector's orders."""
+        self._connector = connector
+        connector.bus.subscribe(self._on_book, [EventKind.BOOK], name=f"record:{self.scenario}")
+
+    def _on_book(self, event: Event) -> None:
+        top: TopOfBook = event.payload
+        if len(self.book) < MAX_BOOK_SAMPLES:
+            self.book.append(
+                {
+                    "t": self.rel(event.ts),
+                    "bid": None if top.bid is None else str(top.bid),
+                    "ask": None if top.ask is None else str(top.ask),
+                }
+            )
+
+    def track(self, tracker: OrderTracker) -> None:
+        if tracker not in self.orders:
+            self.orders.append(tracker)
+
+    def add_tracking_order(self, order: TrackingLimitOrder) -> None:
+        """Keep the attempts of a tracking limit order and derive its step latencies."""
+        for attempt in order.attempts:
+            self.track(attempt.tracker)
+            self.attempts.append(self._attempt_dict(attempt))
+        self.metrics.update(tracking_metrics(order))
+
+    def _attempt_dict(self, attempt: Attempt) -> dict[str, Any]:
+        out = attempt.as_dict()
+        for key in ("submitted_at", "acked_at", "cancel_sent_at", "cancelled_at", "filled_at"):
+            out[key] = self.rel(out[key])
+        return out
+
+    def finish(self) -> None:
+        """Collect the connector's orders and transcript (call before the connector stops)."""
+        if self._connector is None:
+            return
+        for tracker in self._connector.orders:
+            self.track(tracker)
+        self.transcript = [
+            {
+                "t": self.rel(entry.at),
+                "method": entry.method,
+                "url": entry.url,
+                "status": entry.status,
+                "latency_s": round(entry.latency_s, 6),
+                "error": entry.error,
+            }
+            for entry in self._connector.transcript
+            if entry.at >= self.t0
+        ]
+
+    def as_result(self) -> dict[str, Any]:
+        return {
+            "venue": self.venue,
+            "scenario": self.scenario,
+            "outcome": self.outcome,
+            "reason": redact(self.reason),
+            "duration_s": round(self.duration_s, 3),
+            "metrics": self.metrics,
+            "attempts": self.attempts,
+            "orders": [self._order_dict(t) for t in self.orders],
+            "book": self.book,
+            "transcript": self.transcript,
+        }
+
+    def _order_dict(self, t: OrderTracker) -> dict[str, Any]:
+        return {
+            "client_id": t.client_id,
+            "venue_id": t.venue_id,
+            "side": t.request.side.value,
+            "size": str(t.size),
+            "price": None if t.request.price is None else str(t.request.price),
+            "type": t.request.order_type.value,
+            "reduce_only": t.request.reduce_only,
+            "state": t.state.value,
+            "filled": str(t.filled),
+            "history": [
+                {
+                    "at": self.rel(e.at),
+                    "source": e.source.value,
+                    "state": e.state.value,
+                    "filled": str(e.filled),
+                    "note": e.note,
+                }
+                for e in t.history
+            ],
+            "anomalies": [
+                {"kind": a.kind.value, "source": a.source.value, "at": self.rel(a.at), "detail": a.detail}
+                for a in t.anomalies
+            ],
+        }
+
+
+def tracking_metrics(order: TrackingLimitOrder) -> dict[str, float]:
+    """Per-step latencies of a chase: submit→ack (REST answer), ack→first WS update, touch move →
+    re-post accepted, and time to fill; medians over attempts where a step repeats."""
+    submit_to_ack, ack_to_ws, repost = [], [], []
+    for index, attempt in enumerate(order.attempts):
+        t = attempt.tracker
+        submitted = attempt.submitted_at
+        rest, ws = t.first_seen.get(Source.REST), t.first_seen.get(Source.WS)
+        if submitted is not None and rest is not None:
+            submit_to_ack.append(rest - submitted)
+        if rest is not None and ws is not None:
+            ack_to_ws.append(ws - rest)
+        if attempt.outcome is AttemptOutcome.REPRICED and index + 1 < len(order.attempts):
+            following = order.attempts[index + 1].acked_at
+            if attempt.cancel_sent_at is not None and following is not None:
+                repost.append(following - attempt.cancel_sent_at)
+    metrics: dict[str, float] = {"attempts": float(len(order.attempts))}
+    if submit_to_ack:
+        metrics["submit_to_ack_s"] = round(median(submit_to_ack), 6)
+    if ack_to_ws:
+        metrics["ack_to_first_ws_s"] = round(median(ack_to_ws), 6)
+    if repost:
+        metrics["touch_move_to_repost_s"] = round(median(repost), 6)
+    first = order.attempts[0].submitted_at if order.attempts else None
+    filled = [a.filled_at for a in order.attempts if a.tracker.state is OrderState.FILLED and a.filled_at is not None]
+    if first is not None and filled:
+        metrics["time_to_fill_s"] = round(max(filled) - first, 6)
+    return metrics

@@ -1,0 +1,93 @@
+"""The built-in simulators for a test session: started once, on free loopback ports, in a thread
+with its own event loop, so the connectors under test (on pytest's loops) reach them only over the
+network, exactly as they would reach a venue. Scenarios steer them through the HTTP control API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+import aiohttp
+
+from xtb.sim.server import SimHandle, start_simulators, stop_simulators
+
+log = logging.getLogger(__name__)
+
+
+class SimulatorCluster:
+    def __init__(self, names: Iterable[str], *, seed: int = 0, start_timeout: float = 30.0) -> None:
+        self.names = list(names)
+        self.seed = seed
+        self._timeout = start_timeout
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="xtb-simulators", daemon=True)
+        self._handles: list[SimHandle] = []
+        self.described: dict[str, dict[str, Any]] = {}
+
+    def start(self) -> None:
+        self._thread.start()
+        future = asyncio.run_coroutine_threadsafe(start_simulators(self.names, seed=self.seed), self._loop)
+        self._handles = future.result(self._timeout)
+        self.described = {h.name: h.describe() for h in self._handles}
+        log.info("simulators up: %s", {n: d["rest"] for n, d in self.described.items()})
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            future = asyncio.run_coroutine_threadsafe(stop_simulators(self._handles), self._loop)
+            try:
+                future.result(self._timeout)
+            finally:
+                self._loop.call_soon_threadsafe(self._loop.stop)
+                self._thread.join(self._timeout)
+        self._loop.close()
+
+
+class SimControlClient:
+    """The simulator's control API (`/_sim`) over HTTP, for one venue."""
+
+    def __init__(self, base_url: str, account: str | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.account = account
+        self._session: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def call(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        query = {k: str(v) for k, v in params.items() if v is not None}
+        async with self._session.request(method, self.base_url + path, json=body, params=query or None) as resp:
+            payload = await resp.json(content_type=None)
+            if resp.status >= 400:
+                raise RuntimeError(f"simulator control {method} {path} answered {resp.status}: {payload}")
+            return payload
+
+    async def freeze(self, symbol: str) -> None:
+        await self.call("POST", f"/markets/{symbol}/freeze")
+
+    async def unfreeze(self, symbol: str) -> None:
+        await self.call("POST", f"/markets/{symbol}/unfreeze")
+
+    async def move_touch(self, symbol: str, ticks: int) -> Any:
+        return await self.call("POST", f"/markets/{symbol}/move", {"ticks": ticks})
+
+    async def take(self, symbol: str, side: str, fraction: str) -> Any:
+        """Taker flow now: `side` is the side of the resting orders to hit ("buy" = the bids)."""
+        return await self.call("POST", f"/markets/{symbol}/take", {"side": side, "fraction": fraction})
+
+    async def add_faults(self, spec: Any) -> Any:
+        return await self.call("POST", "/faults", spec)
+
+    async def clear_faults(self) -> None:
+        await self.call("DELETE", "/faults")
+
+    async def truth(self) -> Any:
+        return await self.call("GET", "/truth", account=self.account)
+
+    async def book(self, symbol: str) -> Any:
+        return await self.call("GET", f"/markets/{symbol}/book")

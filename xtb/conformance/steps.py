@@ -1,0 +1,289 @@
+"""The steps of the conformance scenarios, shared with the smoke-test strategy (one implementation,
+two drivers). Each step checks what it did with the shared invariant helpers and raises
+AssertionError (or an xtb error) naming what is wrong; none is written for one venue.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from xtb.clock import loop_time
+from xtb.conformance.record import ScenarioRecord
+from xtb.conformance.venue_config import VenueConfig
+from xtb.errors import ConfigError, FlattenError, OrderNotFound, WaitTimeout
+from xtb.execution.flatten import ExposureReport, FlattenResult, cancel_open_orders, flatten, verify_flat
+from xtb.execution.orders import TrackingLimitOrder
+from xtb.execution.tracker import AnomalyKind, OrderTracker
+from xtb.execution.tracking_limit import TrackingSettings, start_tracking_limit_order
+from xtb.model import Liquidity, MarketInfo, OrderSnapshot, OrderState, Side, Source, TopOfBook
+from xtb.notify import wait_any
+
+if TYPE_CHECKING:
+    from xtb.connectors.base import BaseConnector
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class VenueUnderTest:
+    """What a scenario gets: a started connector, the venue's settings and the run's record.
+    `control` is the simulator's control client, or None on a real venue."""
+
+    config: VenueConfig
+    connector: BaseConnector
+    record: ScenarioRecord
+    control: object | None = None
+
+    @property
+    def name(self) -> str:
+        return self.config.venue
+
+    @property
+    def symbol(self) -> str:
+        return self.config.symbol
+
+    @property
+    def on_simulator(self) -> bool:
+        return self.config.on_simulator
+
+    def tracking_settings(self, **changes: object) -> TrackingSettings:
+        t = self.config.tracking
+        settings = TrackingSettings(
+            interval=t.interval, timeout=t.timeout, cancel_wait=t.cancel_wait, price_offset_ticks=t.price_offset_ticks
+        )
+        return settings if not changes else TrackingSettings(**{**settings.__dict__, **changes})
+
+
+# ---------------------------------------------------------------- sizing and market data
+
+
+async def order_size(venue: VenueUnderTest, book: TopOfBook | None = None) -> Decimal:
+    """The venue's minimum order at the touch, times the file's multiple; checked against the cap."""
+    market = await venue.connector.get_market_info(venue.symbol)
+    book = book or await venue.connector.top_of_book(venue.symbol)
+    price = book.ask or book.bid
+    if price is None:
+        raise AssertionError(f"{venue.name} {venue.symbol}: the book is empty; cannot size an order")
+    size = market.round_size(market.min_order_size(price) * venue.config.order_size.min_size_multiple)
+    size = max(size, market.min_order_size(price))
+    cap = venue.config.order_size.max_notional
+    if cap is not None and size * price > cap:
+        raise ConfigError(
+            f"{venue.config.source}: the smallest order ({size} at {price} = {size * price}) exceeds "
+            f"order_size.max_notional {cap}"
+        )
+    return size
+
+
+async def wait_for_book(connector: BaseConnector, symbol: str, timeout: float) -> TopOfBook:
+    """The first stream book (live data) before any order is sent."""
+    deadline = loop_time() + timeout
+    while symbol not in connector.books_ws:
+        seen = connector.book_version(symbol)
+        if not await connector.wait_book_change(symbol, seen, max(0.0, deadline - loop_time())):
+            raise AssertionError(f"{connector.venue}: no stream book for {symbol} within {timeout}s")
+    return connector.books_ws[symbol]
+
+
+def check_market_info(market: MarketInfo) -> None:
+    problems = []
+    if market.tick_size <= 0 or market.step_size <= 0:
+        problems.append("tick and step must be positive")
+    if market.min_size < 0 or market.min_notional < 0:
+        problems.append("minimums must not be negative")
+    if market.min_size and market.min_size % market.step_size != 0:
+        problems.append(f"min size {market.min_size} is not a multiple of step {market.step_size}")
+    if problems:
+        raise AssertionError(f"{market.symbol}: market info is not sane: {'; '.join(problems)} ({market})")
+
+
+def check_books_agree(rest: TopOfBook, ws: TopOfBook, market: MarketInfo, max_ticks: int = 0) -> None:
+    """REST and WS top of book agree (to `max_ticks` ticks) and neither is crossed."""
+    for book in (rest, ws):
+        if book.bid is None or book.ask is None:
+            raise AssertionError(f"{book.source.value} top of book has an empty side: {book}")
+        if book.is_crossed:
+            raise AssertionError(f"{book.source.value} top of book is crossed: bid {book.bid} >= ask {book.ask}")
+    tolerance = market.tick_size * max_ticks
+    assert rest.bid is not None and ws.bid is not None and rest.ask is not None and ws.ask is not None
+    if abs(rest.bid - ws.bid) > tolerance or abs(rest.ask - ws.ask) > tolerance:
+        raise AssertionError(
+            f"REST and WS top of book disagree: REST {rest.bid}/{rest.ask} vs WS {ws.bid}/{ws.ask} "
+            f"(tolerance {max_ticks} ticks)"
+        )
+
+
+async def books_agree(venue: VenueUnderTest, market: MarketInfo) -> None:
+    """REST and WS top of book agree, retried within the settle time (the market may move between
+    the two reads)."""
+    deadline = loop_time() + venue.config.tracking.settle_time
+    while True:
+        rest = await venue.connector.get_top_of_book(venue.symbol, Source.REST)
+        ws = await venue.connector.get_top_of_book(venue.symbol, Source.WS)
+        try:
+            check_books_agree(rest, ws, market)
+            return
+        except AssertionError:
+            if loop_time() >= deadline:
+                raise
+        signal = venue.connector.book_changed_signal(venue.symbol)
+        await wait_any([(signal, signal.version)], 0.1)
+
+
+# ---------------------------------------------------------------- orders
+
+
+def check_order_invariants(tracker: OrderTracker, *, allow: frozenset[AnomalyKind] = frozenset()) -> None:
+    """The state machine's rules held for this order: no refused update (beyond `allow`), filled
+    within size, fills adding up to the filled quantity once terminal."""
+    anomalies = [a for a in tracker.anomalies if a.kind not in allow]
+    if anomalies:
+        listed = "; ".join(f"{a.kind.value} from {a.source.value}: {a.detail}" for a in anomalies)
+        raise AssertionError(f"order {tracker.client_id}: refused updates: {listed}")
+    if tracker.filled > tracker.size:
+        raise AssertionError(f"order {tracker.client_id}: filled {tracker.filled} > size {tracker.size}")
+    if tracker.is_terminal and tracker.fills and not tracker.fills_consistent:
+        raise AssertionError(
+            f"order {tracker.client_id}: fills add up to {tracker.fills_total}, filled is {tracker.filled}"
+        )
+
+
+def _agree(rest: OrderSnapshot, ws: OrderSnapshot) -> str | None:
+    if rest.state is not ws.state:
+        return f"state REST {rest.state.value} vs WS {ws.state.value}"
+    if rest.filled != ws.filled:
+        return f"filled REST {rest.filled} vs WS {ws.filled}"
+    if rest.avg_fill_price is not None and ws.avg_fill_price is not None and rest.avg_fill_price != ws.avg_fill_price:
+        return f"average price REST {rest.avg_fill_price} vs WS {ws.avg_fill_price}"
+    return None
+
+
+async def cross_check(venue: VenueUnderTest, tracker: OrderTracker, checkpoint: str) -> OrderSnapshot:
+    """The REST view and the WS view of the order agree on status, filled size and average price,
+    within the venue's settle time. Re-reads REST until they agree or time runs out."""
+    deadline = loop_time() + venue.config.tracking.settle_time
+    problem = "no WS update for the order"
+    while True:
+        try:
+            rest = await venue.connector.refresh_order(tracker)
+        except OrderNotFound as exc:
+            raise AssertionError(
+                f"{checkpoint}: venue does not know order {tracker.client_id} over REST: {exc}"
+            ) from exc
+        ws = tracker.views.get(Source.WS)
+        if ws is not None:
+            problem = _agree(rest, ws) or ""
+            if not problem:
+                check_order_invariants(tracker, allow=frozenset({AnomalyKind.FILLED_REGRESSION}))
+                return rest
+        remaining = deadline - loop_time()
+        if remaining <= 0:
+            raise AssertionError(f"{checkpoint}: order {tracker.client_id}: REST and WS disagree: {problem}")
+        seen = tracker.changed.version
+        await wait_any([(tracker.changed, seen)], min(remaining, 0.1))
+
+
+async def enter_at_touch(venue: VenueUnderTest, side: Side, size: Decimal | None = None) -> TrackingLimitOrder:
+    """Tracking-limit entry at the touch until filled. Records attempts and step latencies; checks
+    that it filled exactly the size, as maker only, with every attempt's order rules intact."""
+    size = size if size is not None else await order_size(venue)
+    order = start_tracking_limit_order(venue.connector, venue.symbol, side, size, venue.tracking_settings())
+    try:
+        await order.wait_final()
+    finally:
+        venue.record.add_tracking_order(order)
+    if order.filled != size:
+        raise AssertionError(f"tracking limit filled {order.filled} of {size}")
+    for attempt in order.attempts:
+        check_order_invariants(attempt.tracker)
+        takers = [f.trade_id for f in attempt.tracker.fills.values() if f.liquidity is Liquidity.TAKER]
+        if takers:
+            raise AssertionError(f"post-only attempt {attempt.client_id} took liquidity (trades {takers})")
+    return order
+
+
+async def submit_passive(venue: VenueUnderTest, side: Side, size: Decimal, ticks_away: int) -> OrderTracker:
+    """A post-only limit `ticks_away` ticks behind the touch, where it rests without filling."""
+    market = await venue.connector.get_market_info(venue.symbol)
+    book = await venue.connector.top_of_book(venue.symbol)
+    touch = book.touch(side)
+    if touch is None:
+        raise AssertionError(f"{venue.symbol}: no {side.value} side in the book")
+    price = market.passive_price(touch - side.sign * ticks_away * market.tick_size, side)
+    tracker = await venue.connector.submit_limit_order(venue.symbol, side, size, price, post_only=True)
+    venue.record.track(tracker)
+    await wait_state(tracker, {OrderState.OPEN}, venue.config.tracking.settle_time)
+    return tracker
+
+
+async def wait_position(venue: VenueUnderTest, expected: Decimal, source: Source = Source.REST) -> Decimal:
+    """Wait (within settle time) until the position on `source` equals `expected`."""
+    deadline = loop_time() + venue.config.tracking.settle_time
+    while True:
+        if source is Source.REST:
+            size = (await venue.connector.get_position(venue.symbol)).size
+        else:
+            pos = venue.connector.positions_ws.get(venue.symbol)
+            size = pos.size if pos is not None else Decimal(0)
+        if size == expected:
+            return size
+        if loop_time() >= deadline:
+            raise AssertionError(
+                f"{venue.name} {venue.symbol}: {source.value} position is {size}, expected {expected} "
+                f"after {venue.config.tracking.settle_time}s"
+            )
+        # WS: woken by the next position update; REST has no signal, so this also paces the polling
+        signal = venue.connector.positions_changed
+        await wait_any([(signal, signal.version)], 0.1)
+
+
+async def flatten_position(venue: VenueUnderTest) -> FlattenResult:
+    """Reduce-only market close of the symbol's position; flat on REST and on WS."""
+    result = await flatten(venue.connector, venue.symbol, timeout=venue.config.tracking.timeout)
+    for tracker in result.close_orders:
+        venue.record.track(tracker)
+        check_order_invariants(tracker)
+        if not tracker.request.reduce_only:
+            raise AssertionError(f"close order {tracker.client_id} was not reduce-only")
+    await wait_position(venue, Decimal(0), Source.REST)
+    await wait_position(venue, Decimal(0), Source.WS)
+    return result
+
+
+async def check_zero_exposure(venue: VenueUnderTest) -> ExposureReport:
+    """No open orders on the symbol (this run's), zero position — on REST and on WS."""
+    deadline = loop_time() + venue.config.tracking.settle_time
+    while True:
+        try:
+            return await verify_flat(venue.connector, venue.symbol)
+        except FlattenError:
+            if loop_time() >= deadline:
+                raise
+        signal = venue.connector.positions_changed
+        await wait_any([(signal, signal.version)], 0.1)
+
+
+async def janitor(venue: VenueUnderTest) -> None:
+    """Cancel this run's orders on the symbol, flatten, and prove it. Fails loudly with the residue."""
+    connector = venue.connector
+    await cancel_open_orders(connector, venue.symbol)
+    for tracker in connector.orders.live(venue.symbol):
+        try:
+            await connector.cancel_order(tracker)
+        except OrderNotFound:
+            pass
+    await flatten(connector, venue.symbol, timeout=venue.config.tracking.timeout)
+    await check_zero_exposure(venue)
+
+
+async def wait_state(tracker: OrderTracker, states: set[OrderState], timeout: float) -> OrderTracker:
+    try:
+        return await tracker.wait_for(lambda t: t.state in states, timeout)
+    except WaitTimeout:
+        raise AssertionError(
+            f"order {tracker.client_id} is {tracker.state.value}, expected one of "
+            f"{sorted(s.value for s in states)} within {timeout}s"
+        ) from None

@@ -1,0 +1,260 @@
+"""Venue files (`venues/<venue>.yaml`): what the suite needs to run against one venue.
+
+A file describes the real venue (testnet by default) and, under `simulator:`, the overrides for the
+built-in simulator (fast tracking settings). It is validated against the schema below; an error
+names the file and the key. Credentials are names of environment variables, read only when the
+real venue is the target, and a missing one is an error naming it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from xtb.connectors.config import ConnectorConfig
+from xtb.errors import ConfigError
+from xtb.secrets import Secret
+
+ENVIRONMENTS = ("testnet", "mainnet")
+POST_ONLY_CROSS = ("reject", "cancel")
+
+
+@dataclass(frozen=True)
+class TrackingConfig:
+    interval: float = 5.0
+    timeout: float = 60.0
+    cancel_wait: float = 5.0
+    price_offset_ticks: int = 0
+    settle_time: float = 3.0  # how long REST and WS may take to agree after a change
+
+
+@dataclass(frozen=True)
+class OrderSizeConfig:
+    min_size_multiple: Decimal = Decimal(1)  # order size = the venue's minimum at the touch × this
+    max_notional: Decimal | None = None  # refuse to trade above this notional (quote currency)
+
+
+@dataclass(frozen=True)
+class VenueConfig:
+    venue: str
+    connector: str
+    environment: str  # testnet | mainnet | simulator (after for_simulator())
+    hosts: Mapping[str, Any]
+    symbol: str
+    credentials: Mapping[str, str]  # connector credential name → environment variable
+    order_size: OrderSizeConfig
+    tracking: TrackingConfig
+    capabilities: Mapping[str, Any]
+    quirks: Mapping[str, str]
+    skips: Mapping[str, str]  # scenario id → reason
+    simulator: str | None  # the built-in simulator's name, when there is one
+    source: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    _sim_overrides: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def on_simulator(self) -> bool:
+        return self.environment == "simulator"
+
+    @property
+    def post_only_cross(self) -> str:
+        return str(self.capabilities.get("post_only_cross", "reject"))
+
+    def for_simulator(self) -> VenueConfig:
+        """The same venue pointed at its built-in simulator, with the file's simulator settings."""
+        if self.simulator is None:
+            raise ConfigError(f"{self.source}: venue {self.venue!r} has no built-in simulator (no 'simulator:' block)")
+        o = self._sim_overrides
+        return replace(
+            self,
+            environment="simulator",
+            symbol=o.get("symbol", self.symbol),
+            tracking=replace(self.tracking, **o.get("tracking", {})),
+            order_size=replace(self.order_size, **o.get("order_size", {})),
+            hosts={},
+        )
+
+    def connector_config(
+        self,
+        *,
+        hosts: Mapping[str, Any] | None = None,
+        secrets: Mapping[str, Secret] | None = None,
+        allow_mainnet: bool = False,
+        debug: bool = False,
+    ) -> ConnectorConfig:
+        """Settings for the connector: the file's hosts and credentials from the environment, or
+        (on a simulator) the hosts and credentials the simulator handed out."""
+        hosts = dict(hosts if hosts is not None else self.hosts)
+        if secrets is None:
+            secrets = self.read_credentials()
+        try:
+            rest, ws = hosts["rest"], hosts["ws"]
+        except KeyError as exc:
+            raise ConfigError(f"{self.source}: hosts needs {exc.args[0]!r}") from None
+        return ConnectorConfig(
+            venue=self.venue,
+            rest_url=rest,
+            ws_url=ws,
+            credentials=dict(secrets),
+            symbols=(self.symbol,),
+            environment=self.environment,
+            allow_mainnet=allow_mainnet,
+            debug=debug,
+            cancel_wait=self.tracking.cancel_wait,
+            extra={**self.extra, "hosts": hosts},
+        )
+
+    def read_credentials(self) -> dict[str, Secret]:
+        missing = [var for var in self.credentials.values() if not os.environ.get(var)]
+        if missing:
+            raise ConfigError(f"{self.source}: set the environment variable(s) {', '.join(missing)} for {self.venue}")
+        return {name: Secret(os.environ[var], name) for name, var in self.credentials.items()}
+
+
+_TOP_KEYS = {
+    "venue": True,
+    "connector": False,
+    "environment": False,
+    "hosts": True,
+    "symbol": True,
+    "credentials": True,
+    "order_size": False,
+    "tracking": False,
+    "capabilities": False,
+    "quirks": False,
+    "skips": False,
+    "simulator": False,
+    "extra": False,
+}
+
+
+def load_venue_config(path: str | Path) -> VenueConfig:
+    """Read and validate one venue file. Every error names the file and the key."""
+    path = Path(path)
+    where = str(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{where}: no such venue file") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{where}: not valid YAML: {exc}") from None
+    return parse_venue_config(raw, where)
+
+
+def parse_venue_config(raw: Any, where: str) -> VenueConfig:
+    doc = _mapping(raw, where, "the file")
+    unknown = sorted(set(doc) - set(_TOP_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(_TOP_KEYS)}")
+    for key, required in _TOP_KEYS.items():
+        if required and key not in doc:
+            raise ConfigError(f"{where}: missing required key {key!r}")
+    venue = _string(doc["venue"], where, "venue")
+    environment = doc.get("environment", "testnet")
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"{where}: environment must be one of {list(ENVIRONMENTS)}, not {environment!r}")
+    hosts = _mapping(doc["hosts"], where, "hosts")
+    for key in ("rest", "ws"):
+        if key not in hosts:
+            raise ConfigError(f"{where}: hosts.{key} is required")
+    credentials = {
+        _string(k, where, "credentials key"): _string(v, where, f"credentials.{k}")
+        for k, v in _mapping(doc["credentials"], where, "credentials").items()
+    }
+    capabilities = _mapping(doc.get("capabilities", {}), where, "capabilities")
+    if capabilities.get("post_only_cross", "reject") not in POST_ONLY_CROSS:
+        raise ConfigError(f"{where}: capabilities.post_only_cross must be one of {list(POST_ONLY_CROSS)}")
+    skips = {
+        _string(k, where, "skips key"): _string(v, where, f"skips.{k}")
+        for k, v in _mapping(doc.get("skips", {}), where, "skips").items()
+    }
+    quirks = {
+        _string(k, where, "quirks key"): _string(v, where, f"quirks.{k}")
+        for k, v in _mapping(doc.get("quirks", {}), where, "quirks").items()
+    }
+    simulator_block = doc.get("simulator")
+    sim_name: str | None = None
+    overrides: dict[str, Any] = {}
+    if simulator_block is not None:
+        block = _mapping(simulator_block, where, "simulator")
+        unknown = sorted(set(block) - {"venue", "symbol", "tracking", "order_size"})
+        if unknown:
+            raise ConfigError(f"{where}: unknown key(s) in simulator: {unknown}")
+        sim_name = _string(block.get("venue", venue), where, "simulator.venue")
+        if "symbol" in block:
+            overrides["symbol"] = _string(block["symbol"], where, "simulator.symbol")
+        overrides["tracking"] = _tracking_fields(block.get("tracking", {}), where, "simulator.tracking")
+        overrides["order_size"] = _order_size_fields(block.get("order_size", {}), where, "simulator.order_size")
+    return VenueConfig(
+        venue=venue,
+        connector=_string(doc.get("connector", venue), where, "connector"),
+        environment=environment,
+        hosts=hosts,
+        symbol=_string(doc["symbol"], where, "symbol"),
+        credentials=credentials,
+        order_size=OrderSizeConfig(**_order_size_fields(doc.get("order_size", {}), where, "order_size")),
+        tracking=TrackingConfig(**_tracking_fields(doc.get("tracking", {}), where, "tracking")),
+        capabilities=capabilities,
+        quirks=quirks,
+        skips=skips,
+        simulator=sim_name,
+        source=where,
+        extra=_mapping(doc.get("extra", {}), where, "extra"),
+        _sim_overrides=overrides,
+    )
+
+
+def _tracking_fields(raw: Any, where: str, key: str) -> dict[str, Any]:
+    block = _mapping(raw, where, key)
+    out: dict[str, Any] = {}
+    for name, value in block.items():
+        if name == "price_offset_ticks":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"{where}: {key}.{name} must be an integer, not {value!r}")
+            out[name] = value
+        elif name in ("interval", "timeout", "cancel_wait", "settle_time"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ConfigError(f"{where}: {key}.{name} must be a positive number of seconds, not {value!r}")
+            out[name] = float(value)
+        else:
+            raise ConfigError(f"{where}: unknown key {key}.{name}")
+    return out
+
+
+def _order_size_fields(raw: Any, where: str, key: str) -> dict[str, Any]:
+    block = _mapping(raw, where, key)
+    out: dict[str, Any] = {}
+    for name, value in block.items():
+        if name not in ("min_size_multiple", "max_notional"):
+            raise ConfigError(f"{where}: unknown key {key}.{name}")
+        if value is None and name == "max_notional":
+            out[name] = None
+            continue
+        try:
+            number = Decimal(str(value)) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or number <= 0:
+            raise ConfigError(f"{where}: {key}.{name} must be a positive decimal (int or quoted string), not {value!r}")
+        out[name] = number
+    return out
+
+
+def _mapping(value: Any, where: str, key: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: {key} must be a mapping, not {type(value).__name__}")
+    return value
+
+
+def _string(value: Any, where: str, key: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: {key} must be a non-empty string, not {value!r}")
+    return value
