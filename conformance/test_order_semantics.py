@@ -15,18 +15,23 @@ NO_FILL_ENDINGS = {OrderState.FAILED, OrderState.CANCELLED}
 
 
 async def test_cancel_resting(venue: VenueUnderTest) -> None:
-    """A resting order is cancelled, and the cancel is confirmed on both transports.
+    """A resting order is cancelled — that order only — and the cancel is confirmed on both transports.
 
-    Sequence: post-only limit away from the touch (OPEN) → cancel → CANCELLING → CANCELLED.
-    Pass: the cancel returns only once the order is terminal; REST and WS agree it is CANCELLED with
-    nothing filled; no open order remains.
+    Sequence: two post-only limits away from the touch (both OPEN) → cancel the first → CANCELLING →
+    CANCELLED; the second stays OPEN → cancel it too.
+    Pass: a cancel returns only once its order is terminal; REST and WS agree the first is CANCELLED
+    with nothing filled while the second is still OPEN on both; nothing remains at the end.
     """
     size = await steps.order_size(venue)
-    tracker = await steps.submit_passive(venue, Side.BUY, size, ticks_away=20)
-    await steps.cross_check(venue, tracker, "resting")
-    await venue.connector.cancel_order(tracker)
-    assert tracker.state is OrderState.CANCELLED and tracker.filled == 0
-    await steps.cross_check(venue, tracker, "after cancel")
+    first = await steps.submit_passive(venue, Side.BUY, size, ticks_away=20)
+    second = await steps.submit_passive(venue, Side.BUY, size, ticks_away=21)
+    await steps.cross_check(venue, first, "resting")
+    await venue.connector.cancel_order(first)
+    assert first.state is OrderState.CANCELLED and first.filled == 0
+    await steps.cross_check(venue, first, "after cancel")
+    survivor = await steps.cross_check(venue, second, "the other order after the cancel")
+    assert survivor.state is OrderState.OPEN, f"cancelling one order also ended {second.client_id}"
+    await venue.connector.cancel_order(second)
     await steps.check_zero_exposure(venue)
 
 

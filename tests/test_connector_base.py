@@ -97,9 +97,7 @@ async def test_cancel_is_confirmed(connector: FakeConnector, venue: FakeVenue) -
     ]
 
 
-async def test_cancel_with_lost_response_is_confirmed_by_the_stream(
-    connector: FakeConnector, venue: FakeVenue
-) -> None:
+async def test_cancel_with_lost_response_is_confirmed_by_the_stream(connector: FakeConnector, venue: FakeVenue) -> None:
     tracker = await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
     venue.cancel_faults.append("lost_response")
     await connector.cancel_order(tracker)

@@ -590,3 +590,33 @@ def test_on_transition_called_once_per_applied_change_only() -> None:
         (S.PARTIALLY_FILLED, S.FILLED, SIZE),
     ]
     assert len(t.anomalies) == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "late", "kind"),
+    [
+        ([S.OPEN, S.CANCELLED], snap(S.OPEN), AnomalyKind.STALE_UPDATE),
+        ([S.OPEN], snap(S.SUBMITTING), AnomalyKind.STALE_UPDATE),
+        ([S.FILLED], snap(S.OPEN), AnomalyKind.FILLED_REGRESSION),
+        ([S.FILLED], snap(S.CANCELLED, SIZE), AnomalyKind.ILLEGAL_TRANSITION),
+        ([S.OPEN, S.CANCELLED], snap(S.FILLED, SIZE), AnomalyKind.ILLEGAL_TRANSITION),
+    ],
+    ids=[
+        "open-after-cancelled",
+        "submitting-after-open",
+        "open-after-filled",
+        "cancelled-after-filled",
+        "filled-after-cancelled",
+    ],
+)
+def test_late_updates_are_stale_and_contradictions_are_not(path: list, late: OrderSnapshot, kind: AnomalyKind) -> None:
+    t = make_tracker()
+    t.mark_submitting()
+    for state in path:
+        t.apply(snap(state, SIZE if state is S.FILLED else ZERO))
+    before = t.state
+    assert not t.apply(late)
+    assert t.state is before
+    [anomaly] = t.anomalies
+    assert anomaly.kind is kind
+    assert anomaly.stale is (kind in (AnomalyKind.STALE_UPDATE, AnomalyKind.FILLED_REGRESSION))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -95,9 +96,10 @@ def _default_venue_files(root: Path) -> list[Path]:
     simulated = set(default_registry().names())
     files = []
     for path in sorted((root / "venues").glob("*.yaml")):
-        config = load_venue_config(path)
+        shown = Path(os.path.relpath(path))
+        config = load_venue_config(shown)
         if config.simulator in simulated:
-            files.append(path)
+            files.append(shown)
     return files
 
 
@@ -163,12 +165,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     session = _session(metafunc.config)
     doc = (metafunc.function.__doc__ or "").strip()
-    session.scenarios[metafunc.function.__name__] = {
-        "title": doc.splitlines()[0] if doc else metafunc.function.__name__,
+    scenario = scenario_id(metafunc.function.__name__)
+    session.scenarios[scenario] = {
+        "title": doc.splitlines()[0] if doc else scenario,
         "doc": doc,
         "sim_only": metafunc.definition.get_closest_marker("sim_only") is not None,
     }
     metafunc.parametrize("venue_target", session.targets, ids=[t.name for t in session.targets], indirect=True)
+
+
+def scenario_id(test_name: str) -> str:
+    """A scenario's id is its test function's name without `test_` (`post_top_of_book`)."""
+    return test_name.removeprefix("test_")
 
 
 def _uses_plugin_venue(metafunc: pytest.Metafunc) -> bool:
@@ -187,7 +195,7 @@ async def venue(request: pytest.FixtureRequest, venue_target: Target) -> AsyncIt
     """A started connector for one venue, with the janitor before and after the scenario."""
     session = _session(request.config)
     config = venue_target.config
-    scenario = request.node.originalname
+    scenario = scenario_id(request.node.originalname)
     record = ScenarioRecord(config.venue, scenario, time.monotonic())
     request.node.stash[RECORD] = record
     session.records.append(record)

@@ -76,7 +76,8 @@ class VenueConfig:
             environment="simulator",
             symbol=o.get("symbol", self.symbol),
             tracking=replace(self.tracking, **o.get("tracking", {})),
-            order_size=replace(self.order_size, **o.get("order_size", {})),
+            # the notional cap guards real money; the simulator's orders are not
+            order_size=replace(self.order_size, max_notional=None, **o.get("order_size", {})),
             hosts={},
         )
 

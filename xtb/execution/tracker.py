@@ -41,12 +41,21 @@ def is_legal(current: OrderState, new: OrderState) -> bool:
 
 
 class AnomalyKind(enum.Enum):
-    ILLEGAL_TRANSITION = "illegal_transition"  # e.g. terminal → live, or a state going backwards
+    ILLEGAL_TRANSITION = "illegal_transition"  # a contradiction, e.g. FILLED → CANCELLED
+    STALE_UPDATE = "stale_update"  # an earlier state arriving late (a lagging source, reordering)
     FILLED_REGRESSION = "filled_regression"  # cumulative filled went down (stale or reordered)
     OVERFILL = "overfill"  # filled beyond the order size
     INCONSISTENT = "inconsistent"  # a snapshot that contradicts itself (FILLED short of size, ...)
     WRONG_ORDER = "wrong_order"  # an update for another order (client id / venue id mismatch)
     LATE_FILL = "late_fill"  # a fill that moved the filled quantity of a terminal order
+
+
+# Refused because they are old news, not because anyone contradicted anyone: a source that lags
+# (the REST answer after the stream's fill, a reordered message). Recorded, but not a failure.
+STALE_KINDS = frozenset({AnomalyKind.STALE_UPDATE, AnomalyKind.FILLED_REGRESSION})
+
+# How far along its life an order is; an update for an earlier stage with no new fill is stale.
+_STAGE = {S.NEW: 0, S.SUBMITTING: 1, S.OPEN: 2, S.PARTIALLY_FILLED: 3, S.CANCELLING: 3}
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,10 @@ class Anomaly:
     at: float
     detail: str
     state: OrderState  # the tracker's state when the update arrived
+
+    @property
+    def stale(self) -> bool:
+        return self.kind in STALE_KINDS
 
 
 @dataclass(frozen=True)
@@ -227,10 +240,12 @@ class OrderTracker:
 
         if self._state is S.CANCELLING and target in (S.OPEN, S.PARTIALLY_FILLED) and filled == self._filled:
             self.duplicates += 1  # the venue has not processed our cancel yet; nothing new
+            self._notify(None)  # but the source's view changed: wake waiters comparing views
             return False
         if target is self._state:
             if filled == self._filled:
                 self.duplicates += 1
+                self._notify(None)
                 return False
             if target is S.PARTIALLY_FILLED:
                 return self._set(target, filled, snap.source, snap.venue_status)
@@ -239,7 +254,10 @@ class OrderTracker:
                 return self._set(target, filled, snap.source, snap.venue_status)
             return self._anomaly(AnomalyKind.INCONSISTENT, snap.source, f"{target.value} with filled {filled}")
         if not is_legal(self._state, target):
-            return self._anomaly(AnomalyKind.ILLEGAL_TRANSITION, snap.source, f"{self._state.value} → {target.value}")
+            kind = AnomalyKind.ILLEGAL_TRANSITION
+            if target in _STAGE and _STAGE[target] < _STAGE.get(self._state, 4) and filled <= self._filled:
+                kind = AnomalyKind.STALE_UPDATE
+            return self._anomaly(kind, snap.source, f"{self._state.value} → {target.value}")
         if target is S.FAILED or target is S.CANCELLED:
             self.reason = snap.reason or snap.venue_status
         return self._set(target, filled, snap.source, snap.venue_status)

@@ -24,6 +24,7 @@ FrontEndFactory = Callable[..., "FrontEnd"]
 
 BUILTIN_VENUES: dict[str, str] = {
     # venue issues add theirs, e.g. "backpack": "xtb.sim.backpack:BackpackFrontEnd"
+    "backpack": "xtb.sim.backpack:BackpackFrontEnd",
 }
 
 

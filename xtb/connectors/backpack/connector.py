@@ -127,7 +127,24 @@ class BackpackConnector(BaseConnector):
         if request.reduce_only:
             body["reduceOnly"] = True
         order = await self.rest.request("POST", "/api/v1/order", body=body, signed=True)
+        if isinstance(order, dict) and order.get("status") == "Expired" and order.get("expiryReason") is None:
+            order = await self._with_expiry_reason(order)
         return mapping.parse_order(order)
+
+    async def _with_expiry_reason(self, order: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The live order object has no `expiryReason`, yet it decides FAILED (a refusal such as
+        ReduceOnlyNotReduced) against CANCELLED (an IOC / FOK / market order ending by its own terms):
+        read it from the order's history row."""
+        params = {"symbol": order.get("symbol"), "orderId": str(order.get("id")), "limit": "1"}
+        try:
+            rows = await self.rest.request("GET", "/wapi/v1/history/orders", params=params, signed=True)
+        except ConnectorError as exc:
+            log.warning("no expiry reason for order venue=%s id=%s error=%s", self.venue, order.get("id"), exc)
+            return order
+        for row in rows or []:
+            if str(row.get("id")) == str(order.get("id")) and row.get("expiryReason") is not None:
+                return {**order, "expiryReason": row["expiryReason"]}
+        return order
 
     async def _cancel(self, tracker: OrderTracker) -> OrderSnapshot | None:
         body: dict[str, Any] = {"symbol": tracker.symbol}

@@ -25,7 +25,9 @@ from xtb.errors import (
 log = logging.getLogger(__name__)
 VENUE = "backpack"
 
-AUTH_MESSAGES = frozenset({"Invalid signature", "Request has expired", "Invalid X-Signature header"})
+AUTH_MESSAGES = frozenset(
+    {"Invalid signature", "Request has expired", "Invalid X-Signature header", "Invalid X-Window header"}
+)
 POST_ONLY_MESSAGE = "Order would immediately match and take"
 
 

@@ -1,0 +1,361 @@
+"""The Backpack connector against the Backpack simulator over loopback: every helper end to end, the
+venue's refusals, a dropped account socket and a lost depth message."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+from tests.backpack.conftest import SOL, TIMEOUT, eventually, start_backpack
+from xtb.connectors.backpack import BackpackConnector
+from xtb.connectors.config import ConnectorConfig, ReconnectPolicy
+from xtb.errors import AuthError, PostOnlyWouldCross
+from xtb.execution.flatten import flatten, verify_flat
+from xtb.execution.orders import TrackingStatus
+from xtb.execution.tracker import Anomaly, OrderTracker
+from xtb.execution.tracking_limit import place_tracking_limit_order
+from xtb.model import OrderSnapshot, OrderState, Side, Source, TimeInForce
+from xtb.secrets import Secret
+from xtb.sim.server import SimHandle
+
+D = Decimal
+
+
+def config(sim: SimHandle, secret: str | None = None) -> ConnectorConfig:
+    return ConnectorConfig(
+        venue="backpack",
+        rest_url=sim.urls["rest"],
+        ws_url=sim.urls["ws"],
+        credentials={"api_secret": Secret(secret or sim.account["api_secret"], "api_secret")},
+        symbols=(SOL,),
+        environment="simulator",
+        request_timeout=TIMEOUT,
+        start_timeout=TIMEOUT,
+        cancel_wait=TIMEOUT,
+        reconnect=ReconnectPolicy(initial=0.05, maximum=0.5),
+    )
+
+
+@pytest.fixture
+async def bp(sim: SimHandle) -> AsyncIterator[BackpackConnector]:
+    sim.control.set_mid(SOL, "150")  # best bid 149.99, best ask 150.01, nothing in between
+    connector = BackpackConnector(config(sim))
+    await connector.start()
+    try:
+        yield connector
+    finally:
+        await connector.stop()
+
+
+def account(sim: SimHandle) -> str:
+    return sim.frontend.test_account
+
+
+async def ws_seen(tracker: OrderTracker, state: OrderState) -> None:
+    """Wait for the stream's view of the order to reach `state`. Polled: a view that repeats the
+    tracker's state is stored without moving `tracker.changed`."""
+
+    def seen() -> bool:
+        view = tracker.views.get(Source.WS)
+        return view is not None and view.state is state
+
+    await eventually(seen, what=f"WS view {state.value} of {tracker!r}")
+
+
+# --------------------------------------------------------------------------------- start-up, data
+
+
+async def test_start_syncs_the_clock_then_checks_status_and_keys(sim: SimHandle, bp: BackpackConnector) -> None:
+    assert abs(bp.rest.clock_offset_ms) < 1000
+    calls = [(r.method, r.path, r.auth, r.status) for r in sim.frontend.request_log.records()]
+    assert calls[:3] == [
+        ("GET", "/api/v1/time", "public", 200),
+        ("GET", "/api/v1/status", "public", 200),
+        ("GET", "/api/v1/account", "ok", 200),
+    ]
+    assert bp.streams_live and bp.health()["streams"] == {"market": True, "account": True}
+    assert {c["path"] for c in sim.control.streams()} == {"/"}
+
+
+async def test_market_info_and_decimals(bp: BackpackConnector) -> None:
+    info = await bp.get_market_info(SOL)
+    assert (info.tick_size, info.step_size, info.min_size, info.min_notional) == (D("0.01"), D("0.01"), D("0.01"), 0)
+    assert await bp.get_price_size_decimals(SOL) == (2, 2)
+    assert await bp.get_price_size_decimals("BTC_USDC_PERP") == (1, 5)
+
+
+async def test_rest_and_ws_top_of_book_agree(sim: SimHandle, bp: BackpackConnector) -> None:
+    truth = sim.engine.top_of_book(SOL)
+    rest = await bp.get_top_of_book(SOL, Source.REST)
+    ws = await bp.get_top_of_book(SOL, Source.WS)
+    assert (rest.bid, rest.bid_size, rest.ask, rest.ask_size) == (truth.bid, truth.bid_size, truth.ask, truth.ask_size)
+    assert (ws.bid, ws.bid_size, ws.ask, ws.ask_size) == (truth.bid, truth.bid_size, truth.ask, truth.ask_size)
+    assert (rest.bid, rest.ask) == (D("149.99"), D("150.01"))
+
+
+# ------------------------------------------------------------------------------------------ orders
+
+
+async def test_post_only_limit_rests_and_shows_on_ws_and_rest(sim: SimHandle, bp: BackpackConnector) -> None:
+    tracker = await bp.submit_limit_order(SOL, Side.BUY, D("1"), D("149.99"))
+    assert tracker.state is OrderState.OPEN and tracker.venue_id is not None
+    await ws_seen(tracker, OrderState.OPEN)
+    snap = await bp.get_order(SOL, venue_id=tracker.venue_id)
+    assert (snap.state, snap.client_id, snap.size, snap.price) == (
+        OrderState.OPEN,
+        tracker.client_id,
+        D(1),
+        D("149.99"),
+    )
+    assert [o.client_id for o in await bp.get_open_orders(SOL)] == [tracker.client_id]
+    (resting,) = sim.control.open_orders(account(sim))
+    assert (resting.client_id, str(resting.price)) == (int(tracker.client_id), "149.99")
+    assert not tracker.anomalies
+
+
+async def test_partial_fill_seen_on_rest_and_ws_then_cancel(sim: SimHandle, bp: BackpackConnector) -> None:
+    tracker = await bp.submit_limit_order(SOL, Side.BUY, D("1"), D("150.00"))  # alone at the new best bid
+    sim.control.take(SOL, "buy", "0.5")
+    await tracker.wait_for(lambda t: t.filled == D("0.5"), TIMEOUT)
+    assert tracker.state is OrderState.PARTIALLY_FILLED
+    await ws_seen(tracker, OrderState.PARTIALLY_FILLED)
+    assert tracker.views[Source.WS].filled == D("0.5")
+    (fill,) = tracker.fills.values()
+    assert (fill.price, fill.size, fill.fee, fill.source) == (D("150.00"), D("0.50"), D("0.015"), Source.WS)
+    snap = await bp.get_order(SOL, client_id=tracker.client_id)
+    assert (snap.state, snap.filled, snap.avg_fill_price) == (OrderState.PARTIALLY_FILLED, D("0.5"), D("150"))
+    await bp.cancel_order(tracker)
+    assert (tracker.state, tracker.filled) == (OrderState.CANCELLED, D("0.5"))
+    await ws_seen(tracker, OrderState.CANCELLED)
+    assert tracker.fills_consistent and not tracker.anomalies
+
+
+async def test_cancel_is_confirmed_on_both_transports(sim: SimHandle, bp: BackpackConnector) -> None:
+    tracker = await bp.submit_limit_order(SOL, Side.SELL, D("2"), D("150.05"))
+    await bp.cancel_order(tracker)
+    assert tracker.state is OrderState.CANCELLED
+    await ws_seen(tracker, OrderState.CANCELLED)
+    assert sim.control.open_orders(account(sim)) == []
+
+
+async def test_cancel_by_client_id_when_no_venue_id_is_known(sim: SimHandle, bp: BackpackConnector) -> None:
+    cid = bp.client_ids.next()
+    view = sim.engine.submit(account(sim), SOL, Side.BUY, D("1"), price=D("149.50"), client_id=int(cid))
+    snap = OrderSnapshot(SOL, OrderState.OPEN, Source.REST, client_id=cid, side=Side.BUY, size=D(1), price=D("149.50"))
+    tracker = bp.adopt(snap)  # e.g. found after a restart, with only our client id
+    assert tracker.venue_id is None
+    await bp.cancel_order(tracker)
+    assert tracker.state is OrderState.CANCELLED
+    assert tracker.venue_id == sim.frontend.state.order_id(view.order_id)  # learnt from the cancel's answer
+    assert sim.control.open_orders(account(sim)) == []
+
+
+async def test_post_only_that_would_cross_fails(sim: SimHandle, bp: BackpackConnector) -> None:
+    with pytest.raises(PostOnlyWouldCross) as caught:
+        await bp.submit_limit_order(SOL, Side.BUY, D("1"), D("150.01"))
+    tracker = caught.value.tracker
+    assert tracker.state is OrderState.FAILED and tracker.venue_id is None
+    assert "immediately match" in tracker.reason
+    assert sim.control.open_orders(account(sim)) == []
+
+
+async def test_query_by_client_id_finds_a_closed_order_in_history(sim: SimHandle, bp: BackpackConnector) -> None:
+    tracker = await bp.submit_limit_order(SOL, Side.BUY, D("1"), D("149.90"))
+    await bp.cancel_order(tracker)
+    snap = await bp.get_order(SOL, client_id=tracker.client_id)  # 404 on /order, then history
+    assert (snap.state, snap.venue_id, snap.client_id) == (OrderState.CANCELLED, tracker.venue_id, tracker.client_id)
+    assert isinstance(snap.raw["createdAt"], str)  # it came from /wapi/v1/history/orders
+    paths = [r.path for r in sim.frontend.request_log.records()[-2:]]
+    assert paths == ["/api/v1/order", "/wapi/v1/history/orders"]
+
+
+def contradictions(tracker: OrderTracker) -> list[Anomaly]:
+    """Refused updates that contradict the order; stale ones (the transport that lost the race
+    reporting an earlier state) are expected and recorded."""
+    return [a for a in tracker.anomalies if not a.stale]
+
+
+async def test_reduce_only_market_without_position_fails(bp: BackpackConnector) -> None:
+    tracker = await bp.submit_market_order(SOL, Side.SELL, D("1"), reduce_only=True)
+    assert tracker.state is OrderState.FAILED and tracker.filled == 0
+    assert tracker.views[Source.REST].venue_status == "Expired"
+    await eventually(lambda: Source.WS in tracker.views and tracker.views[Source.WS].venue_status == "Expired")
+    assert tracker.views[Source.WS].reason == "ReduceOnlyNotReduced"
+    assert tracker.reason == "ReduceOnlyNotReduced" and not contradictions(tracker)  # a late orderAccepted is stale
+
+
+@pytest.mark.parametrize("tif", [TimeInForce.IOC, TimeInForce.FOK])
+async def test_unfilled_ioc_and_fok_end_cancelled_on_both_transports(bp: BackpackConnector, tif: TimeInForce) -> None:
+    """The POST answer says only `Expired`; its reason (read from history) makes it CANCELLED, as
+    the stream's orderExpired says, not FAILED."""
+    tracker = await bp.submit_limit_order(SOL, Side.BUY, D("1"), D("149.00"), post_only=False, time_in_force=tif)
+    assert (tracker.state, tracker.filled) == (OrderState.CANCELLED, 0)
+    assert tracker.reason == ("ImmediateOrCancel" if tif is TimeInForce.IOC else "FillOrKill")
+    await ws_seen(tracker, OrderState.CANCELLED)
+    assert not tracker.anomalies
+
+
+async def test_partly_filled_ioc_books_its_fills_and_ends_cancelled(sim: SimHandle, bp: BackpackConnector) -> None:
+    size = sim.engine.top_of_book(SOL).ask_size
+    tracker = await bp.submit_limit_order(
+        SOL, Side.BUY, size + D(1), D("150.01"), post_only=False, time_in_force=TimeInForce.IOC
+    )
+    assert (tracker.state, tracker.filled, tracker.views[Source.REST].venue_status) == (
+        OrderState.CANCELLED, size, "Expired",
+    )  # fmt: skip
+    await ws_seen(tracker, OrderState.CANCELLED)
+    await eventually(lambda: tracker.fills_consistent, what="the fill arrived on the stream")
+    assert not tracker.anomalies
+
+
+async def test_market_orders_leave_no_anomaly_whichever_transport_wins(bp: BackpackConnector) -> None:
+    trackers = [await bp.submit_market_order(SOL, side, D("0.5")) for side in (Side.BUY, Side.SELL) * 3]
+    for tracker in trackers:
+        assert tracker.state is OrderState.FILLED
+        await ws_seen(tracker, OrderState.FILLED)
+        await eventually(lambda t=tracker: t.fills_consistent, what="fills on the stream")
+    assert [contradictions(t) for t in trackers] == [[]] * len(trackers)
+
+
+async def test_an_order_answer_older_than_the_stream_is_not_an_anomaly() -> None:
+    """The POST answer (New) arrives after the stream already reported a fill of the order."""
+    sim = await start_backpack(rest_delay_ms=300)
+    try:
+        sim.control.set_mid(SOL, "150")
+        connector = BackpackConnector(config(sim))
+        await connector.start()
+        try:
+            submit = asyncio.create_task(connector.submit_limit_order(SOL, Side.BUY, D("1"), D("150.00")))
+            await eventually(lambda: bool(sim.control.open_orders(account(sim))), what="order resting")
+            sim.control.take(SOL, "buy", "0.5")
+            tracker = await submit
+            assert not submit.cancelled() and tracker.filled == D("0.5")
+            await ws_seen(tracker, OrderState.PARTIALLY_FILLED)
+            assert tracker.state is OrderState.PARTIALLY_FILLED and not contradictions(tracker)
+            # the late POST answer (New, filled 0) is kept as REST's view and recorded as stale
+            assert tracker.views[Source.REST].filled == 0
+            assert [a.kind.value for a in tracker.anomalies] == ["filled_regression"]
+            await connector.cancel_order(tracker)
+        finally:
+            await connector.stop()
+    finally:
+        await sim.stop()
+
+
+async def test_cancel_answered_202_is_confirmed_by_the_stream(sim: SimHandle, bp: BackpackConnector) -> None:
+    tracker = await bp.submit_limit_order(SOL, Side.SELL, D("1"), D("150.10"))
+    sim.frontend.venue_faults.cancel_accepted = 1
+    await bp.cancel_order(tracker)
+    assert tracker.state is OrderState.CANCELLED
+    assert tracker.history[-1].source is Source.WS  # the empty 202 said nothing; the stream did
+    assert [r.status for r in sim.frontend.request_log.records() if r.method == "DELETE"] == [202]
+
+
+async def test_unknown_error_after_acceptance_is_settled_by_client_id(sim: SimHandle, bp: BackpackConnector) -> None:
+    sim.frontend.venue_faults.order_unknown_error = 1
+    tracker = await bp.submit_limit_order(SOL, Side.BUY, D("1"), D("149.70"))  # 503, yet the order stands
+    assert tracker.state is OrderState.OPEN and tracker.venue_id is not None
+    assert OrderState.FAILED not in {entry.state for entry in tracker.history}
+    (resting,) = sim.control.open_orders(account(sim))
+    assert resting.client_id == int(tracker.client_id)
+    await bp.cancel_order(tracker)
+
+
+# ------------------------------------------------------------------------- positions and balances
+
+
+async def test_positions_balances_and_flatten(sim: SimHandle, bp: BackpackConnector) -> None:
+    (before,) = await bp.get_balances()
+    assert before.asset == "USDC" and before.available == sim.frontend.test_collateral
+    tracker = await bp.submit_market_order(SOL, Side.BUY, D("2"))
+    assert tracker.state is OrderState.FILLED and tracker.filled == D(2)
+    position = await bp.get_position(SOL)
+    assert (position.size, position.entry_price, position.source) == (D(2), D("150.01"), Source.REST)
+    await eventually(lambda: SOL in bp.positions_ws and bp.positions_ws[SOL].size == D(2), what="WS position 2")
+    resting = await bp.submit_limit_order(SOL, Side.BUY, D("1"), D("149.00"))
+    result = await flatten(bp, SOL)
+    assert result.position_before.size == D(2) and result.position_after.is_flat
+    assert resting.state is OrderState.CANCELLED and len(result.close_orders) == 1
+    await eventually(lambda: bp.positions_ws[SOL].size == 0, what="WS position flat")
+    report = await verify_flat(bp, SOL, scope="symbol")
+    assert report.is_flat
+    (after,) = await bp.get_balances()
+    assert after.available < before.available  # paid the spread and two taker fees
+    assert sim.control.positions(account(sim))[0].size == 0
+
+
+# ----------------------------------------------------------------------------- auth and execution
+
+
+async def test_bad_credentials_fail_start_without_leaking_the_secret(sim: SimHandle) -> None:
+    secret = base64.b64encode(os.urandom(32)).decode()  # a valid key the venue does not know
+    connector = BackpackConnector(config(sim, secret))
+    with pytest.raises(AuthError) as caught:
+        await connector.start()
+    message = str(caught.value)
+    assert "401" in message and "UNAUTHORIZED" in message
+    assert secret not in message and "***" not in message  # never even put in the text
+
+
+async def test_window_over_the_maximum_is_an_auth_error(sim: SimHandle) -> None:
+    connector = BackpackConnector(replace(config(sim), extra={"window_ms": 60_001}))
+    with pytest.raises(AuthError, match="Invalid X-Window header"):
+        await connector.start()
+
+
+async def test_tracking_limit_order_fills_at_the_touch() -> None:
+    sim = await start_backpack()
+    try:
+        sim.control.unfreeze(SOL)
+        connector = BackpackConnector(config(sim))
+        await connector.start()
+        try:
+            order = await place_tracking_limit_order(connector, SOL, Side.BUY, D("0.2"), interval=2.0, timeout=30.0)
+            assert order.status is TrackingStatus.FILLED and order.filled == D("0.2")
+            assert all(a.tracker.is_terminal for a in order.attempts)
+            assert (await connector.get_position(SOL)).size == D("0.2")
+        finally:
+            await connector.stop()
+    finally:
+        await sim.stop()
+
+
+# -------------------------------------------------------------------------------------- resilience
+
+
+async def test_account_socket_closed_reconnects_and_reconciles(sim: SimHandle, bp: BackpackConnector) -> None:
+    sim.control.add_faults({"stream": [{"action": "close", "channel": "account.orderUpdate*"}]})
+    tracker = await bp.submit_limit_order(SOL, Side.BUY, D("1"), D("149.80"))  # its orderAccepted closes the socket
+    await eventually(lambda: bp.reconcile_count >= 1, what="reconcile after reconnect")
+    assert any(e.startswith("account:") for e in bp.stream_errors)
+    assert tracker.state is OrderState.OPEN
+    await bp.cancel_order(tracker)  # the resubscribed socket carries events again
+    await ws_seen(tracker, OrderState.CANCELLED)
+    assert sim.frontend.faults.applied[-1].startswith("stream close account.orderUpdate#")
+
+
+async def test_lost_depth_message_resyncs_the_book(sim: SimHandle, bp: BackpackConnector) -> None:
+    book = bp.books[SOL]
+    sim.control.add_faults({"stream": [{"action": "drop", "channel": f"depth.{SOL}", "kind": "depth"}]})
+    sim.control.move_touch(SOL, 2)  # several book changes: the first one's message is lost
+
+    def synced_with_truth() -> bool:
+        truth = sim.engine.book(SOL, 1000)
+        return (
+            book.gaps >= 1
+            and book.synced
+            and book.bids == {lv.price: lv.size for lv in truth.bids}
+            and book.asks == {lv.price: lv.size for lv in truth.asks}
+        )
+
+    await eventually(synced_with_truth, what="book resynced and equal to the engine")
+    assert book.last_id == sim.frontend.state.update_ids[SOL]
+    ws = await bp.get_top_of_book(SOL, Source.WS)
+    truth = sim.engine.top_of_book(SOL)
+    assert (ws.bid, ws.ask) == (truth.bid, truth.ask)

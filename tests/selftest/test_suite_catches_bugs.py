@@ -1,0 +1,63 @@
+"""The suite's self-test: each deliberately broken connector must fail the scenario meant to catch it.
+
+Each variant runs in its own pytest process against the built-in Backpack simulator, so a broken
+connector cannot leak into this process; the verdict is read from the conformance.json it writes.
+A good connector must pass the same scenario (the control run), so a failure is the bug's doing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.selftest.broken_connectors import EXPECTED_FAILURES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_suite(tmp_path: Path, scenario: str, connector: str | None) -> dict[str, str]:
+    report_dir = tmp_path / (connector or "control")
+    args = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "conformance",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        f"({scenario}) and backpack",
+        "--report-dir",
+        str(report_dir),
+        "--junitxml",
+        str(report_dir / "junit.xml"),
+    ]
+    if connector is not None:
+        args += ["--venue-connector", f"backpack=tests.selftest.broken_connectors:{connector}"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    report = report_dir / "conformance.json"
+    assert report.exists(), f"no report written:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    results = json.loads(report.read_text())["results"]
+    return {r["scenario"]: r["outcome"] for r in results}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize(("variant", "scenario"), sorted(EXPECTED_FAILURES.items()))
+def test_broken_connector_fails_its_scenario(tmp_path: Path, variant: str, scenario: str) -> None:
+    outcomes = run_suite(tmp_path, scenario, variant)
+    assert outcomes.get(scenario) == "failed", f"{variant} was not caught by {scenario}: {outcomes}"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_the_real_connector_passes_those_scenarios(tmp_path: Path) -> None:
+    scenarios = sorted(set(EXPECTED_FAILURES.values()))
+    outcomes = run_suite(tmp_path, " or ".join(scenarios), None)
+    assert {s: outcomes.get(s) for s in scenarios} == dict.fromkeys(scenarios, "passed")
