@@ -142,8 +142,15 @@ def _split_override(text: str) -> tuple[str, str]:
     return venue, target
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("venue_config"):
+        _session(config)  # a bad file or a missing credential stops the run here, before collection
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Default the JUnit and allure outputs into the report directory (before their plugins read them)."""
     report_dir = Path(config.getoption("report_dir"))
     if getattr(config.option, "xmlpath", None) is None:
         config.option.xmlpath = str(report_dir / "junit.xml")
