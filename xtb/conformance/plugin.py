@@ -215,9 +215,9 @@ async def venue(request: pytest.FixtureRequest, venue_target: Target) -> AsyncIt
         assert config.simulator is not None
         described = session.simulator(config.simulator)
         secrets = _simulator_secrets(config, described["account"])
-        connector_config = config.connector_config(
-            hosts={"rest": described["rest"], "ws": described["ws"]}, secrets=secrets
-        )
+        # every URL the simulator describes (a venue with several hosts names each, as its file does)
+        hosts = {k: v for k, v in described.items() if k not in ("venue", "account", "control")}
+        connector_config = config.connector_config(hosts=hosts, secrets=secrets)
         control = SimControlClient(described["control"])
         await control.clear_faults()
         await control.unfreeze(config.symbol)
