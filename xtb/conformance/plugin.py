@@ -8,6 +8,7 @@ janitor around every scenario), built-in simulators, and the reports.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
@@ -171,7 +172,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "venue" not in metafunc.fixturenames or not _uses_plugin_venue(metafunc):
         return
     session = _session(metafunc.config)
-    doc = (metafunc.function.__doc__ or "").strip()
+    doc = inspect.cleandoc(metafunc.function.__doc__ or "")
     scenario = scenario_id(metafunc.function.__name__)
     session.scenarios[scenario] = {
         "title": doc.splitlines()[0] if doc else scenario,
