@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from xtb.model import Side
+from xtb.model import Side, to_decimal
 from xtb.sim.engine import Engine
 from xtb.sim.faults import RestAction, RestFault, StreamAction, StreamFault
 from xtb.sim.frontend import CONTROL_PREFIX, FrontEnd, jsonable
@@ -557,20 +557,10 @@ def _query(request: web.Request, allowed: set[str]) -> dict[str, str]:
 
 def _decimal(value: Any, what: str) -> Decimal:
     """A finite Decimal from a string, int or Decimal (JSON money comes as strings; floats refused)."""
-    if isinstance(value, bool) or isinstance(value, float):
-        raise ControlError(f"{what} must be a decimal string, not {type(value).__name__} {value!r}")
-    if isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, (int, str)):
-        try:
-            result = Decimal(value)
-        except ArithmeticError:
-            raise ControlError(f"{what}: {value!r} is not a decimal number") from None
-    else:
-        raise ControlError(f"{what} must be a decimal string, got {type(value).__name__}")
-    if not result.is_finite():
-        raise ControlError(f"{what} must be finite, got {value!r}")
-    return result
+    try:
+        return to_decimal(value, what)
+    except (TypeError, ValueError) as exc:
+        raise ControlError(str(exc)) from None
 
 
 def _int(value: Any, what: str, *, minimum: int | None = None) -> int:

@@ -29,7 +29,7 @@ from decimal import Decimal
 from random import Random
 from typing import Any
 
-from xtb.model import ZERO, Rounding, Side, TimeInForce
+from xtb.model import ZERO, Rounding, Side, TimeInForce, to_decimal
 from xtb.sim.engine import Engine
 from xtb.sim.values import EXACT, OrderStatus, OrderView, SimError
 
@@ -38,20 +38,10 @@ log = logging.getLogger(__name__)
 
 def _money(value: Any, what: str) -> Decimal:
     """A finite Decimal from a Decimal, int or str; a float is refused (its exact value is gone)."""
-    if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError(f"{what} must be a Decimal (or int / str), not {type(value).__name__} {value!r}")
-    if isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, (int, str)):
-        try:
-            result = Decimal(value)
-        except ArithmeticError as exc:
-            raise ValueError(f"{what}: {value!r} is not a decimal number") from exc
-    else:
-        raise ValueError(f"{what} must be a Decimal, got {type(value).__name__}")
-    if not result.is_finite():
-        raise ValueError(f"{what} must be finite, got {value!r}")
-    return result
+    try:
+        return to_decimal(value, what)
+    except TypeError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _whole(value: Any, what: str, minimum: int) -> int:
