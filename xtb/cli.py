@@ -1,4 +1,8 @@
-"""The `xtb` command. Sub-commands join as the runtime grows (`xtb run` comes with the runner)."""
+"""The `xtb` command (also `python -m xtb`).
+
+xtb run CONFIG        run a strategy from the runner's YAML (XTB_CONFIG when CONFIG is omitted)
+xtb run --list        the strategies and connectors a YAML file can name
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,32 @@ from xtb import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="xtb", description=__doc__)
+    from xtb.runtime import runner
+
+    parser = argparse.ArgumentParser(
+        prog="xtb", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"xtb {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = commands.add_parser(
+        "run",
+        help="run a strategy (e.g. the connector smoke test) from a YAML file",
+        description=runner.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    runner.add_arguments(run)
+    run.set_defaults(handler=runner.main)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    parser.parse_args(argv)
-    parser.print_help(sys.stdout)
-    return 0
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stdout)
+        return 0
+    return handler(args)
 
 
 if __name__ == "__main__":

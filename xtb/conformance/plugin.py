@@ -30,7 +30,7 @@ from xtb.connectors import load_connector_class
 from xtb.connectors.base import BaseConnector
 from xtb.connectors.client_ids import ClientIdGenerator
 from xtb.errors import ConfigError, XtbError
-from xtb.secrets import Secret, redact
+from xtb.secrets import redact
 
 log = logging.getLogger(__name__)
 
@@ -215,10 +215,7 @@ async def venue(request: pytest.FixtureRequest, venue_target: Target) -> AsyncIt
     if config.on_simulator:
         assert config.simulator is not None
         described = session.simulator(config.simulator)
-        secrets = _simulator_secrets(config, described["account"])
-        # every URL the simulator describes (a venue with several hosts names each, as its file does)
-        hosts = {k: v for k, v in described.items() if k not in ("venue", "account", "control")}
-        connector_config = config.connector_config(hosts=hosts, secrets=secrets)
+        connector_config = steps.simulator_connector_config(config, described)
         control = SimControlClient(described["control"])
         await control.clear_faults()
         await control.unfreeze(config.symbol)
@@ -246,14 +243,6 @@ async def venue(request: pytest.FixtureRequest, venue_target: Target) -> AsyncIt
             if control is not None:
                 await control.close()
             _attach_to_allure(record)
-
-
-def _simulator_secrets(config: VenueConfig, account: dict[str, Any]) -> dict[str, Secret]:
-    """The simulator's test account carries the same credential names the connector expects."""
-    missing = [name for name in config.credentials if name not in account]
-    if missing:
-        raise ConfigError(f"{config.source}: the {config.simulator} simulator's account has no {missing}")
-    return {name: Secret(str(account[name]), name) for name in config.credentials}
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -5,14 +5,17 @@ AssertionError (or an xtb error) naming what is wrong; none is written for one v
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xtb.clock import loop_time
 from xtb.conformance.record import ScenarioRecord
 from xtb.conformance.venue_config import VenueConfig
+from xtb.connectors.config import ConnectorConfig
 from xtb.errors import ConfigError, FlattenError, OrderNotFound, WaitTimeout
 from xtb.execution.flatten import ExposureReport, FlattenResult, cancel_open_orders, flatten, verify_flat
 from xtb.execution.orders import TrackingLimitOrder
@@ -20,6 +23,7 @@ from xtb.execution.tracker import STALE_KINDS, AnomalyKind, OrderTracker
 from xtb.execution.tracking_limit import TrackingSettings, start_tracking_limit_order
 from xtb.model import Liquidity, MarketInfo, OrderSnapshot, OrderState, Side, Source, TopOfBook
 from xtb.notify import wait_any
+from xtb.secrets import Secret
 
 if TYPE_CHECKING:
     from xtb.connectors.base import BaseConnector
@@ -57,18 +61,39 @@ class VenueUnderTest:
         return settings if not changes else TrackingSettings(**{**settings.__dict__, **changes})
 
 
+def simulator_connector_config(
+    config: VenueConfig, described: Mapping[str, Any], *, debug: bool = False
+) -> ConnectorConfig:
+    """Connector settings for a running built-in simulator (`SimHandle.describe()`): every URL it
+    describes (a venue with several hosts names each, as its file does) and its test account's
+    credentials under the names the venue file gives them."""
+    account = described["account"]
+    missing = [name for name in config.credentials if name not in account]
+    if missing:
+        raise ConfigError(f"{config.source}: the {config.simulator} simulator's account has no {missing}")
+    secrets = {name: Secret(str(account[name]), name) for name in config.credentials}
+    hosts = {k: v for k, v in described.items() if k not in ("venue", "account", "control")}
+    return config.connector_config(hosts=hosts, secrets=secrets, debug=debug)
+
+
 # ---------------------------------------------------------------- sizing and market data
 
 
-async def order_size(venue: VenueUnderTest, book: TopOfBook | None = None) -> Decimal:
-    """The venue's minimum order at the touch, times the file's multiple; checked against the cap."""
+async def order_size(venue: VenueUnderTest, book: TopOfBook | None = None, size: Decimal | None = None) -> Decimal:
+    """The venue's minimum order at the touch, times the file's multiple (or `size`, when the caller
+    fixes one: the runner's smoke test); checked against the venue's rules and the cap."""
     market = await venue.connector.get_market_info(venue.symbol)
     book = book or await venue.connector.top_of_book(venue.symbol)
     price = book.ask or book.bid
     if price is None:
         raise AssertionError(f"{venue.name} {venue.symbol}: the book is empty; cannot size an order")
-    size = market.round_size(market.min_order_size(price) * venue.config.order_size.min_size_multiple)
-    size = max(size, market.min_order_size(price))
+    if size is None:
+        size = market.round_size(market.min_order_size(price) * venue.config.order_size.min_size_multiple)
+        size = max(size, market.min_order_size(price))
+    else:
+        problem = market.order_problem(size, price)
+        if problem is not None:
+            raise ConfigError(f"{venue.name} {venue.symbol}: order size {size} at {price}: {problem}")
     cap = venue.config.order_size.max_notional
     if cap is not None and size * price > cap:
         raise ConfigError(
@@ -194,6 +219,9 @@ async def enter_at_touch(venue: VenueUnderTest, side: Side, size: Decimal | None
     order = start_tracking_limit_order(venue.connector, venue.symbol, side, size, venue.tracking_settings())
     try:
         await order.wait_final()
+    except asyncio.CancelledError:
+        await order.cancel()  # stop the chase too: its live attempt is cancelled and confirmed
+        raise
     finally:
         venue.record.add_tracking_order(order)
     if order.filled != size:

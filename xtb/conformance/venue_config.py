@@ -149,70 +149,70 @@ def load_venue_config(path: str | Path) -> VenueConfig:
 
 
 def parse_venue_config(raw: Any, where: str) -> VenueConfig:
-    doc = _mapping(raw, where, "the file")
+    doc = require_mapping(raw, where, "the file")
     unknown = sorted(set(doc) - set(_TOP_KEYS))
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(_TOP_KEYS)}")
     for key, required in _TOP_KEYS.items():
         if required and key not in doc:
             raise ConfigError(f"{where}: missing required key {key!r}")
-    venue = _string(doc["venue"], where, "venue")
+    venue = require_string(doc["venue"], where, "venue")
     environment = doc.get("environment", "testnet")
     if environment not in ENVIRONMENTS:
         raise ConfigError(f"{where}: environment must be one of {list(ENVIRONMENTS)}, not {environment!r}")
-    hosts = _mapping(doc["hosts"], where, "hosts")
+    hosts = require_mapping(doc["hosts"], where, "hosts")
     for key in ("rest", "ws"):
         if key not in hosts:
             raise ConfigError(f"{where}: hosts.{key} is required")
     credentials = {
-        _string(k, where, "credentials key"): _string(v, where, f"credentials.{k}")
-        for k, v in _mapping(doc["credentials"], where, "credentials").items()
+        require_string(k, where, "credentials key"): require_string(v, where, f"credentials.{k}")
+        for k, v in require_mapping(doc["credentials"], where, "credentials").items()
     }
-    capabilities = _mapping(doc.get("capabilities", {}), where, "capabilities")
+    capabilities = require_mapping(doc.get("capabilities", {}), where, "capabilities")
     if capabilities.get("post_only_cross", "reject") not in POST_ONLY_CROSS:
         raise ConfigError(f"{where}: capabilities.post_only_cross must be one of {list(POST_ONLY_CROSS)}")
     skips = {
-        _string(k, where, "skips key"): _string(v, where, f"skips.{k}")
-        for k, v in _mapping(doc.get("skips", {}), where, "skips").items()
+        require_string(k, where, "skips key"): require_string(v, where, f"skips.{k}")
+        for k, v in require_mapping(doc.get("skips", {}), where, "skips").items()
     }
     quirks = {
-        _string(k, where, "quirks key"): _string(v, where, f"quirks.{k}")
-        for k, v in _mapping(doc.get("quirks", {}), where, "quirks").items()
+        require_string(k, where, "quirks key"): require_string(v, where, f"quirks.{k}")
+        for k, v in require_mapping(doc.get("quirks", {}), where, "quirks").items()
     }
     simulator_block = doc.get("simulator")
     sim_name: str | None = None
     overrides: dict[str, Any] = {}
     if simulator_block is not None:
-        block = _mapping(simulator_block, where, "simulator")
+        block = require_mapping(simulator_block, where, "simulator")
         unknown = sorted(set(block) - {"venue", "symbol", "tracking", "order_size"})
         if unknown:
             raise ConfigError(f"{where}: unknown key(s) in simulator: {unknown}")
-        sim_name = _string(block.get("venue", venue), where, "simulator.venue")
+        sim_name = require_string(block.get("venue", venue), where, "simulator.venue")
         if "symbol" in block:
-            overrides["symbol"] = _string(block["symbol"], where, "simulator.symbol")
-        overrides["tracking"] = _tracking_fields(block.get("tracking", {}), where, "simulator.tracking")
-        overrides["order_size"] = _order_size_fields(block.get("order_size", {}), where, "simulator.order_size")
+            overrides["symbol"] = require_string(block["symbol"], where, "simulator.symbol")
+        overrides["tracking"] = tracking_fields(block.get("tracking", {}), where, "simulator.tracking")
+        overrides["order_size"] = order_size_fields(block.get("order_size", {}), where, "simulator.order_size")
     return VenueConfig(
         venue=venue,
-        connector=_string(doc.get("connector", venue), where, "connector"),
+        connector=require_string(doc.get("connector", venue), where, "connector"),
         environment=environment,
         hosts=hosts,
-        symbol=_string(doc["symbol"], where, "symbol"),
+        symbol=require_string(doc["symbol"], where, "symbol"),
         credentials=credentials,
-        order_size=OrderSizeConfig(**_order_size_fields(doc.get("order_size", {}), where, "order_size")),
-        tracking=TrackingConfig(**_tracking_fields(doc.get("tracking", {}), where, "tracking")),
+        order_size=OrderSizeConfig(**order_size_fields(doc.get("order_size", {}), where, "order_size")),
+        tracking=TrackingConfig(**tracking_fields(doc.get("tracking", {}), where, "tracking")),
         capabilities=capabilities,
         quirks=quirks,
         skips=skips,
         simulator=sim_name,
         source=where,
-        extra=_mapping(doc.get("extra", {}), where, "extra"),
+        extra=require_mapping(doc.get("extra", {}), where, "extra"),
         _sim_overrides=overrides,
     )
 
 
-def _tracking_fields(raw: Any, where: str, key: str) -> dict[str, Any]:
-    block = _mapping(raw, where, key)
+def tracking_fields(raw: Any, where: str, key: str) -> dict[str, Any]:
+    block = require_mapping(raw, where, key)
     out: dict[str, Any] = {}
     for name, value in block.items():
         if name == "price_offset_ticks":
@@ -228,8 +228,8 @@ def _tracking_fields(raw: Any, where: str, key: str) -> dict[str, Any]:
     return out
 
 
-def _order_size_fields(raw: Any, where: str, key: str) -> dict[str, Any]:
-    block = _mapping(raw, where, key)
+def order_size_fields(raw: Any, where: str, key: str) -> dict[str, Any]:
+    block = require_mapping(raw, where, key)
     out: dict[str, Any] = {}
     for name, value in block.items():
         if name not in ("min_size_multiple", "max_notional"):
@@ -247,7 +247,7 @@ def _order_size_fields(raw: Any, where: str, key: str) -> dict[str, Any]:
     return out
 
 
-def _mapping(value: Any, where: str, key: str) -> dict[str, Any]:
+def require_mapping(value: Any, where: str, key: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -255,7 +255,7 @@ def _mapping(value: Any, where: str, key: str) -> dict[str, Any]:
     return value
 
 
-def _string(value: Any, where: str, key: str) -> str:
+def require_string(value: Any, where: str, key: str) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{where}: {key} must be a non-empty string, not {value!r}")
     return value
