@@ -162,3 +162,14 @@ def test_missing_field_is_named() -> None:
 def test_client_id_zero_is_kept() -> None:
     assert mapping.client_id(0) == "0"
     assert mapping.client_id("42") == "42"  # fill history sends it as a string
+
+
+def test_rate_limit_honours_a_retry_after_header_when_one_comes() -> None:
+    from xtb.connectors.backpack.rest import classify_error
+    from xtb.errors import RateLimited
+
+    body = '{"code":"TOO_MANY_REQUESTS","message":"Too many requests"}'
+    with_header = classify_error("POST", "/api/v1/order", 429, body, "2")
+    without = classify_error("POST", "/api/v1/order", 429, body)
+    assert isinstance(with_header, RateLimited) and with_header.retry_after == 2.0
+    assert isinstance(without, RateLimited) and without.retry_after is None

@@ -78,11 +78,12 @@ class BackpackRest:
         ) as resp:
             raw = await resp.text()
             status = resp.status
+            retry_after = resp.headers.get("Retry-After")
         if 200 <= status < 300:
             if text:
                 return raw
             return json.loads(raw) if raw.strip() else None
-        raise classify_error(method, path, status, raw)
+        raise classify_error(method, path, status, raw, retry_after)
 
 
 def _query_value(value: Any) -> str:
@@ -91,8 +92,9 @@ def _query_value(value: Any) -> str:
     return str(value)
 
 
-def classify_error(method: str, path: str, status: int, raw: str) -> ConnectorError:
-    """Turn a non-2xx answer into the runtime's meaning of it."""
+def classify_error(method: str, path: str, status: int, raw: str, retry_after: str | None = None) -> ConnectorError:
+    """Turn a non-2xx answer into the runtime's meaning of it. Backpack sends no Retry-After; one
+    that comes anyway (a proxy, a future venue change) is honoured."""
     try:
         payload = json.loads(raw)
     except ValueError:
@@ -107,7 +109,7 @@ def classify_error(method: str, path: str, status: int, raw: str) -> ConnectorEr
     if code == "UNAUTHORIZED" or (code == "INVALID_CLIENT_REQUEST" and message in AUTH_MESSAGES):
         return AuthError(where, venue=VENUE)
     if status == 429 or code == "TOO_MANY_REQUESTS":
-        return RateLimited(where, venue=VENUE)
+        return RateLimited(where, venue=VENUE, retry_after=_seconds(retry_after))
     if status >= 500:
         # 503 "Unknown error..." may come after the venue applied the request.
         return AmbiguousOutcome(where, venue=VENUE)
@@ -118,3 +120,10 @@ def classify_error(method: str, path: str, status: int, raw: str) -> ConnectorEr
     if 400 <= status < 500:
         return VenueRejected(where, venue=VENUE, code=code or str(status), reason=message or raw.strip()[:300])
     return ConnectorError(where, venue=VENUE)
+
+
+def _seconds(header: str | None) -> float | None:
+    try:
+        return None if header is None else max(0.0, float(header))
+    except ValueError:
+        return None  # an HTTP-date or garbage: fall back to our own back-off
