@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 CONNECTORS: dict[str, str] = {
     "backpack": "xtb.connectors.backpack:BackpackConnector",
+    "lighter": "xtb.connectors.lighter:LighterConnector",
 }
 
 

@@ -209,10 +209,10 @@ def _venue_outcome(attempt: Attempt, s: TrackingSettings) -> AttemptOutcome:
     state = attempt.tracker.state
     if state is OrderState.FILLED:
         return AttemptOutcome.FILLED
+    if s.post_only and attempt.filled == 0 and attempt.tracker.first_time(OrderState.OPEN) is None:
+        return AttemptOutcome.POST_ONLY_REJECTED  # accepted and ended at once for crossing (e.g. Lighter)
     if state is OrderState.FAILED:
         return AttemptOutcome.FAILED
-    if s.post_only and attempt.filled == 0 and attempt.tracker.first_time(OrderState.OPEN) is None:
-        return AttemptOutcome.POST_ONLY_REJECTED  # accepted and cancelled at once (e.g. Lighter)
     return AttemptOutcome.CANCELLED_BY_VENUE
 
 

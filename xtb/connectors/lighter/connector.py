@@ -1,0 +1,449 @@
+"""LighterConnector: the Lighter venue for BaseConnector, signing with the official SDK's Go signer.
+
+Writes are L2 transactions signed by `lighter.SignerClient` with nonces kept here (`TxSender`);
+reads are REST with an auth token from the same signer; two supervised sockets to `/stream` carry
+the order books (`order_book/{m}`, nonce-continuous, resubscribed on a gap) and the account
+(`account_all_orders`, `account_all_trades`, `account_all_positions`, with the token).
+
+sendTx answers only a tx_hash, so a submit waits (briefly) for the venue's first view of the order
+— the stream, else a REST query by client order index — before it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+
+from xtb.connectors.base import BaseConnector, StreamReady
+from xtb.connectors.client_ids import ClientIdPolicy
+from xtb.connectors.config import ConnectorConfig
+from xtb.connectors.lighter import mapping
+from xtb.connectors.lighter.rest import LighterRest
+from xtb.connectors.lighter.signer import ORDER_EXPIRY_28_DAYS, LighterSigner, chain_id_for, credentials_int
+from xtb.connectors.lighter.txs import TxSender
+from xtb.connectors.orderbook import BookGap, LocalBook
+from xtb.crypto.schnorr import public_key
+from xtb.errors import AuthError, ConnectionLost, ConnectorError, InvalidOrder, OrderNotFound, VenueProtocolError
+from xtb.execution.tracker import OrderTracker
+from xtb.model import (
+    Balance,
+    MarketInfo,
+    OrderRequest,
+    OrderSnapshot,
+    OrderState,
+    OrderType,
+    Position,
+    Side,
+    Source,
+    TimeInForce,
+    TopOfBook,
+)
+
+log = logging.getLogger(__name__)
+
+PROD_REST = "https://mainnet.zklighter.elliot.ai"
+PROD_WS = "wss://mainnet.zklighter.elliot.ai/stream"
+TYPE_LIMIT, TYPE_MARKET = 0, 1
+TIF = {TimeInForce.IOC: 0, TimeInForce.GTC: 1, TimeInForce.POST_ONLY: 2}
+ACCOUNT_CHANNELS = ("account_all_orders", "account_all_trades", "account_all_positions")
+INACTIVE_PAGE = 100
+TOKEN_MARGIN_S = 120
+
+
+class LighterConnector(BaseConnector):
+    client_id_policy = ClientIdPolicy.int_range(1, 2**48 - 1)
+
+    def __init__(self, config: ConnectorConfig, **kwargs: Any) -> None:
+        super().__init__(config, **kwargs)
+        extra = config.extra
+        self.chain_id = chain_id_for(config.rest_url, extra.get("chain_id"))
+        self.market_slippage = Decimal(str(extra.get("market_slippage", "0.05")))
+        self.confirm_timeout = float(extra.get("confirm_timeout", 3.0))
+        self.token_ttl = int(extra.get("auth_ttl", 3600))
+        self.keepalive = float(extra.get("ws_keepalive", 20.0))
+        self.skip_nonce = bool(extra.get("skip_nonce", False))
+        self.account_index: int | None = None
+        self.signer: LighterSigner | None = None
+        self._rest: LighterRest | None = None
+        self._txs: TxSender | None = None
+        self.books: dict[str, LocalBook] = {s: LocalBook(s) for s in config.symbols}
+
+    @property
+    def rest(self) -> LighterRest:
+        if self._rest is None:
+            raise ConnectionLost("connector is not started", venue=self.venue)
+        return self._rest
+
+    @property
+    def txs(self) -> TxSender:
+        if self._txs is None:
+            raise ConnectionLost("connector is not started", venue=self.venue)
+        return self._txs
+
+    def token(self) -> str:
+        assert self.signer is not None
+        return self.signer.auth_token(self.token_ttl)
+
+    # ------------------------------------------------------------------ lifecycle hooks
+
+    async def _on_start(self) -> None:
+        creds, extra = self.config.credentials, self.config.extra
+        if "api_private_key" not in creds:
+            raise AuthError("missing credential 'api_private_key'", venue=self.venue)
+        account = credentials_int(creds, extra, "account_index")
+        if account is None or account <= 0:
+            raise AuthError("missing or invalid credential 'account_index'", venue=self.venue)
+        self.account_index = account
+        self._rest = LighterRest(self.http, self.config.rest_url)
+        status = await self.rest.get("/")
+        if not isinstance(status, dict) or status.get("status") != 200:
+            raise ConnectorError(f"venue status is {status!r}", venue=self.venue)
+        key_index = credentials_int(creds, extra, "api_key_index")
+        if key_index is None:
+            key_index = await self._find_key_index(account)
+        self.signer = LighterSigner(self.config.rest_url, account, key_index, creds["api_private_key"], self.chain_id)
+        await self.signer.open()
+        await self.signer.check()
+        self._txs = TxSender(self.rest, account, key_index, skip_nonce=self.skip_nonce)
+        await self.rest.get("/api/v1/accountLimits", {"account_index": account}, token=self.token())
+
+    async def _find_key_index(self, account: int) -> int:
+        """The index under which our key is registered: the key index is not a secret, but it is
+        one more setting to get wrong, so it is looked up by our public key when not configured."""
+        raw = self.config.credentials["api_private_key"].reveal().removeprefix("0x")
+        try:
+            private = bytes.fromhex(raw)
+            if len(private) != 40:
+                raise ValueError("not 40 bytes")
+            ours = public_key(int.from_bytes(private, "little")).hex()
+        except ValueError:
+            raise AuthError("api_private_key must be 0x + 80 hex characters", venue=self.venue) from None
+        body = await self.rest.get("/api/v1/apikeys", {"account_index": account})
+        for key in body.get("api_keys", []):
+            if str(key.get("public_key", "")).lower().removeprefix("0x") == ours:
+                return int(key["api_key_index"])
+        raise AuthError(f"no API key of account {account} matches api_private_key (run changePubKey)", venue=self.venue)
+
+    async def _on_stop(self) -> None:
+        if self.signer is not None:
+            await self.signer.close()
+
+    def stream_names(self) -> list[str]:
+        return ["market", "account"] if self.config.symbols else ["account"]
+
+    async def _run_stream(self, name: str, ready: StreamReady) -> None:
+        async with self.http.ws_connect(self.config.ws_url, heartbeat=None) as ws:
+            first = await ws.receive_json(timeout=self.config.request_timeout)
+            if first.get("type") != "connected":
+                raise VenueProtocolError(f"expected the connected greeting, got {first!r}", venue=self.venue)
+            keepalive = asyncio.create_task(self._keepalive(ws), name=f"lighter-keepalive-{name}")
+            try:
+                if name == "account":
+                    await self._run_account(ws, ready)
+                else:
+                    await self._run_market(ws, ready)
+            finally:
+                keepalive.cancel()
+
+    async def _keepalive(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """An application ping now and then: the venue closes sockets quiet for two minutes."""
+        try:
+            while not ws.closed:
+                await asyncio.sleep(self.keepalive)
+                await ws.send_str('{"type":"ping"}')
+        except (ConnectionError, RuntimeError):  # the socket went away; the reader reports it
+            return
+
+    # ------------------------------------------------------------------ REST hooks
+
+    def _market(self, symbol: str) -> MarketInfo:
+        try:
+            return self._markets[symbol]
+        except KeyError:
+            raise ConnectorError(f"unknown symbol {symbol!r}", venue=self.venue) from None
+
+    def _symbol(self, market_index: Any) -> str | None:
+        for info in self._markets.values():
+            if info.venue_symbol == str(market_index):
+                return info.symbol
+        return None
+
+    async def _load_markets(self) -> dict[str, MarketInfo]:
+        body = await self.rest.get("/api/v1/orderBookDetails", {"filter": "perp"})
+        markets = [mapping.parse_market(row) for row in mapping.field(body, "order_book_details", "orderBookDetails")]
+        return {m.symbol: m for m in markets if m is not None}
+
+    async def _fetch_top_of_book(self, symbol: str) -> TopOfBook:
+        market = self._market(symbol)
+        body = await self.rest.get("/api/v1/orderBookOrders", {"market_id": market.venue_symbol, "limit": 250})
+        bid = mapping.best_from_orders(mapping.field(body, "bids", "orderBookOrders"), "bids")
+        ask = mapping.best_from_orders(mapping.field(body, "asks", "orderBookOrders"), "asks")
+        return TopOfBook(
+            symbol,
+            bid[0] if bid else None,
+            bid[1] if bid else None,
+            ask[0] if ask else None,
+            ask[1] if ask else None,
+            Source.REST,
+            self.clock.monotonic(),
+        )
+
+    async def _submit(self, request: OrderRequest) -> OrderSnapshot | None:
+        market = self._market(request.symbol)
+        if request.time_in_force is TimeInForce.FOK:
+            raise InvalidOrder("Lighter offers no fill-or-kill orders", venue=self.venue)
+        base_amount = mapping.size_units(request.size, market)
+        if request.order_type is OrderType.MARKET:
+            book = await self.top_of_book(request.symbol)
+            touch = book.far_touch(request.side)
+            if touch is None:
+                raise InvalidOrder(
+                    f"no {request.side.opposite.value} side to take on {request.symbol}", venue=self.venue
+                )
+            price = mapping.protection_price(touch, request.side, self.market_slippage, market)
+            order_type, tif, expiry = TYPE_MARKET, 0, 0
+        else:
+            assert request.price is not None
+            price = mapping.price_units(request.price, market)
+            tif = TIF[request.time_in_force]
+            order_type, expiry = TYPE_LIMIT, 0 if tif == 0 else ORDER_EXPIRY_28_DAYS
+        signer = self.signer
+        assert signer is not None
+
+        def sign(nonce: int, skip: bool) -> Any:
+            return signer.create_order(
+                market_index=int(market.venue_symbol),
+                client_order_index=int(request.client_id),
+                base_amount=base_amount,
+                price=price,
+                is_ask=request.side is Side.SELL,
+                order_type=order_type,
+                time_in_force=tif,
+                reduce_only=request.reduce_only,
+                order_expiry=expiry,
+                nonce=nonce,
+                skip_nonce=skip,
+            )
+
+        tx_hash = await self.txs.send(sign)
+        log.debug("order sent venue=%s cid=%s tx=%s", self.venue, request.client_id, tx_hash)
+        return await self._confirm(request)
+
+    async def _confirm(self, request: OrderRequest) -> OrderSnapshot | None:
+        """Wait for the stream to report the order; else ask REST by client order index. None when
+        neither knows it yet (it stays SUBMITTING for the streams and reconciliation)."""
+        tracker = self.orders.find(request.client_id)
+        if tracker is not None:
+            try:
+                await tracker.wait_for(lambda t: t.state is not OrderState.SUBMITTING, self.confirm_timeout)
+                return None
+            except TimeoutError:
+                pass
+        try:
+            return await self._fetch_order(request.symbol, request.client_id, None)
+        except OrderNotFound:
+            log.warning("order %s not seen after its tx was accepted; re-syncing the nonce", request.client_id)
+            self.txs.resync()  # a sequencer drop would leave our nonce ahead of the venue's
+            return None
+
+    async def _cancel(self, tracker: OrderTracker) -> OrderSnapshot | None:
+        market = self._market(tracker.symbol)
+        index = int(tracker.venue_id) if tracker.venue_id is not None else int(tracker.client_id)
+        signer = self.signer
+        assert signer is not None
+        await self.txs.send(
+            lambda nonce, skip: signer.cancel_order(
+                market_index=int(market.venue_symbol), index=index, nonce=nonce, skip_nonce=skip
+            )
+        )
+        return None  # the stream (or a query) confirms
+
+    async def _cancel_all(self, symbol: str) -> int:
+        market = self._market(symbol)
+        count = len(await self._fetch_open_orders(symbol))
+        signer = self.signer
+        assert signer is not None
+        await self.txs.send(
+            lambda nonce, skip: signer.cancel_all(market_index=int(market.venue_symbol), nonce=nonce, skip_nonce=skip)
+        )
+        return count
+
+    async def _fetch_order(self, symbol: str, client_id: str | None, venue_id: str | None) -> OrderSnapshot:
+        market = self._market(symbol)
+        if client_id is not None and client_id.isdigit():
+            body = await self.rest.get(
+                "/api/v1/accountOrders",
+                {"account_index": self.account_index, "client_order_indexes": client_id},
+                token=self.token(),
+            )
+            for order in body.get("orders") or []:
+                if (
+                    str(order.get("market_index")) == market.venue_symbol
+                    and str(order.get("client_order_index")) == client_id
+                ):
+                    return mapping.parse_order(order, symbol, Source.REST)
+        if venue_id is not None:
+            for snap in await self._fetch_open_orders(symbol):
+                if snap.venue_id == venue_id:
+                    return snap
+            params = {"account_index": self.account_index, "market_id": market.venue_symbol, "limit": INACTIVE_PAGE}
+            body = await self.rest.get("/api/v1/accountInactiveOrders", params, token=self.token())
+            for order in body.get("orders") or []:
+                if str(order.get("order_index")) == venue_id:
+                    return mapping.parse_order(order, symbol, Source.REST)
+        raise OrderNotFound(f"order {venue_id or client_id} is unknown to {symbol}", venue=self.venue)
+
+    async def _fetch_open_orders(self, symbol: str | None) -> list[OrderSnapshot]:
+        symbols = [symbol] if symbol is not None else list(self._markets)
+        snaps = []
+        for sym in symbols:
+            market = self._market(sym)
+            params = {"account_index": self.account_index, "market_id": market.venue_symbol}
+            body = await self.rest.get("/api/v1/accountActiveOrders", params, token=self.token())
+            snaps += [mapping.parse_order(o, sym, Source.REST) for o in body.get("orders") or []]
+        return snaps
+
+    async def _account(self) -> dict[str, Any]:
+        body = await self.rest.get("/api/v1/account", {"by": "index", "value": self.account_index})
+        accounts = mapping.field(body, "accounts", "account answer")
+        if not accounts:
+            raise VenueProtocolError(f"account {self.account_index} not listed", venue=self.venue)
+        return accounts[0]
+
+    async def _fetch_positions(self, symbol: str | None) -> list[Position]:
+        account = await self._account()
+        positions = [mapping.parse_position(p, Source.REST) for p in account.get("positions") or []]
+        return [p for p in positions if symbol is None or p.symbol == symbol]
+
+    async def _fetch_balances(self) -> list[Balance]:
+        return [mapping.parse_balance(await self._account())]
+
+    # ------------------------------------------------------------------ streams
+
+    async def _frames(self, ws: aiohttp.ClientWebSocketResponse) -> Any:
+        """Parsed text frames; answers pings, turns error frames into errors."""
+        async for msg in ws:
+            if msg.type is aiohttp.WSMsgType.TEXT:
+                frame = json.loads(msg.data)
+                kind = frame.get("type")
+                if kind == "ping":
+                    await ws.send_str('{"type":"pong"}')
+                elif kind in ("pong", "unsubscribed"):
+                    continue
+                elif "error" in frame:
+                    error = frame["error"] or {}
+                    if error.get("code") == 30012:
+                        raise AuthError(f"subscription refused: {error.get('message')}", venue=self.venue)
+                    raise VenueProtocolError(f"stream error frame {frame!r}", venue=self.venue)
+                elif kind == "shutdown":
+                    log.info("venue announced a shutdown venue=%s frame=%s", self.venue, frame)
+                else:
+                    yield frame
+            elif msg.type is aiohttp.WSMsgType.ERROR:
+                raise ConnectionLost(f"stream error: {ws.exception()!r}", venue=self.venue)
+        raise ConnectionLost(f"stream closed (code {ws.close_code})", venue=self.venue)
+
+    async def _run_market(self, ws: aiohttp.ClientWebSocketResponse, ready: StreamReady) -> None:
+        waiting: set[str] = set()
+        for symbol, book in self.books.items():
+            book.reset()
+            market = self._market(symbol)
+            waiting.add(market.venue_symbol)
+            await ws.send_str(json.dumps({"type": "subscribe", "channel": f"order_book/{market.venue_symbol}"}))
+        live = False
+        async for frame in self._frames(ws):
+            name, _, market_id = str(frame.get("channel", "")).partition(":")
+            symbol = self._symbol(market_id)
+            if name != "order_book" or symbol is None or symbol not in self.books:
+                continue
+            book = self.books[symbol]
+            order_book = mapping.field(frame, "order_book", "order_book frame")
+            if str(frame.get("type")).startswith("subscribed/"):
+                bids, asks, _, nonce = mapping.parse_book(order_book)
+                book.on_snapshot(bids, asks, nonce)
+                self._publish_book(symbol)
+                waiting.discard(market_id)
+                if not waiting and not live:
+                    live = True
+                    ready()
+                continue
+            try:
+                changed = book.on_delta(mapping.book_delta(order_book))
+            except BookGap as gap:
+                log.warning("book gap venue=%s symbol=%s %s; resubscribing", self.venue, symbol, gap)
+                for kind in ("unsubscribe", "subscribe"):
+                    await ws.send_str(json.dumps({"type": kind, "channel": f"order_book/{market_id}"}))
+                continue
+            if changed:
+                self._publish_book(symbol)
+
+    async def _run_account(self, ws: aiohttp.ClientWebSocketResponse, ready: StreamReady) -> None:
+        """Subscribe the account channels with a token that has most of its life left, and come
+        back (reconnect, resubscribe with a new token) shortly before it expires."""
+        assert self.signer is not None
+        token = self.signer.auth_token(self.token_ttl, min_left_s=self.token_ttl // 2)
+        deadline = self.signer.token_deadline
+        assert deadline is not None
+        for name in ACCOUNT_CHANNELS:
+            await ws.send_str(
+                json.dumps({"type": "subscribe", "channel": f"{name}/{self.account_index}", "auth": token})
+            )
+        waiting = set(ACCOUNT_CHANNELS)
+        lifetime = max(1.0, deadline - time.time() - min(TOKEN_MARGIN_S, self.token_ttl / 4))
+        try:
+            async with asyncio.timeout(lifetime):
+                async for frame in self._frames(ws):
+                    name = str(frame.get("channel", "")).partition(":")[0]
+                    self._handle_account(name, frame)
+                    if waiting and str(frame.get("type")).startswith("subscribed/"):
+                        waiting.discard(name)
+                        if not waiting:
+                            ready()
+        except TimeoutError:
+            raise ConnectionLost("auth token about to expire: reconnecting with a new one", venue=self.venue) from None
+
+    def _handle_account(self, name: str, frame: dict[str, Any]) -> None:
+        account = self.account_index
+        assert account is not None
+        if name == "account_all_trades":
+            for market_id, trades in (frame.get("trades") or {}).items():
+                symbol = self._symbol(market_id)
+                for trade in trades if symbol is not None else ():
+                    for fill in mapping.parse_fills(trade, account, symbol, Source.WS):
+                        self._on_fill(fill)
+        elif name == "account_all_orders":
+            for market_id, orders in (frame.get("orders") or {}).items():
+                symbol = self._symbol(market_id)
+                for order in orders if symbol is not None else ():
+                    self._on_order_update(mapping.parse_order(order, symbol, Source.WS))
+        elif name == "account_all_positions":
+            for position in (frame.get("positions") or {}).values():
+                if position.get("symbol") in self._markets:
+                    self._on_position(mapping.parse_position(position, Source.WS))
+
+    def _publish_book(self, symbol: str) -> None:
+        book = self.books[symbol]
+        bid, ask = book.best_bid(), book.best_ask()
+        top = TopOfBook(
+            symbol,
+            bid[0] if bid else None,
+            bid[1] if bid else None,
+            ask[0] if ask else None,
+            ask[1] if ask else None,
+            Source.WS,
+            self.clock.monotonic(),
+        )
+        previous = self.books_ws.get(symbol)
+        if previous is None or (previous.bid, previous.bid_size, previous.ask, previous.ask_size) != (
+            top.bid,
+            top.bid_size,
+            top.ask,
+            top.ask_size,
+        ):
+            self._on_top_of_book(top)

@@ -1,0 +1,111 @@
+"""Lighter REST on the connector's own aiohttp session (so every request lands in its transcript),
+with answers classified by the venue's `code` (HTTP 400 carries most refusals, and a 200 whose body
+code is not 0 / 200 is a refusal too).
+
+The SDK's typed API classes are not used here: they run their own session and nonce manager, and
+raise generic exceptions for what the runtime needs to tell apart (rate limit, ambiguous, refusal).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+
+from xtb.errors import (
+    AmbiguousOutcome,
+    AuthError,
+    ConnectorError,
+    OrderNotFound,
+    RateLimited,
+    VenueProtocolError,
+    VenueRejected,
+)
+
+log = logging.getLogger(__name__)
+VENUE = "lighter"
+
+AUTH_CODES = frozenset({21108, 21109, 21110, 21136})
+INVALID_SIGNATURE = 21120
+INVALID_NONCE = 21104
+NOT_ACTIVE_ORDER = 21600
+NOT_FOUND = 29404
+RATE_LIMIT_CODES = frozenset({23000, 23001, 23002, 23003, 23004})
+SERVER_CODES = frozenset({29500, 29501})
+
+
+class TxAuthRejected(VenueRejected, AuthError):
+    """A transaction refused for its key or signature (wrong key, wrong chain id, unregistered key):
+    a definitive refusal of the order, and a credentials problem."""
+
+
+class InvalidNonce(VenueRejected):
+    """21104: the nonce was not the one the venue expects (nothing was applied)."""
+
+
+def classify(method: str, path: str, status: int, body: Any, raw: str) -> ConnectorError:
+    """The runtime's meaning of a non-success answer."""
+    code = body.get("code") if isinstance(body, dict) else None
+    message = str(body.get("message", "")) if isinstance(body, dict) else raw.strip()[:300]
+    where = f"{method} {path}: {status} {code if code is not None else ''} {message}".strip()
+    tx = path.startswith("/api/v1/sendTx")
+    if status == 429 or code in RATE_LIMIT_CODES:
+        return RateLimited(where, venue=VENUE)
+    if status >= 500 or code in SERVER_CODES:
+        return AmbiguousOutcome(where, venue=VENUE)  # may have been applied
+    if code == INVALID_NONCE or "invalid nonce" in message:
+        return InvalidNonce(where, venue=VENUE, code=str(code), reason=message)
+    if code in AUTH_CODES or code == INVALID_SIGNATURE:
+        if tx:
+            return TxAuthRejected(where, venue=VENUE, code=str(code), reason=message)
+        return AuthError(where, venue=VENUE)
+    if code == NOT_ACTIVE_ORDER:
+        return OrderNotFound(where, venue=VENUE)
+    if status == 404 or code == NOT_FOUND:
+        return OrderNotFound(where, venue=VENUE) if not tx else VenueRejected(where, venue=VENUE, code=str(code))
+    if 400 <= status < 500 or tx:
+        return VenueRejected(where, venue=VENUE, code=str(code if code is not None else status), reason=message)
+    return VenueProtocolError(where, venue=VENUE)
+
+
+class LighterRest:
+    def __init__(self, session: aiohttp.ClientSession, base_url: str) -> None:
+        self._session = session
+        self._base = base_url.rstrip("/")
+
+    async def get(self, path: str, params: Mapping[str, Any] | None = None, *, token: str | None = None) -> Any:
+        headers = {"Authorization": token} if token is not None else None
+        query = {k: str(v) for k, v in (params or {}).items() if v is not None}
+        async with self._session.get(self._base + path, params=query or None, headers=headers) as resp:
+            raw = await resp.text()
+            return self._answer("GET", path, resp.status, raw)
+
+    async def post_form(self, path: str, form: Mapping[str, str]) -> Any:
+        async with self._session.post(self._base + path, data=dict(form)) as resp:
+            raw = await resp.text()
+            return self._answer("POST", path, resp.status, raw)
+
+    @staticmethod
+    def _answer(method: str, path: str, status: int, raw: str) -> Any:
+        try:
+            body = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            body = None
+        if status == 200 and body is not None and (not isinstance(body, dict) or body.get("code") in (None, 0, 200)):
+            return body
+        if status == 200 and body is None:
+            raise VenueProtocolError(f"{method} {path}: 200 with a body that is not JSON: {raw[:200]!r}", venue=VENUE)
+        raise classify(method, path, status, body, raw)
+
+    async def send_tx(self, tx_type: int, tx_info: str) -> Any:
+        return await self.post_form("/api/v1/sendTx", {"tx_type": str(tx_type), "tx_info": tx_info})
+
+    async def next_nonce(self, account_index: int, key_index: int) -> int:
+        body = await self.get("/api/v1/nextNonce", {"account_index": account_index, "api_key_index": key_index})
+        nonce = body.get("nonce") if isinstance(body, dict) else None
+        if isinstance(nonce, bool) or not isinstance(nonce, int) or nonce < 0:
+            raise VenueProtocolError(f"nextNonce answered {body!r}", venue=VENUE)
+        return nonce

@@ -1,0 +1,249 @@
+"""The Lighter simulator: REST under `/api/v1/` plus `GET /` and `GET /info`, and the WebSocket at
+`/stream`, all on one host with no path prefix (the SDK's Go library resolves paths against the
+host). Writes are signed L2 transactions (`sendTx`, `sendTxBatch`, WS `jsonapi/sendtx`) verified
+with Schnorr over ECgFp5; private reads take an auth token (spec §2-§9).
+
+Accounts are integer account indexes; each gets one API key (index 4) and an L1 address, from the
+seed. `register_api_key` adds a known key (e.g. the spec's worked vectors' key).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web
+from eth_account import Account
+
+from xtb.clock import Clock
+from xtb.crypto import schnorr
+from xtb.sim.engine import Engine
+from xtb.sim.frontend import AuthFailure, FrontEnd, SimMarket, StreamConnection
+from xtb.sim.lighter import errors as E
+from xtb.sim.lighter.desk import TxDesk
+from xtb.sim.lighter.errors import LighterError, json_response
+from xtb.sim.lighter.keys import KeyBook, TokenChecker, Verifier
+from xtb.sim.lighter.pipeline import TxPipeline
+from xtb.sim.lighter.rest import ReadApi
+from xtb.sim.lighter.settings import DEFAULT_KEY_INDEX, TEST_ACCOUNT, LighterSettings, MarketDef
+from xtb.sim.lighter.state import VenueState
+from xtb.sim.lighter.streams import LighterStreams
+from xtb.sim.lighter.txs import parse_tx
+from xtb.sim.values import AccountId, EngineEvent
+
+_GENERIC = {
+    404: (E.NOT_FOUND, "not found"),
+    429: (E.TOO_MANY_REQUESTS, "Too Many Requests!"),
+    504: (29501, "timeout"),
+}
+OK_MESSAGE = '{"ratelimit": "didn\'t use volume quota"}'
+
+
+class LighterFrontEnd(FrontEnd):
+    """`clock` is the venue's wall clock for ExpiredAt, OrderExpiry and token deadlines (default:
+    the engine's); replace `clock` to replay transactions signed in the past (the spec's vectors)."""
+
+    name = "lighter"
+    test_account = TEST_ACCOUNT
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        seed: int = 0,
+        settings: LighterSettings | None = None,
+        clock: Clock | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(engine, seed=seed, **kwargs)
+        self.settings = s = settings or LighterSettings()
+        self.clock: Clock = clock or engine.clock
+        self.markets: dict[str, MarketDef] = {m.symbol: m for m in s.markets}
+        self.markets_by_id: dict[int, MarketDef] = {m.market_id: m for m in s.markets}
+        self.state = VenueState(tuple(self.markets_by_id), history_limit=s.history_limit, tape_size=s.tape_size,
+                                tx_log_size=s.tx_log_size)  # fmt: skip
+        self.keys = KeyBook()
+        self.l1_addresses: dict[int, str] = {}
+        self.verifier = Verifier(
+            enabled=s.verify_signatures, in_thread=s.verify_in_thread, accept_noncanonical=s.accept_noncanonical_sig
+        )
+        self.tokens = TokenChecker(
+            self.keys, self.verifier, lambda: self.clock.time(), max_lifetime_s=s.token_max_lifetime_s,
+            skew_s=s.token_skew_s, status=s.auth_error_status, code=s.auth_error_code,
+        )  # fmt: skip
+        self.desk = TxDesk(self)
+        self.pipeline = TxPipeline(self)
+        self.streams = LighterStreams(self)
+        self.reads = ReadApi(self)
+
+    def now_ms(self) -> int:
+        return round(self.clock.time() * 1000)
+
+    def lighter_accounts(self) -> frozenset[int]:
+        return frozenset(a for a in self.engine.accounts() if isinstance(a, int))
+
+    # ------------------------------------------------------------------------------- hooks
+
+    def sim_markets(self) -> list[SimMarket]:
+        s = self.settings
+        return [SimMarket(s.market_spec(m), s.market_settings(m)) for m in s.markets]
+
+    def make_credentials(self, account_id: AccountId, rng: random.Random) -> dict[str, Any]:
+        index = self.state.account_index(account_id)
+        sk = rng.getrandbits(320) % schnorr.N or 1
+        l1 = Account.from_key(bytes(rng.getrandbits(8) for _ in range(32)))
+        creds = self.register_api_key(index, DEFAULT_KEY_INDEX, sk)
+        self.l1_addresses[index] = l1.address
+        return {**creds, "l1_address": l1.address, "eth_private_key": "0x" + bytes(l1.key).hex()}
+
+    def register_api_key(self, account: int, key_index: int, private_key: int | str) -> dict[str, Any]:
+        """Give an account's key slot a known key pair; returns the credentials a client needs."""
+        if isinstance(private_key, str):
+            private_key = int.from_bytes(bytes.fromhex(private_key.removeprefix("0x")), "little")
+        public = schnorr.public_key(private_key)
+        self.keys.register(account, key_index, public)
+        return {
+            "account_index": account,
+            "api_key_index": key_index,
+            "api_private_key": "0x" + (private_key % schnorr.N).to_bytes(40, "little").hex(),
+            "public_key": public.hex(),
+        }
+
+    def forget_credentials(self) -> None:
+        super().forget_credentials()
+        self.keys.clear()
+        self.l1_addresses.clear()
+        self.desk.stop()
+
+    def urls(self) -> dict[str, Any]:
+        return {"rest": self.base_url(), "ws": self.base_url(scheme="ws") + "/stream"}
+
+    async def start(self, host: str = "127.0.0.1", port: int | Mapping[str, int] = 0) -> dict[str, int]:
+        ports = await super().start(host, port)
+        self.streams.start()
+        return ports
+
+    async def stop(self) -> None:
+        await self.streams.stop()
+        self.desk.stop()
+        await super().stop()
+        self.verifier.close()
+
+    async def authenticate(self, request: web.Request) -> AccountId:
+        """A private read: the auth token (header, or the legacy `auth` parameter) must be valid and
+        belong to the account the request names (or, without one, it names the account)."""
+        token = request.headers.get("Authorization") or request.query.get("auth")
+        wanted = request.query.get("account_index")
+        try:
+            account = int(wanted) if wanted is not None and wanted.isdigit() else None
+            if wanted is not None and account is None:
+                raise LighterError(20001, message="invalid param: account_index")
+            claims = await self.tokens.check(token, account)
+        except LighterError as exc:
+            raise AuthFailure(exc.message, status=exc.status, response=exc.response()) from None
+        return claims.account
+
+    def render_error(self, request: web.Request, status: int, message: str) -> web.StreamResponse:
+        code, text = _GENERIC.get(status, (E.INTERNAL if status >= 500 else status, message))
+        if not message.endswith("(simulated fault)") and status not in _GENERIC:
+            text = message
+        return json_response({"code": code, "message": text}, status=status)
+
+    async def refuse_order(self, request: web.Request, reason: str) -> web.StreamResponse:
+        return LighterError(E.INVALID_TX_INFO, message=reason).response()
+
+    async def on_ws_open(self, conn: StreamConnection) -> None:
+        self.streams.on_open(conn)
+
+    async def on_ws_message(self, conn: StreamConnection, data: str | bytes) -> None:
+        await self.streams.on_message(conn, data)
+
+    async def on_ws_close(self, conn: StreamConnection) -> None:
+        self.streams.on_close(conn)
+
+    def on_engine_event(self, event: EngineEvent) -> None:
+        self.streams.on_engine_event(event)
+
+    # ------------------------------------------------------------------------------ routes
+
+    def setup(self) -> None:
+        self.websocket("/stream")
+        self.reads.register()
+        self.route("POST", "/api/v1/sendTx", self._send_tx, places_order=True)
+        self.route("POST", "/api/v1/sendTxBatch", self._send_tx_batch, places_order=True)
+        self.route("*", "/{tail:.*}", self._not_found)
+
+    async def _not_found(self, request: web.Request) -> web.StreamResponse:
+        return json_response({"code": E.NOT_FOUND, "message": "not found"}, status=404)
+
+    def _accepted(self, tx_hash: Any) -> web.StreamResponse:
+        return json_response(
+            {
+                "code": 200,
+                "message": OK_MESSAGE,
+                "tx_hash": tx_hash,
+                "predicted_execution_time_ms": self.now_ms() + 50,
+                "volume_quota_remaining": 1000,
+            }
+        )
+
+    async def _send_tx(self, request: web.Request) -> web.StreamResponse:
+        """Form-urlencoded or multipart `tx_type` + `tx_info` (JSON text); `price_protection` ignored."""
+        try:
+            form = await request.post()
+            tx = parse_tx(_text(form.get("tx_type")), _text(form.get("tx_info")))
+            return self._accepted(await self.pipeline.submit(tx))
+        except LighterError as exc:
+            return exc.response()
+
+    async def _send_tx_batch(self, request: web.Request) -> web.StreamResponse:
+        try:
+            form = await request.post()
+            return self._accepted(await self.accept_batch(_text(form.get("tx_types")), _text(form.get("tx_infos"))))
+        except LighterError as exc:
+            return exc.response()
+
+    async def accept_batch(self, tx_types: Any, tx_infos: Any) -> list[str]:
+        """`tx_types` is JSON text of ints and `tx_infos` JSON text of tx_info strings (lists also
+        accepted, for WS)."""
+        types, infos = _json_list(tx_types, "tx_types"), _json_list(tx_infos, "tx_infos")
+        if len(types) != len(infos) or not types:
+            raise LighterError(E.BATCH_LENGTH)
+        if len(types) > self.settings.max_batch:
+            raise LighterError(E.BATCH_TOO_LONG)
+        return await self.pipeline.submit_batch([parse_tx(t, i) for t, i in zip(types, infos, strict=True)])
+
+    # ----------------------------------------------------------------------------- figures
+
+    def mark_price(self, symbol: str) -> Decimal | None:
+        """The mid of the book (one side when the other is empty, else the last trade)."""
+        top = self.engine.top_of_book(symbol)
+        if top.bid is not None and top.ask is not None:
+            return (top.bid + top.ask) / 2
+        side = top.bid if top.bid is not None else top.ask
+        if side is not None:
+            return side
+        tape = self.state.tape.get(self.markets[symbol].market_id)
+        return Decimal(tape[-1]["price"]) if tape else None
+
+
+def _text(value: Any) -> Any:
+    """A form field as text (multipart parts may arrive as file fields)."""
+    if value is None or isinstance(value, str):
+        return value
+    file = getattr(value, "file", None)
+    return file.read().decode() if file is not None else str(value)
+
+
+def _json_list(value: Any, name: str) -> list[Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise LighterError(E.INVALID_TX_INFO, f"{name} is not JSON") from None
+    if not isinstance(value, list):
+        raise LighterError(E.INVALID_TX_INFO, f"{name} must be a list")
+    return value

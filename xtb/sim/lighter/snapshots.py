@@ -1,0 +1,337 @@
+"""The Lighter simulator's views of the venue's state, shared by REST answers and stream snapshots:
+channel names, book and ticker, positions, assets, account (DetailedAccount), stats and txs."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from xtb.sim.lighter import payloads as pl
+from xtb.sim.lighter.settings import QUOTE_DECIMALS, MarketDef
+from xtb.sim.lighter.state import TxRecord
+from xtb.sim.values import OrderView, PositionView
+
+if TYPE_CHECKING:
+    from xtb.sim.lighter.frontend import LighterFrontEnd
+
+PUBLIC = frozenset({"order_book", "ticker", "trade", "market_stats", "height"})
+PRIVATE = frozenset(
+    {
+        "account_all_orders",
+        "account_orders",
+        "account_market",
+        "account_all_positions",
+        "account_all_assets",
+        "account_tx",
+    }
+)
+TOKEN_OPTIONAL = frozenset({"account_all", "account_all_trades", "user_stats"})
+_MARKET_CHANNELS = frozenset({"order_book", "ticker", "trade"})
+_ACCOUNT_CHANNELS = PRIVATE - {"account_orders", "account_market"} | TOKEN_OPTIONAL
+SNAPSHOT_TRADES = 20
+_EMPTY_POOL: dict[str, Any] = {
+    "status": 0, "operator_fee": "0", "min_operator_share_rate": "0", "total_shares": 0, "operator_shares": 0,
+    "annual_percentage_yield": 0, "daily_returns": [], "share_prices": [], "sharpe_ratio": 0, "strategies": [],
+}  # fmt: skip
+ZERO = Decimal(0)
+
+
+def _int(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 20 else None
+
+
+class Snapshots:
+    def __init__(self, frontend: LighterFrontEnd) -> None:
+        self.fe = frontend
+
+    # ------------------------------------------------------------------------------ channels
+
+    def parse_channel(self, request: str) -> tuple[str, str, int | None, int | None] | None:
+        """`name/id[/id2]` → (name, server channel `name:id[:id2]`, market, account), or None."""
+        parts = request.split("/")
+        name, ids = parts[0], [_int(p) for p in parts[1:]]
+        channel = ":".join(parts)
+        if name in ("market_stats", "spot_market_stats") and parts[1:] == ["all"]:
+            return name, channel, None, None
+        if any(i is None for i in ids):
+            return None
+        markets = self.fe.markets_by_id
+        if name == "height" and not ids:
+            return name, channel, None, None
+        if name in _MARKET_CHANNELS | {"market_stats"} and len(ids) == 1:
+            return (name, channel, ids[0], None) if ids[0] in markets else None
+        if name in _ACCOUNT_CHANNELS and len(ids) == 1:
+            return (name, channel, None, ids[0]) if ids[0] in self.fe.lighter_accounts() else None
+        if name in ("account_orders", "account_market") and len(ids) == 2:
+            market, account = ids
+            if market in markets and account in self.fe.lighter_accounts():
+                return name, channel, market, account
+        return None
+
+    def build(self, name: str, market_id: int | None, account: int | None) -> dict[str, Any]:
+        """The `subscribed/<name>` payload (without channel and type)."""
+        market = self.fe.markets_by_id[market_id] if market_id is not None else None
+        if name == "order_book":
+            assert market is not None
+            return self.book(market)
+        if name == "ticker":
+            assert market is not None
+            return self.ticker(market, self.fe.state.book_nonce[market.market_id])
+        if name == "trade":
+            assert market is not None
+            trades = list(self.fe.state.tape[market.market_id])[-SNAPSHOT_TRADES:]
+            return {"nonce": self.fe.state.book_nonce[market.market_id], "trades": trades, "liquidation_trades": []}
+        if name == "spot_market_stats":
+            return {"spot_market_stats": {}}  # the simulator lists no spot markets
+        if name == "market_stats":
+            if market is None:
+                return {"market_stats": {str(m.market_id): self.market_stats(m) for m in self.fe.markets.values()}}
+            return {"market_stats": self.market_stats(market)}
+        if name == "height":
+            return {"height": self.fe.state.height, "timestamp": self.fe.now_ms()}
+        assert account is not None
+        return self._account_snapshot(name, market, account)
+
+    def _account_snapshot(self, name: str, market: MarketDef | None, account: int) -> dict[str, Any]:
+        if name == "account_all_orders":
+            return {"orders": self.open_orders_by_market(account, None)}
+        if name == "account_orders":
+            assert market is not None
+            return {"account": account, "nonce": 0, "orders": self.open_orders_by_market(account, market)}
+        if name == "account_market":
+            assert market is not None
+            orders = self.open_orders_by_market(account, market).get(str(market.market_id), [])
+            position = self.positions(account).get(str(market.market_id))
+            return {"account": account, "orders": orders, "position": position, "trades": [],
+                    "assets": self.assets(account)["assets"], "funding_history": {}}  # fmt: skip
+        if name == "account_all_positions":
+            return {"positions": self.positions(account), "shares": []}
+        if name == "account_all_assets":
+            return self.assets(account)
+        if name == "account_all_trades":
+            return {"trades": {}, "total_volume": 0, "monthly_volume": 0, "weekly_volume": 0, "daily_volume": 0}
+        if name == "user_stats":
+            return self.user_stats(account)
+        if name == "account_tx":
+            return {"txs": []}
+        # account_all
+        return {
+            "account": account,
+            "assets": self.assets(account)["assets"],
+            "positions": self.positions(account),
+            "trades": {},
+            "funding_histories": {},
+            "shares": [],
+            **{f"{p}_{k}": 0 for p in ("daily", "weekly", "monthly", "total") for k in ("trades_count", "volume")},
+        }
+
+    # ---------------------------------------------------------------------------- market data
+
+    def book(self, market: MarketDef) -> dict[str, Any]:
+        book = self.fe.engine.book(market.symbol, 10_000)
+        nonce = self.fe.state.book_nonce[market.market_id]
+        offset = self.fe.state.book_offset[market.market_id]
+        now_us = pl.us(self.fe.clock.time())
+
+        def levels(side: Any) -> list[dict[str, str]]:
+            return [
+                {"price": pl.padded(lv.price, market.price_decimals), "size": pl.padded(lv.size, market.size_decimals)}
+                for lv in side
+            ]
+
+        body = {"code": 0, "asks": levels(book.asks), "bids": levels(book.bids), "offset": offset, "nonce": nonce,
+                "begin_nonce": nonce, "last_updated_at": now_us}  # fmt: skip
+        return {"offset": offset, "order_book": body, "timestamp": now_us // 1000, "last_updated_at": now_us}
+
+    def ticker(self, market: MarketDef, nonce: int) -> dict[str, Any]:
+        top = self.fe.engine.top_of_book(market.symbol)
+        now_us = pl.us(self.fe.clock.time())
+        pd, sd = market.price_decimals, market.size_decimals
+        ticker = {
+            "s": market.symbol,
+            "a": {"price": pl.padded(top.ask, pd), "size": pl.padded(top.ask_size, sd)},
+            "b": {"price": pl.padded(top.bid, pd), "size": pl.padded(top.bid_size, sd)},
+            "last_updated_at": now_us,
+        }
+        return {"nonce": nonce, "ticker": ticker, "timestamp": now_us // 1000, "last_updated_at": now_us}
+
+    def daily_stats(self, market: MarketDef) -> dict[str, Any]:
+        """The day's figures as JSON numbers (floats, as the venue sends them)."""
+        trades = list(self.fe.state.tape[market.market_id])
+        prices = [float(t["price"]) for t in trades]
+        mark = self.fe.mark_price(market.symbol)
+        last = prices[-1] if prices else float(mark or 0)
+        return {
+            "last_trade_price": last,
+            "daily_trades_count": len(trades),
+            "daily_base_token_volume": sum(float(t["size"]) for t in trades),
+            "daily_quote_token_volume": sum(float(t["usd_amount"]) for t in trades),
+            "daily_price_low": min(prices, default=last),
+            "daily_price_high": max(prices, default=last),
+            "daily_price_change": (last - prices[0]) if prices else 0.0,
+            "open_interest": 0.0,
+            "mark_price": pl.padded(mark, market.price_decimals),
+        }
+
+    def market_stats(self, market: MarketDef) -> dict[str, Any]:
+        stats = self.daily_stats(market)
+        mark = stats["mark_price"]
+        top = self.fe.engine.top_of_book(market.symbol)
+        mid = (top.bid + top.ask) / 2 if top.bid is not None and top.ask is not None else None
+        return {
+            "symbol": market.symbol,
+            "market_id": market.market_id,
+            "index_price": mark,
+            "mark_price": mark,
+            "mid_price": "" if mid is None else pl.padded(mid, market.price_decimals),
+            "open_interest": "0",
+            "open_interest_limit": "72057594037927936",
+            "funding_clamp_small": "0.0500",
+            "funding_clamp_big": "4.0000",
+            "last_trade_price": pl.padded(Decimal(str(stats["last_trade_price"])), market.price_decimals),
+            "current_funding_rate": "0.0000",
+            "funding_rate": "0.0000",
+            "funding_timestamp": (self.fe.now_ms() // 3_600_000 + 1) * 3_600_000,
+            "daily_base_token_volume": stats["daily_base_token_volume"],
+            "daily_quote_token_volume": stats["daily_quote_token_volume"],
+            "daily_price_low": stats["daily_price_low"],
+            "daily_price_high": stats["daily_price_high"],
+            "daily_price_change": stats["daily_price_change"],
+        }
+
+    # --------------------------------------------------------------------------------- account
+
+    def order(self, view: OrderView) -> dict[str, Any]:
+        fe = self.fe
+        market = fe.markets[view.market]
+        meta = fe.state.order_meta(view.order_id, market.market_id)
+        return pl.order_json(view, meta, market, fe.state.account_index(view.account_id), fe.settings)
+
+    def open_orders_by_market(self, account: int, market: MarketDef | None) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for view in self.fe.engine.open_orders(account, None if market is None else market.symbol):
+            out.setdefault(str(self.fe.markets[view.market].market_id), []).append(self.order(view))
+        return out
+
+    def position(self, position: PositionView, market: MarketDef) -> dict[str, Any]:
+        fe = self.fe
+        account = fe.state.account_index(position.account_id)
+        imf, mode = fe.state.leverage.get((account, market.market_id), (market.default_imf, 0))
+        open_orders = len(fe.engine.open_orders(position.account_id, market.symbol))
+        return pl.position_json(position, market, fe.mark_price(market.symbol), imf, mode, open_orders)
+
+    def positions(self, account: int) -> dict[str, dict[str, Any]]:
+        out = {}
+        for position in self.fe.engine.positions(account):
+            market = self.fe.markets.get(position.market)
+            if market is not None:
+                out[str(market.market_id)] = self.position(position, market)
+        return out
+
+    def figures(self, account: int) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        """(collateral, unrealized pnl, initial margin in use, position notional) in USDC."""
+        fe = self.fe
+        cash = fe.engine.balance(account).cash
+        unrealized = margin = notional = ZERO
+        for position in fe.engine.positions(account):
+            market = fe.markets.get(position.market)
+            mark = fe.mark_price(position.market)
+            if market is None or mark is None or not position.size:
+                continue
+            unrealized += position.size * mark - position.cost_basis
+            imf, _ = fe.state.leverage.get((account, market.market_id), (market.default_imf, 0))
+            notional += abs(position.size) * mark
+            margin += abs(position.size) * mark * imf / 10_000
+        return cash, unrealized, margin, notional
+
+    def assets(self, account: int) -> dict[str, Any]:
+        cash = self.fe.engine.balance(account).cash
+        return {"assets": {"3": {k: v for k, v in pl.asset_json(cash).items() if k != "multiplier"}},
+                "timestamp": self.fe.now_ms()}  # fmt: skip
+
+    def user_stats(self, account: int) -> dict[str, Any]:
+        cash, unrealized, margin, notional = self.figures(account)
+        equity = cash + unrealized
+        q = QUOTE_DECIMALS
+        stats = {
+            "collateral": pl.padded(cash, q),
+            "portfolio_value": pl.padded(equity, q),
+            "leverage": pl.padded(notional / equity if equity > 0 else ZERO, 2),
+            "available_balance": pl.padded(equity - margin, q),
+            "margin_usage": pl.padded(margin / equity * 100 if equity > 0 else ZERO, 2),
+            "buying_power": pl.padded((equity - margin) * 20, q),
+            "account_trading_mode": 0,
+        }
+        return {
+            "stats": {**stats, "cross_stats": dict(stats), "total_stats": dict(stats)},
+            "timestamp": self.fe.now_ms(),
+        }
+
+    def account(self, account: int) -> dict[str, Any]:
+        """A DetailedAccount: balances, positions and the figures the venue reports."""
+        fe = self.fe
+        cash, unrealized, margin, _ = self.figures(account)
+        equity = cash + unrealized
+        q = QUOTE_DECIMALS
+        open_orders = fe.engine.open_orders(account)
+        return {
+            "code": 0,
+            "account_type": 0,
+            "account_trading_mode": 0,
+            "index": account,
+            "account_index": account,
+            "l1_address": fe.l1_addresses.get(account, "0x" + "00" * 20),
+            "cancel_all_time": fe.state.cancel_all_at.get(account, 0),
+            "total_order_count": len(open_orders),
+            "total_isolated_order_count": 0,
+            "pending_order_count": 0,
+            "available_balance": pl.padded(equity - margin, q),
+            "status": 1,
+            "collateral": pl.padded(cash, q),
+            "name": "",
+            "description": "",
+            "can_invite": True,
+            "referral_points_percentage": "",
+            "positions": list(self.positions(account).values()),
+            "assets": [pl.asset_json(cash)],
+            "total_asset_value": pl.padded(equity, q),
+            "cross_asset_value": pl.padded(equity, q),
+            "pool_info": dict(_EMPTY_POOL),
+            "shares": [],
+            "created_at": 1_700_000_000,
+            "transaction_time": pl.us(fe.clock.time()),
+            "pending_unlocks": [],
+            "approved_integrators": [],
+            "can_rfq": False,
+            "cross_initial_margin_requirement": pl.padded(margin, q),
+            "cross_maintenance_margin_requirement": pl.padded(margin * 12 / 50, q),
+            "can_rfq_market_ids": [],
+            "metadata": {"color": ""},
+            "agent_enabled": False,
+        }
+
+    def tx(self, record: TxRecord) -> dict[str, Any]:
+        """An EnrichedTx (GET /api/v1/tx, account_tx)."""
+        return {
+            "code": 200,
+            "hash": record.tx_hash,
+            "type": record.tx_type,
+            "info": record.info,
+            "event_info": json.dumps(record.event_info),
+            "status": record.status,
+            "transaction_index": 0,
+            "l1_address": self.fe.l1_addresses.get(record.account, "0x" + "00" * 20),
+            "account_index": record.account,
+            "nonce": record.nonce,
+            "expire_at": record.expired_at,
+            "block_height": record.block_height,
+            "queued_at": record.queued_ms,
+            "executed_at": record.queued_ms,
+            "sequence_index": record.block_height,
+            "parent_hash": "",
+            "api_key_index": record.key_index,
+            "transaction_time": record.queued_ms * 1000,
+            "committed_at": record.queued_ms,
+            "verified_at": record.queued_ms,
+        }
