@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 CONNECTORS: dict[str, str] = {
     "backpack": "xtb.connectors.backpack:BackpackConnector",
     "lighter": "xtb.connectors.lighter:LighterConnector",
+    "aster": "xtb.connectors.aster:AsterConnector",
 }
 
 

@@ -26,6 +26,7 @@ BUILTIN_VENUES: dict[str, str] = {
     # venue issues add theirs, e.g. "backpack": "xtb.sim.backpack:BackpackFrontEnd"
     "backpack": "xtb.sim.backpack:BackpackFrontEnd",
     "lighter": "xtb.sim.lighter:LighterFrontEnd",
+    "aster": "xtb.sim.aster:AsterFrontEnd",
 }
 
 

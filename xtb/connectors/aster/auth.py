@@ -1,0 +1,133 @@
+"""Aster request signing (spec §2): V3 EIP-712 over the exact parameter string, V1 HMAC-SHA256.
+
+V3: the business parameters, then `nonce`, `user`, `signer`, joined as `k=v` with `&` exactly as
+they will be sent, are the `msg` of the typed data
+`Message(string msg)` in the domain `AsterSignTransaction` / `1` / chainId (1666 mainnet, 714
+testnet) / 0x0, signed with the agent's (signer's) key; `&signature=<hex>` is appended last. The
+nonce is µs and strictly increasing per signer in this process.
+
+V1: `signature = hex(HMAC_SHA256(secret, totalParams))` over the parameter string as sent (with
+`timestamp`), and the key in the `X-MBX-APIKEY` header.
+
+Keys stay in `Secret`s (or inside eth-account's key object); no repr shows them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from collections.abc import Sequence
+from urllib.parse import quote
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_utils.exceptions import ValidationError
+
+from xtb.errors import AuthError
+from xtb.secrets import Secret
+
+VENUE = "aster"
+MAINNET_CHAIN_ID = 1666
+TESTNET_CHAIN_ID = 714
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+DOMAIN_TYPE = [
+    {"name": "name", "type": "string"},
+    {"name": "version", "type": "string"},
+    {"name": "chainId", "type": "uint256"},
+    {"name": "verifyingContract", "type": "address"},
+]
+
+Pairs = Sequence[tuple[str, str]]
+
+
+def encode_pairs(pairs: Pairs) -> str:
+    """`k=v&k=v`, values percent-encoded (RFC 3986 unreserved characters stay): the text that is
+    both signed and sent, so the two can never differ."""
+    return "&".join(f"{key}={quote(value, safe='-_.~')}" for key, value in pairs)
+
+
+def typed_data(msg: str, chain_id: int) -> dict[str, object]:
+    return {
+        "types": {"EIP712Domain": DOMAIN_TYPE, "Message": [{"name": "msg", "type": "string"}]},
+        "primaryType": "Message",
+        "domain": {
+            "name": "AsterSignTransaction",
+            "version": "1",
+            "chainId": chain_id,
+            "verifyingContract": ZERO_ADDRESS,
+        },
+        "message": {"msg": msg},
+    }
+
+
+class NonceClock:
+    """µs nonces: the venue's clock (local time + measured offset), never repeating and never going
+    back in this process, also under concurrent requests."""
+
+    def __init__(self) -> None:
+        self.offset_us = 0
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def next(self) -> int:
+        with self._lock:
+            nonce = max(int(time.time() * 1_000_000) + self.offset_us, self._last + 1)
+            self._last = nonce
+            return nonce
+
+
+class V3Signer:
+    """The agent key signs for the main wallet `user`."""
+
+    def __init__(self, user: str, private_key: Secret, chain_id: int) -> None:
+        try:
+            self._account = Account.from_key(private_key.reveal())
+        except (ValueError, ValidationError, TypeError):
+            raise AuthError("the signer private key is not a valid secp256k1 key", venue=VENUE) from None
+        if not (user.startswith("0x") and len(user) == 42):
+            raise AuthError("the user must be the main wallet's 0x address", venue=VENUE)
+        self.user = user
+        self.signer = self._account.address
+        self.chain_id = chain_id
+        self.nonces = NonceClock()
+
+    def __repr__(self) -> str:
+        return f"V3Signer(user={self.user}, signer={self.signer}, chain_id={self.chain_id}, key=***)"
+
+    def sign(self, msg: str) -> str:
+        """The r ‖ s ‖ v signature (v = 27/28) of `msg`, hex without 0x."""
+        signed = Account.sign_message(encode_typed_data(full_message=typed_data(msg, self.chain_id)), self._account.key)
+        return signed.signature.hex().removeprefix("0x")
+
+    def signed_text(self, pairs: Pairs, nonce: int | None = None) -> str:
+        """The business pairs plus nonce / user / signer, and `&signature=` last."""
+        nonce = self.nonces.next() if nonce is None else nonce
+        msg = encode_pairs([*pairs, ("nonce", str(nonce)), ("user", self.user), ("signer", self.signer)])
+        return f"{msg}&signature={self.sign(msg)}"
+
+
+class V1Signer:
+    """Legacy API key + HMAC secret."""
+
+    def __init__(self, api_key: Secret, api_secret: Secret, recv_window: int | None = None) -> None:
+        self._key = api_key
+        self._secret = api_secret
+        self.recv_window = recv_window
+        self.offset_ms = 0
+
+    def __repr__(self) -> str:
+        return "V1Signer(api_key=***, api_secret=***)"
+
+    def headers(self) -> dict[str, str]:
+        return {"X-MBX-APIKEY": self._key.reveal()}
+
+    def sign(self, total_params: str) -> str:
+        return hmac.new(self._secret.reveal().encode(), total_params.encode(), hashlib.sha256).hexdigest()
+
+    def signed_text(self, pairs: Pairs, timestamp_ms: int | None = None) -> str:
+        extra = [("recvWindow", str(self.recv_window))] if self.recv_window else []
+        stamp = int(time.time() * 1000) + self.offset_ms if timestamp_ms is None else timestamp_ms
+        text = encode_pairs([*pairs, *extra, ("timestamp", str(stamp))])
+        return f"{text}&signature={self.sign(text)}"
