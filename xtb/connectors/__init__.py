@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 CONNECTORS: dict[str, str] = {
     "backpack": "xtb.connectors.backpack:BackpackConnector",
+    "grvt": "xtb.connectors.grvt:GrvtConnector",
     "lighter": "xtb.connectors.lighter:LighterConnector",
     "aster": "xtb.connectors.aster:AsterConnector",
 }

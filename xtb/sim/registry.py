@@ -25,6 +25,7 @@ FrontEndFactory = Callable[..., "FrontEnd"]
 BUILTIN_VENUES: dict[str, str] = {
     # venue issues add theirs, e.g. "backpack": "xtb.sim.backpack:BackpackFrontEnd"
     "backpack": "xtb.sim.backpack:BackpackFrontEnd",
+    "grvt": "xtb.sim.grvt:GrvtFrontEnd",
     "lighter": "xtb.sim.lighter:LighterFrontEnd",
     "aster": "xtb.sim.aster:AsterFrontEnd",
 }

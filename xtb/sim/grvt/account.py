@@ -1,0 +1,135 @@
+"""Sub-account routes (spec §4.7, §4.9): positions, account summaries, the sub-account list,
+account history, initial leverage, funding payments, and cancel-on-disconnect."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from xtb.sim.grvt import checks
+from xtb.sim.grvt import payloads as pl
+from xtb.sim.grvt.auth import Ctx
+from xtb.sim.grvt.errors import GrvtError
+from xtb.sim.grvt.orders import page
+from xtb.sim.values import AccountId
+
+if TYPE_CHECKING:
+    from xtb.sim.grvt.frontend import GrvtFrontEnd
+
+MAX_COUNTDOWN_MS = 300_000
+
+
+class AccountDesk:
+    def __init__(self, fe: GrvtFrontEnd) -> None:
+        self.fe = fe
+        self._countdowns: dict[AccountId, asyncio.TimerHandle] = {}
+        self.leverage: dict[tuple[AccountId, str], Decimal] = {}
+
+    def stop(self) -> None:
+        for timer in self._countdowns.values():
+            timer.cancel()
+        self._countdowns.clear()
+
+    def summary(self, account: AccountId) -> dict[str, Any]:
+        fe = self.fe
+        figures = list(fe.open_positions(account, None))
+        margin = sum(
+            (rec.book_size * rec.limit_price / pl.LEVERAGE for rec in fe.state.orders(account) if rec.status == "OPEN"),
+            Decimal(0),
+        )
+        cash = fe.engine.balance(account).cash
+        return pl.account_summary_json(fe.accounts.sub_of(account), cash, figures, margin, fe.now_ns_str())
+
+    async def positions(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
+        account = self.fe.accounts.owned(ctx, body)
+        wanted = set(self.fe.desk.instruments(body))
+        at = self.fe.now_ns_str()
+        rows = [pl.position_json(f, at) for f in self.fe.open_positions(account, None) if f.view.market in wanted]
+        return {"result": rows}
+
+    async def account_summary(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
+        return {"result": self.summary(self.fe.accounts.owned(ctx, body))}
+
+    async def account_history(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
+        account = self.fe.accounts.owned(ctx, body)
+        return page([(self.fe.now_ns(), self.summary(account))], body)
+
+    async def get_sub_accounts(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
+        assert ctx.main is not None
+        return {"sub_account_ids": self.fe.accounts.subs_of(ctx.main)}
+
+    def _main_summary(self, main: str) -> dict[str, Any]:
+        accounts = self.fe.accounts
+        total = Decimal(0)
+        for sub in accounts.subs_of(main):
+            account = accounts.by_sub_account(sub)
+            if account is not None:
+                total += Decimal(self.summary(account)["total_equity"])
+        return {
+            "main_account_id": main,
+            "total_equity": pl.num(total),
+            "spot_balances": [],
+            "vault_investments": [],
+            "total_sub_account_balance": pl.num(total),
+        }
+
+    async def aggregated_account_summary(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
+        assert ctx.main is not None
+        return {"result": self._main_summary(ctx.main)}
+
+    async def funding_account_summary(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
+        assert ctx.main is not None
+        row = self._main_summary(ctx.main)
+        return {"result": {k: row[k] for k in ("main_account_id", "total_equity", "spot_balances")}, "tier": {}}
+
+    async def get_all_initial_leverage(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
+        account = self.fe.accounts.owned(ctx, body)
+        rows = [
+            {
+                "instrument": instrument,
+                "leverage": pl.num(self.leverage.get((account, instrument), pl.LEVERAGE)),
+                "min_leverage": "1.0",
+                "max_leverage": "50.0",
+                "margin_type": "CROSS",
+            }
+            for instrument in self.fe.market_defs
+        ]
+        return {"results": rows}
+
+    async def set_initial_leverage(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
+        account = self.fe.accounts.owned(ctx, body)
+        instrument = body.get("instrument")
+        if instrument not in self.fe.market_defs:
+            raise GrvtError(3000)
+        leverage = checks.decimal(body.get("leverage"), "leverage")
+        if leverage < 1:
+            raise GrvtError(2107)
+        if leverage > 50:
+            raise GrvtError(2108)
+        self.leverage[(account, str(instrument))] = leverage
+        return {"success": True}
+
+    async def funding_payment_history(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
+        self.fe.accounts.owned(ctx, body)
+        return {"result": [], "next": ""}
+
+    async def cancel_on_disconnect(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
+        """≤ 1000 ms disarms; up to 300 s arms or refreshes (rounded to seconds); above → 6000."""
+        account = self.fe.accounts.owned(ctx, body)
+        countdown = checks.uint(body.get("countdown_time"), "countdown_time", 2**63)
+        if countdown > MAX_COUNTDOWN_MS:
+            raise GrvtError(6000)
+        timer = self._countdowns.pop(account, None)
+        if timer is not None:
+            timer.cancel()
+        if countdown > 1000:
+            seconds = round(countdown / 1000)
+            loop = asyncio.get_running_loop()
+            self._countdowns[account] = loop.call_later(seconds, self._triggered, account)
+        return {"result": {"ack": True}}
+
+    def _triggered(self, account: AccountId) -> None:
+        self._countdowns.pop(account, None)
+        self.fe.desk.cancel_everything(account, "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED")

@@ -1,0 +1,269 @@
+"""Who may do what on the GRVT simulator (spec §2.1-§2.4): API keys, main wallets, sub-accounts and
+their authorised signers, sessions, and the two logins on the edge host.
+
+A session is the `gravity` cookie plus the `X-Grvt-Account-Id` header, both required on every
+private call and checked against the session's main account. Login answers carry exactly one
+`Set-Cookie` with an RFC 1123 `Expires`, as grvt-pysdk parses it.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import random
+import secrets
+import string
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from eth_account import Account
+
+from xtb.sim.grvt import eip712
+from xtb.sim.grvt.errors import EdgeError, GrvtError, json_response
+from xtb.sim.values import AccountId
+
+if TYPE_CHECKING:
+    from xtb.sim.grvt.frontend import GrvtFrontEnd
+
+COOKIE = "gravity"
+ACCOUNT_HEADER = "X-Grvt-Account-Id"
+TRADE = "Trade"
+_ALNUM = string.ascii_letters + string.digits
+
+
+def address_of(private_key: str) -> str:
+    return str(Account.from_key(private_key).address)
+
+
+def make_identity(rng: random.Random) -> dict[str, str]:
+    """Credentials of one trading sub-account: its main wallet, an API key and the key's signer."""
+    wallet = f"0x{rng.randrange(1, eip712.SECP256K1_N):064x}"
+    signer = f"0x{rng.randrange(1, eip712.SECP256K1_N):064x}"
+    return {
+        "api_key": "".join(rng.choice(_ALNUM) for _ in range(32)),
+        "private_key": signer,
+        "signer": address_of(signer),
+        "sub_account_id": str(rng.randrange(10**15, 10**16)),
+        "account_id": address_of(wallet).lower(),
+        "wallet_private_key": wallet,
+    }
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A signer's permissions on one sub-account; `expires_ns` for a session key (None: never)."""
+
+    permissions: frozenset[str] = frozenset({TRADE})
+    expires_ns: int | None = None
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Who is calling a route: the session's main account (None on a public call), and the dialect."""
+
+    main: str | None
+    lite: bool = False
+
+
+@dataclass
+class Session:
+    main: str
+    expires: float
+    kind: str
+
+
+@dataclass
+class Accounts:
+    fe: GrvtFrontEnd
+    sessions: dict[str, Session] = field(default_factory=dict)
+    extra_keys: dict[str, tuple[AccountId, str]] = field(default_factory=dict)  # minted key → (account, signer)
+    grants: dict[str, dict[str, Grant]] = field(default_factory=dict)  # sub-account → signer → grant
+    used_login_nonces: dict[tuple[str, int], float] = field(default_factory=dict)
+
+    # ---------------------------------------------------------------------- who is who
+
+    def identities(self) -> Iterator[tuple[AccountId, Mapping[str, Any]]]:
+        return iter(self.fe.credentials.items())
+
+    def by_api_key(self, key: str) -> tuple[AccountId, str] | None:
+        """(account, signer) of an API key."""
+        account = self.fe.account_for("api_key", key)
+        if account is not None:
+            return account, str(self.fe.credentials[account]["signer"]).lower()
+        return self.extra_keys.get(key)
+
+    def by_sub_account(self, sub_account_id: str) -> AccountId | None:
+        return self.fe.account_for("sub_account_id", sub_account_id)
+
+    def main_of(self, account: AccountId) -> str:
+        return str(self.fe.credentials[account]["account_id"]).lower()
+
+    def sub_of(self, account: AccountId) -> str:
+        return str(self.fe.credentials[account]["sub_account_id"])
+
+    def subs_of(self, main: str) -> list[str]:
+        return [str(c["sub_account_id"]) for _, c in self.identities() if str(c["account_id"]).lower() == main]
+
+    def is_main(self, address: str) -> bool:
+        return any(str(c["account_id"]).lower() == address for _, c in self.identities())
+
+    def signers(self, sub_account_id: str) -> dict[str, Grant]:
+        """Who may sign for a sub-account: its main wallet, its API key's signer, and grants."""
+        account = self.by_sub_account(sub_account_id)
+        found: dict[str, Grant] = {}
+        if account is not None:
+            creds = self.fe.credentials[account]
+            found[str(creds["account_id"]).lower()] = Grant(frozenset({TRADE, "Admin"}))
+            found[str(creds["signer"]).lower()] = Grant()
+        found.update(self.grants.get(sub_account_id, {}))
+        return found
+
+    def owned(self, ctx: Ctx, body: Mapping[str, Any]) -> AccountId:
+        """The engine account of the request's `sub_account_id`, which the session must own."""
+        sub = body.get("sub_account_id")
+        if isinstance(sub, int) and not isinstance(sub, bool):
+            sub = str(sub)
+        if not isinstance(sub, str) or not sub.isascii() or not sub.isdigit() or int(sub) >= 2**64:
+            raise GrvtError(1003, "Request could not be processed due to malformed syntax: sub_account_id")
+        account = self.by_sub_account(str(int(sub)))
+        if account is None or ctx.main is None or self.main_of(account) != ctx.main:
+            raise GrvtError(1001)
+        return account
+
+    def grant(self, sub_account_id: str, signer: str, grant: Grant | None = None) -> None:
+        self.grants.setdefault(sub_account_id, {})[signer.lower()] = grant or Grant()
+
+    # ------------------------------------------------------------------------- sessions
+
+    def login(self, main: str, ttl: float, kind: str) -> tuple[str, float]:
+        token = secrets.token_urlsafe(32)
+        expires = self.fe.now() + ttl
+        self.sessions[token] = Session(main, expires, kind)
+        now = self.fe.now()
+        for old, session in list(self.sessions.items()):
+            if session.expires <= now:
+                del self.sessions[old]
+        return token, expires
+
+    def expire_all(self) -> None:
+        """Every session ends now (a test of the clients' re-login path)."""
+        for session in self.sessions.values():
+            session.expires = min(session.expires, self.fe.now())
+
+    def session(self, cookies: Mapping[str, str], headers: Mapping[str, str]) -> str:
+        """The main account of a request's session; 1000 / 1001 when it has none or the wrong one."""
+        token = cookies.get(COOKIE)
+        header = headers.get(ACCOUNT_HEADER)
+        if not token or not header:
+            raise GrvtError(1000)
+        session = self.sessions.get(token)
+        if session is None or session.expires <= self.fe.now():
+            raise GrvtError(1000)
+        if header.lower() != session.main:
+            raise GrvtError(1001)
+        return session.main
+
+    # ---------------------------------------------------------------------------- logins
+
+    async def api_key_login(self, request: web.Request) -> web.StreamResponse:
+        try:
+            body = await _edge_body(request)
+            key = body.get("api_key")
+            found = self.by_api_key(key) if isinstance(key, str) and key else None
+            if found is None:
+                raise EdgeError(401, "invalid api key")
+        except EdgeError as exc:
+            return exc.response()
+        account, _ = found
+        main = self.main_of(account)
+        result = {"status": "success", "location": "", "funding_account_address": main}
+        result["sub_account_id"] = self.sub_of(account)
+        return self._logged_in(main, self.fe.settings.api_key_session_s, "api_key", result)
+
+    async def wallet_login(self, request: web.Request) -> web.StreamResponse:
+        try:
+            body = await _edge_body(request)
+            main = self._check_wallet_login(body)
+        except EdgeError as exc:
+            return exc.response()
+        result = {"status": "success", "location": "", "funding_account_address": main}
+        return self._logged_in(main, self.fe.settings.wallet_session_s, "wallet", result)
+
+    def _check_wallet_login(self, body: Mapping[str, Any]) -> str:
+        settings = self.fe.settings
+        address, sig = body.get("address"), body.get("signature")
+        if not isinstance(address, str) or not address.startswith("0x") or len(address) != 42:
+            raise EdgeError(400, "invalid address")
+        if not isinstance(sig, Mapping):
+            raise EdgeError(400, "missing signature")
+        v, r, s = sig.get("v"), sig.get("r"), sig.get("s")
+        if v not in (27, 28) or isinstance(v, bool):
+            raise EdgeError(400, "invalid signature v")
+        try:
+            nonce, expiration = int(sig["nonce"]), int(sig["expiration"])
+            r_int, s_int = int(str(r), 16), int(str(s), 16)
+        except (KeyError, TypeError, ValueError):
+            raise EdgeError(400, "malformed signature") from None
+        chain = _chain(sig.get("chain_id", sig.get("chainID")), settings.chain_id)
+        if chain not in settings.accepted_chain_ids:
+            raise EdgeError(400, "invalid chain id")
+        now_ns = self.fe.now_ns()
+        if expiration <= now_ns:
+            raise EdgeError(401, "signature expired")
+        if expiration > now_ns + int(settings.wallet_login_window_s * 1e9):
+            raise EdgeError(400, "signature expiration exceeds maximum allowed window")
+        signer = str(sig.get("signer") or address).lower()
+        message = {"signer": signer, "nonce": nonce, "expiration": expiration}
+        recovered = eip712.recover(eip712.typed_message("WalletLogin", message, chain), int(v), r_int, s_int)
+        if recovered is None or recovered != signer or signer != address.lower():
+            raise EdgeError(401, "invalid signature")
+        registered = self.is_main(signer) or (
+            settings.wallet_login_any_signer and any(signer in self.signers(sub) for sub in self._all_subs())
+        )
+        if not registered:
+            raise EdgeError(401, "wallet address not registered")
+        key = (signer, nonce)
+        used = self.used_login_nonces.get(key)
+        if used is not None and used > now_ns:
+            raise EdgeError(401, "signature already used")
+        self.used_login_nonces[key] = expiration
+        if not self.is_main(signer):
+            for _, creds in self.identities():  # an authorised signer logs in to its sub-account's main
+                if signer in self.signers(str(creds["sub_account_id"])):
+                    return str(creds["account_id"]).lower()
+        return signer
+
+    def _all_subs(self) -> list[str]:
+        return [str(c["sub_account_id"]) for _, c in self.identities()]
+
+    def _logged_in(self, main: str, ttl: float, kind: str, body: dict[str, Any]) -> web.StreamResponse:
+        token, expires = self.login(main, ttl, kind)
+        expires_at = email.utils.formatdate(math.floor(expires), usegmt=True)
+        headers = {
+            "Set-Cookie": f"{COOKIE}={token}; Expires={expires_at}; Path=/; HttpOnly; Secure",
+            ACCOUNT_HEADER: main,
+        }
+        return json_response(body, headers=headers)
+
+
+async def _edge_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.read() or b"{}")
+    except ValueError:
+        raise EdgeError(400, "malformed request body") from None
+    if not isinstance(body, dict):
+        raise EdgeError(400, "malformed request body")
+    return body
+
+
+def _chain(value: Any, default: int) -> int | None:
+    """A signature's chain id: absent or 0 means the server's own; a string or a number."""
+    if value is None or value in ("", "0", 0):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,321 @@
+"""`create_order` from JSON to a verified order, in the spec's order (§2.7, §4.6): parse (1003),
+instrument (2061), chain id (1012), signature format (2005-2007), recovery (2002), authorisation
+(2000, 2003, 1400, 2004), expiry (2001, 2008), then the business checks of §4.6.
+
+Every order-field variant of §9.6 is accepted: 9-decimal sizes, "0E-9" / null / absent / "0"
+market prices, chain_id as a string, a number or absent, nonces up to 2^32-1, client order ids up
+to 2^64-1, the zero forms of `builder`, and unknown keys anywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from xtb.model import Side
+from xtb.sim.grvt import eip712
+from xtb.sim.grvt.errors import GrvtError
+from xtb.sim.grvt.settings import MarketDef
+from xtb.sim.values import AccountId
+
+if TYPE_CHECKING:
+    from xtb.sim.grvt.frontend import GrvtFrontEnd
+
+U32 = 2**32 - 1
+U64 = 2**64 - 1
+ZERO = Decimal(0)
+BOOK_TIFS = frozenset({"GOOD_TILL_TIME", "IMMEDIATE_OR_CANCEL", "FILL_OR_KILL"})
+POST_ONLY_TIFS = frozenset({"GOOD_TILL_TIME", "ALL_OR_NONE"})
+EMPTY_ORDER_IDS = frozenset({"", "0", "0x0", "0x00"})
+
+
+def malformed(what: str) -> GrvtError:
+    return GrvtError(1003, f"Request could not be processed due to malformed syntax: {what}")
+
+
+def decimal(value: Any, what: str, *, zero_if_missing: bool = False, signed: bool = False) -> Decimal:
+    """A venue decimal from a string (or a JSON number read as Decimal); never a binary float."""
+    if value is None and zero_if_missing:
+        return ZERO
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise malformed(what)
+    try:
+        result = Decimal(value)
+    except (InvalidOperation, ValueError):
+        raise malformed(what) from None
+    if not result.is_finite() or (result < 0 and not signed):
+        raise malformed(what)
+    return result
+
+
+def uint(value: Any, what: str, maximum: int) -> int:
+    """An unsigned integer sent as a JSON number or a decimal string (1003 otherwise)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        raise malformed(what)
+    return value
+
+
+def flag(obj: Mapping[str, Any], key: str) -> bool:
+    value = obj.get(key, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise malformed(key)
+    return value
+
+
+@dataclass(frozen=True)
+class ParsedOrder:
+    raw: Mapping[str, Any]
+    sub_account_id: str
+    market: MarketDef
+    is_market: bool
+    time_in_force: str
+    post_only: bool
+    reduce_only: bool
+    legs: int
+    is_buy: bool
+    size: Decimal
+    limit_price: Decimal
+    signer: str
+    v: int
+    r: str
+    s: str
+    nonce: int
+    expiration: int
+    chain_id: int | None
+    client_order_id: str | None
+    builder: str | None
+    builder_fee: Decimal
+
+    @property
+    def side(self) -> Side:
+        return Side.BUY if self.is_buy else Side.SELL
+
+    def signature_echo(self) -> dict[str, Any]:
+        return {"signer": self.signer, "r": self.r, "s": self.s, "v": self.v,
+                "expiration": str(self.expiration), "nonce": self.nonce}  # fmt: skip
+
+
+def parse_order(body: Any, markets: Mapping[str, MarketDef]) -> ParsedOrder:
+    order = body.get("order") if isinstance(body, Mapping) else None
+    if not isinstance(order, Mapping):
+        raise malformed("order")
+    legs = order.get("legs")
+    if legs is None or (isinstance(legs, list) and not legs):
+        raise GrvtError(2040)
+    if not isinstance(legs, list) or not all(isinstance(leg, Mapping) for leg in legs):
+        raise malformed("legs")
+    leg = legs[0]
+    instrument = leg.get("instrument")
+    if not isinstance(instrument, str):
+        raise malformed("legs.instrument")
+    for other in legs:
+        if other.get("instrument") not in markets:
+            raise GrvtError(2061)
+    sig = order.get("signature")
+    if not isinstance(sig, Mapping):
+        raise malformed("signature")
+    signer = sig.get("signer")
+    if not isinstance(signer, str) or len(signer) != 42 or not signer.startswith("0x"):
+        raise malformed("signature.signer")
+    metadata = order.get("metadata") or {}
+    if not isinstance(metadata, Mapping):
+        raise malformed("metadata")
+    cid = metadata.get("client_order_id")
+    if cid is not None:
+        cid = str(uint(cid, "metadata.client_order_id", U64))
+    tif = order.get("time_in_force")
+    if tif not in eip712.TIME_IN_FORCE:
+        raise malformed("time_in_force")
+    chain = sig.get("chain_id")
+    builder = order.get("builder")
+    if builder is not None and not isinstance(builder, str):
+        raise malformed("builder")
+    is_buy = leg.get("is_buying_asset")
+    if not isinstance(is_buy, bool):
+        raise malformed("legs.is_buying_asset")
+    return ParsedOrder(
+        raw=order,
+        sub_account_id=str(uint(order.get("sub_account_id"), "sub_account_id", U64)),
+        market=markets[instrument],
+        is_market=flag(order, "is_market"),
+        time_in_force=tif,
+        post_only=flag(order, "post_only"),
+        reduce_only=flag(order, "reduce_only"),
+        legs=len(legs),
+        is_buy=is_buy,
+        size=decimal(leg.get("size"), "legs.size"),
+        limit_price=decimal(leg.get("limit_price"), "legs.limit_price", zero_if_missing=True),
+        signer=signer.lower(),
+        v=sig.get("v") if isinstance(sig.get("v"), int) and not isinstance(sig.get("v"), bool) else -1,
+        r=str(sig.get("r", "")),
+        s=str(sig.get("s", "")),
+        nonce=uint(sig.get("nonce"), "signature.nonce", U32),
+        expiration=uint(sig.get("expiration"), "signature.expiration", 2**63 - 1),
+        chain_id=None if chain in (None, "", "0", 0) else uint(chain, "signature.chain_id", U64),
+        client_order_id=cid,
+        builder=builder,
+        builder_fee=decimal(order.get("builder_fee"), "builder_fee", zero_if_missing=True, signed=True),
+    )
+
+
+def _hex32(value: str, code: int) -> int:
+    body = value[2:] if value.startswith("0x") else ""
+    if len(body) != 64:
+        raise GrvtError(code)
+    try:
+        return int(body, 16)
+    except ValueError:
+        raise GrvtError(code) from None
+
+
+def signed_message(order: ParsedOrder) -> tuple[str, dict[str, Any]]:
+    """The struct the signature covers (§2.6), scaled by truncation."""
+    m = order.market
+    leg = {
+        "assetID": m.asset_id,
+        "contractSize": eip712.truncate_scaled(order.size, m.base_decimals),
+        "limitPrice": eip712.truncate_scaled(order.limit_price, eip712.PRICE_DECIMALS),
+        "isBuyingContract": order.is_buy,
+    }
+    if leg["contractSize"] > U64 or leg["limitPrice"] > U64:
+        raise malformed("legs: size or price out of range")
+    fee = max(ZERO, order.builder_fee)
+    builder_fee = eip712.truncate_scaled(fee, eip712.BUILDER_FEE_DECIMALS)
+    if builder_fee > U32:
+        raise malformed("builder_fee")
+    return eip712.order_message(
+        sub_account_id=int(order.sub_account_id), is_market=order.is_market,
+        time_in_force=eip712.TIME_IN_FORCE[order.time_in_force], post_only=order.post_only,
+        reduce_only=order.reduce_only, legs=[leg], nonce=order.nonce, expiration=order.expiration,
+        builder=order.builder, builder_fee=builder_fee,
+    )  # fmt: skip
+
+
+async def verify(fe: GrvtFrontEnd, order: ParsedOrder, main: str) -> bytes:
+    """Steps 3-7 of §2.7; returns the signed digest (the payload's identity for replays). Recovery
+    runs in a worker thread: it is the expensive part and must not stall the venue's loop."""
+    settings = fe.settings
+    if order.chain_id is not None and order.chain_id not in settings.accepted_chain_ids:
+        raise GrvtError(1012)
+    if order.v not in (27, 28):
+        raise GrvtError(2005)
+    r, s = _hex32(order.r, 2006), _hex32(order.s, 2006)
+    if s > eip712.SECP256K1_N // 2:
+        raise GrvtError(2007)
+    primary, message = signed_message(order)
+    chains = [order.chain_id] if order.chain_id is not None else _server_first(settings.accepted_chain_ids, fe)
+    signed = await asyncio.to_thread(_recover_any, primary, message, chains, order.v, r, s, order.signer)
+    if signed is None:
+        raise GrvtError(2002)
+    grants = fe.accounts.signers(order.sub_account_id)
+    grant = grants.get(order.signer)
+    if grant is None:
+        raise GrvtError(2000)
+    account = fe.accounts.by_sub_account(order.sub_account_id)
+    if account is None or fe.accounts.main_of(account) != main:
+        raise GrvtError(2003)
+    if "Trade" not in grant.permissions:
+        raise GrvtError(1400)
+    now_ns = fe.now_ns()
+    if grant.expires_ns is not None and grant.expires_ns <= now_ns:
+        raise GrvtError(2004)
+    if order.expiration <= now_ns:
+        raise GrvtError(2001)
+    if order.expiration > now_ns + int(settings.max_signature_s * 1e9):
+        raise GrvtError(2008)
+    return signed
+
+
+def _server_first(accepted: tuple[int, ...], fe: GrvtFrontEnd) -> list[int]:
+    own = fe.settings.chain_id
+    return [own, *(c for c in accepted if c != own)]
+
+
+def _recover_any(
+    primary: str, message: dict[str, Any], chains: list[int], v: int, r: int, s: int, signer: str
+) -> bytes | None:
+    for chain in chains:
+        signable = eip712.typed_message(primary, message, chain)
+        if eip712.recover(signable, v, r, s) == signer:
+            return eip712.digest(signable)
+    return None
+
+
+def business(fe: GrvtFrontEnd, order: ParsedOrder, account: AccountId) -> None:
+    """§4.6, synchronous refusals after the signature checks (nothing is created)."""
+    raw, m = order.raw, order.market
+    if str(raw.get("order_id") or "") not in EMPTY_ORDER_IDS:
+        raise GrvtError(2010)
+    if raw.get("state"):
+        raise GrvtError(2050)
+    if order.client_order_id is None:
+        raise GrvtError(2011)
+    if order.legs > 1:
+        raise GrvtError(2042)
+    if order.time_in_force not in BOOK_TIFS:
+        raise GrvtError(2030)
+    if order.post_only and order.time_in_force not in POST_ONLY_TIFS:
+        raise GrvtError(2032)
+    if order.is_market and order.limit_price:
+        raise GrvtError(2020)
+    if not order.is_market and not order.limit_price:
+        raise GrvtError(2021)
+    if not m.active:
+        raise GrvtError(2060)
+    existing = fe.state.by_cid(account, order.client_order_id)
+    if existing is not None and existing.active:
+        raise GrvtError(2012)
+    _check_size(fe, order)
+    _check_builder(fe, order, account)
+    if sum(1 for rec in fe.state.orders(account) if rec.active) >= fe.settings.max_open_orders:
+        raise GrvtError(2090)
+    position = fe.engine.position(account, m.instrument).size
+    signed = order.size if order.is_buy else -order.size
+    if order.reduce_only:
+        if not position:
+            raise GrvtError(2400)
+        if (position > 0) == order.is_buy:
+            raise GrvtError(2401)
+        if order.size > abs(position) and fe.settings.reduce_only_oversize == "reject":
+            raise GrvtError(2402)
+    elif abs(position + signed) > m.max_position_size:
+        raise GrvtError(2081)
+
+
+def _check_size(fe: GrvtFrontEnd, order: ParsedOrder) -> None:
+    m = order.market
+    if order.size < m.min_size:
+        raise GrvtError(2062)
+    if order.limit_price and order.limit_price % m.tick_size:
+        raise GrvtError(2064)
+    if order.size % m.min_size:
+        raise GrvtError(2065)
+    price = order.limit_price
+    if not price:
+        top = fe.engine.top_of_book(m.instrument)
+        price = (top.ask if order.is_buy else top.bid) or ZERO
+    if price and order.size * price < m.min_notional:
+        raise GrvtError(2067 if order.reduce_only else 2066)
+
+
+def _check_builder(fe: GrvtFrontEnd, order: ParsedOrder, account: AccountId) -> None:
+    if not eip712.has_builder(order.builder):
+        return
+    assert order.builder is not None
+    if order.builder_fee < 0:
+        raise GrvtError(7501)
+    builder = order.builder.lower()
+    if builder not in {b.lower() for b in fe.settings.builders} and not fe.accounts.is_main(builder):
+        raise GrvtError(7502)
+    granted = fe.builders.authorized(fe.accounts.main_of(account)).get(builder)
+    if granted is None:
+        raise GrvtError(7504)
+    if order.builder_fee > granted[0]:
+        raise GrvtError(7500)

@@ -1,0 +1,301 @@
+"""The GRVT simulator: three hosts on loopback (spec §1, §9.1), both REST dialects, both WebSocket
+protocols, session auth, EIP-712 order verification, and the venue's error shapes.
+
+* edge: `POST /auth/api_key/login`, `/auth/wallet/login`, `/auth/builder/authorize`;
+* market data (`market_data`): `GET /time`, public `POST /{full,lite}/v1/<route>`, WS `/ws`, `/ws/full`, `/ws/lite`;
+* trades (the main site; the control API lives here under `/_sim`): private `POST /{full,lite}/v1/<route>`
+  and the same three WS paths.
+
+Every success body is JSON served as `application/json`; errors are `{code, message, status}` (`{c, m,
+s}` on lite routes), `{status, message}` on the edge's logins.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web
+
+from xtb.clock import Clock
+from xtb.sim.engine import Engine
+from xtb.sim.frontend import ACCOUNT, MAIN_SITE, AuthFailure, FrontEnd, SimMarket, StreamConnection
+from xtb.sim.grvt import payloads as pl
+from xtb.sim.grvt.account import AccountDesk
+from xtb.sim.grvt.auth import Accounts, Ctx, make_identity
+from xtb.sim.grvt.builders import Builders
+from xtb.sim.grvt.errors import EdgeError, GrvtError, json_response
+from xtb.sim.grvt.feeds import Feeds
+from xtb.sim.grvt.lite import ROUTES, to_full, to_lite
+from xtb.sim.grvt.orders import OrderDesk
+from xtb.sim.grvt.public import MarketData
+from xtb.sim.grvt.settings import GrvtSettings, MarketDef
+from xtb.sim.grvt.state import VenueState
+from xtb.sim.grvt.streams import GrvtStreams
+from xtb.sim.values import AccountId, EngineEvent, PositionView
+
+EDGE = "edge"
+MARKET_DATA = "market_data"
+WS_PATHS = ("/ws", "/ws/full", "/ws/lite")
+RouteHandler = Callable[[Ctx, Mapping[str, Any]], Awaitable[Any]]
+DAY_S = 86_400
+
+
+class GrvtFrontEnd(FrontEnd):
+    """`clock` is the venue's wall clock for sessions, signature windows and `/time` (default: the
+    engine's); replace `auth_clock` to accept the spec's vectors signed in the past."""
+
+    name = "grvt"
+    site_names = (MAIN_SITE, EDGE, MARKET_DATA)
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        seed: int = 0,
+        settings: GrvtSettings | None = None,
+        clock: Clock | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.settings = settings or GrvtSettings()
+        kwargs.setdefault("heartbeat", self.settings.ping_interval)
+        super().__init__(engine, seed=seed, **kwargs)
+        self.auth_clock: Clock = clock or engine.clock
+        self.market_defs: dict[str, MarketDef] = {m.instrument: m for m in self.settings.markets}
+        self.state = VenueState(
+            tuple(self.market_defs), self.settings.history_limit, self.settings.tape_size, seed=seed
+        )
+        self.accounts = Accounts(self)
+        self.builders = Builders(self)
+        self.desk = OrderDesk(self)
+        self.account_desk = AccountDesk(self)
+        self.market_data = MarketData(self)
+        self.feeds = Feeds(self)
+        self.streams = GrvtStreams(self)
+        self._next_housekeeping = 0.0
+        md, desk, acc, bld = self.market_data, self.desk, self.account_desk, self.builders
+        self.public_routes: dict[str, RouteHandler] = {
+            "all_instruments": md.all_instruments, "instruments": md.instruments, "instrument": md.instrument,
+            "currency": md.currency, "book": md.book, "mini": md.mini, "ticker": md.ticker, "trade": md.trade,
+            "trade_history": md.trade_history, "kline": md.kline, "funding": md.funding,
+        }  # fmt: skip
+        self.private_routes: dict[str, RouteHandler] = {
+            "create_order": desk.create_order, "cancel_order": desk.cancel_order,
+            "cancel_all_orders": desk.cancel_all_orders, "order": desk.order, "open_orders": desk.open_orders,
+            "order_history": desk.order_history, "fill_history": desk.fill_history, "positions": acc.positions,
+            "account_summary": acc.account_summary, "account_history": acc.account_history,
+            "aggregated_account_summary": acc.aggregated_account_summary,
+            "funding_account_summary": acc.funding_account_summary, "get_sub_accounts": acc.get_sub_accounts,
+            "get_all_initial_leverage": acc.get_all_initial_leverage,
+            "set_initial_leverage": acc.set_initial_leverage,
+            "funding_payment_history": acc.funding_payment_history,
+            "cancel_on_disconnect": acc.cancel_on_disconnect,
+            "get_authorized_builders": bld.get_authorized_builders, "authorize_builder": bld.authorize_builder,
+            "builder_fill_history": bld.builder_fill_history,
+        }  # fmt: skip
+        self.rpc_routes: dict[str, tuple[RouteHandler, bool]] = {
+            **{name: (h, False) for name, h in self.public_routes.items()},
+            **{name: (h, True) for name, h in self.private_routes.items()},
+        }
+
+    # ------------------------------------------------------------------------------- clock
+
+    def now(self) -> float:
+        return self.auth_clock.time()
+
+    def now_ns(self) -> int:
+        return round(self.auth_clock.time() * 1_000_000_000)
+
+    def now_ns_str(self) -> str:
+        return str(self.now_ns())
+
+    # ------------------------------------------------------------------------------- hooks
+
+    def sim_markets(self) -> list[SimMarket]:
+        s = self.settings
+        return [SimMarket(s.market_spec(m), s.market_settings(m)) for m in s.markets]
+
+    def make_credentials(self, account_id: AccountId, rng: random.Random) -> dict[str, Any]:
+        return make_identity(rng)
+
+    def register(self, account: AccountId, credentials: Mapping[str, str]) -> dict[str, Any]:
+        """Give an existing account chosen credentials (e.g. the spec's vector key as its wallet)."""
+        creds = {**self.credentials.get(account, {}), **credentials}
+        self.credentials[account] = creds
+        return creds
+
+    def urls(self) -> dict[str, Any]:
+        def ws(site: str) -> str:
+            return self.base_url(site, "ws") + "/ws/full"
+
+        return {
+            "rest": self.base_url(MAIN_SITE),
+            "ws": ws(MAIN_SITE),
+            "edge": self.base_url(EDGE),
+            "trades": self.base_url(MAIN_SITE),
+            "market_data": self.base_url(MARKET_DATA),
+            "ws_trades": ws(MAIN_SITE),
+            "ws_market_data": ws(MARKET_DATA),
+        }
+
+    async def start(self, host: str = "127.0.0.1", port: int | Mapping[str, int] = 0) -> dict[str, int]:
+        ports = await super().start(host, port)
+        self.streams.start()
+        return ports
+
+    async def stop(self) -> None:
+        self.desk.stop()
+        self.account_desk.stop()
+        await self.streams.stop()
+        await super().stop()
+
+    async def authenticate(self, request: web.Request) -> AccountId:
+        try:
+            return self.accounts.session(request.cookies, request.headers)
+        except GrvtError as exc:
+            lite = request.path.startswith("/lite/")
+            raise AuthFailure(exc.message, status=exc.status, response=exc.response(lite)) from None
+
+    async def authenticate_stream(self, request: web.Request) -> AccountId | None:
+        """Trades sockets: no cookie is an anonymous socket; a bad or expired one a 401 upgrade."""
+        if request.app is not self.sites()[MAIN_SITE] or "gravity" not in request.cookies:
+            return None
+        try:
+            return self.accounts.session(request.cookies, request.headers)
+        except GrvtError as exc:
+            raise AuthFailure(exc.message, status=401, response=GrvtError(1000).response()) from None
+
+    def render_error(self, request: web.Request, status: int, message: str) -> web.StreamResponse:
+        if request.path.startswith("/auth/"):
+            return EdgeError(status, message).response()
+        return GrvtError.for_status(status, message).response(request.path.startswith("/lite/"))
+
+    async def refuse_order(self, request: web.Request, reason: str) -> web.StreamResponse:
+        return GrvtError(2082, reason or None).response(request.path.startswith("/lite/"))
+
+    async def on_ws_open(self, conn: StreamConnection) -> None:
+        self.streams.on_open(conn)
+
+    async def on_ws_message(self, conn: StreamConnection, data: str | bytes) -> None:
+        await self.streams.on_message(conn, data)
+
+    def on_engine_event(self, event: EngineEvent) -> None:
+        self.feeds.on_engine_event(event)
+
+    # ------------------------------------------------------------------------------ routes
+
+    def setup(self) -> None:
+        accounts = self.accounts
+        self.route("POST", "/auth/api_key/login", accounts.api_key_login, site=EDGE)
+        self.route("POST", "/auth/wallet/login", accounts.wallet_login, site=EDGE)
+        self.route("POST", "/auth/builder/authorize", self.builders.edge_authorize, site=EDGE)
+        self.route("GET", "/time", self.market_data.time, site=MARKET_DATA)
+        for dialect in ("full", "lite"):
+            for name, handler in self.public_routes.items():
+                self.route("POST", f"/{dialect}/v1/{name}", self._endpoint(name, handler, dialect), site=MARKET_DATA)
+            for name, handler in self.private_routes.items():
+                self.route(
+                    "POST", f"/{dialect}/v1/{name}", self._endpoint(name, handler, dialect),
+                    auth=True, places_order=name == "create_order",
+                )  # fmt: skip
+        for site in (MARKET_DATA, MAIN_SITE):
+            for path in WS_PATHS:
+                self.websocket(path, site=site)
+        for site in self.site_names:
+            self.route("*", "/{tail:.*}", self._not_found, site=site)
+
+    def _endpoint(self, name: str, handler: RouteHandler, dialect: str) -> Callable[..., Awaitable[web.StreamResponse]]:
+        lite = dialect == "lite"
+        request_struct, response_struct = ROUTES.get(name, (None, None))
+
+        async def serve(request: web.Request) -> web.StreamResponse:
+            main = request.get(ACCOUNT)
+            try:
+                raw = await request.read()
+                try:
+                    body = json.loads(raw, parse_float=Decimal) if raw.strip() else {}
+                except ValueError:
+                    raise GrvtError(1003) from None
+                if not isinstance(body, dict):
+                    raise GrvtError(1003)
+                result = await handler(Ctx(None if main is None else str(main), lite), to_full(body, request_struct)
+                                       if lite else body)  # fmt: skip
+            except GrvtError as exc:
+                return exc.response(lite)
+            return json_response(to_lite(result, response_struct) if lite else result)
+
+        return serve
+
+    async def _not_found(self, request: web.Request) -> web.StreamResponse:
+        if request.path.startswith("/auth/"):
+            return EdgeError(404, "not found").response()
+        return GrvtError(1004).response(request.path.startswith("/lite/"))
+
+    # ----------------------------------------------------------------------------- figures
+
+    def mark_price(self, instrument: str) -> Decimal | None:
+        """The mid of the book (one side when the other is empty, else the last trade)."""
+        top = self.engine.top_of_book(instrument)
+        if top.bid is not None and top.ask is not None:
+            return (top.bid + top.ask) / 2
+        side = top.bid if top.bid is not None else top.ask
+        if side is not None:
+            return side
+        tape = self.state.tapes.get(instrument)
+        return tape[-1].price if tape else None
+
+    def top(self, instrument: str) -> pl.Top:
+        top = self.engine.top_of_book(instrument)
+        tape = self.state.tapes.get(instrument)
+        last = tape[-1] if tape else None
+        return pl.Top(
+            instrument, self.now_ns_str(), top.bid, top.bid_size, top.ask, top.ask_size, self.mark_price(instrument),
+            None if last is None else last.price, None if last is None else last.size,
+        )  # fmt: skip
+
+    def ticker(self, market: MarketDef) -> dict[str, Any]:
+        since = self.engine.clock.time() - DAY_S
+        trades = [t for t in self.state.tapes[market.instrument] if t.ts >= since]
+        zero = Decimal(0)
+        stats = {
+            "buy_b": sum((t.size for t in trades if t.taker_buys), zero),
+            "sell_b": sum((t.size for t in trades if not t.taker_buys), zero),
+            "buy_q": sum((t.size * t.price for t in trades if t.taker_buys), zero),
+            "sell_q": sum((t.size * t.price for t in trades if not t.taker_buys), zero),
+            "high": max((t.price for t in trades), default=zero),
+            "low": min((t.price for t in trades), default=zero),
+            "open": trades[0].price if trades else zero,
+            "open_interest": zero,
+        }
+        interval_ns = market.funding_interval_hours * 3600 * 1_000_000_000
+        next_funding = (self.now_ns() // interval_ns + 1) * interval_ns
+        return pl.ticker_json(self.top(market.instrument), stats, market, str(next_funding))
+
+    def position_figures(self, position: PositionView) -> pl.PositionFigures | None:
+        mark = self.mark_price(position.market)
+        if mark is None or position.account_id not in self.credentials:
+            return None
+        fee = self.state.fees.get((position.account_id, position.market), Decimal(0))
+        return pl.PositionFigures(position, self.accounts.sub_of(position.account_id), mark, fee)
+
+    def open_positions(self, account: AccountId, instrument: str | None) -> Iterator[pl.PositionFigures]:
+        """The sub-account's non-zero positions (flat ones are omitted, the spec's default)."""
+        for position in self.engine.positions(account):
+            if position.size and (instrument is None or position.market == instrument):
+                figures = self.position_figures(position)
+                if figures is not None:
+                    yield figures
+
+    def housekeeping(self) -> None:
+        """Once a second: resting orders whose signature expired are cancelled with EXPIRED."""
+        now = self.now()
+        if now < self._next_housekeeping:
+            return
+        self._next_housekeeping = now + 1.0
+        now_ns = self.now_ns()
+        for rec in list(self.state.records.values()):
+            if rec.status == "OPEN" and rec.expiration_ns and rec.expiration_ns <= now_ns:
+                self.desk.cancel(rec, "EXPIRED")
