@@ -140,6 +140,7 @@ async def test_stream_drop_reconnects_and_reconciles_a_missed_fill(venue: FakeVe
         await tracker.wait_final(2)
         assert tracker.state is OrderState.FILLED
         assert tracker.views[Source.REST].state is OrderState.FILLED  # learned from REST reconciliation
+        assert await connector.reconciled.wait(0, 2), "no reconciliation completed"
         assert connector.reconcile_count == 1
         assert connector.stream_errors == ["private: ConnectionResetError: venue closed the stream"]
         assert connector.positions_rest[SYMBOL].size == D("0.1")

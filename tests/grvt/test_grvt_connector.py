@@ -321,7 +321,8 @@ async def test_lost_fill_message_is_recovered_from_fill_history(sim: SimHandle, 
     await tracker.wait_for(lambda t: t.filled == D("0.01"), TIMEOUT)
     sim.control.take(BTC, "buy", "0.34")  # the next fill frame is number 2: a gap
     await eventually(lambda: tracker.filled == D("0.02") and tracker.fills_consistent, what="both fills known")
-    assert gc.reconcile_count >= 1 and {f.source for f in tracker.fills.values()} == {Source.REST, Source.WS}
+    await eventually(lambda: gc.reconcile_count >= 1, what="a completed reconciliation")
+    assert {f.source for f in tracker.fills.values()} == {Source.REST, Source.WS}
     await gc.cancel_order(tracker)
     assert not tracker.anomalies
 

@@ -26,6 +26,7 @@ import aiohttp
 from xtb.clock import SYSTEM_CLOCK, Clock, loop_time
 from xtb.connectors.client_ids import ClientIdGenerator, ClientIdPolicy
 from xtb.connectors.config import ConnectorConfig
+from xtb.connectors.orderbook import LocalBook
 from xtb.connectors.registry import OrderRegistry
 from xtb.errors import (
     AmbiguousOutcome,
@@ -109,7 +110,7 @@ class BaseConnector(abc.ABC):
         if self.debug:
             enable_debug_logging()
         self._markets: dict[str, MarketInfo] = {}
-        self._session: aiohttp.ClientSession | None = None
+        self._http_session: aiohttp.ClientSession | None = None
         self._stream_tasks: dict[str, asyncio.Task[None]] = {}
         self._stream_live: dict[str, bool] = {}
         self._streams_changed = Changed()
@@ -118,6 +119,7 @@ class BaseConnector(abc.ABC):
         self.stream_errors: list[str] = []  # every disconnect reason, for health checks and reports
         self.fatal_error: ConnectorError | None = None
         self.reconcile_count = 0
+        self.reconciled = Changed()  # moves after every completed reconciliation
         self._started = False
         self._stopped = False
 
@@ -177,9 +179,9 @@ class BaseConnector(abc.ABC):
 
     @property
     def http(self) -> aiohttp.ClientSession:
-        if self._session is None:
+        if self._http_session is None:
             raise ConnectionLost("connector is not started", venue=self.venue)
-        return self._session
+        return self._http_session
 
     async def start(self) -> None:
         """Open the REST session, run venue start-up, load markets and bring every stream live."""
@@ -187,7 +189,7 @@ class BaseConnector(abc.ABC):
             return
         self._started = True
         timeout = aiohttp.ClientTimeout(total=self.config.request_timeout)
-        self._session = aiohttp.ClientSession(timeout=timeout, trace_configs=[self._trace_config()])
+        self._http_session = aiohttp.ClientSession(timeout=timeout, trace_configs=[self._trace_config()])
         try:
             await self._on_start()
             self._markets = await self._load_markets()
@@ -237,8 +239,8 @@ class BaseConnector(abc.ABC):
         try:
             await self._on_stop()
         finally:
-            if self._session is not None:
-                await self._session.close()
+            if self._http_session is not None:
+                await self._http_session.close()
             if self._owns_bus:
                 await self.bus.close()
         log.info("connector stopped venue=%s", self.venue)
@@ -357,8 +359,8 @@ class BaseConnector(abc.ABC):
 
     async def reconcile(self) -> None:
         """Re-read open orders and positions over REST and apply them: what the streams may have
-        missed while disconnected. Live orders the venue no longer lists are queried one by one."""
-        self.reconcile_count += 1
+        missed while disconnected. Live orders the venue no longer lists are queried one by one.
+        `reconcile_count` counts completed passes (and `reconciled` moves) only once all is applied."""
         symbols = sorted({t.symbol for t in self.orders.live()})
         listed: set[str] = set()
         for snap in await self._fetch_open_orders(None):
@@ -373,6 +375,8 @@ class BaseConnector(abc.ABC):
             except OrderNotFound:
                 log.warning("reconcile: order unknown to venue venue=%s cid=%s", self.venue, tracker.client_id)
         await self.get_positions()
+        self.reconcile_count += 1
+        self.reconciled.notify()
         log.info("reconciled venue=%s symbols=%s open=%d", self.venue, symbols, len(listed))
 
     # ================================================================ market data
@@ -626,6 +630,19 @@ class BaseConnector(abc.ABC):
         self.positions_ws[position.symbol] = position
         self.positions_changed.notify()
         self.bus.publish(Event(EventKind.POSITION, self.venue, position, self.clock.monotonic()))
+
+    def _publish_local_book(self, book: LocalBook) -> None:
+        """Publish a local book's top as the stream's view of the market, when it changed."""
+        bid, ask = book.best_bid() or (None, None), book.best_ask() or (None, None)
+        top = TopOfBook(book.symbol, bid[0], bid[1], ask[0], ask[1], Source.WS, self.clock.monotonic())
+        previous = self.books_ws.get(book.symbol)
+        if previous is None or (previous.bid, previous.bid_size, previous.ask, previous.ask_size) != (
+            top.bid,
+            top.bid_size,
+            top.ask,
+            top.ask_size,
+        ):
+            self._on_top_of_book(top)
 
     def _on_top_of_book(self, tob: TopOfBook) -> None:
         self.books_ws[tob.symbol] = tob

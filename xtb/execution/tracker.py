@@ -183,7 +183,11 @@ class OrderTracker:
         return self._move(S.CANCELLING, Source.LOCAL, "cancel sent")
 
     def mark_failed(self, reason: str, source: Source = Source.LOCAL) -> bool:
-        """A definitive refusal (venue 4xx, local pre-check). Never for a timeout or a 5xx."""
+        """A definitive refusal (venue 4xx, local pre-check). Never for a timeout or a 5xx.
+        Saying it twice (the REST answer and the stream both refuse) changes nothing."""
+        if self._state is S.FAILED:
+            self.duplicates += 1
+            return False
         if self._filled > 0:
             self._anomaly(AnomalyKind.INCONSISTENT, source, f"FAILED refused: order has filled {self._filled}")
             return False

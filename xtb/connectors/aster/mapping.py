@@ -13,11 +13,11 @@ never from `pricePrecision` / `quantityPrecision`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from xtb.connectors.orderbook import Delta, Level
-from xtb.errors import VenueProtocolError
+from xtb.connectors.parsing import PayloadReader
 from xtb.model import (
     ZERO,
     Balance,
@@ -34,6 +34,12 @@ from xtb.model import (
 
 VENUE = "aster"
 
+
+_read = PayloadReader(VENUE)
+bad = _read.bad
+field = _read.field
+dec = _read.dec
+
 SIDES = {"BUY": Side.BUY, "SELL": Side.SELL}
 SIDE_NAMES = {side: name for name, side in SIDES.items()}
 STATUSES = {
@@ -46,32 +52,6 @@ STATUSES = {
 EXTERNAL_STATUSES = frozenset({"NEW_INSURANCE", "NEW_ADL"})  # liquidation / ADL orders (WS only)
 EXECUTIONS = frozenset({"NEW", "TRADE", "CANCELED", "EXPIRED", "CALCULATED", "AMENDMENT"})
 TIME_IN_FORCE = frozenset({"GTC", "IOC", "FOK", "GTX", "HIDDEN", "RPI"})
-
-
-def bad(message: str) -> VenueProtocolError:
-    return VenueProtocolError(message, venue=VENUE)
-
-
-def field(obj: Mapping[str, Any], key: str, what: str = "payload") -> Any:
-    try:
-        return obj[key]
-    except KeyError:
-        raise bad(f"{what} has no {key!r}: {dict(obj)!r}") from None
-    except TypeError:
-        raise bad(f"{what} is not an object: {obj!r}") from None
-
-
-def dec(value: Any, what: str) -> Decimal:
-    """A venue decimal: a JSON string (an int or a Decimal-parsed JSON number is tolerated), never a float."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        raise bad(f"{what} must be a decimal string, got {value!r}")
-    try:
-        result = Decimal(value)
-    except InvalidOperation:
-        raise bad(f"{what} is not a number: {value!r}") from None
-    if not result.is_finite():
-        raise bad(f"{what} is not finite: {value!r}")
-    return result
 
 
 def side(value: Any) -> Side:

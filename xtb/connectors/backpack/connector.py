@@ -33,7 +33,6 @@ from xtb.model import (
     OrderSnapshot,
     OrderType,
     Position,
-    Source,
     TimeInForce,
     TopOfBook,
 )
@@ -293,22 +292,4 @@ class BackpackConnector(BaseConnector):
             self._publish_book(symbol)
 
     def _publish_book(self, symbol: str) -> None:
-        book = self.books[symbol]
-        bid, ask = book.best_bid(), book.best_ask()
-        top = TopOfBook(
-            symbol,
-            bid[0] if bid else None,
-            bid[1] if bid else None,
-            ask[0] if ask else None,
-            ask[1] if ask else None,
-            Source.WS,
-            self.clock.monotonic(),
-        )
-        previous = self.books_ws.get(symbol)
-        if previous is None or (previous.bid, previous.bid_size, previous.ask, previous.ask_size) != (
-            top.bid,
-            top.bid_size,
-            top.ask,
-            top.ask_size,
-        ):
-            self._on_top_of_book(top)
+        self._publish_local_book(self.books[symbol])

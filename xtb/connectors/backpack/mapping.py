@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from xtb.connectors.orderbook import Delta, Level
-from xtb.errors import VenueProtocolError
+from xtb.connectors.parsing import PayloadReader
 from xtb.model import (
     ZERO,
     Balance,
@@ -29,6 +29,13 @@ from xtb.model import (
 )
 
 VENUE = "backpack"
+
+
+_read = PayloadReader(VENUE)
+bad = _read.bad
+field = _read.field
+dec = _read.dec
+opt_dec = _read.opt_dec
 
 SIDES = {"Bid": Side.BUY, "Ask": Side.SELL}
 SIDE_NAMES = {side: name for name, side in SIDES.items()}
@@ -80,36 +87,6 @@ _UPPER_SNAKE["PRICE_BAND"] = "PriceOutOfBounds"
 ORDER_EVENTS = frozenset(
     {"orderAccepted", "orderCancelled", "orderExpired", "orderFill", "orderModified", "triggerPlaced", "triggerFailed"}
 )
-
-
-def bad(message: str) -> VenueProtocolError:
-    return VenueProtocolError(message, venue=VENUE)
-
-
-def field(obj: Mapping[str, Any], key: str, what: str = "payload") -> Any:
-    try:
-        return obj[key]
-    except KeyError:
-        raise bad(f"{what} has no {key!r}: {dict(obj)!r}") from None
-    except TypeError:
-        raise bad(f"{what} is not an object: {obj!r}") from None
-
-
-def dec(value: Any, what: str) -> Decimal:
-    """A venue decimal (a JSON string; tolerate an int). Never a float."""
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise bad(f"{what} must be a decimal string, got {value!r}")
-    try:
-        result = Decimal(value)
-    except InvalidOperation:
-        raise bad(f"{what} is not a number: {value!r}") from None
-    if not result.is_finite():
-        raise bad(f"{what} is not finite: {value!r}")
-    return result
-
-
-def opt_dec(value: Any, what: str) -> Decimal | None:
-    return None if value is None else dec(value, what)
 
 
 def side(value: Any) -> Side:

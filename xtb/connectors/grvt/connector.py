@@ -361,14 +361,7 @@ class GrvtConnector(BaseConnector):
             await sock.resubscribe("v1.book.d", selector)
 
     def _publish_book(self, book: LocalBook) -> None:
-        bid, ask = book.best_bid(), book.best_ask()
-        top = TopOfBook(book.symbol, bid[0] if bid else None, bid[1] if bid else None, ask[0] if ask else None,
-                        ask[1] if ask else None, Source.WS, self.clock.monotonic())  # fmt: skip
-        previous = self.books_ws.get(book.symbol)
-        if previous is None or (previous.bid, previous.bid_size, previous.ask, previous.ask_size) != (
-            top.bid, top.bid_size, top.ask, top.ask_size,
-        ):  # fmt: skip
-            self._on_top_of_book(top)
+        self._publish_local_book(book)
 
     async def _run_private(self, ready: StreamReady) -> None:
         assert self.env is not None

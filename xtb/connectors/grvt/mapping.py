@@ -6,12 +6,12 @@ status raises. Unknown reject reasons are kept as text: the venue adds them over
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from xtb.connectors.grvt.sdk import InstrumentMeta
 from xtb.connectors.orderbook import Level
-from xtb.errors import VenueProtocolError
+from xtb.connectors.parsing import PayloadReader
 from xtb.model import (
     ZERO,
     Balance,
@@ -27,35 +27,16 @@ from xtb.model import (
 )
 
 VENUE = "grvt"
+
+
+_read = PayloadReader(VENUE)
+bad = _read.bad
+field = _read.field
+dec = _read.dec
 LIVE = {"PENDING": OrderState.SUBMITTING, "OPEN": OrderState.OPEN}
 # A REJECTED order that ended by its own time in force was not refused (§6.3).
 TIF_ENDINGS = frozenset({"IOC_CANCEL", "FOK_CANCEL", "AON_CANCEL", "MARKET_CANCEL"})
 POST_ONLY_REJECT = "FAIL_POST_ONLY"
-
-
-def bad(message: str) -> VenueProtocolError:
-    return VenueProtocolError(message, venue=VENUE)
-
-
-def field(obj: Any, key: str, what: str) -> Any:
-    try:
-        return obj[key]
-    except KeyError:
-        raise bad(f"{what} has no {key!r}") from None
-    except TypeError:
-        raise bad(f"{what} is not an object: {obj!r}") from None
-
-
-def dec(value: Any, what: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise bad(f"{what} must be a decimal string, got {value!r}")
-    try:
-        result = Decimal(value)
-    except InvalidOperation:
-        raise bad(f"{what} is not a number: {value!r}") from None
-    if not result.is_finite():
-        raise bad(f"{what} is not finite: {value!r}")
-    return result
 
 
 def ns_seconds(value: Any) -> float | None:

@@ -428,22 +428,4 @@ class LighterConnector(BaseConnector):
                     self._on_position(mapping.parse_position(position, Source.WS))
 
     def _publish_book(self, symbol: str) -> None:
-        book = self.books[symbol]
-        bid, ask = book.best_bid(), book.best_ask()
-        top = TopOfBook(
-            symbol,
-            bid[0] if bid else None,
-            bid[1] if bid else None,
-            ask[0] if ask else None,
-            ask[1] if ask else None,
-            Source.WS,
-            self.clock.monotonic(),
-        )
-        previous = self.books_ws.get(symbol)
-        if previous is None or (previous.bid, previous.bid_size, previous.ask, previous.ask_size) != (
-            top.bid,
-            top.bid_size,
-            top.ask,
-            top.ask_size,
-        ):
-            self._on_top_of_book(top)
+        self._publish_local_book(self.books[symbol])

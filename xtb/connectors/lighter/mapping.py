@@ -10,14 +10,21 @@ are made here from the market's declared decimals, never from the shape of a pri
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from xtb.connectors.orderbook import Delta, Level
-from xtb.errors import InvalidOrder, VenueProtocolError
+from xtb.connectors.parsing import PayloadReader
+from xtb.errors import InvalidOrder
 from xtb.model import ZERO, Balance, Fill, Liquidity, MarketInfo, OrderSnapshot, OrderState, Position, Side, Source
 
 VENUE = "lighter"
+
+
+_read = PayloadReader(VENUE)
+bad = _read.bad
+field = _read.field
+dec = _read.dec
 MAX_PRICE = 2**32 - 1
 MAX_BASE_AMOUNT = 2**48 - 1
 
@@ -42,32 +49,6 @@ REFUSAL_STATUSES = frozenset(
         "canceled-not-enough-liquidity",
     }
 )
-
-
-def bad(message: str) -> VenueProtocolError:
-    return VenueProtocolError(message, venue=VENUE)
-
-
-def field(obj: Mapping[str, Any], key: str, what: str = "payload") -> Any:
-    try:
-        return obj[key]
-    except KeyError:
-        raise bad(f"{what} has no {key!r}") from None
-    except TypeError:
-        raise bad(f"{what} is not an object: {obj!r}") from None
-
-
-def dec(value: Any, what: str) -> Decimal:
-    """A venue decimal string (an int is tolerated). Floats are refused."""
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise bad(f"{what} must be a decimal string, got {value!r}")
-    try:
-        result = Decimal(value)
-    except InvalidOperation:
-        raise bad(f"{what} is not a number: {value!r}") from None
-    if not result.is_finite():
-        raise bad(f"{what} is not finite: {value!r}")
-    return result
 
 
 def integer(value: Any, what: str) -> int:
