@@ -102,3 +102,16 @@ def test_yaml_round_trip_of_the_example(tmp_path: Path) -> None:
     path = tmp_path / "demo.yaml"
     path.write_text(yaml.safe_dump(GOOD))
     assert load_venue_config(path).symbol == "BTC-PERP"
+
+
+def test_nightly_workflow_provides_every_testnet_credential() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "nightly.yml").read_text())
+    job = workflow["jobs"]["testnet"]
+    env = next(step["env"] for step in job["steps"] if "env" in step)
+    for path in sorted((ROOT / "venues").glob("*.yaml")):
+        config = load_venue_config(path)
+        if config.environment != "testnet":
+            continue
+        assert config.venue in job["strategy"]["matrix"]["venue"], f"nightly does not run {config.venue}"
+        for variable in config.credentials.values():
+            assert env.get(variable) == f"${{{{ secrets.{variable} }}}}", f"nightly lacks {variable}"
