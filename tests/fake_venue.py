@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from xtb.connectors.base import BaseConnector, StreamReady
-from xtb.connectors.client_ids import ClientIdPolicy
+from xtb.connectors.client_ids import ClientIdGenerator, ClientIdPolicy
 from xtb.connectors.config import ConnectorConfig, ReconnectPolicy
 from xtb.errors import AmbiguousOutcome, AuthError, OrderNotFound, PostOnlyWouldCross, RateLimited, VenueRejected
 from xtb.execution.tracker import OrderTracker
@@ -223,7 +223,7 @@ class FakeConnector(BaseConnector):
 
     client_id_policy = ClientIdPolicy.int_range(0, 2**32 - 1)
 
-    def __init__(self, venue: FakeVenue, **config: object) -> None:
+    def __init__(self, venue: FakeVenue, *, client_ids: ClientIdGenerator | None = None, **config: object) -> None:
         settings: dict[str, object] = {
             "venue": "fake",
             "rest_url": "http://fake.invalid",
@@ -235,7 +235,7 @@ class FakeConnector(BaseConnector):
             "reconnect": ReconnectPolicy(initial=0.01, maximum=0.05),
         }
         settings.update(config)
-        super().__init__(ConnectorConfig(**settings))  # type: ignore[arg-type]
+        super().__init__(ConnectorConfig(**settings), client_ids=client_ids)  # type: ignore[arg-type]
         self.fake = venue
         self.on_stream_message: Callable[[str, object], None] | None = None
 

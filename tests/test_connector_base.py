@@ -11,15 +11,18 @@ from pathlib import Path
 import pytest
 
 from tests.fake_venue import SYMBOL, FakeConnector, FakeVenue
-from xtb.connectors.config import ReconnectPolicy
+from xtb.connectors.client_ids import ClientIdGenerator
+from xtb.connectors.config import ConnectorConfig, ReconnectPolicy
 from xtb.errors import (
     AmbiguousOutcome,
     AuthError,
     CancelNotConfirmed,
+    ConfigError,
     ConnectionLost,
     InvalidOrder,
     PostOnlyWouldCross,
     VenueRejected,
+    WaitTimeout,
 )
 from xtb.events import ConnectionState, Event, EventKind
 from xtb.model import OrderState, Side, Source
@@ -247,3 +250,69 @@ async def test_stop_is_idempotent(venue: FakeVenue) -> None:
     await connector.stop()
     await connector.stop()
     assert all(task.done() for task in connector._stream_tasks.values())
+
+
+async def test_periodic_reconcile_finds_a_lost_fill_without_a_reconnect(venue: FakeVenue) -> None:
+    connector = FakeConnector(venue, reconcile_interval=0.1)
+    await connector.start()
+    try:
+        tracker = await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+        await tracker.wait_for(lambda t: Source.WS in t.views, 1)
+        venue.drop_stream_kinds = {"fill", "order", "position"}  # the fill's messages are lost
+        venue.fill(tracker.venue_id)
+        await tracker.wait_final(1)
+        assert tracker.state is OrderState.FILLED and tracker.filled == D("0.1")
+        assert tracker.views[Source.REST].state is OrderState.FILLED
+        assert connector.reconcile_count == 0, "found by the periodic read, not by a reconnect"
+        assert connector.stream_errors == []
+    finally:
+        await connector.stop()
+
+
+async def test_without_a_reconcile_interval_a_lost_fill_stays_unseen(
+    connector: FakeConnector, venue: FakeVenue
+) -> None:
+    tracker = await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+    await tracker.wait_for(lambda t: Source.WS in t.views, 1)
+    venue.drop_stream_kinds = {"fill", "order", "position"}
+    venue.fill(tracker.venue_id)
+    with pytest.raises(WaitTimeout):
+        await tracker.wait_final(0.3)
+    assert tracker.state is OrderState.OPEN
+
+
+async def test_a_restarted_connector_adopts_this_runs_open_orders_only(venue: FakeVenue) -> None:
+    ids = ClientIdGenerator(FakeConnector.client_id_policy)
+    first = FakeConnector(venue, client_ids=ids)
+    other = FakeConnector(venue)  # another run: its own id generator and run tag
+    await first.start()
+    await other.start()
+    try:
+        ours = await first.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+        theirs = await other.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("98"))
+    finally:
+        await first.stop()
+        await other.stop()
+    restarted = FakeConnector(venue, client_ids=ids)
+    await restarted.start()
+    try:
+        adopted = restarted.orders.find(ours.client_id, ours.venue_id)
+        assert adopted is not None and adopted.state is OrderState.OPEN
+        assert adopted.size == D("0.1") and adopted.request.price == D("99")
+        assert restarted.orders.find(theirs.client_id, theirs.venue_id) is None
+        assert theirs.venue_id in restarted.foreign_orders
+        await restarted.cancel_order(adopted)
+        assert adopted.state is OrderState.CANCELLED
+        assert [o.request.client_id for o in venue.resting()] == [theirs.client_id]
+    finally:
+        await restarted.stop()
+
+
+async def test_the_http_session_never_replays_a_request_on_its_own(connector: FakeConnector) -> None:
+    # a request whose answer was lost is the connector's to settle, never silently re-sent
+    assert connector.http._retry_connection is False
+
+
+def test_reconcile_interval_must_be_positive() -> None:
+    with pytest.raises(ConfigError, match="reconcile_interval must be positive"):
+        ConnectorConfig(venue="fake", rest_url="http://x", ws_url="ws://x", reconcile_interval=0)

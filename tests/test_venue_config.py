@@ -115,3 +115,37 @@ def test_nightly_workflow_provides_every_testnet_credential() -> None:
         assert config.venue in job["strategy"]["matrix"]["venue"], f"nightly does not run {config.venue}"
         for variable in config.credentials.values():
             assert env.get(variable) == f"${{{{ secrets.{variable} }}}}", f"nightly lacks {variable}"
+
+
+def test_simulator_fault_targets() -> None:
+    faults = {
+        "submit": {"method": "post", "path": "/api/v1/order"},
+        "fill_stream": [{"channel": "trades:*", "kind": "trade"}, {"channel": "orders:*"}],
+    }
+    config = parse_venue_config({**GOOD, "simulator": {"venue": "demo", "faults": faults}}, "demo.yaml")
+    (submit,) = config.fault_targets("submit")
+    assert submit.spec() == {"method": "POST", "path": "/api/v1/order"}
+    assert [t.spec() for t in config.fault_targets("fill_stream")] == [
+        {"channel": "trades:*", "kind": "trade"},
+        {"channel": "orders:*", "kind": "*"},
+    ]
+    assert config.for_simulator().fault_targets("submit") == (submit,)
+    with pytest.raises(ConfigError, match=r"demo.yaml: simulator.faults.cancel is not set"):
+        config.fault_targets("cancel")
+
+
+@pytest.mark.parametrize(
+    ("faults", "message"),
+    [
+        ({"submitt": {"path": "/x"}}, "unknown key simulator.faults.submitt"),
+        ({"submit": {"method": "POST"}}, "simulator.faults.submit.path is required"),
+        ({"submit": {"path": "/x", "channel": "c"}}, "unknown key(s) ['channel'] in simulator.faults.submit"),
+        ({"book_stream": [{"kind": "depth"}]}, "simulator.faults.book_stream[0].channel is required"),
+        ({"book_stream": []}, "simulator.faults.book_stream must not be empty"),
+        ({"order_stream": {"channel": 3}}, "simulator.faults.order_stream.channel must be a non-empty string"),
+    ],
+)
+def test_bad_fault_targets_name_the_key(faults: dict, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_venue_config({**GOOD, "simulator": {"venue": "demo", "faults": faults}}, "demo.yaml")
+    assert message in str(caught.value) and "demo.yaml" in str(caught.value)

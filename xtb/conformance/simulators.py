@@ -91,3 +91,23 @@ class SimControlClient:
 
     async def book(self, symbol: str) -> Any:
         return await self.call("GET", f"/markets/{symbol}/book")
+
+    async def faults(self) -> Any:
+        """The armed faults and the `applied` log (newest last)."""
+        return await self.call("GET", "/faults")
+
+    async def requests(self) -> Any:
+        """The simulator's request log (oldest first): method, path, status, ts, fault, dropped."""
+        return await self.call("GET", "/requests")
+
+    async def clear_requests(self) -> None:
+        await self.call("DELETE", "/requests")
+
+    async def accounts(self) -> Any:
+        return await self.call("GET", "/accounts")
+
+    async def open_orders(self, market: str | None = None) -> Any:
+        return await self.call("GET", "/orders", account=self.account, market=market)
+
+    async def positions(self) -> Any:
+        return await self.call("GET", "/positions", account=self.account)

@@ -316,3 +316,53 @@ async def wait_state(tracker: OrderTracker, states: set[OrderState], timeout: fl
             f"order {tracker.client_id} is {tracker.state.value}, expected one of "
             f"{sorted(s.value for s in states)} within {timeout}s"
         ) from None
+
+
+# ---------------------------------------------------------------- simulator faults
+
+
+def _control(venue: VenueUnderTest) -> Any:
+    if venue.control is None:
+        raise AssertionError(f"{venue.name}: this step needs the simulator's control API")
+    return venue.control
+
+
+async def arm_fault(venue: VenueUnderTest, target: str, action: str, **fields: Any) -> int:
+    """Arm `action` on the venue file's fault target (`simulator.faults.<target>`; every entry of a
+    list target) with the simulator's fault fields (`count`, `status`, `retry_after`, ...).
+    Returns how many faults the simulator had applied before: `faults_applied(venue)[since:]` are
+    the ones injected from now on (the log keeps the newest 1000; a run injects far fewer)."""
+    since = len(await faults_applied(venue))
+    spec: dict[str, list[dict[str, Any]]] = {"rest": [], "stream": []}
+    for t in venue.config.fault_targets(target):
+        spec["rest" if t.path is not None else "stream"].append({"action": action, **t.spec(), **fields})
+    await _control(venue).add_faults(spec)
+    return since
+
+
+async def faults_applied(venue: VenueUnderTest) -> list[str]:
+    """What the simulator injected so far (e.g. "stream drop <channel> <kind>")."""
+    return list((await _control(venue).faults())["applied"])
+
+
+async def sim_account(venue: VenueUnderTest) -> Any:
+    """The simulator account the connector trades on (its credentials match the connector's);
+    also set as the control client's account, so truth reads are scoped to it."""
+    control = _control(venue)
+    mine = {name: secret.reveal() for name, secret in venue.connector.config.credentials.items()}
+    for account in await control.accounts():
+        creds = account.get("credentials") or {}
+        if mine and all(str(creds.get(name)) == value for name, value in mine.items()):
+            control.account = account["account_id"]
+            return account["account_id"]
+    raise AssertionError(f"{venue.name}: no simulator account has the connector's credentials")
+
+
+async def sim_exposure(venue: VenueUnderTest) -> tuple[list[Any], list[Any]]:
+    """The simulator's truth for the connector's account: open orders on the symbol (orphans) and
+    non-zero positions (residue)."""
+    await sim_account(venue)
+    control = _control(venue)
+    orders = await control.open_orders(venue.symbol)
+    positions = [p for p in await control.positions() if Decimal(str(p["size"])) != 0]
+    return orders, positions

@@ -4,6 +4,18 @@ A file describes the real venue (testnet by default) and, under `simulator:`, th
 built-in simulator (fast tracking settings). It is validated against the schema below; an error
 names the file and the key. Credentials are names of environment variables, read only when the
 real venue is the target, and a missing one is an error naming it.
+
+`simulator.faults` names, per venue, where the resilience scenarios aim the simulator's faults
+(so no scenario knows a venue's paths or stream names). Each target is a mapping, or a list of
+mappings when one logical message travels on several streams (all of them are faulted):
+
+    submit, cancel                 REST: {method: POST, path: "/api/v1/order"} (path is a glob)
+    order_stream                   the private order updates: {channel: glob, kind: glob}
+    fill_stream                    the private fill (trade) messages: {channel, kind}
+    book_stream                    the public depth (book update) messages: {channel, kind}
+    private_stream                 any message of the private stream(s): {channel, kind}
+
+`kind` defaults to "*". Targets a scenario needs but the file does not give fail that scenario.
 """
 
 from __future__ import annotations
@@ -32,12 +44,31 @@ class TrackingConfig:
     cancel_wait: float = 5.0
     price_offset_ticks: int = 0
     settle_time: float = 3.0  # how long REST and WS may take to agree after a change
+    reconcile_interval: float = 5.0  # a live order silent this long is re-read over REST
 
 
 @dataclass(frozen=True)
 class OrderSizeConfig:
     min_size_multiple: Decimal = Decimal(1)  # order size = the venue's minimum at the touch × this
     max_notional: Decimal | None = None  # refuse to trade above this notional (quote currency)
+
+
+REST_FAULT_TARGETS = ("submit", "cancel")
+STREAM_FAULT_TARGETS = ("order_stream", "fill_stream", "book_stream", "private_stream")
+
+
+@dataclass(frozen=True)
+class FaultTarget:
+    """Where one simulator fault is aimed: a REST route (method + path glob) or a stream
+    (channel + kind globs), in the simulator's fault JSON field names."""
+
+    method: str | None = None
+    path: str | None = None
+    channel: str | None = None
+    kind: str | None = None
+
+    def spec(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -56,6 +87,7 @@ class VenueConfig:
     simulator: str | None  # the built-in simulator's name, when there is one
     source: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    faults: Mapping[str, tuple[FaultTarget, ...]] = field(default_factory=dict)  # simulator fault targets
     _sim_overrides: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -65,6 +97,12 @@ class VenueConfig:
     @property
     def post_only_cross(self) -> str:
         return str(self.capabilities.get("post_only_cross", "reject"))
+
+    def fault_targets(self, name: str) -> tuple[FaultTarget, ...]:
+        """The file's `simulator.faults.<name>`; an error naming the key when it is missing."""
+        if name not in self.faults:
+            raise ConfigError(f"{self.source}: simulator.faults.{name} is not set; the scenario needs it")
+        return self.faults[name]
 
     def for_simulator(self) -> VenueConfig:
         """The same venue pointed at its built-in simulator, with the file's simulator settings."""
@@ -108,6 +146,7 @@ class VenueConfig:
             allow_mainnet=allow_mainnet,
             debug=debug,
             cancel_wait=self.tracking.cancel_wait,
+            reconcile_interval=self.tracking.reconcile_interval,
             extra={**self.extra, "hosts": hosts},
         )
 
@@ -184,7 +223,7 @@ def parse_venue_config(raw: Any, where: str) -> VenueConfig:
     overrides: dict[str, Any] = {}
     if simulator_block is not None:
         block = require_mapping(simulator_block, where, "simulator")
-        unknown = sorted(set(block) - {"venue", "symbol", "tracking", "order_size"})
+        unknown = sorted(set(block) - {"venue", "symbol", "tracking", "order_size", "faults"})
         if unknown:
             raise ConfigError(f"{where}: unknown key(s) in simulator: {unknown}")
         sim_name = require_string(block.get("venue", venue), where, "simulator.venue")
@@ -192,6 +231,9 @@ def parse_venue_config(raw: Any, where: str) -> VenueConfig:
             overrides["symbol"] = require_string(block["symbol"], where, "simulator.symbol")
         overrides["tracking"] = tracking_fields(block.get("tracking", {}), where, "simulator.tracking")
         overrides["order_size"] = order_size_fields(block.get("order_size", {}), where, "simulator.order_size")
+        faults = fault_targets(block.get("faults", {}), where, "simulator.faults")
+    else:
+        faults = {}
     return VenueConfig(
         venue=venue,
         connector=require_string(doc.get("connector", venue), where, "connector"),
@@ -207,8 +249,44 @@ def parse_venue_config(raw: Any, where: str) -> VenueConfig:
         simulator=sim_name,
         source=where,
         extra=require_mapping(doc.get("extra", {}), where, "extra"),
+        faults=faults,
         _sim_overrides=overrides,
     )
+
+
+def fault_targets(raw: Any, where: str, key: str) -> dict[str, tuple[FaultTarget, ...]]:
+    block = require_mapping(raw, where, key)
+    out: dict[str, tuple[FaultTarget, ...]] = {}
+    for name, value in block.items():
+        if name in REST_FAULT_TARGETS:
+            fields, required = ("method", "path"), ("path",)
+        elif name in STREAM_FAULT_TARGETS:
+            fields, required = ("channel", "kind"), ("channel",)
+        else:
+            raise ConfigError(
+                f"{where}: unknown key {key}.{name}; targets are {[*REST_FAULT_TARGETS, *STREAM_FAULT_TARGETS]}"
+            )
+        entries = value if isinstance(value, list) else [value]
+        if not entries:
+            raise ConfigError(f"{where}: {key}.{name} must not be empty")
+        targets = []
+        for index, entry in enumerate(entries):
+            at = f"{key}.{name}" if not isinstance(value, list) else f"{key}.{name}[{index}]"
+            mapping = require_mapping(entry, where, at)
+            unknown = sorted(set(mapping) - set(fields))
+            if unknown:
+                raise ConfigError(f"{where}: unknown key(s) {unknown} in {at}; allowed: {list(fields)}")
+            for field_name in required:
+                if field_name not in mapping:
+                    raise ConfigError(f"{where}: {at}.{field_name} is required")
+            values = {f: require_string(mapping[f], where, f"{at}.{f}") for f in fields if f in mapping}
+            if "method" in values:
+                values["method"] = values["method"].upper()
+            if name in STREAM_FAULT_TARGETS:
+                values.setdefault("kind", "*")
+            targets.append(FaultTarget(**values))
+        out[name] = tuple(targets)
+    return out
 
 
 def tracking_fields(raw: Any, where: str, key: str) -> dict[str, Any]:
@@ -219,7 +297,7 @@ def tracking_fields(raw: Any, where: str, key: str) -> dict[str, Any]:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ConfigError(f"{where}: {key}.{name} must be an integer, not {value!r}")
             out[name] = value
-        elif name in ("interval", "timeout", "cancel_wait", "settle_time"):
+        elif name in ("interval", "timeout", "cancel_wait", "settle_time", "reconcile_interval"):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise ConfigError(f"{where}: {key}.{name} must be a positive number of seconds, not {value!r}")
             out[name] = float(value)

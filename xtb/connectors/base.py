@@ -190,6 +190,10 @@ class BaseConnector(abc.ABC):
         self._started = True
         timeout = aiohttp.ClientTimeout(total=self.config.request_timeout)
         self._http_session = aiohttp.ClientSession(timeout=timeout, trace_configs=[self._trace_config()])
+        # aiohttp silently re-sends an idempotent request (GET, DELETE, ...) once when a reused
+        # connection drops before the answer: a lost cancel response became a replayed signed
+        # request (Aster: "Nonce Expired"). An unseen outcome is the connector's to settle.
+        self._http_session._retry_connection = False
         try:
             await self._on_start()
             self._markets = await self._load_markets()
@@ -197,6 +201,9 @@ class BaseConnector(abc.ABC):
                 self._stream_live[name] = False
                 self._stream_tasks[name] = asyncio.create_task(self._supervise(name), name=f"{self.venue}:{name}")
             await self.wait_streams_live(self.config.start_timeout)
+            await self._adopt_open_orders()
+            if self.config.reconcile_interval is not None:
+                self._spawn(self._reconcile_periodically(self.config.reconcile_interval), f"{self.venue}:reconcile")
         except BaseException:
             await self.stop()
             raise
@@ -378,6 +385,50 @@ class BaseConnector(abc.ABC):
         self.reconcile_count += 1
         self.reconciled.notify()
         log.info("reconciled venue=%s symbols=%s open=%d", self.venue, symbols, len(listed))
+
+    async def _adopt_open_orders(self) -> int:
+        """Reconciliation at start: adopt the venue's open orders that this run placed (`owns`) but
+        this process does not track (a restarted connector), so they can be cancelled and confirmed.
+        Orders of other runs stay in `foreign_orders`. Scoped to `config.symbols` when set."""
+        adopted = 0
+        listed: list[OrderSnapshot] = []
+        for symbol in self.config.symbols or (None,):  # per symbol: venues weigh an all-symbol list heavily
+            listed.extend(await self._fetch_open_orders(symbol))
+        for snap in listed:
+            if self.orders.find(snap.client_id, snap.venue_id) is not None:
+                continue
+            if snap.client_id is not None and self.owns(snap.client_id):
+                tracker = self.adopt(snap)
+                adopted += 1
+                log.info(
+                    "adopted open order at start venue=%s cid=%s state=%s",
+                    self.venue,
+                    tracker.client_id,
+                    tracker.state.value,
+                )
+            else:
+                self.foreign_orders[snap.venue_id or snap.client_id or "?"] = snap
+        return adopted
+
+    async def _reconcile_periodically(self, interval: float) -> None:
+        """Re-read over REST each live order that has had no update for `interval` seconds: a lost
+        stream message (a fill, a cancel) is found within about two intervals without a reconnect."""
+        while True:
+            await asyncio.sleep(interval / 2)  # a timer tick, not a wait for a condition
+            now = self.clock.monotonic()
+            for tracker in self.orders.live():
+                if tracker.state is OrderState.SUBMITTING or now - tracker.last_update_at < interval:
+                    continue  # a submit in flight is settled by the submit itself
+                try:
+                    await self.refresh_order(tracker)
+                except OrderNotFound:
+                    log.warning("periodic reconcile: order unknown venue=%s cid=%s", self.venue, tracker.client_id)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.warning(
+                        "periodic reconcile failed venue=%s: %s", self.venue, redact(f"{type(exc).__name__}: {exc}")
+                    )
 
     # ================================================================ market data
 

@@ -42,6 +42,8 @@ class ConnectorConfig:
     settle_timeout: float = 10.0  # how long an ambiguous submit is queried by client id
     settle_interval: float = 0.2
     max_rate_limit_retries: int = 3
+    # re-read over REST every live order with no update for this long (None: only after reconnects)
+    reconcile_interval: float | None = None
     reconnect: ReconnectPolicy = field(default_factory=ReconnectPolicy)
     extra: Mapping[str, Any] = field(default_factory=dict)  # venue-specific settings
 
@@ -52,6 +54,8 @@ class ConnectorConfig:
             )
         if self.environment == "mainnet" and not self.allow_mainnet:
             raise ConfigError(f"{self.venue}: mainnet needs an explicit opt-in (--allow-mainnet)")
+        if self.reconcile_interval is not None and not self.reconcile_interval > 0:
+            raise ConfigError(f"{self.venue}: reconcile_interval must be positive, not {self.reconcile_interval!r}")
         for name, value in self.credentials.items():
             if not isinstance(value, Secret):
                 raise ConfigError(f"{self.venue}: credential {name!r} must be wrapped in Secret")

@@ -166,6 +166,11 @@ class OrderTracker:
         return None
 
     @property
+    def last_update_at(self) -> float:
+        """Monotonic time of the newest update (of any source) applied or refused."""
+        return self._last_at
+
+    @property
     def changed(self) -> Changed:
         """Moves on every applied change and every recorded anomaly."""
         return self._changed

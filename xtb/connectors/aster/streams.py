@@ -178,6 +178,11 @@ class UserStream:
                         log.warning("listen key not listed by the venue venue=%s", c.venue)
                     break
                 self.handle(frame)
+            # The user stream sends no position snapshot on connect: take one over REST now, after
+            # the socket is up (later ACCOUNT_UPDATEs queue behind it), so the stream's position view
+            # is not left stale by what happened while disconnected.
+            for position in await c._fetch_positions(None):
+                c._on_position(position)
             keepalive = asyncio.create_task(self.keep_alive(ws), name=f"{c.venue}:listenKey")
             try:
                 ready()

@@ -24,12 +24,20 @@ from xtb.connectors.base import BaseConnector, StreamReady
 from xtb.connectors.client_ids import ClientIdPolicy
 from xtb.connectors.config import ConnectorConfig
 from xtb.connectors.lighter import mapping
-from xtb.connectors.lighter.rest import LighterRest
+from xtb.connectors.lighter.rest import ACCOUNT_NOT_FOUND, LighterRest
 from xtb.connectors.lighter.signer import ORDER_EXPIRY_28_DAYS, LighterSigner, chain_id_for, credentials_int
 from xtb.connectors.lighter.txs import TxSender
 from xtb.connectors.orderbook import BookGap, LocalBook
 from xtb.crypto.schnorr import public_key
-from xtb.errors import AuthError, ConnectionLost, ConnectorError, InvalidOrder, OrderNotFound, VenueProtocolError
+from xtb.errors import (
+    AuthError,
+    ConnectionLost,
+    ConnectorError,
+    InvalidOrder,
+    OrderNotFound,
+    VenueProtocolError,
+    VenueRejected,
+)
 from xtb.execution.tracker import OrderTracker
 from xtb.model import (
     Balance,
@@ -124,7 +132,12 @@ class LighterConnector(BaseConnector):
             ours = public_key(int.from_bytes(private, "little")).hex()
         except ValueError:
             raise AuthError("api_private_key must be 0x + 80 hex characters", venue=self.venue) from None
-        body = await self.rest.get("/api/v1/apikeys", {"account_index": account})
+        try:
+            body = await self.rest.get("/api/v1/apikeys", {"account_index": account})
+        except VenueRejected as exc:
+            if exc.code != str(ACCOUNT_NOT_FOUND):
+                raise
+            raise AuthError(f"account {account} not found (check account_index): {exc}", venue=self.venue) from None
         for key in body.get("api_keys", []):
             if str(key.get("public_key", "")).lower().removeprefix("0x") == ours:
                 return int(key["api_key_index"])

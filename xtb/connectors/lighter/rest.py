@@ -33,6 +33,7 @@ INVALID_SIGNATURE = 21120
 INVALID_NONCE = 21104
 NOT_ACTIVE_ORDER = 21600
 NOT_FOUND = 29404
+ACCOUNT_NOT_FOUND = 21100
 RATE_LIMIT_CODES = frozenset({23000, 23001, 23002, 23003, 23004})
 SERVER_CODES = frozenset({29500, 29501})
 
@@ -46,14 +47,16 @@ class InvalidNonce(VenueRejected):
     """21104: the nonce was not the one the venue expects (nothing was applied)."""
 
 
-def classify(method: str, path: str, status: int, body: Any, raw: str) -> ConnectorError:
-    """The runtime's meaning of a non-success answer."""
+def classify(
+    method: str, path: str, status: int, body: Any, raw: str, retry_after: str | None = None
+) -> ConnectorError:
+    """The runtime's meaning of a non-success answer (`retry_after`: a 429's Retry-After header)."""
     code = body.get("code") if isinstance(body, dict) else None
     message = str(body.get("message", "")) if isinstance(body, dict) else raw.strip()[:300]
     where = f"{method} {path}: {status} {code if code is not None else ''} {message}".strip()
     tx = path.startswith("/api/v1/sendTx")
     if status == 429 or code in RATE_LIMIT_CODES:
-        return RateLimited(where, venue=VENUE)
+        return RateLimited(where, venue=VENUE, retry_after=_seconds(retry_after))
     if status >= 500 or code in SERVER_CODES:
         return AmbiguousOutcome(where, venue=VENUE)  # may have been applied
     if code == INVALID_NONCE or "invalid nonce" in message:
@@ -71,6 +74,15 @@ def classify(method: str, path: str, status: int, body: Any, raw: str) -> Connec
     return VenueProtocolError(where, venue=VENUE)
 
 
+def _seconds(value: str | None) -> float | None:
+    """A Retry-After header in seconds (the delta-seconds form); None when absent or not a number."""
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and seconds >= 0 else None
+
+
 class LighterRest:
     def __init__(self, session: aiohttp.ClientSession, base_url: str) -> None:
         self._session = session
@@ -81,15 +93,15 @@ class LighterRest:
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
         async with self._session.get(self._base + path, params=query or None, headers=headers) as resp:
             raw = await resp.text()
-            return self._answer("GET", path, resp.status, raw)
+            return self._answer("GET", path, resp.status, raw, resp.headers.get("Retry-After"))
 
     async def post_form(self, path: str, form: Mapping[str, str]) -> Any:
         async with self._session.post(self._base + path, data=dict(form)) as resp:
             raw = await resp.text()
-            return self._answer("POST", path, resp.status, raw)
+            return self._answer("POST", path, resp.status, raw, resp.headers.get("Retry-After"))
 
     @staticmethod
-    def _answer(method: str, path: str, status: int, raw: str) -> Any:
+    def _answer(method: str, path: str, status: int, raw: str, retry_after: str | None = None) -> Any:
         try:
             body = json.loads(raw) if raw.strip() else None
         except ValueError:
@@ -98,7 +110,7 @@ class LighterRest:
             return body
         if status == 200 and body is None:
             raise VenueProtocolError(f"{method} {path}: 200 with a body that is not JSON: {raw[:200]!r}", venue=VENUE)
-        raise classify(method, path, status, body, raw)
+        raise classify(method, path, status, body, raw, retry_after)
 
     async def send_tx(self, tx_type: int, tx_info: str) -> Any:
         return await self.post_form("/api/v1/sendTx", {"tx_type": str(tx_type), "tx_info": tx_info})
