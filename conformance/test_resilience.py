@@ -163,14 +163,15 @@ async def test_duplicate_and_reordered_messages(venue: VenueUnderTest) -> None:
     await _close_and_flatten(venue)
 
 
-@pytest.mark.parametrize("fault", ["drop_response", "status_503"])
+@pytest.mark.parametrize("fault", ["drop_response", "applied_then_503", "status_503"])
 async def test_ambiguous_submit(venue: VenueUnderTest, fault: str) -> None:
     """A submit whose outcome the connector cannot see is settled by client id, never guessed.
 
     Sequence (simulator): drop_response — the simulator applies the order and drops the HTTP
-    response; status_503 — it answers 503 (without applying). A post-only bid away from the touch.
-    Pass: drop_response — the submit is settled OPEN by the client-id query and the venue holds
-    exactly one new order; status_503 — the order is OPEN with one order on the venue, or still
+    response; applied_then_503 — it applies the order and answers 503; status_503 — it answers 503
+    without applying. A post-only bid away from the touch.
+    Pass: drop_response and applied_then_503 — the submit is settled OPEN by the client-id query
+    and the venue holds exactly one new order; status_503 — the order is OPEN with one order on the venue, or still
     SUBMITTING (ambiguous, not guessed), or FAILED only with no order on the venue. A cancel then
     settles it (CANCELLED, or FAILED once absence is proven) and nothing is left.
     """
@@ -182,10 +183,11 @@ async def test_ambiguous_submit(venue: VenueUnderTest, fault: str) -> None:
     assert book.bid is not None
     price = market.passive_price(book.bid - 20 * market.tick_size, Side.BUY)
     before = len(await venue.control.open_orders(venue.symbol))
+    action = {"drop_response": "drop_response", "applied_then_503": "apply_then_status", "status_503": "status"}[fault]
     if fault == "drop_response":
-        since = await steps.arm_fault(venue, "submit", "drop_response", count=1)
+        since = await steps.arm_fault(venue, "submit", action, count=1)
     else:
-        since = await steps.arm_fault(venue, "submit", "status", status=503, count=1)
+        since = await steps.arm_fault(venue, "submit", action, status=503, count=1)
     try:
         tracker = await venue.connector.submit_limit_order(venue.symbol, Side.BUY, size, price, post_only=True)
     except Exception as exc:  # a connector may raise with the tracker: its state must still be true
@@ -194,9 +196,9 @@ async def test_ambiguous_submit(venue: VenueUnderTest, fault: str) -> None:
             raise
         tracker = found
     venue.record.track(tracker)
-    await _check_applied(venue, f"rest {'drop_response' if fault == 'drop_response' else 'status'}", since)
+    await _check_applied(venue, f"rest {action}", since)
     on_venue = len(await venue.control.open_orders(venue.symbol)) - before
-    if fault == "drop_response":
+    if fault in ("drop_response", "applied_then_503"):
         assert tracker.state is OrderState.OPEN, f"applied order is {tracker.state.value}, expected OPEN"
     if tracker.state is OrderState.FAILED:
         assert on_venue == 0, "an order on the venue was marked FAILED by guess"

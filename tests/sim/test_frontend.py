@@ -174,6 +174,17 @@ async def test_drop_response_applies_the_request_and_disconnects(
     assert (record.fault, record.dropped, record.status) == ("drop_response", True, 200)
 
 
+async def test_apply_then_status_applies_the_request_and_answers_an_error(
+    venue: PlainVenue, http: aiohttp.ClientSession
+) -> None:
+    venue.faults.add(RestFault(RestAction.APPLY_THEN_STATUS, path="/order", method="POST", status=503))
+    async with http.post(f"{venue.urls()['rest']}/order", json=order("a1"), headers=key(venue)) as resp:
+        assert resp.status == 503
+    applied = venue.engine.order_by_client_id("alice", "a1")
+    assert applied is not None and applied.is_open  # the client heard 503, the venue has the order
+    assert venue.request_log.records()[-1].status == 503
+
+
 async def test_reject_order_waits_for_an_order_and_refuses_it(venue: PlainVenue, http: aiohttp.ClientSession) -> None:
     venue.faults.add(RestFault(RestAction.REJECT_ORDER, reason="risk limit exceeded"))  # path "*"
     rest = venue.urls()["rest"]

@@ -19,6 +19,7 @@ class RestAction(enum.Enum):
     STATUS = "status"  # answer with `status` (e.g. 429 with Retry-After, 500, 503) without applying
     DELAY = "delay"  # wait `delay` seconds, then handle normally
     DROP_RESPONSE = "drop_response"  # apply the request, then drop the connection: the ambiguous outcome
+    APPLY_THEN_STATUS = "apply_then_status"  # apply the request, then answer `status` (a 503 after the fact)
     REJECT_ORDER = "reject_order"  # refuse the next order with `reason`, in the venue's own error shape
 
 
@@ -44,7 +45,7 @@ class RestFault:
     def __post_init__(self) -> None:
         if self.count is not None and self.count < 1:
             raise ValueError(f"fault count must be at least 1 (or None for always), got {self.count}")
-        if self.action is RestAction.STATUS and not 400 <= self.status <= 599:
+        if self.action in (RestAction.STATUS, RestAction.APPLY_THEN_STATUS) and not 400 <= self.status <= 599:
             raise ValueError(f"a status fault needs a 4xx/5xx status, got {self.status}")
         if self.delay < 0:
             raise ValueError(f"fault delay must be non-negative, got {self.delay}")

@@ -701,6 +701,8 @@ class FrontEnd:
                     _drop_connection(request)
                     log.info("sim dropped a response venue=%s %s %s", self.name, request.method, path)
                     return response  # aiohttp finds the transport closed and writes nothing
+                if fault is not None and fault.action is RestAction.APPLY_THEN_STATUS:
+                    response = self._fault_status(request, fault)  # applied, but the client hears an error
         except web.HTTPException as exc:
             self._record(exchange, exc.status)
             if fault is not None and fault.action is RestAction.DROP_RESPONSE:
