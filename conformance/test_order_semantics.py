@@ -116,16 +116,9 @@ async def test_partial_fill_then_cancel(venue: VenueUnderTest) -> None:
     fills sum to the filled size.
     """
     assert venue.control is not None
-    await venue.control.freeze(venue.symbol)
     market = await venue.connector.get_market_info(venue.symbol)
-    book = await venue.connector.get_top_of_book(venue.symbol, Source.REST)
-    assert book.bid is not None and book.ask is not None
-    if book.ask - book.bid < 2 * market.tick_size:
-        pytest.fail("the simulator's spread leaves no room to bid alone inside it")
     size = market.round_size((await steps.order_size(venue)) * 2)
-    tracker = await venue.connector.submit_limit_order(venue.symbol, Side.BUY, size, book.bid + market.tick_size)
-    venue.record.track(tracker)
-    await steps.cross_check(venue, tracker, "resting")
+    tracker = await steps.rest_alone_at_best_bid(venue, size)
     await venue.control.take(venue.symbol, "buy", "0.5")
     await steps.wait_state(tracker, {OrderState.PARTIALLY_FILLED}, venue.config.tracking.settle_time)
     partial = tracker.filled

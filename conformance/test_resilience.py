@@ -21,21 +21,6 @@ from xtb.secrets import Secret
 pytestmark = pytest.mark.sim_only
 
 
-async def _rest_alone_at_best_bid(venue: VenueUnderTest, size: Decimal) -> OrderTracker:
-    """A frozen market and a limit bid one tick above the best bid (alone at the touch), resting."""
-    assert venue.control is not None
-    await venue.control.freeze(venue.symbol)
-    market = await venue.connector.get_market_info(venue.symbol)
-    book = await venue.connector.get_top_of_book(venue.symbol, Source.REST)
-    assert book.bid is not None and book.ask is not None
-    if book.ask - book.bid < 2 * market.tick_size:
-        pytest.fail("the simulator's spread leaves no room to bid alone inside it")
-    tracker = await venue.connector.submit_limit_order(venue.symbol, Side.BUY, size, book.bid + market.tick_size)
-    venue.record.track(tracker)
-    await steps.cross_check(venue, tracker, "resting")
-    return tracker
-
-
 async def _wait_reconciled(venue: VenueUnderTest, seen: int, timeout: float) -> None:
     connector = venue.connector
     deadline = loop_time() + timeout
@@ -93,7 +78,7 @@ async def test_stream_drop_mid_order(venue: VenueUnderTest) -> None:
     size on REST and WS; then flat.
     """
     size = await steps.order_size(venue)
-    tracker = await _rest_alone_at_best_bid(venue, size)
+    tracker = await steps.rest_alone_at_best_bid(venue, size)
     seen = venue.connector.reconcile_count
     since = await steps.arm_fault(venue, "private_stream", "close", count=1)
     assert venue.control is not None
@@ -118,7 +103,7 @@ async def test_lost_fill_message(venue: VenueUnderTest) -> None:
     the REST position is the size, not more; then flat.
     """
     size = await steps.order_size(venue)
-    tracker = await _rest_alone_at_best_bid(venue, size)
+    tracker = await steps.rest_alone_at_best_bid(venue, size)
     since = await steps.arm_fault(venue, "fill_stream", "drop", count=1)
     assert venue.control is not None
     await venue.control.take(venue.symbol, "buy", "1")
@@ -142,7 +127,7 @@ async def test_duplicate_and_reordered_messages(venue: VenueUnderTest) -> None:
     """
     market = await venue.connector.get_market_info(venue.symbol)
     size = market.round_size((await steps.order_size(venue)) * 2)
-    tracker = await _rest_alone_at_best_bid(venue, size)
+    tracker = await steps.rest_alone_at_best_bid(venue, size)
     since = await steps.arm_fault(venue, "order_stream", "reorder", count=1)
     await steps.arm_fault(venue, "order_stream", "duplicate", count=3)
     assert venue.control is not None

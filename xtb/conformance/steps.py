@@ -248,6 +248,23 @@ async def submit_passive(venue: VenueUnderTest, side: Side, size: Decimal, ticks
     return tracker
 
 
+async def rest_alone_at_best_bid(venue: VenueUnderTest, size: Decimal) -> OrderTracker:
+    """Simulator only: freeze the market and rest a limit bid one tick above the best bid, alone at
+    the touch, so the simulator's scripted taker flow fills exactly this order."""
+    control = venue.control
+    if control is None:
+        raise AssertionError("rest_alone_at_best_bid needs the simulator's control API")
+    await control.freeze(venue.symbol)  # type: ignore[attr-defined]
+    market = await venue.connector.get_market_info(venue.symbol)
+    book = await venue.connector.get_top_of_book(venue.symbol, Source.REST)
+    if book.bid is None or book.ask is None or book.ask - book.bid < 2 * market.tick_size:
+        raise AssertionError(f"the simulator's spread ({book.bid}/{book.ask}) leaves no room to bid alone inside it")
+    tracker = await venue.connector.submit_limit_order(venue.symbol, Side.BUY, size, book.bid + market.tick_size)
+    venue.record.track(tracker)
+    await cross_check(venue, tracker, "resting")
+    return tracker
+
+
 async def wait_position(venue: VenueUnderTest, expected: Decimal, source: Source = Source.REST) -> Decimal:
     """Wait (within settle time) until the position on `source` equals `expected`."""
     deadline = loop_time() + venue.config.tracking.settle_time
