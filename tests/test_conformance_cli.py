@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -65,3 +66,19 @@ def test_bad_yaml_names_the_file_and_key(tmp_path: Path) -> None:
     proc = run("--venue-config", str(bad), "--sim", tmp=tmp_path)
     assert proc.returncode != 0
     assert f"{bad}: missing required key 'symbol'" in proc.stderr + proc.stdout
+
+
+@pytest.mark.timeout(240)
+def test_a_parametrized_scenario_reports_one_row_per_variant(tmp_path: Path) -> None:
+    """ambiguous_submit has three variants; each is its own row, and the pages render."""
+    proc = run("-k", "ambiguous_submit and backpack", "--junitxml", str(tmp_path / "junit.xml"), tmp=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    document = json.loads((tmp_path / "conformance.json").read_text())
+    scenarios = sorted(r["scenario"] for r in document["results"])
+    assert scenarios == [
+        "ambiguous_submit[applied_then_503]",
+        "ambiguous_submit[drop_response]",
+        "ambiguous_submit[status_503]",
+    ]
+    assert all(s in document["scenarios"] for s in scenarios)
+    assert (tmp_path / "conformance.html").exists() and (tmp_path / "conformance.md").exists()

@@ -43,6 +43,7 @@ def run_suite(tmp_path: Path, scenario: str, connector: str | None) -> dict[str,
     proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     report = report_dir / "conformance.json"
     assert report.exists(), f"no report written:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert (report_dir / "conformance.html").exists(), "the report pages were not rendered"
     results = json.loads(report.read_text())["results"]
     return {r["scenario"]: r["outcome"] for r in results}
 

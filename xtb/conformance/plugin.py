@@ -203,12 +203,19 @@ async def venue(request: pytest.FixtureRequest, venue_target: Target) -> AsyncIt
     """A started connector for one venue, with the janitor before and after the scenario."""
     session = _session(request.config)
     config = venue_target.config
-    scenario = scenario_id(request.node.originalname)
+    base = scenario = scenario_id(request.node.originalname)
+    variant = {k: v for k, v in request.node.callspec.params.items() if k != "venue_target"}
+    if variant:  # a parametrized scenario: one row per variant, e.g. ambiguous_submit[drop_response]
+        scenario = f"{base}[{'-'.join(str(v) for v in variant.values())}]"
+        session.scenarios.setdefault(
+            scenario, session.scenarios.get(base, {"title": scenario, "doc": "", "sim_only": False})
+        )
     record = ScenarioRecord(config.venue, scenario, time.monotonic())
     request.node.stash[RECORD] = record
     session.records.append(record)
-    if scenario in config.skips:
-        pytest.skip(f"{config.source}: {config.skips[scenario]}")
+    skip = config.skips.get(scenario, config.skips.get(base))  # a variant, or the whole scenario
+    if skip is not None:
+        pytest.skip(f"{config.source}: {skip}")
     if request.node.get_closest_marker("sim_only") and not config.on_simulator:
         pytest.skip("needs the simulator's control API (scripted fills or faults); skipped on a real venue")
     control = None
@@ -274,6 +281,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     try:
         if xtb.records:
             write_conformance_reports(xtb)
+    except ValueError as exc:  # loud, and the run fails: the reports are part of the job
+        session.config.get_terminal_writer().line(f"xtb: could not write the conformance reports: {exc}", red=True)
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
     finally:
         xtb.close()
 
@@ -296,11 +306,7 @@ def write_conformance_reports(xtb: XtbSession) -> list[Path]:
     path.write_text(json.dumps(document, indent=1))
     from xtb.report import write_reports
 
-    try:
-        return [path, *write_reports(document, xtb.report_dir)]
-    except ValueError as exc:  # a report bug must not hide the results: the JSON is already written
-        log.error("could not render the conformance report from %s: %s", path, exc)
-        return [path]
+    return [path, *write_reports(document, xtb.report_dir)]
 
 
 def _attach_to_allure(record: ScenarioRecord) -> None:
