@@ -294,7 +294,8 @@ def write_conformance_reports(xtb: XtbSession) -> list[Path]:
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "duration_s": round(time.monotonic() - xtb.started_at, 3),
         "target": next(iter(environments)) if len(environments) == 1 else "mixed",
-        "scenarios": xtb.scenarios,
+        # scenarios that ran (a -k selection, or a parametrized base name, adds no empty column)
+        "scenarios": {k: v for k, v in xtb.scenarios.items() if any(r.scenario == k for r in xtb.records)},
         "venues": {
             t.name: {"environment": t.config.environment, "symbol": t.config.symbol, "config": t.config.source}
             for t in xtb.targets

@@ -132,17 +132,19 @@ class ScenarioRecord:
 
 
 def tracking_metrics(order: TrackingLimitOrder) -> dict[str, float]:
-    """Per-step latencies of a chase: submit→ack (REST answer), ack→first WS update, touch move →
-    re-post accepted, and time to fill; medians over attempts where a step repeats."""
+    """Per-step latencies of a chase: submit→ack (the venue's first word on the order, by REST or
+    stream — some venues ack with no order state), ack→first WS update, touch move → re-post
+    accepted, and time to fill; medians over attempts where a step repeats."""
     submit_to_ack, ack_to_ws, repost = [], [], []
     for index, attempt in enumerate(order.attempts):
         t = attempt.tracker
         submitted = attempt.submitted_at
-        rest, ws = t.first_seen.get(Source.REST), t.first_seen.get(Source.WS)
-        if submitted is not None and rest is not None:
-            submit_to_ack.append(rest - submitted)
-        if rest is not None and ws is not None:
-            ack_to_ws.append(ws - rest)
+        seen = [t.first_seen[s] for s in (Source.REST, Source.WS) if s in t.first_seen]
+        ack, ws = (min(seen) if seen else None), t.first_seen.get(Source.WS)
+        if submitted is not None and ack is not None:
+            submit_to_ack.append(ack - submitted)
+        if ack is not None and ws is not None:
+            ack_to_ws.append(ws - ack)
         if attempt.outcome is AttemptOutcome.REPRICED and index + 1 < len(order.attempts):
             following = order.attempts[index + 1].acked_at
             if attempt.cancel_sent_at is not None and following is not None:
