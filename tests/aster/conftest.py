@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -15,13 +15,13 @@ import aiohttp
 import pytest
 from yarl import URL
 
+from tests.waiting import TIMEOUT
 from xtb.clock import loop_time
 from xtb.connectors.aster.auth import TESTNET_CHAIN_ID, V1Signer, V3Signer, encode_pairs
 from xtb.secrets import Secret
 from xtb.sim.aster import AsterFrontEnd, AsterSettings
 from xtb.sim.server import SimHandle, start_simulator
 
-TIMEOUT = 5.0
 ETH = "ETHUSDT"
 FIXTURES = Path(__file__).parent / "fixtures"
 VECTORS = json.loads((FIXTURES / "signing_vectors.json").read_text())
@@ -131,20 +131,6 @@ class Client:
 @pytest.fixture
 def client(http: aiohttp.ClientSession, sim: SimHandle) -> Client:
     return Client(http, sim)
-
-
-async def eventually(condition: Callable[[], bool | Awaitable[bool]], timeout: float = TIMEOUT, what: str = "") -> None:
-    """Await a condition with a deadline (re-checked every loop turn: it has no signal of its own)."""
-    deadline = loop_time() + timeout
-    while True:
-        result = condition()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if loop_time() >= deadline:
-            raise AssertionError(f"condition not met within {timeout}s: {what or condition}")
-        await asyncio.sleep(0.01)
 
 
 async def receive(ws: aiohttp.ClientWebSocketResponse, timeout: float = TIMEOUT) -> Any:

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.aster.conftest import ETH, TIMEOUT, eventually, start_aster
+from tests.aster.conftest import ETH, TIMEOUT, start_aster
+from tests.waiting import eventually
 from xtb.connectors.aster import AsterConnector
 from xtb.connectors.config import ConnectorConfig, ReconnectPolicy
 from xtb.errors import AuthError, ConnectorError, PostOnlyWouldCross, VenueRejected

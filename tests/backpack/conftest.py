@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
+from tests.waiting import TIMEOUT
 from xtb.clock import loop_time
 from xtb.connectors.backpack.auth import BackpackSigner, signing_string
 from xtb.secrets import Secret
@@ -19,7 +20,6 @@ from xtb.sim.backpack import BackpackFrontEnd, BackpackSettings
 from xtb.sim.backpack.auth import INSTRUCTIONS  # the spec's §2.4 table
 from xtb.sim.server import SimHandle, start_simulator
 
-TIMEOUT = 5.0
 SOL = "SOL_USDC_PERP"
 BTC = "BTC_USDC_PERP"
 VECTORS = json.loads((Path(__file__).parent / "fixtures" / "signing_vectors.json").read_text())
@@ -119,20 +119,6 @@ def client(http: aiohttp.ClientSession, sim: SimHandle) -> Client:
 
 def vector_signing_string(vector: Mapping[str, Any]) -> str:
     return signing_string(vector["instruction"], vector["params"], vector["timestamp"], vector.get("window", 5000))
-
-
-async def eventually(condition: Callable[[], bool | Awaitable[bool]], timeout: float = TIMEOUT, what: str = "") -> None:
-    """Await a condition with a deadline (checked on every loop turn; there is no signal for it)."""
-    deadline = loop_time() + timeout
-    while True:
-        result = condition()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if loop_time() >= deadline:
-            raise AssertionError(f"condition not met within {timeout}s: {what or condition}")
-        await asyncio.sleep(0.01)
 
 
 def connect(http: aiohttp.ClientSession, url: str) -> Any:

@@ -12,7 +12,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.backpack.conftest import SOL, TIMEOUT, eventually, start_backpack
+from tests.backpack.conftest import SOL, TIMEOUT, start_backpack
+from tests.waiting import eventually
 from xtb.connectors.backpack import BackpackConnector
 from xtb.connectors.config import ConnectorConfig, ReconnectPolicy
 from xtb.errors import AuthError, PostOnlyWouldCross

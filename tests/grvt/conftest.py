@@ -7,7 +7,7 @@ import asyncio
 import functools
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,13 +15,13 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.waiting import TIMEOUT
 from xtb.clock import loop_time
 from xtb.connectors.grvt import sdk
 from xtb.secrets import Secret
 from xtb.sim.grvt import GrvtFrontEnd, GrvtSettings
 from xtb.sim.server import SimHandle, start_simulator
 
-TIMEOUT = 5.0
 BTC = "BTC_USDT_Perp"
 ETH = "ETH_USDT_Perp"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -148,20 +148,6 @@ async def client(http: aiohttp.ClientSession, sim: SimHandle) -> AsyncIterator[C
         yield c
     finally:
         sdk.release(c.env)
-
-
-async def eventually(condition: Callable[[], bool | Awaitable[bool]], timeout: float = TIMEOUT, what: str = "") -> None:
-    """Await a condition with a deadline (checked on every loop turn; there is no signal for it)."""
-    deadline = loop_time() + timeout
-    while True:
-        result = condition()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if loop_time() >= deadline:
-            raise AssertionError(f"condition not met within {timeout}s: {what or condition}")
-        await asyncio.sleep(0.01)
 
 
 async def receive(ws: aiohttp.ClientWebSocketResponse, timeout: float = TIMEOUT) -> Any:

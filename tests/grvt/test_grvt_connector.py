@@ -11,7 +11,8 @@ from decimal import Decimal
 import pytest
 from pysdk import grvt_ccxt_env
 
-from tests.grvt.conftest import BTC, ETH, TIMEOUT, eventually, fe, start_grvt
+from tests.grvt.conftest import BTC, ETH, TIMEOUT, fe, start_grvt
+from tests.waiting import eventually
 from xtb.connectors.config import ConnectorConfig, ReconnectPolicy
 from xtb.connectors.grvt import GrvtConnector, sdk
 from xtb.errors import AuthError, PostOnlyWouldCross, VenueRejected

@@ -19,7 +19,8 @@ from pysdk.grvt_ccxt_ws import GrvtCcxtWS
 from pysdk.grvt_raw_async import GrvtRawAsync
 from pysdk.grvt_raw_base import GrvtApiConfig, GrvtError
 
-from tests.grvt.conftest import BTC, TIMEOUT, eventually, hosts
+from tests.grvt.conftest import BTC, TIMEOUT, hosts
+from tests.waiting import eventually
 from xtb.conformance.simulators import SimulatorCluster
 from xtb.connectors.grvt import sdk
 from xtb.sim.server import SimHandle

@@ -9,20 +9,20 @@ import base64
 import functools
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
+from tests.waiting import TIMEOUT
 from xtb.clock import loop_time
 from xtb.crypto import schnorr
 from xtb.sim.lighter import LighterFrontEnd, LighterSettings
 from xtb.sim.lighter import txs as T
 from xtb.sim.server import SimHandle, start_simulator
 
-TIMEOUT = 5.0
 ETH, BTC = "ETH", "BTC"
 VECTORS = json.loads((Path(__file__).parent / "fixtures" / "vectors.json").read_text())
 PAYLOADS = json.loads((Path(__file__).parent / "fixtures" / "payloads.json").read_text())
@@ -141,20 +141,6 @@ class Client:
 @pytest.fixture
 def client(http: aiohttp.ClientSession, sim: SimHandle) -> Client:
     return Client(http, sim)
-
-
-async def eventually(condition: Callable[[], bool | Awaitable[bool]], timeout: float = TIMEOUT, what: str = "") -> None:
-    """Await a condition with a deadline (checked on every loop turn; there is no signal for it)."""
-    deadline = loop_time() + timeout
-    while True:
-        result = condition()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if loop_time() >= deadline:
-            raise AssertionError(f"condition not met within {timeout}s: {what or condition}")
-        await asyncio.sleep(0.01)
 
 
 async def receive(ws: aiohttp.ClientWebSocketResponse, timeout: float = TIMEOUT) -> Any:

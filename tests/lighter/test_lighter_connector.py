@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.lighter.conftest import ETH, TIMEOUT, eventually, frontend, sdk_client, start_lighter
+from tests.lighter.conftest import ETH, TIMEOUT, frontend, sdk_client, start_lighter
+from tests.waiting import eventually
 from xtb.connectors.config import ConnectorConfig, ReconnectPolicy
 from xtb.connectors.lighter import LighterConnector
 from xtb.connectors.lighter.rest import TxAuthRejected

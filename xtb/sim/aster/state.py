@@ -13,32 +13,16 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Generic, TypeVar
 
 from xtb.model import OrderType, TimeInForce
+from xtb.sim.bounded import BoundedMap
 from xtb.sim.values import AccountId, ClientId, OrderView
-
-K = TypeVar("K")
-V = TypeVar("V")
 
 ORDER_ID_BASE = 17_300_000_000  # order ids are ~11-digit JSON integers
 EPOCH_SPAN = 100_000_000
 UPDATE_ID_BASE = 8_000_000_000
 TRADE_ID_BASE = 600_000_000
 AGG_ID_BASE = 300_000_000
-
-
-class BoundedMap(dict[K, V], Generic[K, V]):
-    """A dict that forgets its oldest entries beyond `limit`."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def __setitem__(self, key: K, value: V) -> None:
-        super().__setitem__(key, value)
-        while len(self) > self.limit:
-            del self[next(iter(self))]
 
 
 @dataclass(frozen=True, slots=True)

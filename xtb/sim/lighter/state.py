@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
+from xtb.sim.bounded import BoundedMap
 from xtb.sim.values import AccountId, ClientId
 
 K = TypeVar("K")
@@ -25,19 +26,6 @@ EPOCH_SPAN = 2**40
 SYNTHETIC_ACCOUNT_BASE = 1000  # engine accounts with string ids (the synthetic market) show as 1001, ...
 BOOK_NONCE_BASE = 9_182_389_998
 TRADE_ID_BASE = 1_000_000_000
-
-
-class BoundedMap(dict[K, V], Generic[K, V]):
-    """A dict that forgets its oldest entries beyond `limit`."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def __setitem__(self, key: K, value: V) -> None:
-        super().__setitem__(key, value)
-        while len(self) > self.limit:
-            del self[next(iter(self))]
 
 
 @dataclass
