@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.suite_runs import ROOT, suite_command, suite_env
 
 
 def run(*args: str, env: dict[str, str] | None = None, tmp: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "conformance",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--report-dir",
-            str(tmp),
-            *args,
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
+        suite_command(tmp, *args), cwd=ROOT, env=suite_env(env), capture_output=True, text=True, timeout=120
     )
 
 
@@ -72,8 +54,9 @@ def test_bad_yaml_names_the_file_and_key(tmp_path: Path) -> None:
 def test_a_parametrized_scenario_reports_one_row_per_variant(tmp_path: Path) -> None:
     """ambiguous_submit has three variants; each is its own row, and the pages render."""
     proc = run("-k", "ambiguous_submit and backpack", "--junitxml", str(tmp_path / "junit.xml"), tmp=tmp_path)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]  # INCOMPLETE: the baseline did not run
     document = json.loads((tmp_path / "conformance.json").read_text())
+    assert document["verdict"]["verdict"] == "INCOMPLETE"
     scenarios = sorted(r["scenario"] for r in document["results"])
     assert scenarios == [
         "ambiguous_submit[applied_then_503]",

@@ -310,9 +310,39 @@ async def test_a_restarted_connector_adopts_this_runs_open_orders_only(venue: Fa
 
 async def test_the_http_session_never_replays_a_request_on_its_own(connector: FakeConnector) -> None:
     # a request whose answer was lost is the connector's to settle, never silently re-sent
-    assert connector.http._retry_connection is False
+    assert connector.http.session._retry_connection is False
 
 
 def test_reconcile_interval_must_be_positive() -> None:
     with pytest.raises(ConfigError, match="reconcile_interval must be positive"):
         ConnectorConfig(venue="fake", rest_url="http://x", ws_url="ws://x", reconcile_interval=0)
+
+
+async def test_reconcile_lists_open_orders_per_symbol_never_all_symbols_at_once(venue: FakeVenue) -> None:
+    # an all-symbol list weighs 40 on Aster (1 per symbol) and is one request per market on Lighter
+    connector = FakeConnector(venue, symbols=(SYMBOL,))
+    asked: list[str | None] = []
+    fetch = connector._fetch_open_orders
+
+    async def recording(symbol: str | None) -> list:  # type: ignore[type-arg]
+        asked.append(symbol)
+        return await fetch(symbol)
+
+    connector._fetch_open_orders = recording  # type: ignore[method-assign]
+    await connector.start()
+    try:
+        await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+        asked.clear()
+        await connector.reconcile()
+        assert asked == [SYMBOL]
+    finally:
+        await connector.stop()
+    bare = FakeConnector(venue)  # no symbols configured and no live order: only the all-symbol form is left
+    bare._fetch_open_orders = recording  # type: ignore[method-assign]
+    await bare.start()
+    try:
+        asked.clear()
+        await bare.reconcile()
+        assert asked == [None]
+    finally:
+        await bare.stop()

@@ -8,8 +8,12 @@ import pytest
 
 from xtb.model import (
     TERMINAL_STATES,
+    Balance,
+    Fill,
+    InvalidValue,
     MarketInfo,
     OrderRequest,
+    OrderSnapshot,
     OrderState,
     OrderType,
     Position,
@@ -218,11 +222,18 @@ def test_decimals_given_explicitly_are_kept() -> None:
         {"tick_size": 0.01},
         {"min_size": D("-0.001")},
         {"min_notional": D("-1")},
+        {"tick_size": D("Infinity")},
+        {"min_size": D("NaN")},
+        {"step_size": D("1e999")},
+        {"symbol": ""},
     ],
-    ids=["tick-0", "tick-neg", "step-0", "step-neg", "tick-float", "min-size-neg", "min-notional-neg"],
-)
+    ids=[
+        "tick-0", "tick-neg", "step-0", "step-neg", "tick-float", "min-size-neg", "min-notional-neg", "tick-inf",
+        "min-size-nan", "step-1e999", "no-symbol",
+    ],
+)  # fmt: skip
 def test_market_info_rejects_bad_rules(kw: dict[str, object]) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidValue):  # a ValueError
         market(**kw)
 
 
@@ -407,3 +418,92 @@ def test_order_state_terminal_and_live() -> None:
         OrderState.PARTIALLY_FILLED,
         OrderState.CANCELLING,
     }
+
+
+# -- invariants of the values a venue reports (issue #16) ---------------------------------------
+
+
+def snapshot(**kw: object) -> OrderSnapshot:
+    values: dict[str, object] = {"size": D("2"), "price": D("100"), "filled": D("1"), "avg_fill_price": D("100")}
+    values.update(kw)
+    return OrderSnapshot("BTC-PERP", OrderState.PARTIALLY_FILLED, Source.WS, **values)  # type: ignore[arg-type]
+
+
+def test_a_snapshot_within_its_invariants_is_built() -> None:
+    assert snapshot().filled == D("1")
+    assert snapshot(size=None, price=None, avg_fill_price=None, filled=D("5")).filled == D("5")  # no size to pass
+    assert snapshot(filled=D("2")).filled == snapshot().size  # filled up to the size
+
+
+@pytest.mark.parametrize(
+    ("kw", "words"),
+    [
+        ({"filled": D("2.5")}, "filled 2.5 is more than its size 2"),
+        ({"filled": D("-1")}, "filled must not be negative"),
+        ({"size": D("0"), "filled": D("0")}, "size must be positive"),
+        ({"size": D("-2")}, "size must be positive"),
+        ({"price": D("0")}, "price must be positive"),
+        ({"price": D("-100")}, "price must be positive"),
+        ({"avg_fill_price": D("0")}, "avg_fill_price must be positive"),
+        ({"size": D("1e999")}, "size must be a finite Decimal below 1e30"),
+        ({"filled": D("NaN")}, "filled must be a finite Decimal"),
+        ({"price": D("Infinity")}, "price must be a finite Decimal"),
+        ({"size": 2}, "size must be a finite Decimal"),
+        ({"venue_ts": float("nan")}, "venue_ts must be finite seconds"),
+    ],
+)
+def test_an_impossible_snapshot_is_refused(kw: dict[str, object], words: str) -> None:
+    with pytest.raises(InvalidValue, match=words):
+        snapshot(**kw)
+
+
+def fill(**kw: object) -> Fill:
+    values: dict[str, object] = {"trade_id": "t1", "price": D("100"), "size": D("0.5"), "fee": D("-0.01")}
+    values.update(kw)
+    return Fill(symbol="BTC-PERP", side=Side.BUY, source=Source.WS, **values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kw", "words"),
+    [
+        ({"size": D("0")}, "size must be positive"),
+        ({"size": D("-0.5")}, "size must be positive"),
+        ({"price": D("0")}, "price must be positive"),
+        ({"price": D("-100")}, "price must be positive"),
+        ({"fee": D("NaN")}, "fee must be a finite Decimal"),
+        ({"trade_id": ""}, "trade_id must be a non-empty string"),
+        ({"price": D("1e999")}, "price must be a finite Decimal below 1e30"),
+    ],
+)
+def test_an_impossible_fill_is_refused(kw: dict[str, object], words: str) -> None:
+    assert fill().fee == D("-0.01")  # a rebate is a negative fee
+    with pytest.raises(InvalidValue, match=words):
+        fill(**kw)
+
+
+def test_positions_may_be_short_but_not_impossible() -> None:
+    assert Position("BTC-PERP", D("-2"), Source.REST, entry_price=D("100"), unrealized_pnl=D("-5")).side is Side.SELL
+    for kw, words in [
+        ({"size": D("NaN")}, "size must be a finite Decimal"),
+        ({"size": D("-1e999")}, "size must be a finite Decimal below 1e30"),
+        ({"entry_price": D("0")}, "entry_price must be positive"),
+        ({"entry_price": D("-1")}, "entry_price must be positive"),
+        ({"unrealized_pnl": D("-Infinity")}, "unrealized_pnl must be a finite Decimal"),
+    ]:
+        values: dict[str, object] = {"size": D("1")}
+        values.update(kw)
+        with pytest.raises(InvalidValue, match=words):
+            Position("BTC-PERP", source=Source.REST, **values)  # type: ignore[arg-type]
+
+
+def test_balances_are_finite_and_books_positive() -> None:
+    assert Balance("USDC", D("-5"), D("-5")).total == D("-5")  # a margin account in deficit
+    with pytest.raises(InvalidValue, match="available must be a finite Decimal"):
+        Balance("USDC", D("1"), D("sNaN"))
+    with pytest.raises(InvalidValue, match="asset must be a non-empty string"):
+        Balance("", D("1"), D("1"))
+    assert book("101", "100").is_crossed  # crossed is representable: the runtime decides what it means
+    for name, value in [("bid", D("0")), ("ask", D("-1")), ("bid_size", D("0")), ("ask_size", D("NaN"))]:
+        values = {"bid": D("99"), "bid_size": D("1"), "ask": D("100"), "ask_size": D("1"), name: value}
+        with pytest.raises(InvalidValue, match=f"book {name}"):
+            TopOfBook("BTC-PERP", source=Source.WS, received_at=1.0, **values)

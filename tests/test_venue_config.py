@@ -55,6 +55,14 @@ def test_good_file_and_simulator_overrides() -> None:
         ({"capabilities": {"post_only_cross": "maybe"}}, "capabilities.post_only_cross"),
         ({"colour": "blue"}, "unknown key(s) ['colour']"),
         ({"skips": {"x": 1}}, "skips.x must be a non-empty string"),
+        ({"skips": {"post_top_of_bok": "typo"}}, "skips.post_top_of_bok: unknown scenario 'post_top_of_bok'"),
+        ({"skips": {"ambiguous_submit[nope]": "x"}}, "unknown variant 'ambiguous_submit[nope]'"),
+        ({"skips": {"metadata[x]": "x"}}, "metadata has no variants"),
+        (
+            {"simulator": {"order_size": {"max_notional": "10"}}},
+            "simulator.order_size.max_notional: the notional cap guards real money",
+        ),
+        ({"identifiers": {"api_secret": "DEMO_ID"}}, "['api_secret'] listed under both credentials and identifiers"),
     ],
 )
 def test_bad_values_name_the_key(change: dict, message: str) -> None:
@@ -113,7 +121,7 @@ def test_nightly_workflow_provides_every_testnet_credential() -> None:
         if config.environment != "testnet":
             continue
         assert config.venue in job["strategy"]["matrix"]["venue"], f"nightly does not run {config.venue}"
-        for variable in config.credentials.values():
+        for variable in [*config.credentials.values(), *config.identifiers.values()]:
             assert env.get(variable) == f"${{{{ secrets.{variable} }}}}", f"nightly lacks {variable}"
 
 
@@ -149,3 +157,48 @@ def test_bad_fault_targets_name_the_key(faults: dict, message: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_venue_config({**GOOD, "simulator": {"venue": "demo", "faults": faults}}, "demo.yaml")
     assert message in str(caught.value) and "demo.yaml" in str(caught.value)
+
+
+def test_a_misspelled_skip_names_the_known_scenarios() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_venue_config({**GOOD, "skips": {"post_top_of_bok": "typo"}}, "demo.yaml")
+    assert "known scenarios: metadata, post_top_of_book, rest_ws_cross_check" in str(caught.value)
+
+
+def test_a_variant_skip_is_accepted() -> None:
+    config = parse_venue_config({**GOOD, "skips": {"ambiguous_submit[status_503]": "no 503 on this venue"}}, "d.yaml")
+    assert config.skips == {"ambiguous_submit[status_503]": "no 503 on this venue"}
+
+
+def test_a_directory_is_not_a_venue_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"is a directory; give a venue file"):
+        load_venue_config(tmp_path)
+
+
+def test_a_short_credential_is_a_config_error_that_never_shows_the_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEMO_API_SECRET", "q7x")
+    config = parse_venue_config(GOOD, "demo.yaml")
+    with pytest.raises(ConfigError) as caught:
+        config.read_credentials()
+    message = str(caught.value)
+    assert "demo.yaml: credentials.api_secret ($DEMO_API_SECRET)" in message and "identifiers:" in message
+    assert "q7x" not in message
+
+
+def test_identifiers_are_plain_values_not_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real Lighter account index like 12345 is five characters: too short for a Secret, fine here."""
+    monkeypatch.setenv("DEMO_API_SECRET", "s3cr3t-value-123")
+    monkeypatch.setenv("DEMO_ACCOUNT_INDEX", "12345")
+    config = parse_venue_config({**GOOD, "identifiers": {"account_index": "DEMO_ACCOUNT_INDEX"}}, "demo.yaml")
+    connector_config = config.connector_config()
+    assert connector_config.identifiers == {"account_index": "12345"}
+    assert "account_index" not in connector_config.credentials
+    monkeypatch.delenv("DEMO_ACCOUNT_INDEX")
+    with pytest.raises(ConfigError, match="DEMO_ACCOUNT_INDEX"):
+        config.read_credentials()
+
+
+def test_lighter_names_its_account_index_as_an_identifier() -> None:
+    config = load_venue_config(ROOT / "venues" / "lighter.yaml")
+    assert config.identifiers == {"account_index": "LIGHTER_ACCOUNT_INDEX"}
+    assert "account_index" not in config.credentials

@@ -8,11 +8,55 @@ being changed behind the keeper's back.
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 ZERO = Decimal(0)
+
+
+class InvalidValue(ValueError):
+    """A value type refused what it was built from: a number it cannot hold (NaN, a negative size,
+    filled above the size). Raised by the constructors below so no impossible state exists to be
+    acted on; a venue mapping turns it into its VenueProtocolError (`xtb.connectors.parsing`)."""
+
+
+def _clip(value: Any) -> str:
+    """A value for an error message: a Decimal as its digits, anything else as its repr, clipped."""
+    text = str(value) if isinstance(value, Decimal) else repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
+
+
+MAX_MAGNITUDE = Decimal(10) ** 30
+"""No price, size or amount comes near 10**30; `1e999` is finite to Decimal and still no value."""
+
+
+def _finite(owner: str, name: str, value: Any, *, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if not isinstance(value, Decimal) or not value.is_finite() or value.copy_abs() >= MAX_MAGNITUDE:
+        raise InvalidValue(f"{owner} {name} must be a finite Decimal below 1e30, got {_clip(value)}")
+
+
+def _positive(owner: str, name: str, value: Any, *, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    _finite(owner, name, value)
+    if value <= 0:
+        raise InvalidValue(f"{owner} {name} must be positive, got {_clip(value)}")
+
+
+def _symbol(owner: str, name: str, value: Any) -> None:
+    if not isinstance(value, str) or not value:
+        raise InvalidValue(f"{owner} {name} must be a non-empty string, got {_clip(value)}")
+
+
+def _timestamp(owner: str, name: str, value: Any) -> None:
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+    ):
+        raise InvalidValue(f"{owner} {name} must be finite seconds, got {_clip(value)}")
 
 
 def to_decimal(value: Any, what: str = "value") -> Decimal:
@@ -133,14 +177,15 @@ class MarketInfo:
     venue_symbol: str = ""  # the venue's own id when it differs (e.g. Lighter's market index)
 
     def __post_init__(self) -> None:
+        _symbol("market", "symbol", self.symbol)
         for name in ("tick_size", "step_size"):
             value = getattr(self, name)
-            if not isinstance(value, Decimal) or value <= 0:
-                raise ValueError(f"{self.symbol}: {name} must be a positive Decimal, got {value!r}")
+            if not isinstance(value, Decimal) or not value.is_finite() or not 0 < value < MAX_MAGNITUDE:
+                raise InvalidValue(f"{self.symbol}: {name} must be a positive Decimal, got {_clip(value)}")
         for name in ("min_size", "min_notional"):
             value = getattr(self, name)
-            if not isinstance(value, Decimal) or value < 0:
-                raise ValueError(f"{self.symbol}: {name} must be a non-negative Decimal, got {value!r}")
+            if not isinstance(value, Decimal) or not value.is_finite() or not 0 <= value < MAX_MAGNITUDE:
+                raise InvalidValue(f"{self.symbol}: {name} must be a non-negative Decimal, got {_clip(value)}")
         if self.price_decimals is None:
             object.__setattr__(self, "price_decimals", decimals_of(self.tick_size))
         if self.size_decimals is None:
@@ -199,6 +244,14 @@ class TopOfBook:
     source: Source
     received_at: float  # monotonic seconds when we learned it
     venue_ts: float | None = None  # venue's own timestamp (epoch seconds) when it sends one
+
+    def __post_init__(self) -> None:
+        """Prices and sizes, when present, are positive: an empty side is None, never 0 (a crossed
+        book is representable, see `is_crossed`: the runtime decides what it means)."""
+        _symbol("book", "symbol", self.symbol)
+        for name in ("bid", "bid_size", "ask", "ask_size"):
+            _positive("book", name, getattr(self, name), optional=True)
+        _timestamp("book", "venue_ts", self.venue_ts)
 
     @property
     def mid(self) -> Decimal | None:
@@ -267,6 +320,20 @@ class OrderSnapshot:
     venue_ts: float | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        """What no venue can truthfully report: a size or price ≤ 0, a negative or over-size fill,
+        an average fill price ≤ 0, a number that is not finite."""
+        _symbol("order", "symbol", self.symbol)
+        _positive("order", "size", self.size, optional=True)
+        _positive("order", "price", self.price, optional=True)
+        _finite("order", "filled", self.filled)
+        if self.filled < 0:
+            raise InvalidValue(f"order filled must not be negative, got {_clip(self.filled)}")
+        if self.size is not None and self.filled > self.size:
+            raise InvalidValue(f"order filled {_clip(self.filled)} is more than its size {_clip(self.size)}")
+        _positive("order", "avg_fill_price", self.avg_fill_price, optional=True)
+        _timestamp("order", "venue_ts", self.venue_ts)
+
 
 class Liquidity(enum.Enum):
     MAKER = "maker"
@@ -290,6 +357,15 @@ class Fill:
     liquidity: Liquidity | None = None
     venue_ts: float | None = None
 
+    def __post_init__(self) -> None:
+        """An execution has a positive size at a positive price, and an id to de-duplicate it by."""
+        _symbol("fill", "trade_id", self.trade_id)
+        _symbol("fill", "symbol", self.symbol)
+        _positive("fill", "price", self.price)
+        _positive("fill", "size", self.size)
+        _finite("fill", "fee", self.fee)  # a rebate is negative
+        _timestamp("fill", "venue_ts", self.venue_ts)
+
 
 @dataclass(frozen=True)
 class Position:
@@ -301,6 +377,14 @@ class Position:
     entry_price: Decimal | None = None
     unrealized_pnl: Decimal | None = None
     venue_ts: float | None = None
+
+    def __post_init__(self) -> None:
+        """The size may be negative (short); an entry price, when known, is positive."""
+        _symbol("position", "symbol", self.symbol)
+        _finite("position", "size", self.size)
+        _positive("position", "entry_price", self.entry_price, optional=True)
+        _finite("position", "unrealized_pnl", self.unrealized_pnl, optional=True)
+        _timestamp("position", "venue_ts", self.venue_ts)
 
     @property
     def is_flat(self) -> bool:
@@ -321,3 +405,9 @@ class Balance:
     total: Decimal
     available: Decimal
     source: Source = Source.REST
+
+    def __post_init__(self) -> None:
+        """Finite amounts (either may be negative on a margin account in deficit)."""
+        _symbol("balance", "asset", self.asset)
+        _finite("balance", "total", self.total)
+        _finite("balance", "available", self.available)

@@ -15,6 +15,7 @@ import pytest
 from tests.aster.conftest import ETH, TIMEOUT, start_aster
 from tests.waiting import eventually
 from xtb.connectors.aster import AsterConnector
+from xtb.connectors.aster import mapping as aster_mapping
 from xtb.connectors.config import ConnectorConfig, ReconnectPolicy
 from xtb.errors import AuthError, ConnectorError, PostOnlyWouldCross, VenueRejected
 from xtb.execution.flatten import flatten, verify_flat
@@ -79,9 +80,10 @@ async def test_start_syncs_the_clock_checks_the_mode_and_opens_both_sockets(
     calls = requests(sim)
     assert calls[:3] == [
         ("GET", "/fapi/v3/time", "public", 200),
-        ("GET", "/fapi/v3/positionSide/dual", "ok", 200),
+        ("GET", "/fapi/v3/positionRisk", "ok", 200),  # proves the keys; its rows show the mode (weight 5, not 30)
         ("GET", "/fapi/v3/exchangeInfo", "public", 200),
     ]
+    assert ("GET", "/fapi/v3/positionSide/dual", "ok", 200) not in calls
     assert {("POST", "/fapi/v3/listenKey", "ok", 200), ("GET", "/fapi/v3/depth", "public", 200)} <= set(calls[3:])
     assert aster.health()["streams"] == {"market": True, "user": True}
     paths = sorted(c["path"].rsplit("/", 1)[0] for c in sim.control.streams())
@@ -254,7 +256,7 @@ async def test_v1_keys_end_to_end(sim: SimHandle) -> None:
         await connector.cancel_order(tracker)
         assert tracker.state is OrderState.CANCELLED
     paths = {path for _, path, _, _ in requests(sim)}
-    assert {"/fapi/v1/time", "/fapi/v1/order", "/fapi/v1/listenKey", "/fapi/v1/positionSide/dual"} <= paths
+    assert {"/fapi/v1/time", "/fapi/v1/order", "/fapi/v1/listenKey", "/fapi/v2/positionRisk"} <= paths
     assert not any(p.startswith("/fapi/v3/") for p in paths)
 
 
@@ -276,6 +278,33 @@ async def test_hedge_mode_is_refused(sim: SimHandle) -> None:
     sim.frontend.state.settings_of(ACCOUNT).dual_side = True
     with pytest.raises(ConnectorError, match="hedge position mode"):
         await AsterConnector(config(sim)).start()
+
+
+@pytest.mark.parametrize("dual_side", [False, True])
+async def test_the_mode_is_asked_when_the_position_rows_do_not_tell(
+    sim: SimHandle, monkeypatch: pytest.MonkeyPatch, dual_side: bool
+) -> None:
+    sim.frontend.state.settings_of(ACCOUNT).dual_side = dual_side
+    monkeypatch.setattr(aster_mapping, "hedge_mode", lambda rows: None)  # e.g. a venue listing no rows
+    connector = AsterConnector(config(sim))
+    if dual_side:
+        with pytest.raises(ConnectorError, match="hedge position mode"):
+            await connector.start()
+    else:
+        await connector.start()
+        await connector.stop()
+    assert ("GET", "/fapi/v3/positionSide/dual", "ok", 200) in requests(sim)
+
+
+def test_position_rows_show_the_mode() -> None:
+    def rows(*sides: str) -> list[dict[str, str]]:
+        return [{"symbol": "ETHUSDT", "positionSide": side} for side in sides]
+
+    assert aster_mapping.hedge_mode(rows("BOTH", "BOTH")) is False
+    assert aster_mapping.hedge_mode(rows("LONG", "SHORT")) is True
+    assert aster_mapping.hedge_mode(rows()) is None
+    assert aster_mapping.hedge_mode(rows("BOTH", "LONG")) is None
+    assert aster_mapping.hedge_mode({"code": -1000}) is None
 
 
 # -------------------------------------------------------------------------------------- resilience

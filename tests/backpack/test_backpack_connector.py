@@ -360,3 +360,17 @@ async def test_lost_depth_message_resyncs_the_book(sim: SimHandle, bp: BackpackC
     ws = await bp.get_top_of_book(SOL, Source.WS)
     truth = sim.engine.top_of_book(SOL)
     assert (ws.bid, ws.ask) == (truth.bid, truth.ask)
+
+
+# ------------------------------------------------------------------------------------------ pacing
+
+
+async def test_requests_are_paced_unweighted_and_all_counted(sim: SimHandle, bp: BackpackConnector) -> None:
+    assert [(s.meter, s.limit, s.seconds, s.capacity) for s in bp.pacer.status()] == [
+        ("weight", 2000, 60, 1800),
+        ("history", 30, 60, 27),
+    ]
+    await bp.get_positions(SOL)
+    rest = [r for r in sim.frontend.request_log.records() if r.status != 101]  # not the socket upgrades
+    assert bp.request_usage.requests == bp.request_usage.weight == len(rest)
+    assert [e.weight for e in bp.transcript if e.status != 101] == [1] * len(rest)

@@ -15,7 +15,7 @@ from tests.grvt.conftest import BTC, ETH, TIMEOUT, fe, start_grvt
 from tests.waiting import eventually
 from xtb.connectors.config import ConnectorConfig, ReconnectPolicy
 from xtb.connectors.grvt import GrvtConnector, sdk
-from xtb.errors import AuthError, PostOnlyWouldCross, VenueRejected
+from xtb.errors import AuthError, ConfigError, PostOnlyWouldCross, VenueRejected
 from xtb.execution.flatten import flatten, verify_flat
 from xtb.execution.orders import TrackingStatus
 from xtb.execution.tracker import OrderTracker
@@ -357,3 +357,22 @@ async def test_no_secret_reaches_a_log_or_a_repr(sim: SimHandle, caplog: pytest.
         assert not [s for s in secrets if s in shown]
     finally:
         await connector.stop()
+
+
+# ------------------------------------------------------------------------------------------ pacing
+
+
+async def test_requests_are_paced_by_the_conservative_default_and_all_counted(
+    sim: SimHandle, gc: GrvtConnector
+) -> None:
+    assert [(s.meter, s.limit, s.seconds, s.capacity) for s in gc.pacer.status()] == [("weight", 10, 1, 9)]
+    await gc.get_positions(BTC)
+    rest = [r for r in sim.frontend.request_log.records() if r.status != 101]  # not the socket upgrades
+    assert gc.request_usage.requests == len(rest) == sum(1 for e in gc.transcript if e.weight > 0)
+
+
+def test_the_request_rate_is_a_setting(sim: SimHandle) -> None:
+    faster = dataclasses.replace(config(sim), extra={**config(sim).extra, "requests_per_second": 50})
+    assert GrvtConnector(faster).pacer.limits[0].limit == 50
+    with pytest.raises(ConfigError, match="requests_per_second"):
+        GrvtConnector(dataclasses.replace(config(sim), extra={"requests_per_second": 0}))

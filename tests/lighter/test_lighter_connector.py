@@ -33,8 +33,8 @@ def config(sim: SimHandle, private_key: str | None = None, **extra: Any) -> Conn
         ws_url=sim.urls["ws"],
         credentials={
             "api_private_key": Secret(private_key or sim.account["api_private_key"], "api_private_key"),
-            "account_index": Secret(str(sim.account["account_index"]), "account_index"),
         },
+        identifiers={"account_index": str(sim.account["account_index"])},  # an identifier, not a secret
         symbols=(ETH,),
         request_timeout=TIMEOUT,
         start_timeout=TIMEOUT,

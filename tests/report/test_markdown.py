@@ -17,11 +17,12 @@ def test_matrix_has_one_row_per_venue_in_scenario_order(report: Report) -> None:
 def test_header_and_totals(report: Report) -> None:
     text = render_markdown(report)
     assert text.startswith("# xtb conformance report\n")
-    assert "❌ **FAILED** — 9 passed · 2 failed · 2 skipped (13 results)" in text
+    assert "❌ **NOT CONFORMANT** — 9 passed · 2 failed · 2 not checked (13 results)" in text
     assert "Target: `mixed` · Generated: 2026-11-25T19:00:00Z · Duration: 42.1 s" in text
-    assert "| **backpack** | simulator | `SOL_USDC_PERP` | `venues/backpack.yaml` | 6 | 1 | 0 |" in text
-    assert "| **lighter** | testnet | `ETH` | `venues/lighter.yaml` | 3 | 1 | 2 |" in text
-    assert "| **total** |  |  |  | 9 | 2 | 2 |" in text
+    row = "| **backpack** | NOT CONFORMANT | simulator | `SOL_USDC_PERP` | `venues/backpack.yaml` | 6 | 1 | 0 |"
+    assert row in text
+    assert "| **lighter** | NOT CONFORMANT | testnet | `ETH` | `venues/lighter.yaml` | 3 | 1 | 2 |" in text
+    assert "| **total** | NOT CONFORMANT |  |  |  | 9 | 2 | 2 |" in text
 
 
 def test_failures_show_their_message_and_skips_their_reason(report: Report) -> None:
@@ -32,7 +33,7 @@ def test_failures_show_their_message_and_skips_their_reason(report: Report) -> N
         in text
     )
     assert "AssertionError: filled went backwards on REST: 0.04 → 0.03 (order 2001)\nassert Decimal" in text
-    assert "| lighter | `stream_drop_mid_order` | simulator only: needs fault injection |" in text
+    assert "| lighter | `stream_drop_mid_order` | ⏭ skipped | simulator only: needs fault injection |" in text
     assert "no taker flow on testnet to make a partial fill (venues/lighter.yaml skips)" in text
 
 
@@ -52,12 +53,14 @@ def test_key_metrics_table_in_milliseconds(report: Report) -> None:
 
 def test_all_passed_verdict(document: dict) -> None:
     document["results"] = [r for r in document["results"] if r["outcome"] == "passed"]
-    assert "✅ **PASSED** — 9 passed · 0 failed · 0 skipped (9 results)" in render_markdown(parse_report(document))
+    assert "✅ **CONFORMANT** — 9 passed · 0 failed · 0 not checked (9 results)" in render_markdown(
+        parse_report(document)
+    )
 
 
 def test_venue_text_cannot_break_tables_or_fences(document: dict) -> None:
     document["results"][10]["reason"] = "needs a | b\nand <b>c</b> *now*"
     document["results"][4]["reason"] = "before\n```\n# not a heading\n```\nafter"
     text = render_markdown(parse_report(document))
-    assert "| lighter | `partial_fill_then_cancel` | needs a \\| b and \\<b>c\\</b> \\*now\\* |" in text
+    assert "| lighter | `partial_fill_then_cancel` | ⏭ skipped | needs a \\| b and \\<b>c\\</b> \\*now\\* |" in text
     assert "````text\nbefore\n```\n# not a heading\n```\nafter\n````" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 from pathlib import Path
 
@@ -98,3 +99,46 @@ def test_a_pass_whose_report_cannot_be_written_is_not_a_pass(
     code = main(["run", str(ROOT / "examples" / "smoke_sim.yaml"), "--report", str(tmp_path / "report" / "x.json")])
     assert code == 2
     assert capsys.readouterr().out.splitlines()[-1].startswith("ERROR after PASS (exit 2); could not write the report")
+
+
+def sim_config(tmp_path: Path, symbol: str) -> Path:
+    """examples/smoke_sim.yaml with `settings: {symbol: SYMBOL}` on its simulator entry."""
+    doc = yaml.safe_load((ROOT / "examples" / "smoke_sim.yaml").read_text())
+    doc["general"]["report"] = str(tmp_path / "report.json")
+    doc["connectors"]["backpack"]["venue_file"] = str(ROOT / "venues" / "backpack.yaml")
+    doc["connectors"]["backpack"]["settings"] = {"symbol": symbol}
+    path = tmp_path / "run.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def test_a_symbol_override_the_simulator_lists_is_the_symbol_traded(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The override used to be dropped silently: the run passed on the venue file's SOL_USDC_PERP."""
+    assert main(["run", str(sim_config(tmp_path, "BTC_USDC_PERP"))]) == 0
+    out = capsys.readouterr().out
+    assert "on backpack (backpack simulator BTC_USDC_PERP)" in out.splitlines()[0]
+    assert re.search(r"^backpack\s+PASS in [\d.]+s — buy [\d.]+ BTC_USDC_PERP filled", out, re.M), out
+    assert re.search(r"^backpack\s+backpack\s+BTC_USDC_PERP\s", out, re.M), out  # the summary table
+    assert "SOL_USDC_PERP" not in out
+    document = json.loads((tmp_path / "report.json").read_text())
+    assert document["venues"]["backpack"]["symbol"] == "BTC_USDC_PERP"
+    (result,) = document["results"]
+    assert result["symbol"] == "BTC_USDC_PERP" and result["outcome"] == "passed"
+    urls = [t["url"] for t in result["transcript"]]
+    assert any("symbol=BTC_USDC_PERP" in u for u in urls) and not any("SOL_USDC_PERP" in u for u in urls)
+
+
+def test_a_symbol_override_the_simulator_does_not_list_exits_2_before_anything_starts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = sim_config(tmp_path, "DOGE_USDC_PERP")
+    assert main(["run", str(config)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"xtb run: configuration error: {config}: connectors.backpack.settings.symbol: the backpack simulator does "
+        "not list 'DOGE_USDC_PERP'; it lists ['SOL_USDC_PERP', 'BTC_USDC_PERP']\n"
+    )
+    assert captured.out == ""  # no simulator started, no connector built, no order
+    assert not (tmp_path / "report.json").exists()

@@ -233,3 +233,54 @@ def test_the_examples_load(monkeypatch: pytest.MonkeyPatch, example: Path) -> No
     config = load_run_config(example)
     assert config.strategy_name == "connector_smoke_test"
     assert config.connectors and config.general.report.name.endswith(".json")
+
+
+# ------------------------------------------------------------------- the symbol on a simulator
+
+
+def test_a_symbol_override_is_traded_on_the_simulator_when_it_lists_it() -> None:
+    """`settings: {symbol: ...}` wins over the venue file's `simulator.symbol` (it used to be dropped)."""
+    entry = parse_run_config(doc(lambda d: connector(d).update(settings={"symbol": "BTC_USDC_PERP"})), WHERE)
+    assert entry.connectors["backpack"].venue.symbol == "BTC_USDC_PERP"
+    assert entry.connectors["backpack"].environment == "simulator"
+    assert entry.connectors["backpack"].venue.tracking.interval == 1  # the rest of the simulator block still applies
+
+
+def test_a_symbol_the_simulator_does_not_list_is_refused_naming_the_key_and_the_listed_ones() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_run_config(doc(lambda d: connector(d).update(settings={"symbol": "DOGE_USDC_PERP"})), WHERE)
+    assert str(info.value) == (
+        f"{WHERE}: connectors.backpack.settings.symbol: the backpack simulator does not list 'DOGE_USDC_PERP'; "
+        "it lists ['SOL_USDC_PERP', 'BTC_USDC_PERP']"
+    )
+
+
+def test_an_inline_simulator_symbol_is_more_specific_than_an_inline_symbol() -> None:
+    def change(out: dict[str, Any]) -> None:
+        connector(out)["settings"] = {"symbol": "DOGE_USDC_PERP", "simulator": {"symbol": "BTC_USDC_PERP"}}
+
+    assert parse_run_config(doc(change), WHERE).connectors["backpack"].venue.symbol == "BTC_USDC_PERP"
+    change_bad = doc(change)
+    connector(change_bad)["settings"]["simulator"]["symbol"] = "SOLUSDT"
+    with pytest.raises(ConfigError, match=r"connectors\.backpack\.settings\.simulator\.symbol: the backpack simulator"):
+        parse_run_config(change_bad, WHERE)
+
+
+def test_a_venue_files_simulator_symbol_it_does_not_list_is_refused_naming_the_file(tmp_path: Path) -> None:
+    venue_file = tmp_path / "backpack.yaml"
+    venue_file.write_text(Path(VENUE_FILE).read_text().replace("  symbol: SOL_USDC_PERP", "  symbol: ETH_USDC_PERP"))
+    with pytest.raises(ConfigError) as info:
+        parse_run_config(doc(lambda d: connector(d).update(venue_file=str(venue_file))), WHERE)
+    assert str(info.value) == (
+        f"{WHERE}: connectors.backpack (venue file {venue_file}): simulator.symbol: the backpack simulator does not "
+        "list 'ETH_USDC_PERP'; it lists ['SOL_USDC_PERP', 'BTC_USDC_PERP']"
+    )
+
+
+def test_a_symbol_override_on_a_real_venue_is_taken_as_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BACKPACK_API_SECRET", SECRET)
+
+    def change(out: dict[str, Any]) -> None:
+        connector(out).update(simulator=False, allow_mainnet=True, settings={"symbol": "DOGE_USDC_PERP"})
+
+    assert parse_run_config(doc(change), WHERE).connectors["backpack"].venue.symbol == "DOGE_USDC_PERP"

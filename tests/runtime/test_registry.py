@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import pytest
 
+from xtb.conformance.simulators import SimControlClient, SimulatorCluster
+from xtb.conformance.venue_config import load_venue_config
 from xtb.errors import ConfigError
 from xtb.runtime import registry
 from xtb.strategies.smoke_test import ConnectorSmokeTestStrategy
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_strategies_resolve_by_name_or_by_path() -> None:
@@ -38,3 +45,28 @@ def test_connectors_and_simulators_are_listed_without_importing_them() -> None:
     assert registry.load_connector_class("backpack").__name__ == "BackpackConnector"
     with pytest.raises(ConfigError, match="unknown venue connector 'nope'"):
         registry.load_connector_class("nope")
+
+
+@pytest.mark.parametrize("name", registry.simulator_names())
+async def test_the_markets_a_simulator_lists_are_those_the_running_simulator_serves(name: str) -> None:
+    """The runner checks a simulator symbol against `simulator_markets` before starting anything; it
+    must agree with the simulator the runner then starts (its control API's /markets)."""
+    cluster = SimulatorCluster([name])
+    try:
+        await asyncio.to_thread(cluster.start)
+        client = SimControlClient(cluster.described[name]["control"])
+        try:
+            served = [m["symbol"] for m in await client.call("GET", "/markets")]
+        finally:
+            await client.close()
+    finally:
+        await asyncio.to_thread(cluster.stop)
+    assert served and list(registry.simulator_markets(name)) == served
+
+
+@pytest.mark.parametrize("venue_file", sorted((ROOT / "venues").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_venue_files_simulator_symbol_is_one_its_simulator_lists(venue_file: Path) -> None:
+    venue = load_venue_config(venue_file)
+    if venue.simulator is None:
+        pytest.skip(f"{venue_file.name} has no simulator block")
+    assert venue.for_simulator().symbol in registry.simulator_markets(venue.simulator)

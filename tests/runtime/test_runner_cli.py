@@ -165,3 +165,18 @@ async def test_a_bad_config_exits_2_naming_the_key(tmp_path: Path) -> None:
         f"xtb run: configuration error: {config}: strategy.connectors.backpack.side must be buy or sell, not 'long'"
     ]
     assert runner.stdout == ""
+
+
+async def test_a_credential_too_short_to_be_one_exits_2_without_showing_it(tmp_path: Path) -> None:
+    """It used to crash with an internal error (Secret refused the value); now it names the variable."""
+    config = tmp_path / "short.yaml"
+    venue = ROOT / "venues" / "aster.yaml"
+    config.write_text(
+        f"connectors:\n  aster:\n    venue_file: {venue}\n"
+        "strategy:\n  name: connector_smoke_test\n  connectors: [aster]\n"
+    )
+    runner = await RunnerProcess.start(str(config), ASTER_USER="0xab", ASTER_SIGNER_PRIVATE_KEY="0x" + "11" * 32)
+    assert await runner.finish() == 2
+    (line,) = runner.lines["stderr"]
+    assert "credentials.user ($ASTER_USER): secret 'user' is too short" in line and "0xab" not in line
+    assert runner.stdout == ""

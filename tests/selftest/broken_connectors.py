@@ -10,8 +10,9 @@ from dataclasses import replace
 from typing import Any
 
 from xtb.connectors.backpack import BackpackConnector, mapping
+from xtb.errors import VenueRejected
 from xtb.execution.tracker import OrderTracker
-from xtb.model import Fill, OrderSnapshot, OrderState, OrderType, Position, Source
+from xtb.model import Fill, OrderRequest, OrderSnapshot, OrderState, OrderType, Position, Source
 
 
 class IgnoresPartialFills(BackpackConnector):
@@ -98,6 +99,16 @@ class LateUpdateOverwritesTerminal(BackpackConnector):
 
 
 # The scenario that must fail for each variant.
+class CannotFlatten(BackpackConnector):
+    """Every reduce-only order is refused locally, so nothing can close a position: the janitor is
+    left with residue (used to check that one such bug is reported once, not once per scenario)."""
+
+    async def _submit(self, request: OrderRequest) -> OrderSnapshot | None:
+        if request.reduce_only:
+            raise VenueRejected("reduce-only orders refused by this broken connector", venue=self.venue)
+        return await super()._submit(request)
+
+
 EXPECTED_FAILURES: dict[str, str] = {
     "IgnoresPartialFills": "partial_fill_then_cancel",
     "UnknownStatusIsOpen": "reduce_only_without_position",

@@ -8,39 +8,21 @@ A good connector must pass the same scenario (the control run), so a failure is 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.selftest.broken_connectors import EXPECTED_FAILURES
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.suite_runs import ROOT, suite_command, suite_env
 
 
 def run_suite(tmp_path: Path, scenario: str, connector: str | None) -> dict[str, str]:
     report_dir = tmp_path / (connector or "control")
-    args = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "conformance",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "-k",
-        f"({scenario}) and backpack",
-        "--report-dir",
-        str(report_dir),
-        "--junitxml",
-        str(report_dir / "junit.xml"),
-    ]
+    args = suite_command(report_dir, "-k", f"({scenario}) and backpack", "--junitxml", str(report_dir / "junit.xml"))
     if connector is not None:
         args += ["--venue-connector", f"backpack=tests.selftest.broken_connectors:{connector}"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    proc = subprocess.run(args, cwd=ROOT, env=suite_env(), capture_output=True, text=True, timeout=240)
     report = report_dir / "conformance.json"
     assert report.exists(), f"no report written:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     assert (report_dir / "conformance.html").exists(), "the report pages were not rendered"

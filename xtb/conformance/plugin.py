@@ -1,9 +1,14 @@
 """The conformance suite's pytest plugin: options, venue targets, the `venue` fixture (with the
-janitor around every scenario), built-in simulators, and the reports.
+janitor around every scenario), built-in simulators, the verdict and the reports.
 
     pytest conformance                                   every venue file with a simulator, on it
     pytest conformance -k grvt --venue-config venues/grvt.yaml          the real venue (testnet)
     pytest conformance --venue-config venues/grvt.yaml --sim            that file, on the simulator
+
+The run ends with a verdict per venue and for the run (`xtb.report.verdict`): CONFORMANT (exit 0),
+NOT CONFORMANT (exit 1) or INCOMPLETE (exit 2). Everything that could make it claim more than ran is
+handled here: a selection that leaves out baseline scenarios, venue-file skips, a Ctrl-C / SIGTERM
+/ timeout mid-scenario (`interrupts.py`), and residue one scenario leaves for the next.
 """
 
 from __future__ import annotations
@@ -13,16 +18,19 @@ import json
 import logging
 import os
 import random
+import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
-from xtb.conformance import steps
+from xtb.conformance import catalog, steps
+from xtb.conformance.interrupts import Interrupts, ScenarioStopped, StopKind
+from xtb.conformance.outputs import build_document, mark_allure, mark_junit, write_results
 from xtb.conformance.record import ScenarioRecord
 from xtb.conformance.simulators import SimControlClient, SimulatorCluster
 from xtb.conformance.venue_config import VenueConfig, load_venue_config
@@ -30,12 +38,14 @@ from xtb.connectors import load_connector_class
 from xtb.connectors.base import BaseConnector
 from xtb.connectors.client_ids import ClientIdGenerator
 from xtb.errors import ConfigError, XtbError
+from xtb.report.verdict import RunVerdict
 from xtb.secrets import redact
 
 log = logging.getLogger(__name__)
 
 SESSION = pytest.StashKey["XtbSession"]()
 RECORD = pytest.StashKey[ScenarioRecord]()
+REACH_TIMEOUT_S = 5.0  # how long the up-front check waits for a real venue's host to accept a connection
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -47,6 +57,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--allow-mainnet", action="store_true", help="allow orders on a mainnet venue (within its cap)")
     group.addoption("--report-dir", default="reports", metavar="DIR", help="where reports are written")
     group.addoption("--sim-seed", type=int, default=0, help="seed of the built-in simulators")
+    group.addoption(
+        "--scenario-order",
+        choices=("catalog", "reverse", "random"),
+        default="catalog",
+        help="run scenarios in catalog order, reversed, or shuffled (seeded by --scenario-seed): a scenario "
+        "that passes only because of what ran before it is a bug",
+    )
+    group.addoption("--scenario-seed", type=int, default=None, help="seed for --scenario-order random")
     group.addoption(
         "--venue-connector",
         action="append",
@@ -68,6 +86,14 @@ class Target:
 
 
 @dataclass
+class Residue:
+    """What the janitor could not clean up, and which scenario left it."""
+
+    scenario: str
+    message: str
+
+
+@dataclass
 class XtbSession:
     targets: list[Target]
     report_dir: Path
@@ -76,19 +102,36 @@ class XtbSession:
     records: list[ScenarioRecord] = field(default_factory=list)
     scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)
     started_at: float = field(default_factory=time.monotonic)
+    selected: dict[str, list[str]] = field(default_factory=dict)  # venue → result ids selected to run
+    deselected: dict[str, set[str]] = field(default_factory=dict)  # venue → result ids -k / -m left out
+    residue: dict[str, Residue] = field(default_factory=dict)  # venue → what the janitor left
+    interrupts: Interrupts | None = None
+    verdict: RunVerdict | None = None
     _cluster: SimulatorCluster | None = None
 
-    def simulator(self, name: str) -> dict[str, Any]:
-        """The running simulator's description (URLs, test account); starts them all on first use."""
+    def target(self, name: str) -> Target:
+        return next(t for t in self.targets if t.name == name)
+
+    def start_simulators(self, names: list[str]) -> SimulatorCluster:
+        """Start the built-in simulators these venues need (once per session)."""
         if self._cluster is None:
-            names = sorted({t.config.simulator for t in self.targets if t.config.on_simulator and t.config.simulator})
-            self._cluster = SimulatorCluster(names, seed=self.seed)
+            self._cluster = SimulatorCluster(sorted(set(names)), seed=self.seed)
             self._cluster.start()
+        return self._cluster
+
+    def simulator(self, name: str) -> dict[str, Any]:
+        """The running simulator's description (URLs, test account)."""
+        if self._cluster is None or name not in self._cluster.described:
+            raise RuntimeError(f"the {name} simulator was not started for this run")
         return self._cluster.described[name]
 
     def close(self) -> None:
         if self._cluster is not None:
             self._cluster.stop()
+            self._cluster = None
+
+
+# ---------------------------------------------------------------------------------- configuration
 
 
 def _default_venue_files(root: Path) -> list[Path]:
@@ -105,23 +148,32 @@ def _default_venue_files(root: Path) -> list[Path]:
 
 
 def _build_session(config: pytest.Config) -> XtbSession:
+    from xtb.sim.registry import default_registry
+
     files = [Path(p) for p in config.getoption("venue_config")]
     on_sim = config.getoption("sim") or not files
     if not files:
         files = _default_venue_files(config.rootpath)
     overrides = dict(_split_override(o) for o in config.getoption("venue_connector"))
+    simulators = default_registry().names()
     targets = []
     for path in files:
         venue_config = load_venue_config(path)
         if on_sim:
             venue_config = venue_config.for_simulator()
+            if venue_config.simulator not in simulators:
+                raise ConfigError(
+                    f"{path}: simulator.venue {venue_config.simulator!r} is not a built-in simulator; "
+                    f"known: {', '.join(simulators)}"
+                )
         elif venue_config.environment == "mainnet" and not config.getoption("allow_mainnet"):
             raise ConfigError(
                 f"{path}: {venue_config.venue} is a mainnet venue; pass --allow-mainnet to trade on it "
                 f"(orders stay under order_size.max_notional), or --sim for its simulator"
             )
         else:
-            venue_config.read_credentials()  # fail now, naming the missing variables
+            venue_config.read_credentials()  # fail now, naming the missing or unusable variables
+            venue_config.read_identifiers()
         connector_class = load_connector_class(overrides.get(venue_config.venue, venue_config.connector))
         rng = random.Random()
         targets.append(Target(venue_config, connector_class, ClientIdGenerator(connector_class.client_id_policy, rng)))
@@ -145,18 +197,21 @@ def _split_override(text: str) -> tuple[str, str]:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_Closer(config), "xtb-closer")
     if config.getoption("venue_config"):
         _session(config)  # a bad file or a missing credential stops the run here, before collection
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
-    """Default the JUnit and allure outputs into the report directory (before their plugins read them)."""
+    """Default the JUnit and allure outputs into the report directory (before their plugins read
+    them). A defaulted allure directory is cleaned per run, as `--clean-alluredir` does."""
     report_dir = Path(config.getoption("report_dir"))
     if getattr(config.option, "xmlpath", None) is None:
         config.option.xmlpath = str(report_dir / "junit.xml")
     if hasattr(config.option, "allure_report_dir") and not config.option.allure_report_dir:
         config.option.allure_report_dir = str(report_dir / "allure-results")
+        config.option.clean_alluredir = True
 
 
 def _session(config: pytest.Config) -> XtbSession:
@@ -166,6 +221,9 @@ def _session(config: pytest.Config) -> XtbSession:
         except XtbError as exc:
             raise pytest.UsageError(str(exc)) from None
     return config.stash[SESSION]
+
+
+# ---------------------------------------------------------------------------------- collection
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -179,12 +237,29 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         "doc": doc,
         "sim_only": metafunc.definition.get_closest_marker("sim_only") is not None,
     }
-    metafunc.parametrize("venue_target", session.targets, ids=[t.name for t in session.targets], indirect=True)
+    # the parameter is the venue's name: readable, and stable across runs (allure's history ids)
+    names = [t.name for t in session.targets]
+    metafunc.parametrize("venue_target", names, ids=names, indirect=True)
 
 
 def scenario_id(test_name: str) -> str:
     """A scenario's id is its test function's name without `test_` (`post_top_of_book`)."""
     return test_name.removeprefix("test_")
+
+
+def result_id(item: pytest.Item) -> str:
+    """The result row of one scenario item: `post_top_of_book`, or `ambiguous_submit[drop_response]`."""
+    base = scenario_id(getattr(item, "originalname", item.name))
+    params = {k: v for k, v in item.callspec.params.items() if k != "venue_target"}  # type: ignore[attr-defined]
+    return f"{base}[{'-'.join(str(v) for v in params.values())}]" if params else base
+
+
+def _scenario_venue(item: pytest.Item) -> str | None:
+    """The venue a conformance scenario item runs on; None for any other test."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or "venue_target" not in callspec.params or "venue" not in getattr(item, "fixturenames", ()):
+        return None
+    return str(callspec.params["venue_target"])
 
 
 def _uses_plugin_venue(metafunc: pytest.Metafunc) -> bool:
@@ -193,9 +268,109 @@ def _uses_plugin_venue(metafunc: pytest.Metafunc) -> bool:
     return bool(definitions) and definitions[-1].baseid == ""
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--scenario-order: the scenarios' positions among themselves change; other tests stay put."""
+    order = config.getoption("scenario_order")
+    if order == "catalog":
+        return
+    slots = [i for i, item in enumerate(items) if _scenario_venue(item) is not None]
+    scenarios = [items[i] for i in slots]
+    if order == "reverse":
+        scenarios.reverse()
+    else:
+        seed = config.getoption("scenario_seed")
+        seed = seed if seed is not None else random.SystemRandom().randrange(2**32)
+        random.Random(seed).shuffle(scenarios)
+        terminal = config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is not None:
+            terminal.write_line(f"xtb: scenarios shuffled with --scenario-seed {seed}")
+    for slot, item in zip(slots, scenarios, strict=True):
+        items[slot] = item
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    for item in items:
+        venue = _scenario_venue(item)
+        if venue is not None:
+            session = item.config.stash.get(SESSION, None)
+            if session is not None:
+                session.deselected.setdefault(venue, set()).add(result_id(item))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What will run, per venue; then the up-front checks, so a mistake stops the run before any order."""
+    xtb = session.config.stash.get(SESSION, None)
+    if xtb is None:
+        return
+    for item in session.items:
+        venue = _scenario_venue(item)
+        if venue is not None:
+            xtb.selected.setdefault(venue, []).append(result_id(item))
+    if session.config.option.collectonly or not xtb.selected:
+        return
+    try:
+        _check_targets(xtb)
+    except ConfigError as exc:
+        xtb.close()
+        xtb.selected.clear()  # nothing ran: no report, no verdict
+        raise pytest.UsageError(str(exc)) from None
+    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+
+    def say(text: str) -> None:
+        if terminal is None:
+            log.warning("%s", text)
+            return
+        terminal.ensure_newline()
+        terminal.write_line(text)
+
+    xtb.interrupts = Interrupts(say, lambda why: setattr(session, "shouldstop", why))
+    xtb.interrupts.install()
+
+
+def _check_targets(xtb: XtbSession) -> None:
+    """Simulators: start the ones the selected venues need and check each venue's symbol is listed.
+    Real venues: the REST and WS hosts accept a connection (one clear error, not one per scenario)."""
+    selected = [xtb.target(name) for name in xtb.selected]
+    on_sim = [t for t in selected if t.config.on_simulator]
+    if on_sim:
+        cluster = xtb.start_simulators([t.config.simulator for t in on_sim if t.config.simulator])
+        for t in on_sim:
+            listed = cluster.symbols.get(t.config.simulator or "", ())
+            if t.config.symbol not in listed:
+                key = "simulator.symbol" if "symbol" in t.config._sim_overrides else "symbol"
+                raise ConfigError(
+                    f"{t.config.source}: {key} {t.config.symbol!r} is not a market of the {t.config.simulator} "
+                    f"simulator; it lists: {', '.join(listed)}"
+                )
+    for t in selected:
+        if not t.config.on_simulator:
+            for key in ("rest", "ws"):
+                _check_reachable(t.config, key)
+
+
+def _check_reachable(config: VenueConfig, key: str) -> None:
+    url = str(config.hosts.get(key, ""))
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise ConfigError(f"{config.source}: hosts.{key} {url!r} is not a URL with a host")
+    port = parts.port or (443 if parts.scheme in ("https", "wss") else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=REACH_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"{config.source}: hosts.{key} {url} cannot be reached ({exc.strerror or exc}); "
+            f"check the host and the network before blaming the connector"
+        ) from None
+
+
+# ---------------------------------------------------------------------------------- fixtures
+
+
 @pytest.fixture
 def venue_target(request: pytest.FixtureRequest) -> Target:
-    return request.param
+    return _session(request.config).target(request.param)
 
 
 @pytest.fixture
@@ -203,10 +378,9 @@ async def venue(request: pytest.FixtureRequest, venue_target: Target) -> AsyncIt
     """A started connector for one venue, with the janitor before and after the scenario."""
     session = _session(request.config)
     config = venue_target.config
-    base = scenario = scenario_id(request.node.originalname)
-    variant = {k: v for k, v in request.node.callspec.params.items() if k != "venue_target"}
-    if variant:  # a parametrized scenario: one row per variant, e.g. ambiguous_submit[drop_response]
-        scenario = f"{base}[{'-'.join(str(v) for v in variant.values())}]"
+    base = scenario_id(request.node.originalname)
+    scenario = result_id(request.node)
+    if scenario != base:  # a parametrized scenario: one row per variant, e.g. ambiguous_submit[drop_response]
         session.scenarios.setdefault(
             scenario, session.scenarios.get(base, {"title": scenario, "doc": "", "sim_only": False})
         )
@@ -235,86 +409,295 @@ async def venue(request: pytest.FixtureRequest, venue_target: Target) -> AsyncIt
         await connector.start()
         record.attach(connector)
         await steps.wait_for_book(connector, config.symbol, config.tracking.timeout)
-        await steps.janitor(vut)
+        await _janitor_before(session, vut, scenario)
         yield vut
     finally:
         try:
-            if connector.started:
+            if connector.started and record.outcome != "blocked":  # blocked: the same residue, reported once
                 if control is not None:
                     await control.clear_faults()
                     await control.unfreeze(config.symbol)
-                await steps.janitor(vut)
+                await _janitor_after(session, vut, scenario)
         finally:
             record.finish()
             await connector.stop()
             if control is not None:
                 await control.close()
-            _attach_to_allure(record)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    report: pytest.TestReport = outcome.get_result()
+async def _janitor_before(session: XtbSession, vut: steps.VenueUnderTest, scenario: str) -> None:
+    """Start clean. Residue that an earlier scenario left (and this janitor cannot clear either)
+    blocks the scenario, naming the one that left it: one root cause, not one failure per scenario."""
+    earlier = session.residue.get(vut.name)
+    try:
+        await steps.janitor(vut)
+    except Exception as exc:
+        if earlier is not None:
+            vut.record.outcome = "blocked"
+            pytest.skip(f"blocked: residue left by {earlier.scenario} is still there: {_first_line(exc)}")
+        session.residue[vut.name] = Residue(f"{scenario} (found before it ran)", _first_line(exc))
+        raise
+    session.residue.pop(vut.name, None)
+
+
+async def _janitor_after(session: XtbSession, vut: steps.VenueUnderTest, scenario: str) -> None:
+    try:
+        await steps.janitor(vut)
+    except Exception as exc:
+        session.residue[vut.name] = Residue(scenario, _first_line(exc))
+        raise
+    session.residue.pop(vut.name, None)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+# ---------------------------------------------------------------------------------- stopping early
+
+
+def _interrupts(item: pytest.Item) -> Interrupts | None:
+    if _scenario_venue(item) is None:
+        return None
+    xtb = item.config.stash.get(SESSION, None)
+    return None if xtb is None else xtb.interrupts
+
+
+def _guard(item: pytest.Item, phase: str) -> Generator[None, Any, Any]:
+    """Run one phase of a scenario; a stop request becomes ScenarioStopped (an ordinary failure), so
+    pytest runs the scenario's cleanup next and reports it by name."""
+    interrupts = _interrupts(item)
+    if interrupts is None:
+        return (yield)
+    interrupts.enter(phase, f"{_scenario_venue(item)}::{result_id(item)}")
+    if phase == "setup" and interrupts.stopping:  # the stop came between scenarios: do not start this one
+        interrupts.leave()
+        raise ScenarioStopped(StopKind.INTERRUPTED, f"not started: the run was stopping ({interrupts.signal_name})")
+    try:
+        result = yield
+    except KeyboardInterrupt:
+        stop = interrupts.on_keyboard_interrupt()
+        interrupts.take_pending()
+        raise stop from None
+    except BaseException as exc:
+        if phase == "teardown":
+            _say_stopped(item, interrupts, f"its cleanup FAILED: {_first_line(exc)}")
+        raise
+    finally:
+        interrupts.leave()
+    if phase == "teardown":
+        _say_stopped(item, interrupts, "its cleanup passed: this run's orders cancelled, the position flat")
+    pending = interrupts.take_pending()
+    if pending is not None:  # the scenario swallowed the cancellation: it still did not finish
+        raise pending
+    return result
+
+
+def _say_stopped(item: pytest.Item, interrupts: Interrupts, cleanup: str) -> None:
+    """One line after a stopped scenario's cleanup: what was cut short, and what was cleaned."""
     record = item.stash.get(RECORD, None)
+    if record is not None and record.outcome in (StopKind.INTERRUPTED.value, StopKind.TIMED_OUT.value):
+        interrupts.say(f"xtb: {record.reason} — {record.venue}::{record.scenario}; {cleanup}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, Any, Any]:
+    return (yield from _guard(item, "setup"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
+    return (yield from _guard(item, "call"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, Any, Any]:
+    return (yield from _guard(item, "teardown"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
+    """pytest-timeout's per-test timer, taken over for scenarios: a timeout cancels the scenario like
+    Ctrl-C would, and its cleanup still runs (pytest-timeout's own handler raises mid-anything)."""
+    interrupts = _interrupts(item)
+    if interrupts is None or settings.method != "signal":
+        return None
+    return interrupts.arm_timer(settings.timeout) or None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_timeout_cancel_timer(item: pytest.Item) -> bool | None:
+    interrupts = _interrupts(item)
+    if interrupts is None:
+        return None
+    interrupts.cancel_timer()
+    return True
+
+
+# ---------------------------------------------------------------------------------- results
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report: pytest.TestReport = yield
+    record = item.stash.get(RECORD, None)
+    stopped = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(stopped, ScenarioStopped):  # one plain line, no traceback: it was asked for
+        report.longrepr = f"{stopped.why} during {call.when}; the scenario's cleanup {_cleanup_note(call.when)}"
     if record is None:
-        return
+        return report
     record.duration_s += report.duration
-    if report.skipped and record.outcome != "failed":
-        record.outcome = "skipped"
+    if isinstance(stopped, ScenarioStopped):
+        record.outcome = stopped.kind.value
+        record.reason = f"{stopped.why} during {call.when}"
+    elif report.skipped and record.outcome not in ("failed", "error"):
+        if record.outcome != "blocked":
+            record.outcome = "skipped"
         longrepr = report.longrepr
         record.reason = str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr)
     elif report.failed:
-        message = report.longreprtext.strip().splitlines()
-        summary = next((line for line in reversed(message) if line.startswith("E ")), message[-1] if message else "")
-        reason = f"{report.when}: {summary.removeprefix('E').strip()}"
-        record.reason = reason if record.outcome != "failed" else f"{record.reason}; {reason}"
-        record.outcome = "failed"
-    elif report.when == "call" and report.passed and record.outcome != "failed":
+        reason = f"{report.when}: {_failure_message(call)}"
+        if record.outcome in (StopKind.INTERRUPTED.value, StopKind.TIMED_OUT.value):
+            record.reason = f"{record.reason}; {reason}"  # cleanup failed after a stop: keep both
+            record.outcome = "error"
+        elif record.outcome in ("failed", "error"):
+            record.reason = f"{record.reason}; {reason}"  # the first failure names the outcome
+        else:
+            record.reason = reason
+            record.outcome = "failed" if report.when == "call" else "error"
+    elif report.when == "call" and report.passed and record.outcome not in ("failed", "error"):
         record.outcome = "passed"
+    if report.when == "call":
+        _attach_to_allure(record)
+    return report
 
 
+def _cleanup_note(when: str) -> str:
+    return "ran next" if when in ("setup", "call") else "was finished first"
+
+
+def _failure_message(call: pytest.CallInfo[None]) -> str:
+    """The assertion's (or error's) own message, first line: what a person needs in a table cell."""
+    if call.excinfo is None:
+        return ""
+    exc = call.excinfo.value
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else ""
+    if isinstance(exc, AssertionError):
+        return first or "assertion failed"
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def _not_run(xtb: XtbSession, venue: str) -> dict[str, str]:
+    """Each catalog scenario, and each selected one, that has no result for this venue, with why."""
+    ran = {r.scenario for r in xtb.records if r.venue == venue}
+    selected = set(xtb.selected.get(venue, ()))
+    deselected = xtb.deselected.get(venue, set())
+    out: dict[str, str] = {}
+    for scenario in [*catalog.all_result_ids(), *xtb.selected.get(venue, ())]:
+        if scenario in ran or scenario in out:
+            continue
+        if scenario in selected:
+            out[scenario] = "not reached: the run stopped before it"
+        elif scenario in deselected or catalog.base_id(scenario) in {catalog.base_id(d) for d in deselected}:
+            out[scenario] = "deselected (-k / -m)"
+        else:
+            out[scenario] = "not collected in this run"
+    return out
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The verdict, the reports, and the exit code that agrees with them."""
     xtb = session.config.stash.get(SESSION, None)
-    if xtb is None:
+    if xtb is None or not xtb.selected:
         return
+    interrupted = xtb.interrupts.signal_name if xtb.interrupts is not None else ""
+    if not interrupted and exitstatus == pytest.ExitCode.INTERRUPTED:
+        interrupted = "interrupted"  # a stop pytest handled itself (e.g. Ctrl-C between scenarios)
+    ran_venues = [t for t in xtb.targets if t.name in xtb.selected]
+    document = build_document(
+        records=xtb.records,
+        scenarios=xtb.scenarios,
+        venues={
+            t.name: {"environment": t.config.environment, "symbol": t.config.symbol, "config": t.config.source}
+            for t in ran_venues
+        },
+        not_run={t.name: _not_run(xtb, t.name) for t in ran_venues},
+        excluded_venues=[t.name for t in xtb.targets if t.name not in xtb.selected],
+        interrupted=interrupted,
+        started_at=xtb.started_at,
+    )
     try:
-        if xtb.records:
-            write_conformance_reports(xtb)
+        xtb.verdict, _ = write_results(document, xtb.report_dir)
     except ValueError as exc:  # loud, and the run fails: the reports are part of the job
         session.config.get_terminal_writer().line(f"xtb: could not write the conformance reports: {exc}", red=True)
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
-    finally:
-        xtb.close()
+        return
+    code = xtb.verdict.exit_code
+    if code and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERRUPTED):
+        session.exitstatus = code
+    elif session.exitstatus == pytest.ExitCode.INTERRUPTED:
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
 
 
-def write_conformance_reports(xtb: XtbSession) -> list[Path]:
-    environments = {t.config.environment for t in xtb.targets}
-    document = {
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "duration_s": round(time.monotonic() - xtb.started_at, 3),
-        "target": next(iter(environments)) if len(environments) == 1 else "mixed",
-        # scenarios that ran (a -k selection, or a parametrized base name, adds no empty column)
-        "scenarios": {k: v for k, v in xtb.scenarios.items() if any(r.scenario == k for r in xtb.records)},
-        "venues": {
-            t.name: {"environment": t.config.environment, "symbol": t.config.symbol, "config": t.config.source}
-            for t in xtb.targets
-        },
-        "results": [r.as_result() for r in xtb.records],
-    }
-    xtb.report_dir.mkdir(parents=True, exist_ok=True)
-    path = xtb.report_dir / "conformance.json"
-    path.write_text(json.dumps(document, indent=1))
-    from xtb.report import write_reports
+class _Closer:
+    """Stops the simulators and restores signal handlers after every other sessionfinish (the
+    session's leftover teardowns, which may still run a janitor, come first), then marks junit and
+    allure with the verdict (their writers are done by then). Also notes stops pytest made itself."""
 
-    return [path, *write_reports(document, xtb.report_dir)]
+    def __init__(self, config: pytest.Config) -> None:
+        self._config = config
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        """pytest stopped the run itself: a Ctrl-C between scenarios (nothing was in flight), or
+        `pytest.exit()`. Either way the run is cut short, and the report must say so."""
+        xtb = self._config.stash.get(SESSION, None)
+        if xtb is None or xtb.interrupts is None or xtb.interrupts.signal_name:
+            return
+        if isinstance(excinfo.value, pytest.exit.Exception):
+            xtb.interrupts.signal_name = f"pytest.exit: {excinfo.value.msg}"
+        elif not isinstance(excinfo.value, pytest.Session.Interrupted):
+            xtb.interrupts.signal_name = "SIGINT"
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None, Any, Any]:
+        try:
+            return (yield)
+        finally:
+            xtb = session.config.stash.get(SESSION, None)
+            if xtb is not None:
+                if xtb.interrupts is not None:
+                    xtb.interrupts.uninstall()
+                xtb.close()
+                if xtb.verdict is not None:
+                    xmlpath = getattr(session.config.option, "xmlpath", None)
+                    if xmlpath:
+                        mark_junit(Path(xmlpath), xtb.verdict)
+                    allure_dir = getattr(session.config.option, "allure_report_dir", None)
+                    mark_allure(Path(allure_dir) if allure_dir else None, xtb.verdict)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    xtb = config.stash.get(SESSION, None)
+    if xtb is None or xtb.verdict is None:
+        return
+    verdict = xtb.verdict
+    color = {"CONFORMANT": "green", "NOT CONFORMANT": "red", "INCOMPLETE": "yellow"}[verdict.verdict.value]
+    terminalreporter.section("xtb conformance verdict", **{color: True})
+    for venue in verdict.venues:
+        terminalreporter.write_line(redact(venue.summary()))
+    terminalreporter.write_line(f"verdict: {verdict.headline()} — reports in {xtb.report_dir}/", bold=True)
 
 
 def _attach_to_allure(record: ScenarioRecord) -> None:
+    """The scenario's order timelines and transcript, attached to the test body (not its teardown)."""
     try:
         import allure
     except ImportError:  # pragma: no cover - allure-pytest is a dependency
         return
+    record.finish()
     result = record.as_result()
     allure.attach(
         json.dumps(result["orders"], indent=1), name="order timelines", attachment_type=allure.attachment_type.JSON

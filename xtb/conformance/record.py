@@ -76,6 +76,7 @@ class ScenarioRecord:
             return
         for tracker in self._connector.orders:
             self.track(tracker)
+        entries = [entry for entry in self._connector.transcript if entry.at >= self.t0]
         self.transcript = [
             {
                 "t": self.rel(entry.at),
@@ -84,10 +85,13 @@ class ScenarioRecord:
                 "status": entry.status,
                 "latency_s": round(entry.latency_s, 6),
                 "error": entry.error,
+                "weight": entry.weight,
             }
-            for entry in self._connector.transcript
-            if entry.at >= self.t0
+            for entry in entries
         ]
+        # what the scenario cost against the venue's request budget (the report shows it per scenario)
+        self.metrics["requests"] = float(len(entries))
+        self.metrics["request_weight"] = float(sum(entry.weight for entry in entries))
 
     def as_result(self) -> dict[str, Any]:
         return {

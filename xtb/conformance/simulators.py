@@ -26,12 +26,14 @@ class SimulatorCluster:
         self._thread = threading.Thread(target=self._loop.run_forever, name="xtb-simulators", daemon=True)
         self._handles: list[SimHandle] = []
         self.described: dict[str, dict[str, Any]] = {}
+        self.symbols: dict[str, tuple[str, ...]] = {}  # the markets each simulator lists
 
     def start(self) -> None:
         self._thread.start()
         future = asyncio.run_coroutine_threadsafe(start_simulators(self.names, seed=self.seed), self._loop)
         self._handles = future.result(self._timeout)
         self.described = {h.name: h.describe() for h in self._handles}
+        self.symbols = {h.name: h.markets.symbols for h in self._handles}
         log.info("simulators up: %s", {n: d["rest"] for n, d in self.described.items()})
 
     def stop(self) -> None:

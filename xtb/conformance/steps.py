@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from xtb.clock import loop_time
 from xtb.conformance.record import ScenarioRecord
-from xtb.conformance.venue_config import VenueConfig
+from xtb.conformance.venue_config import VenueConfig, as_secret
 from xtb.connectors.config import ConnectorConfig
 from xtb.errors import ConfigError, FlattenError, OrderNotFound, WaitTimeout
 from xtb.execution.flatten import ExposureReport, FlattenResult, cancel_open_orders, flatten, verify_flat
@@ -23,12 +23,15 @@ from xtb.execution.tracker import STALE_KINDS, AnomalyKind, OrderTracker
 from xtb.execution.tracking_limit import TrackingSettings, start_tracking_limit_order
 from xtb.model import Liquidity, MarketInfo, OrderSnapshot, OrderState, Side, Source, TopOfBook
 from xtb.notify import wait_any
-from xtb.secrets import Secret
 
 if TYPE_CHECKING:
     from xtb.connectors.base import BaseConnector
 
 log = logging.getLogger(__name__)
+
+#: How often a step re-reads REST while it waits for the venue to agree (no signal exists for a REST
+#: change). Four reads a second stays well inside every venue's budget (Aster: positionRisk weighs 5).
+REST_POLL_S = 0.25
 
 
 @dataclass
@@ -68,12 +71,15 @@ def simulator_connector_config(
     describes (a venue with several hosts names each, as its file does) and its test account's
     credentials under the names the venue file gives them."""
     account = described["account"]
-    missing = [name for name in config.credentials if name not in account]
+    missing = [name for name in [*config.credentials, *config.identifiers] if name not in account]
     if missing:
         raise ConfigError(f"{config.source}: the {config.simulator} simulator's account has no {missing}")
-    secrets = {name: Secret(str(account[name]), name) for name in config.credentials}
+    secrets = {
+        name: as_secret(str(account[name]), name, f"{config.source}: credentials.{name}") for name in config.credentials
+    }
+    identifiers = {name: str(account[name]) for name in config.identifiers}
     hosts = {k: v for k, v in described.items() if k not in ("venue", "account", "control")}
-    return config.connector_config(hosts=hosts, secrets=secrets, debug=debug)
+    return config.connector_config(hosts=hosts, secrets=secrets, identifiers=identifiers, debug=debug)
 
 
 # ---------------------------------------------------------------- sizing and market data
@@ -155,7 +161,7 @@ async def books_agree(venue: VenueUnderTest, market: MarketInfo) -> None:
             if loop_time() >= deadline:
                 raise
         signal = venue.connector.book_changed_signal(venue.symbol)
-        await wait_any([(signal, signal.version)], 0.1)
+        await wait_any([(signal, signal.version)], REST_POLL_S)  # re-reads REST: paced, see REST_POLL_S
 
 
 # ---------------------------------------------------------------- orders
@@ -208,8 +214,8 @@ async def cross_check(venue: VenueUnderTest, tracker: OrderTracker, checkpoint: 
         remaining = deadline - loop_time()
         if remaining <= 0:
             raise AssertionError(f"{checkpoint}: order {tracker.client_id}: REST and WS disagree: {problem}")
-        seen = tracker.changed.version
-        await wait_any([(tracker.changed, seen)], min(remaining, 0.1))
+        seen = tracker.changed.version  # woken by the stream; otherwise paced (it re-reads REST)
+        await wait_any([(tracker.changed, seen)], min(remaining, REST_POLL_S))
 
 
 async def enter_at_touch(venue: VenueUnderTest, side: Side, size: Decimal | None = None) -> TrackingLimitOrder:
@@ -281,9 +287,10 @@ async def wait_position(venue: VenueUnderTest, expected: Decimal, source: Source
                 f"{venue.name} {venue.symbol}: {source.value} position is {size}, expected {expected} "
                 f"after {venue.config.tracking.settle_time}s"
             )
-        # WS: woken by the next position update; REST has no signal, so this also paces the polling
+        # Woken by the next stream position update (REST usually moves with it); REST has no signal
+        # of its own, so the timeout paces the polling within the venue's request budget.
         signal = venue.connector.positions_changed
-        await wait_any([(signal, signal.version)], 0.1)
+        await wait_any([(signal, signal.version)], 0.1 if source is Source.WS else REST_POLL_S)
 
 
 async def flatten_position(venue: VenueUnderTest) -> FlattenResult:
@@ -309,18 +316,27 @@ async def check_zero_exposure(venue: VenueUnderTest) -> ExposureReport:
             if loop_time() >= deadline:
                 raise
         signal = venue.connector.positions_changed
-        await wait_any([(signal, signal.version)], 0.1)
+        await wait_any([(signal, signal.version)], REST_POLL_S)  # re-reads REST: paced, see REST_POLL_S
 
 
 async def janitor(venue: VenueUnderTest) -> None:
-    """Cancel this run's orders on the symbol, flatten, and prove it. Fails loudly with the residue."""
+    """Cancel this run's orders on the symbol, flatten, and prove it. Fails loudly with the residue.
+
+    It asks the venue first (open orders and position over REST, the stream's position beside
+    them) and cleans up only when that shows something: the usual janitor costs two REST reads,
+    not five, which matters on a venue whose budget allows a few reads a second (Lighter)."""
     connector = venue.connector
-    await cancel_open_orders(connector, venue.symbol)
-    for tracker in connector.orders.live(venue.symbol):
+    for tracker in connector.orders.live(venue.symbol):  # this connector's own: no read needed
         try:
             await connector.cancel_order(tracker)
         except OrderNotFound:
             pass
+    try:
+        await verify_flat(connector, venue.symbol)
+        return
+    except FlattenError:
+        pass  # something to clean up: the full routine below, then prove it
+    await cancel_open_orders(connector, venue.symbol)
     await flatten(connector, venue.symbol, timeout=venue.config.tracking.timeout)
     await check_zero_exposure(venue)
 

@@ -16,6 +16,10 @@ mappings when one logical message travels on several streams (all of them are fa
     private_stream                 any message of the private stream(s): {channel, kind}
 
 `kind` defaults to "*". Targets a scenario needs but the file does not give fail that scenario.
+
+`identifiers` are names of environment variables too, for values that identify an account but are
+not secrets (Lighter's account index): they travel as plain strings, not as `Secret`s. `skips` name
+catalog scenario ids (`xtb.conformance.catalog`); an unknown id is an error naming the known ones.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from xtb.conformance.catalog import check_scenario_id
 from xtb.connectors.config import ConnectorConfig
 from xtb.errors import ConfigError
 from xtb.secrets import Secret
@@ -88,6 +93,7 @@ class VenueConfig:
     source: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
     faults: Mapping[str, tuple[FaultTarget, ...]] = field(default_factory=dict)  # simulator fault targets
+    identifiers: Mapping[str, str] = field(default_factory=dict)  # non-secret name → environment variable
     _sim_overrides: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -124,6 +130,7 @@ class VenueConfig:
         *,
         hosts: Mapping[str, Any] | None = None,
         secrets: Mapping[str, Secret] | None = None,
+        identifiers: Mapping[str, str] | None = None,
         allow_mainnet: bool = False,
         debug: bool = False,
     ) -> ConnectorConfig:
@@ -132,6 +139,8 @@ class VenueConfig:
         hosts = dict(hosts if hosts is not None else self.hosts)
         if secrets is None:
             secrets = self.read_credentials()
+        if identifiers is None:
+            identifiers = self.read_identifiers()
         try:
             rest, ws = hosts["rest"], hosts["ws"]
         except KeyError as exc:
@@ -141,6 +150,7 @@ class VenueConfig:
             rest_url=rest,
             ws_url=ws,
             credentials=dict(secrets),
+            identifiers=dict(identifiers),
             symbols=(self.symbol,),
             environment=self.environment,
             allow_mainnet=allow_mainnet,
@@ -151,10 +161,33 @@ class VenueConfig:
         )
 
     def read_credentials(self) -> dict[str, Secret]:
-        missing = [var for var in self.credentials.values() if not os.environ.get(var)]
+        """The credentials from the environment; an error names each variable that is missing or
+        cannot be a credential (never its value)."""
+        missing = [var for var in [*self.credentials.values(), *self.identifiers.values()] if not os.environ.get(var)]
         if missing:
             raise ConfigError(f"{self.source}: set the environment variable(s) {', '.join(missing)} for {self.venue}")
-        return {name: Secret(os.environ[var], name) for name, var in self.credentials.items()}
+        return {
+            name: as_secret(os.environ[var], name, f"{self.source}: credentials.{name} (${var})")
+            for name, var in self.credentials.items()
+        }
+
+    def read_identifiers(self) -> dict[str, str]:
+        missing = [var for var in self.identifiers.values() if not os.environ.get(var)]
+        if missing:
+            raise ConfigError(f"{self.source}: set the environment variable(s) {', '.join(missing)} for {self.venue}")
+        return {name: os.environ[var].strip() for name, var in self.identifiers.items()}
+
+
+def as_secret(value: str, name: str, where: str) -> Secret:
+    """A credential value as a Secret; a value too short to redact safely is a config error that
+    points at `identifiers:` (an account number is an identifier, not a secret)."""
+    try:
+        return Secret(value, name)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{where}: {exc} (a credential needs at least 6 characters; a value that only identifies an "
+            f"account, such as an account index, belongs under 'identifiers:')"
+        ) from None
 
 
 _TOP_KEYS = {
@@ -164,6 +197,7 @@ _TOP_KEYS = {
     "hosts": True,
     "symbol": True,
     "credentials": True,
+    "identifiers": False,
     "order_size": False,
     "tracking": False,
     "capabilities": False,
@@ -182,6 +216,10 @@ def load_venue_config(path: str | Path) -> VenueConfig:
         raw = yaml.safe_load(path.read_text())
     except FileNotFoundError:
         raise ConfigError(f"{where}: no such venue file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{where}: is a directory; give a venue file, e.g. {path / 'backpack.yaml'}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{where}: cannot read the venue file: {exc}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{where}: not valid YAML: {exc}") from None
     return parse_venue_config(raw, where)
@@ -207,6 +245,13 @@ def parse_venue_config(raw: Any, where: str) -> VenueConfig:
         require_string(k, where, "credentials key"): require_string(v, where, f"credentials.{k}")
         for k, v in require_mapping(doc["credentials"], where, "credentials").items()
     }
+    identifiers = {
+        require_string(k, where, "identifiers key"): require_string(v, where, f"identifiers.{k}")
+        for k, v in require_mapping(doc.get("identifiers", {}), where, "identifiers").items()
+    }
+    both = sorted(set(identifiers) & set(credentials))
+    if both:
+        raise ConfigError(f"{where}: {both} listed under both credentials and identifiers; keep one")
     capabilities = require_mapping(doc.get("capabilities", {}), where, "capabilities")
     if capabilities.get("post_only_cross", "reject") not in POST_ONLY_CROSS:
         raise ConfigError(f"{where}: capabilities.post_only_cross must be one of {list(POST_ONLY_CROSS)}")
@@ -214,6 +259,10 @@ def parse_venue_config(raw: Any, where: str) -> VenueConfig:
         require_string(k, where, "skips key"): require_string(v, where, f"skips.{k}")
         for k, v in require_mapping(doc.get("skips", {}), where, "skips").items()
     }
+    for scenario in skips:
+        problem = check_scenario_id(scenario)
+        if problem is not None:
+            raise ConfigError(f"{where}: skips.{scenario}: {problem}")
     quirks = {
         require_string(k, where, "quirks key"): require_string(v, where, f"quirks.{k}")
         for k, v in require_mapping(doc.get("quirks", {}), where, "quirks").items()
@@ -231,6 +280,11 @@ def parse_venue_config(raw: Any, where: str) -> VenueConfig:
             overrides["symbol"] = require_string(block["symbol"], where, "simulator.symbol")
         overrides["tracking"] = tracking_fields(block.get("tracking", {}), where, "simulator.tracking")
         overrides["order_size"] = order_size_fields(block.get("order_size", {}), where, "simulator.order_size")
+        if "max_notional" in overrides["order_size"]:
+            raise ConfigError(
+                f"{where}: simulator.order_size.max_notional: the notional cap guards real money and does not "
+                f"apply on the simulator; set it under order_size (the real venue's block)"
+            )
         faults = fault_targets(block.get("faults", {}), where, "simulator.faults")
     else:
         faults = {}
@@ -250,6 +304,7 @@ def parse_venue_config(raw: Any, where: str) -> VenueConfig:
         source=where,
         extra=require_mapping(doc.get("extra", {}), where, "extra"),
         faults=faults,
+        identifiers=identifiers,
         _sim_overrides=overrides,
     )
 

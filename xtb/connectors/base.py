@@ -1,9 +1,10 @@
 """`BaseConnector`: everything venues share, so a venue module is only signing, mapping and parsing.
 
 The base owns the lifecycle (REST session, supervised streams with backoff, resubscribe and REST
-reconciliation after every reconnect), the order registry, client ids, event fan-out, debug
-logging of every transition, and the outcome policy: a refusal is FAILED, an unknown outcome is
-settled by asking the venue about the client id, never guessed.
+reconciliation after every reconnect), request pacing under the venue's published limits (every
+REST request waits for room, see pacing.py, and is weighed in the transcript), the order registry,
+client ids, event fan-out, debug logging of every transition, and the outcome policy: a refusal is
+FAILED, an unknown outcome is settled by asking the venue about the client id, never guessed.
 
 A venue subclass implements the `_`-prefixed hooks below and calls the `_on_*` methods from its
 stream parsers.
@@ -16,17 +17,20 @@ import asyncio
 import logging
 import random
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
+from yarl import URL
 
 from xtb.clock import SYSTEM_CLOCK, Clock, loop_time
 from xtb.connectors.client_ids import ClientIdGenerator, ClientIdPolicy
 from xtb.connectors.config import ConnectorConfig
 from xtb.connectors.orderbook import LocalBook
+from xtb.connectors.paced_http import PacedSession
+from xtb.connectors.pacing import UNLIMITED, Cost, Pacer, RateCard, RequestUsage
 from xtb.connectors.registry import OrderRegistry
 from xtb.errors import (
     AmbiguousOutcome,
@@ -65,15 +69,17 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class TranscriptEntry:
-    at: float  # monotonic, on the connector's clock
+    at: float  # monotonic, on the connector's clock: when the request left (after any pacing wait)
     method: str
     url: str
-    status: int | None  # None when the request failed without an answer
+    status: int | None  # None when the request failed without an answer, or the answer was not ours to see
     latency_s: float
     error: str = ""
+    weight: int = 0  # what the venue counts it as against its request limit (0: not a paced REST request)
 
 
 StreamReady = Callable[[], None]
+T = TypeVar("T")
 
 # Transport failures after which a request may or may not have been applied by the venue.
 AMBIGUOUS_ERRORS: tuple[type[BaseException], ...] = (AmbiguousOutcome, TimeoutError, aiohttp.ClientError)
@@ -111,6 +117,9 @@ class BaseConnector(abc.ABC):
             enable_debug_logging()
         self._markets: dict[str, MarketInfo] = {}
         self._http_session: aiohttp.ClientSession | None = None
+        self._paced_session: PacedSession | None = None
+        # every REST request waits for room under the venue's published limits (see pacing.py)
+        self.pacer = Pacer(self._rate_card(), key=self._pacing_key(), clock=clock)
         self._stream_tasks: dict[str, asyncio.Task[None]] = {}
         self._stream_live: dict[str, bool] = {}
         self._streams_changed = Changed()
@@ -136,6 +145,17 @@ class BaseConnector(abc.ABC):
         """Connect, subscribe, call `ready()` once live, then parse messages until the connection
         ends (return) or fails (raise). The base reconnects with backoff and reconciles."""
         raise NotImplementedError(f"{self.venue} declares stream {name!r} but does not run it")
+
+    def _rate_card(self) -> RateCard:
+        """The venue's published request limits and request costs (its package's `limits.py`).
+        Called from `__init__`, so it may read `self.config` only. None known by default."""
+        return UNLIMITED
+
+    def _pacing_key(self) -> str:
+        """Whose budget the requests spend: the venue and its REST host (a venue counts per IP or
+        per account, so every connector of this process to that host shares it)."""
+        url = URL(self.config.rest_url)
+        return f"{self.venue}@{url.host}:{url.port}" if url.host else f"{self.venue}@{self.config.rest_url}"
 
     async def _on_start(self) -> None:  # noqa: B027 - optional hook
         """Venue start-up after the REST session exists (login, key checks). Raise AuthError on bad keys."""
@@ -178,10 +198,16 @@ class BaseConnector(abc.ABC):
     # ================================================================ lifecycle
 
     @property
-    def http(self) -> aiohttp.ClientSession:
-        if self._http_session is None:
+    def http(self) -> PacedSession:
+        """The REST session: every request through it is paced, weighed and in the transcript."""
+        if self._paced_session is None:
             raise ConnectionLost("connector is not started", venue=self.venue)
-        return self._http_session
+        return self._paced_session
+
+    @property
+    def request_usage(self) -> RequestUsage:
+        """Requests sent so far and their total weight (and the time spent waiting for room)."""
+        return self.pacer.usage
 
     async def start(self) -> None:
         """Open the REST session, run venue start-up, load markets and bring every stream live."""
@@ -194,6 +220,7 @@ class BaseConnector(abc.ABC):
         # connection drops before the answer: a lost cancel response became a replayed signed
         # request (Aster: "Nonce Expired"). An unseen outcome is the connector's to settle.
         self._http_session._retry_connection = False
+        self._paced_session = PacedSession(self._http_session, self.pacer)
         try:
             await self._on_start()
             self._markets = await self._load_markets()
@@ -212,13 +239,15 @@ class BaseConnector(abc.ABC):
         )
 
     def _trace_config(self) -> aiohttp.TraceConfig:
-        """Record every REST request (method, redacted URL, status, latency) in `transcript`."""
+        """Record every REST request (method, redacted URL, status, latency, weight) in `transcript`,
+        and give the pacer the venue's own count of our usage when an answer carries it."""
         trace = aiohttp.TraceConfig()
 
         async def on_start(session: object, ctx: Any, params: aiohttp.TraceRequestStartParams) -> None:
             ctx.started = self.clock.monotonic()
 
         async def on_end(session: object, ctx: Any, params: aiohttp.TraceRequestEndParams) -> None:
+            self.pacer.observe(params.response.headers)
             self._log_request(ctx, params.method, params.url, params.response.status, "")
 
         async def on_error(session: object, ctx: Any, params: aiohttp.TraceRequestExceptionParams) -> None:
@@ -232,7 +261,25 @@ class BaseConnector(abc.ABC):
     def _log_request(self, ctx: Any, method: str, url: object, status: int | None, error: str) -> None:
         started = getattr(ctx, "started", self.clock.monotonic())
         now = self.clock.monotonic()
-        self.transcript.append(TranscriptEntry(started, method, redact(str(url)), status, now - started, error))
+        cost = getattr(ctx, "trace_request_ctx", None)
+        weight = cost.weight if isinstance(cost, Cost) else 0
+        self.transcript.append(TranscriptEntry(started, method, redact(str(url)), status, now - started, error, weight))
+
+    async def _paced_elsewhere(self, method: str, url: str, send: Callable[[], Awaitable[T]]) -> T:
+        """A request a library sends on its own HTTP client (the Lighter SDK's key check): paced and
+        counted like ours, and in the transcript with the status unseen (None)."""
+        cost = self.pacer.cost(method, URL(url))
+        await self.pacer.acquire(cost)
+        started = self.clock.monotonic()
+        error = ""
+        try:
+            return await send()
+        except BaseException as exc:
+            error = type(exc).__name__
+            raise
+        finally:
+            latency = self.clock.monotonic() - started
+            self.transcript.append(TranscriptEntry(started, method, redact(url), None, latency, error, cost.weight))
 
     async def stop(self) -> None:
         """Stop streams and close the session. Safe to call more than once; never cancels orders."""
@@ -370,10 +417,14 @@ class BaseConnector(abc.ABC):
         `reconcile_count` counts completed passes (and `reconciled` moves) only once all is applied."""
         symbols = sorted({t.symbol for t in self.orders.live()})
         listed: set[str] = set()
-        for snap in await self._fetch_open_orders(None):
-            tracker = self._route_order(snap)
-            if tracker is not None:
-                listed.add(tracker.client_id)
+        # per symbol (the streamed ones and those of live orders): venues weigh an all-symbol list
+        # heavily (Aster 40 against 1) or answer it with one request per market (Lighter)
+        scope: list[str | None] = sorted(set(symbols) | set(self.config.symbols)) or [None]
+        for symbol in scope:
+            for snap in await self._fetch_open_orders(symbol):
+                tracker = self._route_order(snap)
+                if tracker is not None:
+                    listed.add(tracker.client_id)
         for tracker in self.orders.live():
             if tracker.client_id in listed:
                 continue

@@ -32,6 +32,7 @@ class ConnectorConfig:
     rest_url: str
     ws_url: str
     credentials: Mapping[str, Secret] = field(default_factory=dict)
+    identifiers: Mapping[str, str] = field(default_factory=dict)  # account ids that are not secrets
     symbols: tuple[str, ...] = ()  # markets whose books the connector streams
     environment: str = "simulator"  # simulator | testnet | mainnet
     allow_mainnet: bool = False

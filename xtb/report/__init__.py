@@ -1,13 +1,16 @@
 """Conformance reports: the suite's results document rendered as Markdown and a standalone HTML page.
 
-The pytest plugin writes `reports/conformance.json` and hands the same document to `write_reports`;
-`python -m xtb.report reports/conformance.json` does the same later from the file.
+The pytest plugin writes `reports/conformance.json` and hands the same document to `write_reports`
+(conformance.md and conformance.html beside it); `python -m xtb.report RESULTS.json` does the same
+later from any results file, under that file's own name (`reports/smoke_sim.json` → smoke_sim.md,
+smoke_sim.html). The HTML footer names the document and the command that regenerates the page.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shlex
 from pathlib import Path
 
 from xtb.report.html import render_html
@@ -20,16 +23,19 @@ __all__ = [
     "Result",
     "load_report",
     "parse_report",
+    "regenerate_command",
     "render_html",
     "render_markdown",
+    "report_paths",
     "write_report_files",
     "write_reports",
 ]
 
 log = logging.getLogger(__name__)
 
-MARKDOWN_NAME = "conformance.md"
-HTML_NAME = "conformance.html"
+DEFAULT_STEM = "conformance"
+MARKDOWN_NAME = f"{DEFAULT_STEM}.md"
+HTML_NAME = f"{DEFAULT_STEM}.html"
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -43,18 +49,39 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_report_files(report: Report, report_dir: Path) -> list[Path]:
-    """Render a checked report into report_dir; returns [markdown, html]."""
+def report_paths(report_dir: Path, stem: str = DEFAULT_STEM) -> list[Path]:
+    """Where the pages of a report go: [STEM.md, STEM.html] in report_dir."""
+    return [Path(report_dir) / f"{stem}.md", Path(report_dir) / f"{stem}.html"]
+
+
+def regenerate_command(source: Path, report_dir: Path) -> str:
+    """The command that renders `source` into report_dir again (under the source's own name)."""
+    command = f"python -m xtb.report {shlex.quote(str(source))}"
+    if Path(report_dir).resolve() != Path(source).parent.resolve():
+        command += f" --out {shlex.quote(str(report_dir))}"
+    return command
+
+
+def write_report_files(
+    report: Report, report_dir: Path, *, stem: str = DEFAULT_STEM, source: Path | None = None
+) -> list[Path]:
+    """Render a checked report into report_dir as STEM.md and STEM.html; returns [markdown, html].
+    `source` is the results document the report was read from (default: report_dir/STEM.json, where
+    the pytest plugin writes it); the HTML footer names it and the command that regenerates the page."""
     report_dir = Path(report_dir)
+    source = Path(source) if source is not None else report_dir / f"{stem}.json"
     report_dir.mkdir(parents=True, exist_ok=True)
-    paths = [report_dir / MARKDOWN_NAME, report_dir / HTML_NAME]
-    for path, text in zip(paths, (render_markdown(report), render_html(report)), strict=True):
+    paths = report_paths(report_dir, stem)
+    page = render_html(report, source=source.name, command=regenerate_command(source, report_dir))
+    for path, text in zip(paths, (render_markdown(report), page), strict=True):
         _write_atomic(path, text)
     log.info("report written md=%s html=%s results=%d", paths[0], paths[1], len(report.results))
     return paths
 
 
-def write_reports(document: dict, report_dir: Path) -> list[Path]:
+def write_reports(
+    document: dict, report_dir: Path, *, stem: str = DEFAULT_STEM, source: Path | None = None
+) -> list[Path]:
     """The plugin's entry point: check the results document (ValueError naming the bad key and row)
-    and write conformance.md and conformance.html into report_dir."""
-    return write_report_files(parse_report(document), report_dir)
+    and write STEM.md and STEM.html (conformance.md and conformance.html) into report_dir."""
+    return write_report_files(parse_report(document), report_dir, stem=stem, source=source)

@@ -22,6 +22,8 @@ border-radius:10px;padding:18px 22px}
 .verdict{font-weight:700;padding:4px 12px;border-radius:999px;font-size:13px}
 .verdict.fail{background:var(--fail);color:#fff}
 .verdict.pass{background:var(--pass);color:#fff}
+.verdict.incomplete{background:#b45309;color:#fff}
+.verdicts ul{margin:4px 0;padding-left:18px}.verdicts li{margin:4px 0}.verdicts .verdict{font-size:11px}
 .badges{display:flex;gap:10px;flex-wrap:wrap}
 .badge{display:flex;flex-direction:column;align-items:center;min-width:92px;padding:8px 14px;border-radius:8px;
 border:1px solid var(--line)}
@@ -60,6 +62,8 @@ border-radius:6px;font-weight:700;font-size:15px;text-decoration:none}
 .c-passed{background:var(--pass-bg);color:var(--pass)}
 .c-failed{background:#ef4444;color:#fff}
 .c-skipped{background:var(--skip-bg);color:var(--skip)}
+.c-error{background:#7f1d1d;color:#fff}.c-blocked{background:#fde68a;color:#92400e}
+.c-interrupted,.c-timed_out{background:#fed7aa;color:#9a3412}
 .c-none{background:repeating-linear-gradient(45deg,#f8fafc,#f8fafc 4px,#eef1f5 4px,#eef1f5 8px);color:#cbd5e1}
 table.matrix td a:hover{outline:2px solid var(--fg);text-decoration:none}
 .sim{font-family:ui-sans-serif,system-ui,sans-serif;font-size:10px;font-weight:700;color:#7c3aed}
@@ -70,6 +74,8 @@ table.matrix td a:hover{outline:2px solid var(--fg);text-decoration:none}
 border-radius:999px;text-transform:uppercase;letter-spacing:.04em}
 .pill.passed{background:var(--pass-bg);color:var(--pass)}.pill.failed{background:var(--fail);color:#fff}
 .pill.skipped{background:var(--skip-bg);color:var(--skip)}
+.pill.error{background:#7f1d1d;color:#fff}.pill.blocked{background:#fde68a;color:#92400e}
+.pill.interrupted,.pill.timed_out{background:#fed7aa;color:#9a3412}
 .failure{border-left:4px solid var(--fail);background:var(--card);border-radius:6px;padding:10px 14px;margin:10px 0;
 border-top:1px solid var(--line);border-right:1px solid var(--line);border-bottom:1px solid var(--line)}
 .failure .what{font-weight:600;margin-bottom:6px}

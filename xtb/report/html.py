@@ -21,8 +21,20 @@ from xtb.report.metrics import (
     metric_value,
     venue_medians,
 )
-from xtb.report.model import Anomaly, Attempt, Exchange, HistoryEntry, Order, Outcome, Report, Result
+from xtb.report.model import (
+    FAILING,
+    UNCHECKED,
+    Anomaly,
+    Attempt,
+    Exchange,
+    HistoryEntry,
+    Order,
+    Outcome,
+    Report,
+    Result,
+)
 from xtb.report.svg import ASK_COLOUR, BID_COLOUR, MAX_SEGMENTS, chart_geometry, outcome_colour, render_chart
+from xtb.report.verdict import VenueVerdict, Verdict
 
 T = TypeVar("T")
 
@@ -37,7 +49,16 @@ MAX_REASON = 20_000
 MAX_SUMMARY_REASON = 600
 MAX_TITLE = 300
 
-SYMBOLS = {Outcome.PASSED: "✓", Outcome.FAILED: "✗", Outcome.SKIPPED: "–"}
+SYMBOLS = {
+    Outcome.PASSED: "✓",
+    Outcome.FAILED: "✗",
+    Outcome.ERROR: "!",
+    Outcome.SKIPPED: "–",
+    Outcome.BLOCKED: "⊘",
+    Outcome.INTERRUPTED: "■",
+    Outcome.TIMED_OUT: "⏱",
+}
+VERDICT_CSS = {Verdict.CONFORMANT: "pass", Verdict.NOT_CONFORMANT: "fail", Verdict.INCOMPLETE: "incomplete"}
 
 
 def e(value: object) -> str:
@@ -75,26 +96,42 @@ def _state(state: str) -> str:
 
 
 def _header(report: Report) -> str:
+    verdict = report.verdict()
     totals = report.totals()
-    failed = totals[Outcome.FAILED]
-    verdict = (
-        f'<span class="verdict fail">{failed} failed</span>'
-        if failed
-        else '<span class="verdict pass">all passed</span>'
+    badge = f'<span class="verdict {VERDICT_CSS[verdict.verdict]}">{e(verdict.verdict.value)}</span>'
+    counts = (
+        ("passed", totals[Outcome.PASSED], "pass"),
+        ("failed", sum(totals[o] for o in FAILING), "fail"),
+        ("not checked", sum(totals[o] for o in UNCHECKED), "skip"),
     )
-    badges = []
-    for outcome, css in ((Outcome.PASSED, "pass"), (Outcome.FAILED, "fail"), (Outcome.SKIPPED, "skip")):
-        count = totals[outcome]
-        badges.append(f'<div class="badge {css if count else "zero"}"><b>{count}</b><span>{outcome.value}</span></div>')
+    badges = [
+        f'<div class="badge {css if count else "zero"}"><b>{count}</b><span>{label}</span></div>'
+        for label, count, css in counts
+    ]
     duration = f" · run took <b>{report.duration_s:.1f} s</b>" if report.duration_s is not None else ""
     meta = (
         f"target <b>{e(report.target)}</b> · generated <b>{e(report.generated_at)}</b>{duration}"
         f" · <b>{len(report.venue_order())}</b> venues × <b>{len(report.scenario_order())}</b> scenarios"
         f" · <b>{len(report.results)}</b> results"
     )
+    notes = []
+    if report.interrupted:
+        notes.append(f"<b>The run was interrupted ({e(report.interrupted)})</b>: it checked less than the catalog.")
+    if report.excluded_venues:
+        notes.append(f"Venues not selected in this run: {e(', '.join(report.excluded_venues))}.")
+    lines = "".join(_verdict_line(v) for v in verdict.venues)
     return (
-        f'<header class="top"><h1>xtb conformance report</h1>{verdict}'
+        f'<header class="top"><h1>xtb conformance report</h1>{badge}'
         f'<div class="badges">{"".join(badges)}</div><div class="meta">{meta}</div></header>'
+        f'<div class="card verdicts">{"".join(f"<p>{n}</p>" for n in notes)}<ul>{lines}</ul></div>'
+    )
+
+
+def _verdict_line(venue: VenueVerdict) -> str:
+    items = "".join(f"<li>{label}: {e(clip(text, MAX_SUMMARY_REASON))}</li>" for label, text in venue.clauses())
+    return (
+        f'<li><span class="verdict {VERDICT_CSS[venue.verdict]}">{e(venue.verdict.value)}</span> '
+        f"<b>{e(venue.venue)}</b>{f'<ul>{items}</ul>' if items else ''}</li>"
     )
 
 
@@ -106,13 +143,19 @@ def _env(environment: str) -> str:
 
 def _venue_cards(report: Report) -> str:
     cards = []
+    verdicts = {v.venue: v.verdict for v in report.verdict().venues}
     for name in report.venue_order():
-        info, counts = report.venue(name), report.totals(name)
+        info, by_outcome = report.venue(name), report.totals(name)
+        counts = {
+            "pass": by_outcome[Outcome.PASSED],
+            "fail": sum(by_outcome[o] for o in FAILING),
+            "skip": sum(by_outcome[o] for o in UNCHECKED),
+        }
         total = sum(counts.values()) or 1
         bar = "".join(
-            f'<span class="{css}" style="width:{counts[o] / total * 100:.2f}%"></span>'
-            for o, css in ((Outcome.PASSED, "pass"), (Outcome.FAILED, "fail"), (Outcome.SKIPPED, "skip"))
-            if counts[o]
+            f'<span class="{css}" style="width:{count / total * 100:.2f}%"></span>'
+            for css, count in counts.items()
+            if count
         )
         sub = " · ".join(
             part
@@ -123,11 +166,13 @@ def _venue_cards(report: Report) -> str:
             if part
         )
         cards.append(
-            f'<div class="vcard"><div class="name">{e(name)}{_env(info.environment)}</div>'
+            f'<div class="vcard"><div class="name">{e(name)}{_env(info.environment)} '
+            f'<span class="verdict {VERDICT_CSS[verdicts[name]]}">{e(verdicts[name].value)}</span></div>'
             f'<div class="sub">{sub or "&nbsp;"}</div><div class="bar">{bar}</div>'
-            f'<div class="counts"><b class="p">{counts[Outcome.PASSED]}</b> passed · '
-            f'<b class="f">{counts[Outcome.FAILED]}</b> failed · '
-            f'<b class="s">{counts[Outcome.SKIPPED]}</b> skipped</div>'
+            f'<div class="counts"><b class="p">{counts["pass"]}</b> passed · '
+            f'<b class="f">{counts["fail"]}</b> failed · '
+            f'<b class="s">{counts["skip"]}</b> not checked'
+            f"{f' · {len(info.not_run)} not run' if info.not_run else ''}</div>"
             "</div>"
         )
     return f'<div class="venues">{"".join(cards)}</div>'
@@ -165,7 +210,9 @@ def _matrix(report: Report) -> str:
         rows.append(f"<tr>{''.join(cells)}</tr>")
     legend = (
         '<div class="legend"><span><i class="c-passed"></i>passed</span><span><i class="c-failed"></i>failed</span>'
-        '<span><i class="c-skipped"></i>skipped</span><span><i class="c-none"></i>not run</span>'
+        '<span><i class="c-error"></i>error (setup or cleanup)</span><span><i class="c-skipped"></i>skipped</span>'
+        '<span><i class="c-blocked"></i>blocked by residue</span><span><i class="c-interrupted"></i>interrupted</span>'
+        '<span><i class="c-timed_out"></i>timed out</span><span><i class="c-none"></i>not run</span>'
         '<span><b class="sim">sim</b> simulator only</span>'
         "<span>hover a cell for its message, click it for the details</span></div>"
     )
@@ -176,7 +223,7 @@ def _matrix(report: Report) -> str:
 
 
 def _failures(report: Report) -> str:
-    failures = [r for r in report.results if r.outcome is Outcome.FAILED]
+    failures = [r for r in report.results if r.outcome in FAILING]
     if not failures:
         return ""
     items = []
@@ -198,17 +245,24 @@ def _failures(report: Report) -> str:
 
 
 def _skips(report: Report) -> str:
-    skips = [r for r in report.results if r.outcome is Outcome.SKIPPED]
-    if not skips:
-        return ""
-    rows = "".join(
+    """Everything that was not checked, with why: skipped, blocked, stopped, and not run at all."""
+    rows = [
         f'<tr><td>{e(r.venue)}</td><td><a href="#{anchor(r)}"><code>{e(r.scenario)}</code></a></td>'
-        f"<td>{e(r.reason) or '—'}</td></tr>"
-        for r in skips
-    )
+        f"<td>{e(r.outcome.value)}</td><td>{e(r.reason) or '—'}</td></tr>"
+        for r in report.results
+        if r.outcome in UNCHECKED
+    ]
+    for name in report.venue_order():
+        rows += [
+            f"<tr><td>{e(name)}</td><td><code>{e(s)}</code></td><td>not run</td><td>{e(why)}</td></tr>"
+            for s, why in report.venue(name).not_run.items()
+        ]
+    if not rows:
+        return ""
     return (
-        f'<h2 id="skipped">Skipped ({len(skips)})</h2><div class="card"><table>'
-        f"<thead><tr><th>venue</th><th>scenario</th><th>reason</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        f'<h2 id="skipped">Not checked ({len(rows)})</h2><div class="card"><table>'
+        "<thead><tr><th>venue</th><th>scenario</th><th>outcome</th><th>why</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
@@ -411,8 +465,8 @@ def _chart(result: Result) -> str:
 def _result_section(report: Report, result: Result) -> str:
     info = report.scenario(result.scenario)
     outcome = result.outcome.value
-    opened = " open" if result.outcome is Outcome.FAILED else ""
-    skipped = result.outcome is Outcome.SKIPPED
+    opened = " open" if result.outcome in FAILING else ""
+    skipped = result.outcome in (Outcome.SKIPPED, Outcome.BLOCKED)
     duration = f"{result.duration_s:.2f} s" if result.duration_s is not None and not skipped else ""
     anomalies = sum(len(o.anomalies) for o in result.orders)
     warn = f'<span class="warn" title="order anomalies">⚠ {anomalies}</span>' if anomalies else ""
@@ -425,7 +479,12 @@ def _result_section(report: Report, result: Result) -> str:
     )
     body = []
     if result.outcome is not Outcome.PASSED:
-        label = "failure" if result.outcome is Outcome.FAILED else "skip reason"
+        label = {
+            Outcome.FAILED: "failure",
+            Outcome.ERROR: "error",
+            Outcome.SKIPPED: "skip reason",
+            Outcome.BLOCKED: "blocked by",
+        }.get(result.outcome, "why it stopped")
         text = clip(result.reason or "(no message)", MAX_REASON)
         body.append(f'<div class="reason {outcome}"><div class="label">{label}</div><pre>{e(text)}</pre></div>')
     doc = f'<h4>Scenario</h4><pre class="doc">{e(info.doc.strip())}</pre>' if info.doc.strip() else ""
@@ -456,10 +515,15 @@ def _details(report: Report) -> str:
     return "".join(parts)
 
 
-def render_html(report: Report) -> str:
-    """The whole page; opens offline and prints."""
-    totals = report.totals()
-    status = f"{totals[Outcome.FAILED]} failed" if totals[Outcome.FAILED] else "all passed"
+def render_html(
+    report: Report,
+    *,
+    source: str = "conformance.json",
+    command: str = "python -m xtb.report reports/conformance.json",
+) -> str:
+    """The whole page; opens offline and prints. The footer names `source` (the results document's
+    file name) and `command` (what regenerates this page)."""
+    status = report.verdict().verdict.value
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -470,7 +534,6 @@ def render_html(report: Report) -> str:
         f'<h2 id="venues">Venues</h2>{_venue_cards(report)}'
         f'<h2 id="matrix">Matrix</h2>{_matrix(report)}'
         f"{_failures(report)}{_skips(report)}{_latency(report)}{_details(report)}"
-        "<footer>Generated by xtb.report from conformance.json; "
-        "<code>python -m xtb.report reports/conformance.json</code> regenerates it.</footer>"
+        f"<footer>Generated by xtb.report from {e(source)}; <code>{e(command)}</code> regenerates it.</footer>"
         f"</main><script>{SCRIPT}</script></body></html>\n"
     )

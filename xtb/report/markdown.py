@@ -5,9 +5,19 @@ from __future__ import annotations
 import re
 
 from xtb.report.metrics import KEY_METRICS, measured, metric_value, venue_medians
-from xtb.report.model import Outcome, Report, Result
+from xtb.report.model import FAILING, UNCHECKED, Outcome, Report, Result
+from xtb.report.verdict import Verdict
 
-SYMBOLS = {Outcome.PASSED: "✅", Outcome.FAILED: "❌", Outcome.SKIPPED: "⏭"}
+SYMBOLS = {
+    Outcome.PASSED: "✅",
+    Outcome.FAILED: "❌",
+    Outcome.ERROR: "💥",
+    Outcome.SKIPPED: "⏭",
+    Outcome.BLOCKED: "⛔",
+    Outcome.INTERRUPTED: "⏹",
+    Outcome.TIMED_OUT: "⏱",
+}
+VERDICT_SYMBOLS = {Verdict.CONFORMANT: "✅", Verdict.NOT_CONFORMANT: "❌", Verdict.INCOMPLETE: "⚠️"}
 NOT_RUN = "—"
 
 # Intraword underscores (scenario ids) cannot start emphasis, so they stay unescaped and readable.
@@ -49,41 +59,51 @@ def _heading(report: Report, result: Result) -> str:
 
 
 def render_markdown(report: Report) -> str:
-    """Totals, the venue × scenario matrix, failures with their messages, skips with their reasons,
-    and the key latencies per result with per-venue medians."""
+    """The verdict and what decided it, the venue × scenario matrix, failures with their messages,
+    what was not checked (skipped, blocked, stopped, deselected) with why, and the key latencies."""
+    verdict = report.verdict()
     totals = report.totals()
-    failed, passed, skipped = (totals[o] for o in (Outcome.FAILED, Outcome.PASSED, Outcome.SKIPPED))
-    verdict = "❌ **FAILED**" if failed else "✅ **PASSED**"
+    passed = totals[Outcome.PASSED]
+    failed = sum(totals[o] for o in FAILING)
+    unchecked = sum(totals[o] for o in UNCHECKED)
     duration = f" · Duration: {report.duration_s:.1f} s" if report.duration_s is not None else ""
     lines = [
         "# xtb conformance report",
         "",
-        f"{verdict} — {passed} passed · {failed} failed · {skipped} skipped ({len(report.results)} results)",
+        f"{VERDICT_SYMBOLS[verdict.verdict]} **{verdict.verdict.value}** — {passed} passed · {failed} failed · "
+        f"{unchecked} not checked ({len(report.results)} results)",
         "",
         f"Target: {code(report.target)} · Generated: {cell(report.generated_at)}{duration}",
-        "",
-        "## Venues",
-        "",
     ]
+    if report.interrupted:
+        lines += ["", f"**The run was interrupted ({cell(report.interrupted)})**: it checked less than the catalog."]
+    if report.excluded_venues:
+        lines += ["", f"Venues not selected in this run: {', '.join(cell(v) for v in report.excluded_venues)}."]
+    lines += ["", "## Verdict", ""]
+    for venue in verdict.venues:
+        lines.append(f"- {VERDICT_SYMBOLS[venue.verdict]} **{cell(venue.venue)}: {venue.verdict.value}**")
+        lines += [f"  - {label}: {cell(text)}" for label, text in venue.clauses()]
+    lines += ["", "## Venues", ""]
     venue_rows = []
     for name in report.venue_order():
         info, counts = report.venue(name), report.totals(name)
         venue_rows.append(
             [
                 f"**{cell(name)}**",
+                next(v.verdict.value for v in verdict.venues if v.venue == name),
                 cell(info.environment) or "—",
                 code(info.symbol) if info.symbol else "—",
                 code(info.config) if info.config else "—",
                 str(counts[Outcome.PASSED]),
-                str(counts[Outcome.FAILED]),
-                str(counts[Outcome.SKIPPED]),
+                str(sum(counts[o] for o in FAILING)),
+                str(sum(counts[o] for o in UNCHECKED)),
             ]
         )
-    venue_rows.append(["**total**", "", "", "", str(passed), str(failed), str(skipped)])
+    venue_rows.append(["**total**", verdict.verdict.value, "", "", "", str(passed), str(failed), str(unchecked)])
     lines += _table(
-        ["venue", "environment", "symbol", "config", "✅ passed", "❌ failed", "⏭ skipped"],
+        ["venue", "verdict", "environment", "symbol", "config", "✅ passed", "❌ failed", "⏭ not checked"],
         venue_rows,
-        ["---", "---", "---", "---", "---:", "---:", "---:"],
+        ["---", "---", "---", "---", "---", "---:", "---:", "---:"],
     )
 
     scenarios = report.scenario_order()
@@ -97,21 +117,30 @@ def render_markdown(report: Report) -> str:
         matrix.append(row)
     header = ["venue"] + [f"{cell(s)}{' †' if report.scenario(s).sim_only else ''}" for s in scenarios]
     lines += _table(header, matrix, ["---"] + [":---:"] * len(scenarios))
-    lines += ["", f"✅ passed · ❌ failed · ⏭ skipped · {NOT_RUN} not run · † simulator only"]
+    lines += [
+        "",
+        "✅ passed · ❌ failed · 💥 error (setup or cleanup) · ⏭ skipped · ⛔ blocked by residue · "
+        f"⏹ interrupted · ⏱ timed out · {NOT_RUN} not run · † simulator only",
+    ]
 
-    failures = [r for r in report.results if r.outcome is Outcome.FAILED]
+    failures = [r for r in report.results if r.outcome in FAILING]
     if failures:
         lines += ["", "## Failures"]
         for result in failures:
-            lines += ["", f"### ❌ {_heading(report, result)}", "", block(result.reason or "(no message)")]
+            symbol = SYMBOLS[result.outcome]
+            lines += ["", f"### {symbol} {_heading(report, result)}", "", block(result.reason or "(no message)")]
 
-    skips = [r for r in report.results if r.outcome is Outcome.SKIPPED]
-    if skips:
-        lines += ["", "## Skipped", ""]
-        lines += _table(
-            ["venue", "scenario", "reason"],
-            [[cell(r.venue), code(r.scenario), cell(r.reason) or "—"] for r in skips],
-        )
+    gaps = [
+        [cell(r.venue), code(r.scenario), f"{SYMBOLS[r.outcome]} {r.outcome.value}", cell(r.reason) or "—"]
+        for r in report.results
+        if r.outcome in UNCHECKED
+    ]
+    for name in report.venue_order():
+        not_run = report.venue(name).not_run
+        gaps += [[cell(name), code(s), f"{NOT_RUN} not run", cell(why)] for s, why in not_run.items()]
+    if gaps:
+        lines += ["", "## Not checked", ""]
+        lines += _table(["venue", "scenario", "outcome", "why"], gaps)
 
     rows = measured(report)
     if rows:

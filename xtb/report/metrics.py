@@ -34,6 +34,8 @@ KEY_METRICS = (
     KeyMetric("touch_move_to_repost_s", "touch move→re-post", "ms"),
     KeyMetric("time_to_fill_s", "time to fill", "s"),
     KeyMetric("attempts", "attempts", ""),
+    KeyMetric("requests", "requests", ""),  # REST requests the scenario sent (its janitors' included)
+    KeyMetric("request_weight", "request weight", ""),  # their weight, where the venue counts weight
 )
 
 

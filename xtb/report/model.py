@@ -16,15 +16,30 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from xtb.report.verdict import RunVerdict
 
 T = TypeVar("T")
 
 
 class Outcome(enum.StrEnum):
+    """What became of one scenario on one venue. Only PASSED checked what the scenario says."""
+
     PASSED = "passed"
-    FAILED = "failed"
-    SKIPPED = "skipped"
+    FAILED = "failed"  # the scenario's checks failed
+    ERROR = "error"  # setup or cleanup failed (e.g. the janitor left residue)
+    SKIPPED = "skipped"  # a venue-file skip, or a simulator-only scenario on a real venue
+    BLOCKED = "blocked"  # not run: residue an earlier scenario left was still there
+    INTERRUPTED = "interrupted"  # stopped by SIGINT / SIGTERM while it ran (its cleanup did run)
+    TIMED_OUT = "timed_out"  # stopped by the per-scenario timeout (its cleanup did run)
+
+
+#: Outcomes that are a defect of the connector (or its venue), as opposed to a check that did not run.
+FAILING = frozenset({Outcome.FAILED, Outcome.ERROR})
+#: Outcomes where the scenario's checks did not (all) run.
+UNCHECKED = frozenset({Outcome.SKIPPED, Outcome.BLOCKED, Outcome.INTERRUPTED, Outcome.TIMED_OUT})
 
 
 TARGETS = ("simulator", "testnet", "mainnet", "mixed")
@@ -36,6 +51,7 @@ class ScenarioInfo:
     title: str = ""
     doc: str = ""
     sim_only: bool = False
+    baseline: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,6 +60,7 @@ class VenueInfo:
     environment: str = ""
     symbol: str = ""
     config: str = ""
+    not_run: Mapping[str, str] = field(default_factory=dict)  # selected or catalog scenario → why it did not run
 
 
 @dataclass(frozen=True)
@@ -146,6 +163,14 @@ class Report:
     scenarios: Mapping[str, ScenarioInfo]
     venues: Mapping[str, VenueInfo]
     results: tuple[Result, ...]
+    baseline: tuple[str, ...] = ()  # the scenario ids a venue must pass to be CONFORMANT
+    interrupted: str = ""  # why the run stopped early ("SIGINT"), empty when it ran to the end
+    excluded_venues: tuple[str, ...] = ()  # venue files given, but no scenario of theirs was selected
+
+    def verdict(self) -> RunVerdict:
+        from xtb.report.verdict import judge
+
+        return judge(self)
 
     def venue_order(self) -> list[str]:
         """Venues as the suite listed them, then any that only appear in results."""
@@ -395,6 +420,7 @@ def parse_report(document: object) -> Report:
             title=node.get("title", _opt_str, ""),
             doc=node.get("doc", _opt_str, ""),
             sim_only=node.get("sim_only", _bool, False),
+            baseline=node.get("baseline", _bool, False),
         )
     venues: dict[str, VenueInfo] = {}
     for name, raw in root.need("venues", _dict).items():
@@ -404,6 +430,7 @@ def parse_report(document: object) -> Report:
             environment=node.get("environment", _opt_str, ""),
             symbol=node.get("symbol", _opt_str, ""),
             config=node.get("config", _opt_str, ""),
+            not_run={k: _str(v, f"venues.{name}.not_run.{k}") for k, v in node.get("not_run", _dict, {}).items()},
         )
     results: list[Result] = []
     seen: dict[tuple[str, str], int] = {}
@@ -424,6 +451,11 @@ def parse_report(document: object) -> Report:
         scenarios=scenarios,
         venues=venues,
         results=tuple(results),
+        baseline=tuple(_str(v, f"baseline[{i}]") for i, v in enumerate(root.get("baseline", _list, []))),
+        interrupted=root.get("interrupted", _opt_str, ""),
+        excluded_venues=tuple(
+            _str(v, f"excluded_venues[{i}]") for i, v in enumerate(root.get("excluded_venues", _list, []))
+        ),
     )
 
 

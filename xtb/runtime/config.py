@@ -11,7 +11,9 @@
       backpack:
         venue_file: ../venues/backpack.yaml   # a venue file (relative to this file) ...
         settings: {symbol: SOL_USDC_PERP}     # ... and/or venue-file keys inline (they win)
-        simulator: true            # the built-in simulator, started by the runner
+        simulator: true            # the built-in simulator, started by the runner; `settings.symbol`
+                                   # wins over the venue file's `simulator.symbol`, and must be a
+                                   # market the simulator lists (else an error naming them)
         allow_mainnet: false       # required before any order on a mainnet venue
     strategy:
       name: connector_smoke_test   # a registered strategy or module:Class
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +35,7 @@ import yaml
 
 from xtb.conformance.venue_config import VenueConfig, parse_venue_config, require_mapping, require_string
 from xtb.errors import ConfigError
-from xtb.runtime.registry import load_connector_class, load_strategy_class, simulator_names
+from xtb.runtime.registry import load_connector_class, load_strategy_class, simulator_markets, simulator_names
 from xtb.secrets import Secret
 
 if TYPE_CHECKING:
@@ -175,7 +177,8 @@ def _connector(name: str, raw: Any, where: str, base_dir: Path, *, wanted: bool)
         raw_venue = _read_yaml(venue_file, f"{where}: {key}.venue_file {venue_file}", "venue file")
         venue_doc = dict(require_mapping(raw_venue, str(venue_file), "the file"))
         label = f"{where}: {key} (venue file {venue_file})"
-    venue_doc.update(require_mapping(block.get("settings"), where, f"{key}.settings"))
+    inline = require_mapping(block.get("settings"), where, f"{key}.settings")
+    venue_doc.update(inline)
     venue = parse_venue_config(venue_doc, label)
     simulator = _bool(block.get("simulator", False), where, f"{key}.simulator")
     allow_mainnet = _bool(block.get("allow_mainnet", False), where, f"{key}.allow_mainnet")
@@ -192,6 +195,7 @@ def _connector(name: str, raw: Any, where: str, base_dir: Path, *, wanted: bool)
                 f"for {venue.venue} yet; built-in: {list(known)}"
             )
         venue = venue.for_simulator()  # refuses a venue without a simulator block, naming it
+        venue = _simulator_symbol(venue, venue_doc, inline, f"{where}: {key}.settings", label)
     elif wanted:
         if venue.environment == "mainnet" and not allow_mainnet:
             raise ConfigError(
@@ -200,6 +204,33 @@ def _connector(name: str, raw: Any, where: str, base_dir: Path, *, wanted: bool)
             )
         secrets = venue.read_credentials()
     return ConnectorEntry(name, venue, connector_class, simulator, allow_mainnet, secrets, f"{where}: {key}")
+
+
+def _simulator_symbol(
+    venue: VenueConfig, venue_doc: Mapping[str, Any], inline: Mapping[str, Any], at_inline: str, label: str
+) -> VenueConfig:
+    """The symbol to trade on the simulator, most specific first: `settings.simulator.symbol`, then
+    `settings.symbol` (the run file's override wins over the venue file's simulator block), then the
+    venue file's `simulator.symbol`, then its `symbol`. The simulator must list it: a symbol it does
+    not list is an error naming the key that chose it and the symbols it lists, never a silent swap."""
+    inline_sim = inline.get("simulator")
+    if isinstance(inline_sim, Mapping) and "symbol" in inline_sim:
+        at = f"{at_inline}.simulator.symbol"  # already applied by for_simulator()
+    elif "symbol" in inline:
+        venue, at = replace(venue, symbol=inline["symbol"]), f"{at_inline}.symbol"
+    else:
+        file_sim = venue_doc.get("simulator")
+        from_block = isinstance(file_sim, Mapping) and "symbol" in file_sim
+        at = f"{label}: simulator.symbol" if from_block else f"{label}: symbol"
+    try:
+        listed = simulator_markets(str(venue.simulator))
+    except Exception as exc:  # e.g. a simulator whose SDK is not installed
+        raise ConfigError(f"{at}: cannot list the {venue.simulator} simulator's markets: {exc!r}") from exc
+    if venue.symbol not in listed:
+        raise ConfigError(
+            f"{at}: the {venue.simulator} simulator does not list {venue.symbol!r}; it lists {list(listed)}"
+        )
+    return venue
 
 
 def _known(block: Mapping[str, Any], allowed: tuple[str, ...], where: str, key: str) -> None:

@@ -8,6 +8,7 @@ venue never imports another venue's SDK. A YAML file may also name a class direc
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING
 
 from xtb.connectors import CONNECTORS, load_connector_class
@@ -22,6 +23,7 @@ __all__ = [
     "connector_names",
     "load_connector_class",
     "load_strategy_class",
+    "simulator_markets",
     "simulator_names",
     "strategy_names",
     "strategy_summary",
@@ -42,6 +44,17 @@ def connector_names() -> tuple[str, ...]:
 
 def simulator_names() -> tuple[str, ...]:
     return default_registry().names()
+
+
+@cache
+def simulator_markets(name: str) -> tuple[str, ...]:
+    """The symbols a built-in simulator lists, in its own order: what `start_simulators` would give
+    its engine (the same registry and default settings), read without starting anything."""
+    from xtb.clock import SYSTEM_CLOCK
+    from xtb.sim.engine import Engine
+
+    frontend = default_registry().create(name, Engine(SYSTEM_CLOCK))
+    return tuple(market.spec.symbol for market in frontend.sim_markets())
 
 
 def load_strategy_class(name: str) -> type[StrategyBase]:

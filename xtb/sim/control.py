@@ -11,7 +11,6 @@ Every command checks its whole input before it changes anything, so a refused co
 
 from __future__ import annotations
 
-import json
 import logging
 import zlib
 from collections.abc import Callable, Coroutine, Mapping
@@ -21,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from xtb.model import Side, to_decimal
+from xtb.sim import inbound
 from xtb.sim.engine import Engine
 from xtb.sim.faults import RestAction, RestFault, StreamAction, StreamFault
 from xtb.sim.frontend import CONTROL_PREFIX, FrontEnd, jsonable
@@ -244,8 +244,9 @@ class SimControl:
         if isinstance(account_id, (str, int)) and not isinstance(account_id, bool):
             if account_id in known:
                 return account_id
-            if isinstance(account_id, str) and account_id.lstrip("-").isdigit() and int(account_id) in known:
-                return int(account_id)
+            number = inbound.integer(account_id, signed=True) if isinstance(account_id, str) else None
+            if number is not None and number in known:
+                return number
         raise ControlError(f"unknown account {account_id!r}")
 
     # ------------------------------------------------------------------------- market
@@ -293,8 +294,9 @@ class SimControl:
             raise ControlError("give order_id, or account and client_id")
         account = self.resolve_account(account_id)
         candidates: list[Any] = [client_id]
-        if isinstance(client_id, str) and client_id.isdigit():
-            candidates.append(int(client_id))
+        number = inbound.integer(client_id) if isinstance(client_id, str) else None
+        if number is not None:
+            candidates.append(number)
         for candidate in candidates:
             view = self.engine.order_by_client_id(account, candidate)
             if view is not None:
@@ -536,8 +538,8 @@ async def _body(request: web.Request, allowed: set[str] | None) -> dict[str, Any
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
-    except ValueError as exc:
+        body = inbound.loads(raw)
+    except ValueError as exc:  # not JSON, too deep, too big, not UTF-8
         raise ControlError(f"body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise ControlError("body must be a JSON object")

@@ -11,10 +11,18 @@ and fault injection at exactly one point per transport:
 * Stream: every outgoing message, broadcast or direct reply, passes `FaultPlan.deliver()` in
   `StreamHub`, and each connection's sender task carries out the resulting `Delivery`.
 
+Hostile and broken requests are refused here too, once for every venue (`xtb.sim.refusals`): the
+same middleware screens each request before routing (URL, header and body sizes, undecodable
+header bytes, dot segments), answers unknown routes and wrong methods, turns a `Refused` or an
+aiohttp HTTP error raised under a handler into the venue's answer, and, as the last resort, any
+other exception into the venue's internal error (logged with its traceback). Requests aiohttp
+cannot even parse get the venue's answer from `xtb.sim.transport`. The venue supplies the shape
+through one hook, `refusal`.
+
 A venue subclass sets `name` (and `site_names` when it has several hosts), registers its routes and
 sockets in `setup()`, and overrides the hooks it needs: `authenticate`, `authenticate_stream`,
-`render_error`, `refuse_order`, `make_credentials`, `on_ws_open` / `on_ws_message` / `on_ws_close`,
-`on_engine_event`, `sim_markets` and `urls`.
+`refusal`, `render_error`, `refuse_order`, `make_credentials`, `on_ws_open` / `on_ws_message` /
+`on_ws_close`, `on_engine_event`, `sim_markets` and `urls`.
 """
 
 from __future__ import annotations
@@ -37,6 +45,20 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from aiohttp import WSMsgType, web
 
 from xtb.sim.faults import Delivery, FaultPlan, RestAction, RestFault
+from xtb.sim.refusals import (
+    CONTROL_PREFIX as CONTROL_PREFIX,  # the control API's path prefix: never faulted nor logged
+)
+from xtb.sim.refusals import (
+    Limits,
+    Refusal,
+    Refused,
+    answer,
+    control_answer,
+    is_control,
+    match_refusal,
+    screen,
+)
+from xtb.sim.transport import VenueRunner
 from xtb.sim.values import AccountId, EngineEvent, MarketSpec
 
 if TYPE_CHECKING:
@@ -44,9 +66,6 @@ if TYPE_CHECKING:
     from xtb.sim.market import MarketSettings
 
 log = logging.getLogger(__name__)
-
-CONTROL_PREFIX = "/_sim"
-"""Reserved path prefix of the control API on a front-end's main site; never faulted nor logged."""
 
 MAIN_SITE = "main"
 
@@ -335,7 +354,7 @@ class FrontEnd:
 
     `seed` fixes the credentials `issue_credentials` makes; `heartbeat` is the WebSocket
     protocol-level ping interval (None: no pings); queues, logs, connections and subscriptions are
-    all bounded.
+    all bounded, and so is every request (`request_limits`).
     """
 
     name: ClassVar[str] = "frontend"
@@ -356,6 +375,7 @@ class FrontEnd:
         max_connections: int = 256,
         max_channels: int = 1024,
         ws_close_timeout: float = 1.0,
+        request_limits: Limits | None = None,
     ) -> None:
         for what, value in (("queue_size", queue_size), ("max_connections", max_connections),
                             ("max_channels", max_channels)):  # fmt: skip
@@ -372,6 +392,7 @@ class FrontEnd:
         self.queue_size = queue_size
         self.max_channels = max_channels
         self.ws_close_timeout = ws_close_timeout
+        self.request_limits = request_limits if request_limits is not None else Limits()
         self.request_log = RequestLog(log_size)
         self.hub = StreamHub(self.faults, max_connections=max_connections)
         self.credentials: dict[AccountId, dict[str, Any]] = {}
@@ -408,8 +429,14 @@ class FrontEnd:
         return None
 
     def render_error(self, request: web.Request, status: int, message: str) -> web.StreamResponse:
-        """An error in the venue's own body shape (used for faults, auth failures and crashes)."""
+        """An error in the venue's own body shape (used for faults and auth failures)."""
         return web.json_response({"error": message}, status=status)
+
+    def refusal(self, request: web.BaseRequest, kind: Refusal, message: str) -> tuple[int, Any]:
+        """The venue's answer to a refused request: (status, body). The body is JSON data, or a str
+        for a venue whose documented answer is a plain-text page. `request` may be one that did not
+        parse (its path is then "/"). Venues override this with their documented shapes."""
+        return kind.status, {"error": message}
 
     async def refuse_order(self, request: web.Request, reason: str) -> web.StreamResponse:
         """Refuse this order request the way the venue refuses orders (a REJECT_ORDER fault)."""
@@ -475,6 +502,12 @@ class FrontEnd:
         """Add a sub-application (the control API) before `start`."""
         self._app(site).add_subapp(prefix, app)
 
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        """Every route and socket registered, in registration order (what a client may call)."""
+        self.sites()
+        return tuple(self._routes.values())
+
     def sites(self) -> dict[str, web.Application]:
         """The applications, one per host the venue has, built on first use."""
         if self._apps is None:
@@ -493,7 +526,7 @@ class FrontEnd:
         async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
             return await self._middleware(site, request, handler)
 
-        return web.Application(middlewares=[middleware])
+        return web.Application(middlewares=[middleware], client_max_size=self.request_limits.body)
 
     # ------------------------------------------------------------------------- running
 
@@ -530,7 +563,7 @@ class FrontEnd:
                     wanted = port.get(site, 0)
                 else:
                     wanted = port + index if port else 0
-                runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
+                runner = VenueRunner(app, self._refuse, self.request_limits, handle_signals=False, shutdown_timeout=1.0)
                 await runner.setup()
                 self._runners[site] = runner
                 await web.TCPSite(runner, host, wanted).start()
@@ -612,12 +645,16 @@ class FrontEnd:
             response = self.render_error(request, 503, "too many connections")
             self._record(exchange, response.status)
             return response
-        ws = web.WebSocketResponse(heartbeat=self.heartbeat, timeout=self.ws_close_timeout)
+        ws = web.WebSocketResponse(
+            heartbeat=self.heartbeat, timeout=self.ws_close_timeout, max_msg_size=self.request_limits.ws_message
+        )  # a larger frame closes the socket with 1009 "message too big"
         try:
             await ws.prepare(request)
         except web.HTTPException as exc:  # not an upgrade request
-            self._record(exchange, exc.status)
-            raise
+            exchange.detail = exc.text or exc.reason
+            response = self._refuse(request, Refusal.for_status(exc.status), f"not a WebSocket upgrade: {exc.reason}")
+            self._record(exchange, response.status)
+            return response
         self._record(exchange, 101)
         self._conn_counter += 1
         conn = StreamConnection(
@@ -638,8 +675,10 @@ class FrontEnd:
                 if msg.type is WSMsgType.TEXT or msg.type is WSMsgType.BINARY:
                     try:
                         await self.on_ws_message(conn, msg.data)
-                    except Exception:
+                    except Exception:  # a bug: this socket closes with 1011 (the WS 500), the others go on
                         log.exception("front-end %s failed on a ws message conn=%s", self.name, conn.id)
+                        await conn.close(1011, b"internal error")
+                        break
                 elif msg.type is WSMsgType.ERROR:
                     break
         finally:
@@ -678,15 +717,24 @@ class FrontEnd:
         return handler
 
     async def _middleware(self, site: str, request: web.Request, handler: Handler) -> web.StreamResponse:
+        refused = screen(request, self.request_limits)
+        if site == MAIN_SITE and is_control(request):
+            return await _control(request, handler, refused)
         path = request.path
-        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
-            return await handler(request)
         route = self._routes.get(request.match_info.handler)  # type: ignore[arg-type]
-        if route is not None and route.websocket:
+        if refused is None and route is not None and route.websocket:
             return await handler(request)  # upgrades log themselves and take no REST faults
         loop = asyncio.get_running_loop()
         exchange = _Exchange(site, request.method, path, loop.time())
         request[_EXCHANGE] = exchange
+        refused = refused or match_refusal(request)
+        if refused is not None:  # never routed: no fault is spent on it
+            exchange.detail = refused.message
+            response = self._refuse(request, refused.kind, refused.message)
+            if refused.kind is Refusal.TOO_LARGE:
+                response.force_close()  # the body is not read: the connection cannot be reused
+            self._record(exchange, response.status)
+            return response
         fault = self._take_fault(request.method, path, order=False)
         exchange.fault = fault
         try:
@@ -703,7 +751,7 @@ class FrontEnd:
                     return response  # aiohttp finds the transport closed and writes nothing
                 if fault is not None and fault.action is RestAction.APPLY_THEN_STATUS:
                     response = self._fault_status(request, fault)  # applied, but the client hears an error
-        except web.HTTPException as exc:
+        except web.HTTPException as exc:  # a handler's deliberate non-error answer (a redirect)
             self._record(exchange, exc.status)
             if fault is not None and fault.action is RestAction.DROP_RESPONSE:
                 _drop_connection(request)
@@ -715,15 +763,29 @@ class FrontEnd:
         return response
 
     async def _handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """The handler's answer; aiohttp's own 404 / 405 (and any HTTPException a handler raises)
-        propagate, a crash becomes a 500 in the venue's error shape."""
+        """The handler's answer. A `Refused` or an aiohttp HTTP error raised under it (a body
+        beyond the limit, a malformed form) becomes the venue's answer; any other exception is a
+        bug: logged with its traceback, answered with the venue's internal error."""
         try:
             return await handler(request)
-        except web.HTTPException:
-            raise
+        except Refused as exc:
+            return self._refuse(request, exc.kind, exc.message)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            return self._refuse(request, Refusal.for_status(exc.status), exc.text or exc.reason)
         except Exception:
             log.exception("front-end %s failed on %s %s", self.name, request.method, request.path)
-            return self.render_error(request, 500, "internal error")
+            return self._refuse(request, Refusal.INTERNAL, "internal error")
+
+    def _refuse(self, request: web.BaseRequest, kind: Refusal, message: str) -> web.Response:
+        """The venue's answer to a refusal (`refusal` hook); the default shape should the hook fail."""
+        try:
+            status, body = self.refusal(request, kind, message)
+            return answer(status, body)
+        except Exception:
+            log.exception("front-end %s failed to shape a %s refusal", self.name, kind.value)
+            return answer(kind.status, {"error": message})
 
     def _take_fault(self, method: str, path: str, *, order: bool) -> RestFault | None:
         """The next REST fault for this request, from one of two queues sharing the plan: the
@@ -776,6 +838,25 @@ class FrontEnd:
             detail=exchange.detail,
         )
         self.request_log.append(record)
+
+
+async def _control(request: web.Request, handler: Handler, refused: Refused | None) -> web.StreamResponse:
+    """A request under the control prefix: the control API answers it (its own middleware shapes
+    its errors), except one screened out or one no control route matches (`/_sim%2Fx`)."""
+    if refused is None:
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            refused = Refused(Refusal.for_status(exc.status), f"{exc.reason}: {request.method} {request.path}")
+        except Exception:
+            log.exception("control request failed %s %s", request.method, request.path)
+            refused = Refused(Refusal.INTERNAL, "internal error")
+    response = control_answer(refused.kind.status, refused.message)
+    if refused.kind is Refusal.TOO_LARGE:
+        response.force_close()
+    return response
 
 
 def _drop_connection(request: web.Request) -> None:

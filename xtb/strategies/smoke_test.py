@@ -402,6 +402,7 @@ class ConnectorSmokeTestStrategy(StrategyBase):
             result = run.record.as_result()
             result.update(
                 connector=run.name,
+                symbol=run.venue.symbol,  # the symbol this connector traded
                 side=run.settings.side.value,
                 steps=[s.as_dict() for s in run.steps],
                 run_outcome=run.outcome.value,

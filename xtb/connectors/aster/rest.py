@@ -7,17 +7,19 @@ Signed parameters are sent in the URL query for GET and as a form body otherwise
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
-import aiohttp
 from yarl import URL
 
+from xtb import safejson
 from xtb.connectors.aster.auth import V1Signer, V3Signer, encode_pairs
+from xtb.connectors.paced_http import PacedSession
+from xtb.connectors.pacing import Cost
+from xtb.connectors.parsing import UnreadableAnswer
 from xtb.errors import (
     AmbiguousOutcome,
     AuthError,
@@ -45,7 +47,7 @@ LISTEN_KEY_GONE = -1125
 
 class AsterRest:
     def __init__(
-        self, session: aiohttp.ClientSession, base_url: str, auth: V3Signer | V1Signer | None, *, venue: str = VENUE
+        self, session: PacedSession, base_url: str, auth: V3Signer | V1Signer | None, *, venue: str = VENUE
     ) -> None:
         self._session = session
         self._base = base_url.rstrip("/")
@@ -60,9 +62,11 @@ class AsterRest:
         return V1_PATHS.get(name, f"/fapi/v1/{name}")
 
     async def sync_clock(self) -> None:
-        """Nonces (V3) and timestamps (V1) are judged against venue time: measure the offset."""
+        """Nonces (V3) and timestamps (V1) are judged against venue time: measure the offset (around
+        the request itself: room under the rate limits is made before the clock starts)."""
+        cost = await self._session.pace("GET", self._base + self.path("time"))
         before = time.time()
-        answer = await self.request("GET", "time")
+        answer = await self.request("GET", "time", prepaid=cost)
         after = time.time()
         try:
             server_ms = int(answer["serverTime"])
@@ -82,14 +86,21 @@ class AsterRest:
         *,
         security: Security = "NONE",
         post_only: bool = False,
+        prepaid: Cost | None = None,
     ) -> Any:
-        """One request. Returns the parsed JSON (decimals as Decimal); raises the classified error."""
+        """One request. Returns the parsed JSON (decimals as Decimal); raises the classified error.
+        `prepaid`: the caller already made room for it under the rate limits (`PacedSession.pace`)."""
         pairs = [(k, _text(v)) for k, v in (params or {}).items() if v is not None]
-        headers: dict[str, str] = {}
+        url = self._base + self.path(name)
         auth = self.auth
-        if security != "NONE" and not (security == "MARKET_DATA" and self.v3):
-            if auth is None:
-                raise AuthError("this request needs credentials and none were configured", venue=self.venue)
+        signed = security != "NONE" and not (security == "MARKET_DATA" and self.v3)
+        if signed and auth is None:
+            raise AuthError("this request needs credentials and none were configured", venue=self.venue)
+        # room under the rate limits first: a nonce or timestamp signed before a long wait is stale
+        cost = prepaid or await self._session.pace(method, URL(url).with_query(pairs if method == "GET" else None))
+        headers: dict[str, str] = {}
+        if signed:
+            assert auth is not None
             if isinstance(auth, V1Signer):
                 headers.update(auth.headers())
                 text = auth.signed_text(pairs) if security in ("TRADE", "USER_DATA") else encode_pairs(pairs)
@@ -97,14 +108,14 @@ class AsterRest:
                 text = auth.signed_text(pairs)
         else:
             text = encode_pairs(pairs)
-        url = self._base + self.path(name)
         body = None
         if method == "GET":
             url = f"{url}?{text}" if text else url
         elif text:
             body = text.encode()
             headers["Content-Type"] = FORM
-        async with self._session.request(method, URL(url, encoded=True), data=body, headers=headers) as resp:
+        request = self._session.request(method, URL(url, encoded=True), data=body, headers=headers, prepaid=cost)
+        async with request as resp:
             raw = await resp.text()
             status = resp.status
             retry_after = resp.headers.get("Retry-After")
@@ -142,13 +153,17 @@ def classify(
     venue: str = VENUE,
 ) -> Any:
     """The parsed answer, or the runtime's meaning of the venue's error (spec §6.1, §7)."""
+    problem = ""
     try:
-        payload = json.loads(raw, parse_float=Decimal) if raw.strip() else None
-    except ValueError:
-        payload = None
+        payload = safejson.loads(raw, parse_float=Decimal) if raw.strip() else None
+    except ValueError as exc:  # not JSON, or refused by safejson's bounds (size, depth, NaN)
+        payload, problem = None, str(exc)
     code = error_code(payload)
     if 200 <= status < 300 and payload is not None and (code is None or code >= 0):
         return payload
+    if 200 <= status < 300 and problem:
+        # success, unreadable: the request may have been applied (an AmbiguousOutcome too)
+        raise UnreadableAnswer(f"{method} {path}: {status} body is not acceptable JSON: {problem[:160]}", venue=venue)
     message = str(payload.get("msg", "")) if isinstance(payload, dict) else raw.strip()[:200]
     where = f"{method} {path}: {status} {code if code is not None else ''} {message}".strip()
     if status in (418, 429) or code == -1003:

@@ -27,10 +27,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 SUBSCRIBE_ID = 1
 LIST_ID = 2
+# The book's top is what the connector serves; 100 levels keep it right through any plausible run of
+# removals between two updates, and weigh 5 where 1000 weigh 20 (spec §4.2) on every (re)connect.
+DEPTH_SNAPSHOT_LIMIT = 100
 
 
 def decode(data: str) -> Any:
-    return json.loads(data, parse_float=Decimal)
+    """One text frame, read with bounds; JSON numbers become Decimal, never float."""
+    return mapping.document(data, "stream frame", parse_float=Decimal)
 
 
 async def frames(ws: aiohttp.ClientWebSocketResponse) -> Any:
@@ -89,7 +93,7 @@ class MarketStream:
     async def seed(self, symbol: str) -> None:
         """REST snapshot (deep) and replay of the buffered deltas; retried on a gap."""
         for _ in range(5):
-            depth = await self.c.rest.request("GET", "depth", {"symbol": symbol, "limit": 1000})
+            depth = await self.c.rest.request("GET", "depth", {"symbol": symbol, "limit": DEPTH_SNAPSHOT_LIMIT})
             bids, asks, last_id = mapping.parse_depth(depth)
             try:
                 self.c.books[symbol].on_snapshot(bids, asks, last_id)
@@ -106,20 +110,22 @@ class MarketStream:
         data = mapping.field(frame, "data", "stream frame")
         kind = data.get("e") if isinstance(data, dict) else None
         if kind == "bookTicker":
-            symbol = mapping.field(data, "s", "bookTicker")
-            update_id = int(mapping.field(data, "u", "bookTicker"))
+            top = mapping.parse_ws_book_ticker(data, self.c.clock.monotonic())  # read whole first
+            update_id = mapping.update_id(mapping.field(data, "u", "bookTicker"), "bookTicker u")
+            symbol = top.symbol
             if symbol in self.c.books and self.c.books[symbol].synced and update_id > self.top_ids.get(symbol, 0):
                 self.top_ids[symbol] = update_id
-                self.emit(mapping.parse_ws_book_ticker(data, self.c.clock.monotonic()))
+                self.emit(top)
             return
         if kind != "depthUpdate":
             return
         symbol = mapping.field(data, "s", "depth event")
-        book = self.c.books.get(symbol)
+        book = self.c.books.get(symbol) if isinstance(symbol, str) else None
         if book is None:
             return
+        delta = mapping.parse_depth_delta(data)  # read whole before the book is touched
         try:
-            changed = book.on_delta(mapping.parse_depth_delta(data))
+            changed = book.on_delta(delta)
         except BookGap as gap:
             log.warning("book gap venue=%s symbol=%s %s; re-seeding", self.c.venue, symbol, gap)
             await self.seed(symbol)
@@ -174,7 +180,8 @@ class UserStream:
                 if isinstance(frame, dict) and frame.get("id") == LIST_ID:
                     # the reply proves the venue has set the socket up; an unknown key is closed by
                     # the venue shortly after (and the reconnect asks for a new one)
-                    if key not in (frame.get("result") or []):
+                    listed = frame.get("result")
+                    if not isinstance(listed, list) or key not in listed:
                         log.warning("listen key not listed by the venue venue=%s", c.venue)
                     break
                 self.handle(frame)

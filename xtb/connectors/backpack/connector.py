@@ -17,13 +17,14 @@ from typing import Any
 
 import aiohttp
 
-from xtb.connectors.backpack import mapping
+from xtb.connectors.backpack import limits, mapping
 from xtb.connectors.backpack.auth import DEFAULT_WINDOW_MS, BackpackSigner
 from xtb.connectors.backpack.rest import BackpackRest
 from xtb.connectors.base import BaseConnector, StreamReady
 from xtb.connectors.client_ids import ClientIdPolicy
 from xtb.connectors.config import ConnectorConfig
 from xtb.connectors.orderbook import BookGap, LocalBook
+from xtb.connectors.pacing import RateCard
 from xtb.errors import AuthError, ConnectionLost, ConnectorError, OrderNotFound, VenueProtocolError
 from xtb.execution.tracker import OrderTracker
 from xtb.model import (
@@ -59,6 +60,9 @@ class BackpackConnector(BaseConnector):
         self._window = int(config.extra.get("window_ms", DEFAULT_WINDOW_MS))
         self._rest: BackpackRest | None = None
         self.books: dict[str, LocalBook] = {s: LocalBook(s) for s in config.symbols}
+
+    def _rate_card(self) -> RateCard:
+        return limits.RATE_CARD
 
     @property
     def rest(self) -> BackpackRest:
@@ -140,8 +144,11 @@ class BackpackConnector(BaseConnector):
         except ConnectorError as exc:
             log.warning("no expiry reason for order venue=%s id=%s error=%s", self.venue, order.get("id"), exc)
             return order
-        for row in rows or []:
-            if str(row.get("id")) == str(order.get("id")) and row.get("expiryReason") is not None:
+        for row in mapping.rows(rows, "order history"):
+            if (
+                str(mapping.get(row, "id", "history order")) == str(order.get("id"))
+                and row.get("expiryReason") is not None
+            ):
                 return {**order, "expiryReason": row["expiryReason"]}
         return order
 
@@ -156,7 +163,7 @@ class BackpackConnector(BaseConnector):
 
     async def _cancel_all(self, symbol: str) -> int:
         orders = await self.rest.request("DELETE", "/api/v1/orders", body={"symbol": symbol}, signed=True)
-        snaps = [mapping.parse_order(o) for o in orders or []]
+        snaps = [mapping.parse_order(o) for o in mapping.rows(orders, "cancelled orders")]
         for snap in snaps:
             self._on_order_update(snap)
         return len(snaps)
@@ -177,8 +184,8 @@ class BackpackConnector(BaseConnector):
         if venue_id is not None:
             history_params["orderId"] = venue_id
         rows = await self.rest.request("GET", "/wapi/v1/history/orders", params=history_params, signed=True)
-        for row in rows or []:
-            if (venue_id is not None and str(row.get("id")) == venue_id) or (
+        for row in mapping.rows(rows, "order history"):
+            if (venue_id is not None and str(mapping.get(row, "id", "history order")) == venue_id) or (
                 venue_id is None and mapping.client_id(row.get("clientId")) == client_id
             ):
                 return mapping.parse_order(row)
@@ -187,12 +194,12 @@ class BackpackConnector(BaseConnector):
     async def _fetch_open_orders(self, symbol: str | None) -> list[OrderSnapshot]:
         params = {"symbol": symbol} if symbol else {"marketType": "PERP"}
         orders = await self.rest.request("GET", "/api/v1/orders", params=params, signed=True)
-        return [mapping.parse_order(o) for o in orders or []]
+        return [mapping.parse_order(o) for o in mapping.rows(orders, "open orders")]
 
     async def _fetch_positions(self, symbol: str | None) -> list[Position]:
         params = {"symbol": symbol} if symbol else None
         rows = await self.rest.request("GET", "/api/v1/position", params=params, signed=True)
-        return [mapping.parse_position(r) for r in rows or []]
+        return [mapping.parse_position(r) for r in mapping.rows(rows, "positions")]
 
     async def _fetch_balances(self) -> list[Balance]:
         return mapping.parse_balances(await self.rest.request("GET", "/api/v1/capital", signed=True) or {})
@@ -249,19 +256,19 @@ class BackpackConnector(BaseConnector):
                     live, pending_live = pending_live, None
                     await live()
             elif msg.type is aiohttp.WSMsgType.TEXT:
-                frame = json.loads(msg.data)
+                frame = mapping.frame(msg.data)
                 if "error" in frame:
-                    error = frame["error"] or {}
-                    if error.get("code") == 4003:
+                    error = frame["error"]
+                    if isinstance(error, dict) and error.get("code") == 4003:
                         raise AuthError(f"stream subscription refused: {error.get('message')}", venue=self.venue)
-                    raise VenueProtocolError(f"stream error frame {frame!r}", venue=self.venue)
+                    raise VenueProtocolError(f"stream error frame {mapping.clip(frame, 300)}", venue=self.venue)
                 await handle(frame)
             elif msg.type is aiohttp.WSMsgType.ERROR:
                 raise ConnectionLost(f"stream error: {ws.exception()!r}", venue=self.venue)
         raise ConnectionLost(f"stream closed (code {ws.close_code})", venue=self.venue)
 
     async def _handle_account(self, frame: Mapping[str, Any]) -> None:
-        stream = str(frame.get("stream", ""))
+        stream = mapping.stream_name(frame)
         data = mapping.field(frame, "data", "stream frame")
         if stream.startswith("account.orderUpdate"):
             snapshot, fill = mapping.parse_order_update(data)
@@ -271,19 +278,22 @@ class BackpackConnector(BaseConnector):
         elif stream.startswith("account.positionUpdate"):
             self._on_position(mapping.parse_position_update(data))
         else:
-            raise VenueProtocolError(f"unexpected stream {stream!r} on the account socket", venue=self.venue)
+            raise VenueProtocolError(
+                f"unexpected stream {mapping.clip(stream)} on the account socket", venue=self.venue
+            )
 
     async def _handle_market(self, frame: Mapping[str, Any]) -> None:
-        stream = str(frame.get("stream", ""))
+        stream = mapping.stream_name(frame)
         data = mapping.field(frame, "data", "stream frame")
         if not stream.startswith("depth."):
-            raise VenueProtocolError(f"unexpected stream {stream!r} on the market socket", venue=self.venue)
+            raise VenueProtocolError(f"unexpected stream {mapping.clip(stream)} on the market socket", venue=self.venue)
         symbol = mapping.field(data, "s", "depth event")
-        book = self.books.get(symbol)
+        book = self.books.get(symbol) if isinstance(symbol, str) else None
         if book is None:
             return
+        delta = mapping.parse_depth_delta(data)  # read whole before the book is touched
         try:
-            changed = book.on_delta(mapping.parse_depth_delta(data))
+            changed = book.on_delta(delta)
         except BookGap as gap:
             log.warning("book gap venue=%s symbol=%s %s; re-seeding", self.venue, symbol, gap)
             await self._seed(symbol)

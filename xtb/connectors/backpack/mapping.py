@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from xtb.connectors.orderbook import Delta, Level
-from xtb.connectors.parsing import PayloadReader
+from xtb.connectors.parsing import PayloadReader, clip
 from xtb.model import (
     ZERO,
     Balance,
@@ -36,6 +36,9 @@ bad = _read.bad
 field = _read.field
 dec = _read.dec
 opt_dec = _read.opt_dec
+parser = _read.parser
+rows = _read.rows
+get = _read.get
 
 SIDES = {"Bid": Side.BUY, "Ask": Side.SELL}
 SIDE_NAMES = {side: name for name, side in SIDES.items()}
@@ -87,25 +90,35 @@ _UPPER_SNAKE["PRICE_BAND"] = "PriceOutOfBounds"
 ORDER_EVENTS = frozenset(
     {"orderAccepted", "orderCancelled", "orderExpired", "orderFill", "orderModified", "triggerPlaced", "triggerFailed"}
 )
+POSITION_EVENTS = frozenset({"positionOpened", "positionAdjusted", "positionClosed"})
+
+
+def frame(data: str) -> dict[str, Any]:
+    """One WS text frame: Backpack sends only JSON objects."""
+    return _read.json_object(data, "stream frame")
+
+
+def stream_name(frame: Mapping[str, Any]) -> str:
+    """A data frame's `stream` ("" when it has none: an unexpected stream for either socket)."""
+    return _read.text(frame.get("stream", ""), "stream", empty=True)
 
 
 def side(value: Any) -> Side:
-    try:
-        return SIDES[value]
-    except (KeyError, TypeError):
-        raise bad(f"unknown side {value!r}") from None
+    return SIDES[_read.choice(value, SIDES, "side")]
 
 
 def expiry_reason(value: Any) -> str:
-    if value in EXPIRY_REASONS:
-        return str(value)
-    if value in _UPPER_SNAKE:
+    if isinstance(value, str) and value in EXPIRY_REASONS:
+        return value
+    if isinstance(value, str) and value in _UPPER_SNAKE:
         return _UPPER_SNAKE[value]
-    raise bad(f"unknown expiry reason {value!r}")
+    raise bad(f"unknown expiry reason {clip(value)}")
 
 
 def order_state(status: Any, executed: Decimal, reason: Any = None) -> OrderState:
     """The runtime state for a Backpack order status (spec §6.3)."""
+    if not isinstance(status, str):
+        raise bad(f"unknown order status {clip(status)}")
     if status in LIVE_STATUSES:
         return LIVE_STATUSES[status]
     if status in FINAL_STATUSES:
@@ -115,69 +128,75 @@ def order_state(status: Any, executed: Decimal, reason: Any = None) -> OrderStat
         if executed > 0 or why in TIF_ENDINGS:
             return OrderState.CANCELLED
         return OrderState.FAILED
-    raise bad(f"unknown order status {status!r}")
+    raise bad(f"unknown order status {clip(status)}")
 
 
 def client_id(value: Any) -> str | None:
     """clientId is a JSON integer on orders (a string in fill history); 0 is a valid id."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
-        raise bad(f"clientId must be a uint32, got {value!r}")
-    return str(int(value))
+    if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= 10):
+        raise bad(f"clientId must be a uint32, got {clip(value)}")
+    return str(_read.integer(value, "clientId", minimum=0, maximum=2**32 - 1, strings=True))
 
 
+def _avg(executed: Decimal, executed_quote: Decimal) -> Decimal | None:
+    """The average fill price from the cumulative quote and base quantities (None before a fill)."""
+    return executed_quote / executed if executed else None
+
+
+@parser
 def parse_market(obj: Mapping[str, Any]) -> MarketInfo:
     filters = field(obj, "filters", "market")
     price = field(filters, "price", "market filters")
     quantity = field(filters, "quantity", "market filters")
     return MarketInfo(
-        symbol=field(obj, "symbol", "market"),
-        tick_size=dec(field(price, "tickSize", "price filter"), "tickSize"),
-        step_size=dec(field(quantity, "stepSize", "quantity filter"), "stepSize"),
-        min_size=dec(field(quantity, "minQuantity", "quantity filter"), "minQuantity"),
+        symbol=_read.text(field(obj, "symbol", "market"), "symbol"),
+        tick_size=_read.positive(field(price, "tickSize", "price filter"), "tickSize"),
+        step_size=_read.positive(field(quantity, "stepSize", "quantity filter"), "stepSize"),
+        min_size=_read.non_negative(field(quantity, "minQuantity", "quantity filter"), "minQuantity"),
         min_notional=ZERO,  # Backpack has no min-notional filter
-        base_asset=obj.get("baseSymbol") or "",
-        quote_asset=obj.get("quoteSymbol") or "",
+        base_asset=_read.opt_text(obj.get("baseSymbol"), "baseSymbol"),
+        quote_asset=_read.opt_text(obj.get("quoteSymbol"), "quoteSymbol"),
     )
 
 
+@parser
 def parse_order(obj: Mapping[str, Any], source: Source = Source.REST) -> OrderSnapshot:
     """A REST order object (live endpoints or history)."""
-    executed = dec(field(obj, "executedQuantity", "order"), "executedQuantity")
-    executed_quote = dec(field(obj, "executedQuoteQuantity", "order"), "executedQuoteQuantity")
+    executed = _read.non_negative(field(obj, "executedQuantity", "order"), "executedQuantity")
+    executed_quote = _read.non_negative(field(obj, "executedQuoteQuantity", "order"), "executedQuoteQuantity")
     status = field(obj, "status", "order")
     reason = obj.get("expiryReason")
     return OrderSnapshot(
-        symbol=field(obj, "symbol", "order"),
+        symbol=_read.text(field(obj, "symbol", "order"), "symbol"),
         state=order_state(status, executed, reason),
         source=source,
         client_id=client_id(obj.get("clientId")),
-        venue_id=str(field(obj, "id", "order")),
+        venue_id=_read.ident(field(obj, "id", "order"), "id"),
         side=side(field(obj, "side", "order")),
-        size=opt_dec(obj.get("quantity"), "quantity"),
-        price=opt_dec(obj.get("price"), "price"),
+        size=_read.opt_positive(obj.get("quantity"), "quantity"),
+        price=_read.opt_positive(obj.get("price"), "price"),
         filled=executed,
-        avg_fill_price=executed_quote / executed if executed else None,
-        venue_status=str(status),
+        avg_fill_price=_avg(executed, executed_quote),
+        venue_status=status,
         reason=expiry_reason(reason) if reason is not None else "",
         venue_ts=_created_at(obj.get("createdAt")),
         raw=dict(obj),
     )
 
 
+@parser
 def parse_order_update(data: Mapping[str, Any]) -> tuple[OrderSnapshot, Fill | None]:
     """One `account.orderUpdate` event: the order's state, and the fill it reports (orderFill)."""
-    event = field(data, "e", "order update")
-    if event not in ORDER_EVENTS:
-        raise bad(f"unknown order event {event!r}")
-    executed = dec(field(data, "z", "order update"), "z")
-    executed_quote = dec(field(data, "Z", "order update"), "Z")
+    event = _read.choice(field(data, "e", "order update"), ORDER_EVENTS, "order event")
+    executed = _read.non_negative(field(data, "z", "order update"), "z")
+    executed_quote = _read.non_negative(field(data, "Z", "order update"), "Z")
     status = field(data, "X", "order update")
     reason = data.get("R") if event == "orderExpired" else None
-    symbol = field(data, "s", "order update")
+    symbol = _read.text(field(data, "s", "order update"), "s")
     order_side = side(field(data, "S", "order update"))
-    venue_id = str(field(data, "i", "order update"))
+    venue_id = _read.ident(field(data, "i", "order update"), "i")
     cid = client_id(data.get("c"))
     venue_ts = _micros(data.get("E"))
     snapshot = OrderSnapshot(
@@ -187,96 +206,92 @@ def parse_order_update(data: Mapping[str, Any]) -> tuple[OrderSnapshot, Fill | N
         client_id=cid,
         venue_id=venue_id,
         side=order_side,
-        size=opt_dec(data.get("q"), "q"),
-        price=opt_dec(data.get("p"), "p"),
+        size=_read.opt_positive(data.get("q"), "q"),
+        price=_read.opt_positive(data.get("p"), "p"),
         filled=executed,
-        avg_fill_price=executed_quote / executed if executed else None,
-        venue_status=str(status),
+        avg_fill_price=_avg(executed, executed_quote),
+        venue_status=status,
         reason=expiry_reason(reason) if reason is not None else "",
         venue_ts=venue_ts,
         raw=dict(data),
     )
     fill = None
     if event == "orderFill":
-        maker = field(data, "m", "order fill")
+        maker = _read.flag(field(data, "m", "order fill"), "m")
         fill = Fill(
-            trade_id=str(field(data, "t", "order fill")),
+            trade_id=_read.ident(field(data, "t", "order fill"), "t"),
             symbol=symbol,
             side=order_side,
-            price=dec(field(data, "L", "order fill"), "L"),
-            size=dec(field(data, "l", "order fill"), "l"),
+            price=_read.positive(field(data, "L", "order fill"), "L"),
+            size=_read.positive(field(data, "l", "order fill"), "l"),
             source=Source.WS,
             client_id=cid,
             venue_id=venue_id,
             fee=dec(data.get("n", "0"), "n"),
-            fee_asset=data.get("N") or "",
+            fee_asset=_read.opt_text(data.get("N"), "N"),
             liquidity=Liquidity.MAKER if maker else Liquidity.TAKER,
             venue_ts=venue_ts,
         )
     return snapshot, fill
 
 
+@parser
 def parse_position(obj: Mapping[str, Any]) -> Position:
     """A REST position (`netQuantity` is signed)."""
     return Position(
-        symbol=field(obj, "symbol", "position"),
+        symbol=_read.text(field(obj, "symbol", "position"), "symbol"),
         size=dec(field(obj, "netQuantity", "position"), "netQuantity"),
         source=Source.REST,
-        entry_price=opt_dec(obj.get("entryPrice"), "entryPrice"),
+        entry_price=_read.price_or_none(obj.get("entryPrice"), "entryPrice"),
         unrealized_pnl=opt_dec(obj.get("pnlUnrealized"), "pnlUnrealized"),
     )
 
 
+@parser
 def parse_position_update(data: Mapping[str, Any]) -> Position:
     """An `account.positionUpdate` event (or the snapshot sent on subscribe, which has no `e`)."""
-    event = data.get("e")
-    if event not in (None, "positionOpened", "positionAdjusted", "positionClosed"):
-        raise bad(f"unknown position event {event!r}")
+    event = _read.get(data, "e", "position update")
+    if event is not None:
+        _read.choice(event, POSITION_EVENTS, "position event")
     return Position(
-        symbol=field(data, "s", "position update"),
+        symbol=_read.text(field(data, "s", "position update"), "s"),
         size=dec(field(data, "q", "position update"), "q"),
         source=Source.WS,
-        entry_price=opt_dec(data.get("B"), "B"),
+        entry_price=_read.price_or_none(data.get("B"), "B"),
         unrealized_pnl=opt_dec(data.get("P"), "P"),
         venue_ts=_micros(data.get("E")),
     )
 
 
+@parser
 def parse_balances(obj: Mapping[str, Any]) -> list[Balance]:
+    """`/api/v1/capital`: per asset, what is free, held by orders and staked (none negative)."""
     balances = []
-    for asset, entry in obj.items():
-        available = dec(field(entry, "available", "balance"), "available")
-        locked = dec(field(entry, "locked", "balance"), "locked")
-        staked = dec(entry.get("staked", "0"), "staked")
-        balances.append(Balance(asset, available + locked + staked, available))
+    for asset, entry in _read.obj(obj, "capital").items():
+        available = _read.non_negative(field(entry, "available", "balance"), "available")
+        locked = _read.non_negative(field(entry, "locked", "balance"), "locked")
+        staked = _read.non_negative(_read.get(entry, "staked", "balance", "0"), "staked")
+        balances.append(Balance(_read.text(asset, "asset"), available + locked + staked, available))
     return balances
 
 
 def levels(raw: Any, what: str) -> tuple[Level, ...]:
-    if not isinstance(raw, list):
-        raise bad(f"{what} must be a list of [price, size]")
-    out = []
-    for entry in raw:
-        if not isinstance(entry, list) or len(entry) != 2:
-            raise bad(f"{what} level must be [price, size], got {entry!r}")
-        out.append((dec(entry[0], f"{what} price"), dec(entry[1], f"{what} size")))
-    return tuple(out)
+    return _read.pair_levels(raw, what)
 
 
+@parser
 def parse_depth(obj: Mapping[str, Any]) -> tuple[tuple[Level, ...], tuple[Level, ...], int]:
     """REST depth: both sides ascending (the best bid is LAST); `lastUpdateId` is a string."""
-    last = field(obj, "lastUpdateId", "depth")
-    try:
-        last_id = int(last)
-    except (TypeError, ValueError):
-        raise bad(f"depth lastUpdateId is not an integer: {last!r}") from None
+    last_id = _read.integer(field(obj, "lastUpdateId", "depth"), "depth lastUpdateId", minimum=0, strings=True)
     return levels(field(obj, "bids", "depth"), "bids"), levels(field(obj, "asks", "depth"), "asks"), last_id
 
 
+@parser
 def top_from_depth(symbol: str, obj: Mapping[str, Any], received_at: float) -> TopOfBook:
+    """The best level of each side with a size (a zero-size level is no level, as in LocalBook)."""
     bids, asks, _ = parse_depth(obj)
-    best_bid = max(bids, default=None, key=lambda level: level[0])
-    best_ask = min(asks, default=None, key=lambda level: level[0])
+    best_bid = max((lv for lv in bids if lv[1] > 0), default=None, key=lambda level: level[0])
+    best_ask = min((lv for lv in asks if lv[1] > 0), default=None, key=lambda level: level[0])
     return TopOfBook(
         symbol,
         best_bid[0] if best_bid else None,
@@ -289,10 +304,11 @@ def top_from_depth(symbol: str, obj: Mapping[str, Any], received_at: float) -> T
     )
 
 
+@parser
 def parse_depth_delta(data: Mapping[str, Any]) -> Delta:
     return Delta(
-        first_id=int(field(data, "U", "depth event")),
-        last_id=int(field(data, "u", "depth event")),
+        first_id=_read.integer(field(data, "U", "depth event"), "U", minimum=0, strings=True),
+        last_id=_read.integer(field(data, "u", "depth event"), "u", minimum=0, strings=True),
         bids=levels(field(data, "b", "depth event"), "b"),
         asks=levels(field(data, "a", "depth event"), "a"),
     )
@@ -300,12 +316,7 @@ def parse_depth_delta(data: Mapping[str, Any]) -> Delta:
 
 def _micros(value: Any) -> float | None:
     """WS `E`/`T` are µs (an int, or a numeric string in older traffic) → epoch seconds."""
-    if value is None:
-        return None
-    try:
-        return int(value) / 1_000_000
-    except (TypeError, ValueError):
-        raise bad(f"timestamp is not an integer: {value!r}") from None
+    return _read.seconds(value, 1_000_000, "timestamp", strings=True)
 
 
 def _created_at(value: Any) -> float | None:
@@ -313,10 +324,10 @@ def _created_at(value: Any) -> float | None:
     if value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
-        return value / 1000
-    if isinstance(value, str):
+        return _read.seconds(value, 1000, "createdAt")
+    if isinstance(value, str) and len(value) <= 40:
         try:
             return datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp()
-        except ValueError:
-            raise bad(f"createdAt is not a datetime: {value!r}") from None
-    raise bad(f"createdAt has an unknown form: {value!r}")
+        except (ValueError, OverflowError):
+            raise bad(f"createdAt is not a datetime: {clip(value)}") from None
+    raise bad(f"createdAt has an unknown form: {clip(value)}")

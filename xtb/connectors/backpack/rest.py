@@ -9,9 +9,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import aiohttp
-
+from xtb import safejson
 from xtb.connectors.backpack.auth import INSTRUCTIONS, BackpackSigner, Params
+from xtb.connectors.paced_http import PacedSession
+from xtb.connectors.pacing import Cost
+from xtb.connectors.parsing import PayloadReader
 from xtb.errors import (
     AmbiguousOutcome,
     AuthError,
@@ -29,10 +31,11 @@ AUTH_MESSAGES = frozenset(
     {"Invalid signature", "Request has expired", "Invalid X-Signature header", "Invalid X-Window header"}
 )
 POST_ONLY_MESSAGE = "Order would immediately match and take"
+_read = PayloadReader(VENUE)
 
 
 class BackpackRest:
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, signer: BackpackSigner | None, window_ms: int):
+    def __init__(self, session: PacedSession, base_url: str, signer: BackpackSigner | None, window_ms: int):
         self._session = session
         self._base = base_url.rstrip("/")
         self._signer = signer
@@ -43,9 +46,11 @@ class BackpackRest:
         return int(time.time() * 1000) + self.clock_offset_ms
 
     async def sync_clock(self) -> None:
-        """The window check is against venue time: measure the offset (the answer is plain text)."""
+        """The window check is against venue time: measure the offset (the answer is plain text),
+        around the request itself: room under the rate limits is made before the clock starts."""
+        cost = await self._session.pace("GET", self._base + "/api/v1/time")
         before = time.time()
-        text = await self.request("GET", "/api/v1/time", text=True)
+        text = await self.request("GET", "/api/v1/time", text=True, prepaid=cost)
         after = time.time()
         try:
             venue_ms = int(text)
@@ -62,19 +67,24 @@ class BackpackRest:
         body: Mapping[str, Any] | None = None,
         signed: bool = False,
         text: bool = False,
+        prepaid: Cost | None = None,
     ) -> Any:
-        """One request. Returns parsed JSON (None for an empty body, str when `text`)."""
+        """One request. Returns parsed JSON (None for an empty body, str when `text`). `prepaid`: the
+        caller already made room for it under the rate limits (`PacedSession.pace`)."""
         headers = {"Content-Type": "application/json; charset=utf-8"}
         query = {k: _query_value(v) for k, v in (params or {}).items()}
+        if signed and self._signer is None:
+            raise AuthError("this request needs credentials and none were configured", venue=VENUE)
+        # room under the rate limits first: a timestamp signed before a long wait falls out of its window
+        cost = prepaid or await self._session.pace(method, self._base + path, query)
         if signed:
-            if self._signer is None:
-                raise AuthError("this request needs credentials and none were configured", venue=VENUE)
+            assert self._signer is not None
             instruction = INSTRUCTIONS[(method, path)]
             signed_params: Params = body if body is not None else query
             headers.update(self._signer.headers(instruction, signed_params, self.now_ms(), self._window))
         data = json.dumps(body, separators=(",", ":")) if body is not None else None
         async with self._session.request(
-            method, self._base + path, params=query or None, data=data, headers=headers
+            method, self._base + path, params=query or None, data=data, headers=headers, prepaid=cost
         ) as resp:
             raw = await resp.text()
             status = resp.status
@@ -82,7 +92,7 @@ class BackpackRest:
         if 200 <= status < 300:
             if text:
                 return raw
-            return json.loads(raw) if raw.strip() else None
+            return _read.answer(raw, f"{method} {path} answer") if raw.strip() else None
         raise classify_error(method, path, status, raw, retry_after)
 
 
@@ -96,8 +106,8 @@ def classify_error(method: str, path: str, status: int, raw: str, retry_after: s
     """Turn a non-2xx answer into the runtime's meaning of it. Backpack sends no Retry-After; one
     that comes anyway (a proxy, a future venue change) is honoured."""
     try:
-        payload = json.loads(raw)
-    except ValueError:
+        payload = safejson.loads(raw)
+    except ValueError:  # not JSON, or refused by its bounds: the text itself is the message
         payload = None
     code = message = ""
     if isinstance(payload, dict):

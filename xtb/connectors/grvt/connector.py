@@ -29,11 +29,12 @@ from pysdk.grvt_ccxt_env import GrvtEndpointType, GrvtWSEndpointType
 from xtb.connectors.base import AMBIGUOUS_ERRORS, BaseConnector, StreamReady
 from xtb.connectors.client_ids import ClientIdPolicy
 from xtb.connectors.config import ConnectorConfig
-from xtb.connectors.grvt import mapping, sdk
+from xtb.connectors.grvt import limits, mapping, sdk
 from xtb.connectors.grvt.rest import GrvtRest
 from xtb.connectors.grvt.session import GrvtSession
 from xtb.connectors.grvt.streams import RpcSocket, Seq
 from xtb.connectors.orderbook import BookGap, Delta, LocalBook
+from xtb.connectors.pacing import RateCard
 from xtb.errors import (
     AuthError,
     ConfigError,
@@ -102,6 +103,12 @@ class GrvtConnector(BaseConnector):
         self.order_ttl_s = float(config.extra.get("order_ttl_s", 86_400))
         self.verdict_s = float(config.extra.get("post_only_verdict_s", 2.0))
 
+    def _rate_card(self) -> RateCard:
+        rate = self.config.extra.get("requests_per_second", limits.DEFAULT_REQUESTS_PER_SECOND)
+        if type(rate) is not int or rate < 1:
+            raise ConfigError(f"{self.config.venue}: extra.requests_per_second must be a positive int, not {rate!r}")
+        return limits.rate_card(rate)
+
     @property
     def rest(self) -> GrvtRest:
         if self._rest is None:
@@ -143,10 +150,13 @@ class GrvtConnector(BaseConnector):
             sdk.release(self.env)
 
     async def _sync_clock(self, market_data: str) -> None:
+        url = f"{market_data}/time"
+        cost = await self.http.pace("GET", url)  # room under the limits before the clock starts
         before = time.time()
-        async with self.http.get(f"{market_data}/time") as resp:
-            body = await resp.json(content_type=None)
+        async with self.http.get(url, prepaid=cost) as resp:
+            text = await resp.text()
         after = time.time()
+        body = mapping.document(text, "time answer")
         server_ms = body.get("server_time") if isinstance(body, dict) else None
         if isinstance(server_ms, int) and not isinstance(server_ms, bool):
             self.clock_offset_s = server_ms / 1000 - (before + after) / 2
@@ -159,7 +169,7 @@ class GrvtConnector(BaseConnector):
             return self.session.sub_account_id
         answer = await self.rest.call(self._url(TD, "get_sub_accounts"), {}, private=True)
         subs = answer.get("sub_account_ids") if isinstance(answer, dict) else None
-        if not subs:
+        if not isinstance(subs, list) or not subs or not isinstance(subs[0], (str, int)):
             raise ConfigError("grvt: the API key has no trading sub-account; set extra.sub_account_id")
         return str(subs[0])
 
@@ -180,14 +190,8 @@ class GrvtConnector(BaseConnector):
 
     async def _load_markets(self) -> dict[str, MarketInfo]:
         answer = await self.rest.call(self._url(MD, "all_instruments"), {"is_active": True})
-        rows = answer.get("result") if isinstance(answer, dict) else None
-        if not isinstance(rows, list):
-            raise VenueProtocolError("all_instruments answered without a result list", venue=self.venue)
         markets: dict[str, MarketInfo] = {}
-        for row in rows:
-            if row.get("kind") != "PERPETUAL":
-                continue
-            info, meta = mapping.parse_instrument(row)
+        for info, meta in mapping.parse_instruments(answer):
             markets[info.symbol] = info
             self.instruments[info.symbol] = meta
         return markets
@@ -346,8 +350,7 @@ class GrvtConnector(BaseConnector):
         if book is None or frame.get("stream") != "v1.book.d":
             return
         kind, seq = sock.sequence(frame)
-        feed = mapping.field(frame, "feed", "book frame")
-        bids, asks = mapping.levels(feed.get("bids", []), "bids"), mapping.levels(feed.get("asks", []), "asks")
+        bids, asks = mapping.book_levels(mapping.field(frame, "feed", "book frame"))  # whole, before the book
         if kind is Seq.SNAPSHOT:
             book.reset()  # a fresh subscription numbers from 0 again: nothing buffered still applies
             book.on_snapshot(bids, asks, 0)
@@ -440,6 +443,7 @@ def _result(answer: Any, route: str, kind: type = Mapping) -> Any:
 
 
 def _ack(answer: Any, venue: str) -> None:
-    ack = (answer.get("result") or {}).get("ack") if isinstance(answer, dict) else None
+    result = answer.get("result") if isinstance(answer, dict) else None
+    ack = result.get("ack") if isinstance(result, dict) else None
     if ack not in (True, "true"):  # the docs show "true", the schema a boolean: both are an ack
         raise VenueProtocolError(f"expected an ack, got {str(answer)[:200]}", venue=venue)

@@ -9,21 +9,22 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import aiohttp
-
+from xtb import safejson
 from xtb.connectors.grvt.session import GrvtSession
+from xtb.connectors.paced_http import PacedSession
+from xtb.connectors.parsing import PayloadReader, UnreadableAnswer
 from xtb.errors import (
     AmbiguousOutcome,
     AuthError,
     ConnectorError,
     OrderNotFound,
     RateLimited,
-    VenueProtocolError,
     VenueRejected,
 )
 
 log = logging.getLogger(__name__)
 VENUE = "grvt"
+_read = PayloadReader(VENUE)
 
 SESSION_CODES = frozenset({1000, 1001, 1008})
 # Order-level signature and authorisation refusals: the order was not created (FAILED, not fatal).
@@ -31,7 +32,7 @@ ORDER_AUTH_CODES = frozenset({1012, 1400, 2000, 2001, 2002, 2003, 2004, 2005, 20
 
 
 class GrvtRest:
-    def __init__(self, http: Callable[[], aiohttp.ClientSession], session: GrvtSession) -> None:
+    def __init__(self, http: Callable[[], PacedSession], session: GrvtSession) -> None:
         self._http = http
         self.session = session
 
@@ -48,11 +49,8 @@ class GrvtRest:
                 retry_after = resp.headers.get("Retry-After")
             if 200 <= status < 300:
                 if kind != "application/json":
-                    raise VenueProtocolError(f"{_route(url)} answered {status} as {kind!r}, not JSON", venue=VENUE)
-                try:
-                    return json.loads(text)
-                except ValueError:
-                    raise VenueProtocolError(f"{_route(url)} answered malformed JSON", venue=VENUE) from None
+                    raise UnreadableAnswer(f"{_route(url)} answered {status} as {kind!r}, not JSON", venue=VENUE)
+                return _read.answer(text, f"{_route(url)} answer")
             code, message = _error(text)
             if private and attempt == 1 and (status == 401 or code == 1000):
                 log.info("grvt session refused route=%s code=%s: logging in again", _route(url), code)
@@ -68,8 +66,8 @@ def _route(url: str) -> str:
 
 def _error(text: str) -> tuple[int | None, str]:
     try:
-        body = json.loads(text)
-    except ValueError:
+        body = safejson.loads(text)
+    except ValueError:  # not JSON, or refused by its bounds: the text itself is the message
         return None, text.strip()[:300]
     if not isinstance(body, dict):
         return None, str(body)[:300]

@@ -16,6 +16,8 @@ from http.cookies import CookieError, SimpleCookie
 
 import aiohttp
 
+from xtb import safejson
+from xtb.connectors.paced_http import PacedSession
 from xtb.errors import AmbiguousOutcome, AuthError, ConnectorError, VenueProtocolError
 from xtb.secrets import Secret
 
@@ -28,7 +30,7 @@ MAX_REFRESH_MARGIN_S = 60.0
 
 
 class GrvtSession:
-    def __init__(self, http: Callable[[], aiohttp.ClientSession], login_url: str, api_key: Secret) -> None:
+    def __init__(self, http: Callable[[], PacedSession], login_url: str, api_key: Secret) -> None:
         self._http = http
         self._url = login_url
         self._api_key = api_key
@@ -85,8 +87,10 @@ class GrvtSession:
             # hazard §10.14: a login without a usable cookie and account id must not run on silently
             raise VenueProtocolError("login answered 200 without a gravity cookie and X-Grvt-Account-Id", venue=VENUE)
         try:
-            result = json.loads(text)
-        except ValueError:
+            result = safejson.loads(text)
+        except ValueError:  # the cookie and header carry the session; the body only adds ids
+            result = {}
+        if not isinstance(result, dict):
             result = {}
         now = time.time()
         self._token = Secret(token, "grvt_session")
@@ -128,7 +132,7 @@ def _gravity(headers: list[str]) -> tuple[str | None, float | None]:
 
 def _message(text: str) -> str:
     try:
-        body = json.loads(text)
+        body = safejson.loads(text)
     except ValueError:
         return text.strip()[:200]
     if isinstance(body, dict):

@@ -14,10 +14,12 @@ from typing import Any
 
 import aiohttp
 
+from xtb.connectors.parsing import PayloadReader, clip
 from xtb.errors import ConnectionLost, VenueProtocolError
 
 log = logging.getLogger(__name__)
 VENUE = "grvt"
+_read = PayloadReader(VENUE)
 
 
 class Seq(enum.Enum):
@@ -60,10 +62,13 @@ class RpcSocket:
 
     def sequence(self, frame: Mapping[str, Any]) -> tuple[Seq, int]:
         key = (str(frame.get("stream")), str(frame.get("selector")))
+        number = frame.get("sequence_number")
         try:
-            seq = int(frame["sequence_number"])
-        except (KeyError, TypeError, ValueError):
-            raise VenueProtocolError(f"data frame without a sequence number: {dict(frame)!r}", venue=VENUE) from None
+            seq = _read.integer(number, "sequence_number", minimum=0, strings=True)
+        except VenueProtocolError:
+            raise VenueProtocolError(
+                f"data frame without a sequence number: {clip(dict(frame), 300)}", venue=VENUE
+            ) from None
         if seq == 0:
             self._last[key] = 0
             return Seq.SNAPSHOT, 0
@@ -77,10 +82,7 @@ class RpcSocket:
         """Parsed text frames until the socket ends (then ConnectionLost)."""
         async for msg in self.ws:
             if msg.type is aiohttp.WSMsgType.TEXT:
-                try:
-                    frame = json.loads(msg.data)
-                except ValueError:
-                    raise VenueProtocolError(f"stream sent non-JSON text {msg.data[:80]!r}", venue=VENUE) from None
+                frame = _read.json(msg.data, "stream frame")
                 if isinstance(frame, dict):
                     yield frame
             elif msg.type is aiohttp.WSMsgType.ERROR:

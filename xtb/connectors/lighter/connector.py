@@ -23,14 +23,16 @@ import aiohttp
 from xtb.connectors.base import BaseConnector, StreamReady
 from xtb.connectors.client_ids import ClientIdPolicy
 from xtb.connectors.config import ConnectorConfig
-from xtb.connectors.lighter import mapping
+from xtb.connectors.lighter import limits, mapping
 from xtb.connectors.lighter.rest import ACCOUNT_NOT_FOUND, LighterRest
 from xtb.connectors.lighter.signer import ORDER_EXPIRY_28_DAYS, LighterSigner, chain_id_for, credentials_int
 from xtb.connectors.lighter.txs import TxSender
 from xtb.connectors.orderbook import BookGap, LocalBook
+from xtb.connectors.pacing import RateCard
 from xtb.crypto.schnorr import public_key
 from xtb.errors import (
     AuthError,
+    ConfigError,
     ConnectionLost,
     ConnectorError,
     InvalidOrder,
@@ -82,6 +84,14 @@ class LighterConnector(BaseConnector):
         self._txs: TxSender | None = None
         self.books: dict[str, LocalBook] = {s: LocalBook(s) for s in config.symbols}
 
+    def _rate_card(self) -> RateCard:
+        """`extra.rate_tier` when set; else every tier's budget until `accountLimits` names the tier."""
+        tier = self.config.extra.get("rate_tier")
+        try:
+            return limits.rate_card(None if tier is None else str(tier))
+        except ValueError as exc:
+            raise ConfigError(f"{self.config.venue}: extra.rate_tier: {exc}") from None
+
     @property
     def rest(self) -> LighterRest:
         if self._rest is None:
@@ -101,13 +111,17 @@ class LighterConnector(BaseConnector):
     # ------------------------------------------------------------------ lifecycle hooks
 
     async def _on_start(self) -> None:
-        creds, extra = self.config.credentials, self.config.extra
+        # the account index identifies the account, it is not a secret: `identifiers:` in the venue file
+        creds, extra = self.config.credentials, {**self.config.extra, **self.config.identifiers}
         if "api_private_key" not in creds:
             raise AuthError("missing credential 'api_private_key'", venue=self.venue)
         account = credentials_int(creds, extra, "account_index")
         if account is None or account <= 0:
             raise AuthError("missing or invalid credential 'account_index'", venue=self.venue)
         self.account_index = account
+        known = limits.KNOWN_TIERS.get((self.config.rest_url, account))
+        if known is not None and self.config.extra.get("rate_tier") is None:
+            self.pacer.use(limits.rate_card(known))  # as this process last saw it; accountLimits confirms below
         self._rest = LighterRest(self.http, self.config.rest_url)
         status = await self.rest.get("/")
         if not isinstance(status, dict) or status.get("status") != 200:
@@ -117,9 +131,26 @@ class LighterConnector(BaseConnector):
             key_index = await self._find_key_index(account)
         self.signer = LighterSigner(self.config.rest_url, account, key_index, creds["api_private_key"], self.chain_id)
         await self.signer.open()
-        await self.signer.check()
+        # the SDK's Go library fetches the key itself, on its own HTTP client: paced like ours
+        await self._paced_elsewhere("GET", f"{self.config.rest_url.rstrip('/')}/api/v1/apikeys", self.signer.check)
         self._txs = TxSender(self.rest, account, key_index, skip_nonce=self.skip_nonce)
-        await self.rest.get("/api/v1/accountLimits", {"account_index": account}, token=self.token())
+        account_limits = await self.rest.get("/api/v1/accountLimits", {"account_index": account}, token=self.token())
+        self._take_tier(account_limits)
+
+    def _take_tier(self, account_limits: Any) -> None:
+        """Pace by the tier the venue reports for the account, unless `extra.rate_tier` says."""
+        if self.config.extra.get("rate_tier") is not None:
+            return
+        reported = account_limits.get("user_tier") if isinstance(account_limits, dict) else None
+        try:
+            tier = limits.tier_name(reported)
+        except ValueError:
+            log.warning("accountLimits reports tier %r; pacing as %s", reported, limits.STANDARD)
+            tier = limits.STANDARD
+        log.info("pacing venue=%s by the %s tier", self.venue, tier)
+        if self.account_index is not None:
+            limits.KNOWN_TIERS[(self.config.rest_url, self.account_index)] = tier
+        self.pacer.use(limits.rate_card(tier))
 
     async def _find_key_index(self, account: int) -> int:
         """The index under which our key is registered: the key index is not a secret, but it is
@@ -138,9 +169,9 @@ class LighterConnector(BaseConnector):
             if exc.code != str(ACCOUNT_NOT_FOUND):
                 raise
             raise AuthError(f"account {account} not found (check account_index): {exc}", venue=self.venue) from None
-        for key in body.get("api_keys", []):
-            if str(key.get("public_key", "")).lower().removeprefix("0x") == ours:
-                return int(key["api_key_index"])
+        for key in mapping.rows(mapping.get(body, "api_keys", "apikeys answer"), "api_keys"):
+            if str(mapping.get(key, "public_key", "api key", "")).lower().removeprefix("0x") == ours:
+                return mapping.integer(key.get("api_key_index"), "api_key_index", maximum=255)
         raise AuthError(f"no API key of account {account} matches api_private_key (run changePubKey)", venue=self.venue)
 
     async def _on_stop(self) -> None:
@@ -152,9 +183,11 @@ class LighterConnector(BaseConnector):
 
     async def _run_stream(self, name: str, ready: StreamReady) -> None:
         async with self.http.ws_connect(self.config.ws_url, heartbeat=None) as ws:
-            first = await ws.receive_json(timeout=self.config.request_timeout)
+            first = mapping.frame(await ws.receive_str(timeout=self.config.request_timeout))
             if first.get("type") != "connected":
-                raise VenueProtocolError(f"expected the connected greeting, got {first!r}", venue=self.venue)
+                raise VenueProtocolError(
+                    f"expected the connected greeting, got {mapping.clip(first)}", venue=self.venue
+                )
             keepalive = asyncio.create_task(self._keepalive(ws), name=f"lighter-keepalive-{name}")
             try:
                 if name == "account":
@@ -189,23 +222,14 @@ class LighterConnector(BaseConnector):
 
     async def _load_markets(self) -> dict[str, MarketInfo]:
         body = await self.rest.get("/api/v1/orderBookDetails", {"filter": "perp"})
-        markets = [mapping.parse_market(row) for row in mapping.field(body, "order_book_details", "orderBookDetails")]
+        rows = mapping.rows(mapping.field(body, "order_book_details", "orderBookDetails"), "order_book_details")
+        markets = [mapping.parse_market(row) for row in rows]
         return {m.symbol: m for m in markets if m is not None}
 
     async def _fetch_top_of_book(self, symbol: str) -> TopOfBook:
         market = self._market(symbol)
         body = await self.rest.get("/api/v1/orderBookOrders", {"market_id": market.venue_symbol, "limit": 250})
-        bid = mapping.best_from_orders(mapping.field(body, "bids", "orderBookOrders"), "bids")
-        ask = mapping.best_from_orders(mapping.field(body, "asks", "orderBookOrders"), "asks")
-        return TopOfBook(
-            symbol,
-            bid[0] if bid else None,
-            bid[1] if bid else None,
-            ask[0] if ask else None,
-            ask[1] if ask else None,
-            Source.REST,
-            self.clock.monotonic(),
-        )
+        return mapping.top_from_orders(symbol, body, self.clock.monotonic())
 
     async def _submit(self, request: OrderRequest) -> OrderSnapshot | None:
         market = self._market(request.symbol)
@@ -295,9 +319,9 @@ class LighterConnector(BaseConnector):
                 {"account_index": self.account_index, "client_order_indexes": client_id},
                 token=self.token(),
             )
-            for order in body.get("orders") or []:
+            for order in mapping.rows(mapping.get(body, "orders", "accountOrders"), "orders"):
                 if (
-                    str(order.get("market_index")) == market.venue_symbol
+                    str(mapping.get(order, "market_index", "order")) == market.venue_symbol
                     and str(order.get("client_order_index")) == client_id
                 ):
                     return mapping.parse_order(order, symbol, Source.REST)
@@ -307,8 +331,8 @@ class LighterConnector(BaseConnector):
                     return snap
             params = {"account_index": self.account_index, "market_id": market.venue_symbol, "limit": INACTIVE_PAGE}
             body = await self.rest.get("/api/v1/accountInactiveOrders", params, token=self.token())
-            for order in body.get("orders") or []:
-                if str(order.get("order_index")) == venue_id:
+            for order in mapping.rows(mapping.get(body, "orders", "accountInactiveOrders"), "orders"):
+                if str(mapping.get(order, "order_index", "order")) == venue_id:
                     return mapping.parse_order(order, symbol, Source.REST)
         raise OrderNotFound(f"order {venue_id or client_id} is unknown to {symbol}", venue=self.venue)
 
@@ -319,19 +343,21 @@ class LighterConnector(BaseConnector):
             market = self._market(sym)
             params = {"account_index": self.account_index, "market_id": market.venue_symbol}
             body = await self.rest.get("/api/v1/accountActiveOrders", params, token=self.token())
-            snaps += [mapping.parse_order(o, sym, Source.REST) for o in body.get("orders") or []]
+            orders = mapping.rows(mapping.get(body, "orders", "accountActiveOrders"), "orders")
+            snaps += [mapping.parse_order(o, sym, Source.REST) for o in orders]
         return snaps
 
     async def _account(self) -> dict[str, Any]:
         body = await self.rest.get("/api/v1/account", {"by": "index", "value": self.account_index})
-        accounts = mapping.field(body, "accounts", "account answer")
+        accounts = mapping.rows(mapping.field(body, "accounts", "account answer"), "accounts")
         if not accounts:
             raise VenueProtocolError(f"account {self.account_index} not listed", venue=self.venue)
-        return accounts[0]
+        return dict(mapping.obj(accounts[0], "account"))
 
     async def _fetch_positions(self, symbol: str | None) -> list[Position]:
         account = await self._account()
-        positions = [mapping.parse_position(p, Source.REST) for p in account.get("positions") or []]
+        rows = mapping.rows(account.get("positions"), "positions")
+        positions = [mapping.parse_position(p, Source.REST) for p in rows]
         return [p for p in positions if symbol is None or p.symbol == symbol]
 
     async def _fetch_balances(self) -> list[Balance]:
@@ -343,17 +369,17 @@ class LighterConnector(BaseConnector):
         """Parsed text frames; answers pings, turns error frames into errors."""
         async for msg in ws:
             if msg.type is aiohttp.WSMsgType.TEXT:
-                frame = json.loads(msg.data)
+                frame = mapping.frame(msg.data)
                 kind = frame.get("type")
                 if kind == "ping":
                     await ws.send_str('{"type":"pong"}')
                 elif kind in ("pong", "unsubscribed"):
                     continue
                 elif "error" in frame:
-                    error = frame["error"] or {}
-                    if error.get("code") == 30012:
+                    error = frame["error"]
+                    if isinstance(error, dict) and error.get("code") == 30012:
                         raise AuthError(f"subscription refused: {error.get('message')}", venue=self.venue)
-                    raise VenueProtocolError(f"stream error frame {frame!r}", venue=self.venue)
+                    raise VenueProtocolError(f"stream error frame {mapping.clip(frame, 300)}", venue=self.venue)
                 elif kind == "shutdown":
                     log.info("venue announced a shutdown venue=%s frame=%s", self.venue, frame)
                 else:
@@ -378,7 +404,7 @@ class LighterConnector(BaseConnector):
             book = self.books[symbol]
             order_book = mapping.field(frame, "order_book", "order_book frame")
             if str(frame.get("type")).startswith("subscribed/"):
-                bids, asks, _, nonce = mapping.parse_book(order_book)
+                bids, asks, _, nonce = mapping.parse_book(order_book)  # read whole before the book is touched
                 book.on_snapshot(bids, asks, nonce)
                 self._publish_book(symbol)
                 waiting.discard(market_id)
@@ -386,8 +412,9 @@ class LighterConnector(BaseConnector):
                     live = True
                     ready()
                 continue
+            delta = mapping.book_delta(order_book)
             try:
-                changed = book.on_delta(mapping.book_delta(order_book))
+                changed = book.on_delta(delta)
             except BookGap as gap:
                 log.warning("book gap venue=%s symbol=%s %s; resubscribing", self.venue, symbol, gap)
                 for kind in ("unsubscribe", "subscribe"):
@@ -422,23 +449,39 @@ class LighterConnector(BaseConnector):
             raise ConnectionLost("auth token about to expire: reconnecting with a new one", venue=self.venue) from None
 
     def _handle_account(self, name: str, frame: dict[str, Any]) -> None:
+        """One account frame, read whole before any of it is applied: a bad entry refuses the frame
+        (the stream reconnects and reconciles) instead of leaving half of it applied."""
         account = self.account_index
         assert account is not None
         if name == "account_all_trades":
-            for market_id, trades in (frame.get("trades") or {}).items():
-                symbol = self._symbol(market_id)
-                for trade in trades if symbol is not None else ():
-                    for fill in mapping.parse_fills(trade, account, symbol, Source.WS):
-                        self._on_fill(fill)
+            fills = [
+                fill
+                for symbol, trade in self._per_market(frame, "trades")
+                for fill in mapping.parse_fills(trade, account, symbol, Source.WS)
+            ]
+            for fill in fills:
+                self._on_fill(fill)
         elif name == "account_all_orders":
-            for market_id, orders in (frame.get("orders") or {}).items():
-                symbol = self._symbol(market_id)
-                for order in orders if symbol is not None else ():
-                    self._on_order_update(mapping.parse_order(order, symbol, Source.WS))
+            snaps = [
+                mapping.parse_order(order, symbol, Source.WS) for symbol, order in self._per_market(frame, "orders")
+            ]
+            for snap in snaps:
+                self._on_order_update(snap)
         elif name == "account_all_positions":
-            for position in (frame.get("positions") or {}).values():
-                if position.get("symbol") in self._markets:
-                    self._on_position(mapping.parse_position(position, Source.WS))
+            entries = mapping.obj(frame.get("positions") or {}, "positions").values()
+            positions = [mapping.parse_position(entry, Source.WS) for entry in entries]
+            for position in positions:
+                if position.symbol in self._markets:
+                    self._on_position(position)
+
+    def _per_market(self, frame: dict[str, Any], key: str) -> list[tuple[str, Any]]:
+        """(symbol, entry) of a `{market_id: [entry, ...]}` frame field, for the markets we know."""
+        out = []
+        for market_id, entries in mapping.obj(frame.get(key) or {}, key).items():
+            symbol = self._symbol(market_id)
+            if symbol is not None:
+                out.extend((symbol, entry) for entry in mapping.rows(entries, key))
+        return out
 
     def _publish_book(self, symbol: str) -> None:
         self._publish_local_book(self.books[symbol])

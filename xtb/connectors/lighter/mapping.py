@@ -14,9 +14,21 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from xtb.connectors.orderbook import Delta, Level
-from xtb.connectors.parsing import PayloadReader
+from xtb.connectors.parsing import PayloadReader, clip
 from xtb.errors import InvalidOrder
-from xtb.model import ZERO, Balance, Fill, Liquidity, MarketInfo, OrderSnapshot, OrderState, Position, Side, Source
+from xtb.model import (
+    ZERO,
+    Balance,
+    Fill,
+    Liquidity,
+    MarketInfo,
+    OrderSnapshot,
+    OrderState,
+    Position,
+    Side,
+    Source,
+    TopOfBook,
+)
 
 VENUE = "lighter"
 
@@ -25,8 +37,14 @@ _read = PayloadReader(VENUE)
 bad = _read.bad
 field = _read.field
 dec = _read.dec
+get = _read.get
+rows = _read.rows
+obj = _read.obj
+parser = _read.parser
 MAX_PRICE = 2**32 - 1
 MAX_BASE_AMOUNT = 2**48 - 1
+MAX_DECIMALS = 18
+"""A market's declared price / size decimals: more would make a tick no venue quotes."""
 
 CANCELLED_STATUSES = frozenset(
     {
@@ -49,16 +67,23 @@ REFUSAL_STATUSES = frozenset(
         "canceled-not-enough-liquidity",
     }
 )
+STATUSES = CANCELLED_STATUSES | REFUSAL_STATUSES | {"in-progress", "pending", "open", "filled"}
 
 
-def integer(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise bad(f"{what} must be an integer, got {value!r}")
-    return value
+def integer(value: Any, what: str, *, minimum: int = 0, maximum: int = 2**63 - 1) -> int:
+    """A JSON integer (ids, indexes, nonces, fees per million: none negative)."""
+    return _read.integer(value, what, minimum=minimum, maximum=maximum)
+
+
+def frame(data: str) -> dict[str, Any]:
+    """One WS text frame: Lighter sends only JSON objects."""
+    return _read.json_object(data, "stream frame")
 
 
 def order_state(status: Any, filled: Decimal, size: Decimal | None) -> OrderState:
     """The runtime state for a Lighter order status (spec §6)."""
+    if not isinstance(status, str):
+        raise bad(f"unknown order status {clip(status)}")
     if status == "in-progress":
         return OrderState.SUBMITTING
     if status == "pending":
@@ -71,12 +96,16 @@ def order_state(status: Any, filled: Decimal, size: Decimal | None) -> OrderStat
         return OrderState.CANCELLED
     if status in REFUSAL_STATUSES:
         return OrderState.CANCELLED if filled > 0 else OrderState.FAILED
-    raise bad(f"unknown order status {status!r}")
+    raise bad(f"unknown order status {clip(status)}")
 
 
 def seconds(value: Any) -> float | None:
-    """A venue timestamp in seconds, ms or µs (told apart by magnitude) → epoch seconds."""
-    if value is None or isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    """A venue timestamp in seconds, ms or µs (told apart by magnitude) → epoch seconds; 0 or
+    absent is none."""
+    if value is None:
+        return None
+    value = integer(value, "timestamp")
+    if value == 0:
         return None
     if value > 10**14:
         return value / 1_000_000
@@ -88,19 +117,20 @@ def seconds(value: Any) -> float | None:
 # ---------------------------------------------------------------------------------- markets
 
 
+@parser
 def parse_market(row: Mapping[str, Any]) -> MarketInfo | None:
     """A perp row of `orderBookDetails` (None for inactive markets)."""
-    if row.get("market_type", "perp") != "perp" or row.get("status", "active") != "active":
+    if get(row, "market_type", "market", "perp") != "perp" or row.get("status", "active") != "active":
         return None
-    price_decimals = integer(field(row, "price_decimals", "market"), "price_decimals")
-    size_decimals = integer(field(row, "size_decimals", "market"), "size_decimals")
-    symbol = field(row, "symbol", "market")
+    price_decimals = integer(field(row, "price_decimals", "market"), "price_decimals", maximum=MAX_DECIMALS)
+    size_decimals = integer(field(row, "size_decimals", "market"), "size_decimals", maximum=MAX_DECIMALS)
+    symbol = _read.text(field(row, "symbol", "market"), "symbol")
     return MarketInfo(
         symbol,
         tick_size=Decimal(1).scaleb(-price_decimals),
         step_size=Decimal(1).scaleb(-size_decimals),
-        min_size=dec(field(row, "min_base_amount", "market"), "min_base_amount"),
-        min_notional=dec(row.get("min_quote_amount", "0"), "min_quote_amount"),
+        min_size=_read.non_negative(field(row, "min_base_amount", "market"), "min_base_amount"),
+        min_notional=_read.non_negative(row.get("min_quote_amount", "0"), "min_quote_amount"),
         price_decimals=price_decimals,
         size_decimals=size_decimals,
         base_asset=symbol,
@@ -148,16 +178,15 @@ def protection_price(touch: Decimal, side: Side, slippage: Decimal, market: Mark
 # ----------------------------------------------------------------------------------- orders
 
 
+@parser
 def parse_order(obj: Mapping[str, Any], symbol: str, source: Source) -> OrderSnapshot:
     """An Order object (REST lists or account channels)."""
-    filled = dec(field(obj, "filled_base_amount", "order"), "filled_base_amount")
-    quote = dec(obj.get("filled_quote_amount", "0"), "filled_quote_amount")
-    size = dec(field(obj, "initial_base_amount", "order"), "initial_base_amount")
+    filled = _read.non_negative(field(obj, "filled_base_amount", "order"), "filled_base_amount")
+    quote = _read.non_negative(obj.get("filled_quote_amount", "0"), "filled_quote_amount")
+    size = _read.positive(field(obj, "initial_base_amount", "order"), "initial_base_amount")
     status = field(obj, "status", "order")
-    is_ask = field(obj, "is_ask", "order")
-    if not isinstance(is_ask, bool):
-        raise bad(f"order is_ask must be a boolean, got {is_ask!r}")
-    coi = integer(obj.get("client_order_index", 0), "client_order_index")
+    is_ask = _read.flag(field(obj, "is_ask", "order"), "order is_ask")
+    coi = integer(obj.get("client_order_index", 0), "client_order_index", maximum=MAX_BASE_AMOUNT)
     return OrderSnapshot(
         symbol=symbol,
         state=order_state(status, filled, size),
@@ -166,30 +195,31 @@ def parse_order(obj: Mapping[str, Any], symbol: str, source: Source) -> OrderSna
         venue_id=str(integer(field(obj, "order_index", "order"), "order_index")),
         side=Side.SELL if is_ask else Side.BUY,  # `side` may be empty: the direction is is_ask
         size=size,
-        price=dec(obj.get("price", "0"), "price") or None,
+        price=_read.price_or_none(obj.get("price", "0"), "price"),
         filled=filled,
         avg_fill_price=quote / filled if filled else None,
-        venue_status=str(status),
-        reason=str(status) if str(status).startswith("canceled") else "",
+        venue_status=status,
+        reason=status if status.startswith("canceled") else "",
         venue_ts=seconds(obj.get("updated_at")) or seconds(obj.get("timestamp")),
         raw=dict(obj),
     )
 
 
+@parser
 def parse_fills(trade: Mapping[str, Any], account: int, symbol: str, source: Source) -> list[Fill]:
     """Our side(s) of one Trade (both, for a self-trade). Fees are per million of the USD amount."""
-    price = dec(field(trade, "price", "trade"), "price")
-    size = dec(field(trade, "size", "trade"), "size")
-    usd = dec(trade.get("usd_amount", "0"), "usd_amount") or price * size
-    maker_ask = field(trade, "is_maker_ask", "trade")
-    trade_id = str(trade.get("trade_id_str") or field(trade, "trade_id", "trade"))
+    price = _read.positive(field(trade, "price", "trade"), "price")
+    size = _read.positive(field(trade, "size", "trade"), "size")
+    usd = _read.non_negative(trade.get("usd_amount", "0"), "usd_amount") or price * size
+    maker_ask = _read.flag(field(trade, "is_maker_ask", "trade"), "is_maker_ask")
+    trade_id = _read.ident(trade.get("trade_id_str") or field(trade, "trade_id", "trade"), "trade_id")
     fills = []
     for side, prefix in ((Side.SELL, "ask"), (Side.BUY, "bid")):
         if trade.get(f"{prefix}_account_id") != account:
             continue
         maker = maker_ask if side is Side.SELL else not maker_ask
-        fee_ppm = trade.get("maker_fee" if maker else "taker_fee") or 0
-        coi = integer(trade.get(f"{prefix}_client_id", 0), f"{prefix}_client_id")
+        fee_ppm = integer(trade.get("maker_fee" if maker else "taker_fee") or 0, "fee", maximum=1_000_000)
+        coi = integer(trade.get(f"{prefix}_client_id", 0), f"{prefix}_client_id", maximum=MAX_BASE_AMOUNT)
         fills.append(
             Fill(
                 trade_id=trade_id,
@@ -199,8 +229,8 @@ def parse_fills(trade: Mapping[str, Any], account: int, symbol: str, source: Sou
                 size=size,
                 source=source,
                 client_id=str(coi) if coi > 0 else None,
-                venue_id=str(field(trade, f"{prefix}_id", "trade")),
-                fee=usd * integer(fee_ppm, "fee") / 1_000_000,
+                venue_id=_read.ident(field(trade, f"{prefix}_id", "trade"), f"{prefix}_id"),
+                fee=usd * fee_ppm / 1_000_000,
                 fee_asset="USDC",
                 liquidity=Liquidity.MAKER if maker else Liquidity.TAKER,
                 venue_ts=seconds(trade.get("timestamp")),
@@ -209,21 +239,23 @@ def parse_fills(trade: Mapping[str, Any], account: int, symbol: str, source: Sou
     return fills
 
 
+@parser
 def parse_position(obj: Mapping[str, Any], source: Source) -> Position:
-    """`position` is the absolute size; the sign field gives the direction."""
-    sign = integer(field(obj, "sign", "position"), "sign")
-    if sign not in (-1, 0, 1):
-        raise bad(f"position sign must be -1, 0 or 1, got {sign}")
-    size = dec(field(obj, "position", "position"), "position")
+    """`position` is the absolute size; the sign field gives the direction (0: flat)."""
+    sign = integer(field(obj, "sign", "position"), "sign", minimum=-1, maximum=1)
+    size = _read.non_negative(field(obj, "position", "position"), "position")
+    if sign == 0 and size != 0:
+        raise bad(f"position of {clip(size)} with sign 0")
     return Position(
-        symbol=field(obj, "symbol", "position"),
+        symbol=_read.text(field(obj, "symbol", "position"), "symbol"),
         size=size * sign if sign else ZERO,
         source=source,
-        entry_price=dec(obj.get("avg_entry_price", "0"), "avg_entry_price") or None,
+        entry_price=_read.price_or_none(obj.get("avg_entry_price", "0"), "avg_entry_price"),
         unrealized_pnl=dec(obj.get("unrealized_pnl", "0"), "unrealized_pnl"),
     )
 
 
+@parser
 def parse_balance(account: Mapping[str, Any]) -> Balance:
     collateral = dec(field(account, "collateral", "account"), "collateral")
     available = dec(field(account, "available_balance", "account"), "available_balance")
@@ -234,11 +266,10 @@ def parse_balance(account: Mapping[str, Any]) -> Balance:
 
 
 def levels(raw: Any, what: str) -> tuple[Level, ...]:
-    if not isinstance(raw, list):
-        raise bad(f"{what} must be a list of levels")
-    return tuple((dec(field(lv, "price", what), "price"), dec(field(lv, "size", what), "size")) for lv in raw)
+    return _read.object_levels(raw, what)
 
 
+@parser
 def parse_book(book: Mapping[str, Any]) -> tuple[tuple[Level, ...], tuple[Level, ...], int, int]:
     """(bids, asks, begin_nonce, nonce) of an `order_book` frame's `order_book` object."""
     return (
@@ -258,14 +289,30 @@ def book_delta(book: Mapping[str, Any]) -> Delta:
 def best_from_orders(orders: Any, what: str) -> tuple[Decimal, Decimal] | None:
     """(best price, total size at it) from `orderBookOrders` individual orders, best first."""
     if not isinstance(orders, list):
-        raise bad(f"{what} must be a list of orders")
+        raise bad(f"{what} must be a list of orders, got {clip(orders)}")
     best: Decimal | None = None
     size = ZERO
     for order in orders:
-        price = dec(field(order, "price", what), "price")
+        price = _read.positive(field(order, "price", what), f"{what} price")
         if best is None:
             best = price
         if price != best:
             break
-        size += dec(field(order, "remaining_base_amount", what), "remaining_base_amount")
+        size += _read.positive(field(order, "remaining_base_amount", what), f"{what} remaining_base_amount")
     return None if best is None else (best, size)
+
+
+@parser
+def top_from_orders(symbol: str, body: Mapping[str, Any], received_at: float) -> TopOfBook:
+    """The top of book from an `orderBookOrders` answer."""
+    bid = best_from_orders(field(body, "bids", "orderBookOrders"), "bids")
+    ask = best_from_orders(field(body, "asks", "orderBookOrders"), "asks")
+    return TopOfBook(
+        symbol,
+        bid[0] if bid else None,
+        bid[1] if bid else None,
+        ask[0] if ask else None,
+        ask[1] if ask else None,
+        Source.REST,
+        received_at,
+    )

@@ -8,13 +8,13 @@ raise generic exceptions for what the runtime needs to tell apart (rate limit, a
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
 
-import aiohttp
-
+from xtb import safejson
+from xtb.connectors.paced_http import PacedSession
+from xtb.connectors.parsing import UnreadableAnswer
 from xtb.errors import (
     AmbiguousOutcome,
     AuthError,
@@ -84,7 +84,7 @@ def _seconds(value: str | None) -> float | None:
 
 
 class LighterRest:
-    def __init__(self, session: aiohttp.ClientSession, base_url: str) -> None:
+    def __init__(self, session: PacedSession, base_url: str) -> None:
         self._session = session
         self._base = base_url.rstrip("/")
 
@@ -102,14 +102,17 @@ class LighterRest:
 
     @staticmethod
     def _answer(method: str, path: str, status: int, raw: str, retry_after: str | None = None) -> Any:
+        problem = "empty"
         try:
-            body = json.loads(raw) if raw.strip() else None
-        except ValueError:
-            body = None
+            body = safejson.loads(raw) if raw.strip() else None
+        except ValueError as exc:  # not JSON, or refused by safejson's bounds (size, depth, NaN)
+            body, problem = None, str(exc)[:120]
         if status == 200 and body is not None and (not isinstance(body, dict) or body.get("code") in (None, 0, 200)):
             return body
         if status == 200 and body is None:
-            raise VenueProtocolError(f"{method} {path}: 200 with a body that is not JSON: {raw[:200]!r}", venue=VENUE)
+            raise UnreadableAnswer(
+                f"{method} {path}: 200 with a body that is not acceptable JSON ({problem}): {raw[:200]!r}", venue=VENUE
+            )
         raise classify(method, path, status, body, raw, retry_after)
 
     async def send_tx(self, tx_type: int, tx_info: str) -> Any:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from eth_utils import keccak
 
+from xtb.sim import inbound
 from xtb.sim.aster import params as prm
 from xtb.sim.aster.auth import domain_separator, parse_signature, recover, signed_text
 from xtb.sim.aster.errors import AsterError, invalid, json_response, mandatory
@@ -126,9 +127,10 @@ def management_digest(action: str, fields: list[tuple[str, str]], chain_id: int)
                 raise AsterError(-1130, "Data sent for a boolean parameter is not valid.")
             encoded += (1 if value.lower() == "true" else 0).to_bytes(32, "big")
         else:
-            if not value.isdigit():
-                raise AsterError(-1100, f"Illegal characters found in a uint256 parameter: {value!r}.")
-            encoded += int(value).to_bytes(32, "big")
+            number = inbound.integer(value, max_digits=78)
+            if number is None or number >= 2**256:
+                raise AsterError(-1100, f"Illegal characters found in a uint256 parameter: {value[:100]!r}.")
+            encoded += number.to_bytes(32, "big")
     return keccak(b"\x19\x01" + domain_separator(chain_id) + keccak(encoded))
 
 
@@ -145,9 +147,11 @@ class AgentDesk:
         params = await read_params(request)
         _, _, sig_text = signed_text(params)
         user = params.require("user")
-        params.require("nonce")
-        chain = params.require("signatureChainId")
-        if not chain.isdigit():
+        nonce = inbound.integer(params.require("nonce"))
+        if nonce is None:
+            raise AsterError(-1100, "Illegal characters found in parameter 'nonce'; legal range is '^[0-9]{1,20}$'.")
+        chain = inbound.integer(params.require("signatureChainId"))
+        if chain is None:
             raise invalid("signatureChainId")
         if prm.enum(params, "asterChain", ("Mainnet", "Testnet")) is None:
             raise mandatory("asterChain")
@@ -161,13 +165,13 @@ class AgentDesk:
         else:
             fields = [(k, params.values[k]) for k in params.names() if k not in NOT_SIGNED]
         signature = parse_signature(sig_text)
-        digest = management_digest(action, fields, int(chain))
+        digest = management_digest(action, fields, chain)
         signer = None if signature is None else recover(digest, signature)
         if signer != user.lower() and not self.fe.settings.lenient_management_auth:
             raise AsterError(-1022)
         self.fe.nonces.check(
             user.lower(),
-            int(params.values["nonce"]),
+            nonce,
             self.fe.now_us(),
             int(self.fe.settings.nonce_window_s * 1_000_000),
         )

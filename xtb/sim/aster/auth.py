@@ -24,6 +24,7 @@ from eth_keys import keys
 from eth_keys.exceptions import BadSignature, ValidationError
 from eth_utils import keccak
 
+from xtb.sim import inbound
 from xtb.sim.aster.errors import AsterError, invalid, mandatory
 from xtb.sim.aster.params import Component, Params
 
@@ -168,10 +169,10 @@ class V3Verifier:
         user = (params.values.get("user") or "").lower() or self.resolve_user(signer)
         if not user:
             raise self.bad_signature()
-        nonce_text = params.values.get("nonce") or ""
-        if not (nonce_text.isascii() and nonce_text.isdigit()):
+        nonce = inbound.integer(params.values.get("nonce") or "")
+        if nonce is None:
             raise mandatory("nonce")
-        return V3Identity(user, signer, int(nonce_text))
+        return V3Identity(user, signer, nonce)
 
     def spend_nonce(self, identity: V3Identity) -> None:
         key = identity.signer if self.nonce_scope == "signer" else identity.user
@@ -198,7 +199,7 @@ class V1Verifier:
 
     def verify(self, params: Params, secret: str) -> None:
         """The HMAC, then the timestamp window."""
-        if not (params.values.get("timestamp") or "").isdigit():
+        if inbound.integer(params.values.get("timestamp") or "") is None:
             raise mandatory("timestamp")
         total = _without_signature(params.query) + _without_signature(params.body)
         sent = params.values.get("signature") or ""
@@ -209,17 +210,17 @@ class V1Verifier:
 
     def verify_timing(self, params: Params) -> None:
         """Accept iff timestamp < server + 1000 and server − timestamp ≤ recvWindow (≤ 60000)."""
-        timestamp = params.values.get("timestamp") or ""
-        if not (timestamp.isascii() and timestamp.isdigit()):
+        stamp = inbound.integer(params.values.get("timestamp") or "")
+        if stamp is None:
             raise mandatory("timestamp")
         window_text = params.values.get("recvWindow")
         window = 5000
         if window_text:
-            if not (window_text.isascii() and window_text.isdigit()) or int(window_text) > 60_000:
+            parsed = inbound.integer(window_text)
+            if parsed is None or parsed > 60_000:
                 raise invalid("recvWindow")
-            window = int(window_text)
+            window = parsed
         now = self.now_ms()
-        stamp = int(timestamp)
         if stamp >= now + 1000:
             raise AsterError(-1021, "Timestamp for this request was 1000ms ahead of the server's time.")
         if now - stamp > window:

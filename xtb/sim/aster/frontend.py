@@ -18,6 +18,7 @@ from aiohttp import web
 from eth_keys import keys
 
 from xtb.clock import Clock
+from xtb.sim import inbound
 from xtb.sim.aster.account import AccountDesk
 from xtb.sim.aster.agents import Agent, AgentDesk, Registry
 from xtb.sim.aster.auth import NonceBook, Security, V1Verifier, V3Identity, V3Verifier
@@ -31,6 +32,7 @@ from xtb.sim.aster.state import VenueState
 from xtb.sim.aster.streams import AsterStreams
 from xtb.sim.engine import Engine
 from xtb.sim.frontend import ACCOUNT, CONTROL_PREFIX, AuthFailure, FrontEnd, Handler, SimMarket, StreamConnection
+from xtb.sim.refusals import Refusal
 from xtb.sim.values import AccountId, EngineEvent
 
 IDENTITY: web.RequestKey[V3Identity] = web.RequestKey("xtb_aster_identity")
@@ -255,6 +257,16 @@ class AsterFrontEnd(FrontEnd):
             message = "Timeout waiting for response from backend server. Send status unknown; execution status unknown."
         return AsterError(code, message, status=status).response()
 
+    def refusal(self, request: web.BaseRequest, kind: Refusal, message: str) -> tuple[int, Any]:
+        """§7: `{"code": -NNNN, "msg": ...}`, client errors 4xx (default 400), 5xx internal. The spec
+        says nothing of unknown routes or wrong methods (404 with the generic -1000 here) nor of
+        oversized or malformed requests (400, -1000)."""
+        if kind in (Refusal.NOT_FOUND, Refusal.METHOD_NOT_ALLOWED):
+            return 404, AsterError(-1000, message).body()
+        if kind is Refusal.INTERNAL:
+            return 500, AsterError(-1000).body()
+        return 400, AsterError(-1000, message).body()
+
     async def refuse_order(self, request: web.Request, reason: str) -> web.StreamResponse:
         return AsterError(-2010, reason or "New order rejected.").response()
 
@@ -403,7 +415,8 @@ def request_weight(path: str, values: Mapping[str, str], weight: int) -> int:
     """§4.2 / §4.3: depth by limit; the all-symbol forms of openOrders, tickers and prices cost more."""
     if path.endswith("/depth"):
         limit = values.get("limit", "")
-        return depth_weight(int(limit)) if limit.isdigit() else 10
+        number = inbound.integer(limit)
+        return depth_weight(number) if number is not None else 10
     if "symbol" not in values:
         name = path.rsplit("/fapi/", 1)[-1].split("/", 1)[-1]
         return {"openOrders": 40, "ticker/24hr": 40, "ticker/bookTicker": 2, "ticker/price": 2}.get(name, weight)

@@ -15,7 +15,6 @@ EXPIRE_TAKER; in hedge mode (`dualSidePosition`) LONG / SHORT orders trade one n
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import secrets
 from dataclasses import dataclass, replace
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from xtb.model import OrderType, Side, TimeInForce
+from xtb.sim import inbound
 from xtb.sim.aster import params as prm
 from xtb.sim.aster import payloads as pl
 from xtb.sim.aster.errors import AsterError, invalid, json_response, mandatory, unsupported
@@ -344,10 +344,10 @@ class OrderDesk:
         for entry in raw:
             try:
                 if ids is not None:
-                    text = _text(entry)
-                    if not text.isdigit():
+                    order_id = inbound.integer(_text(entry))
+                    if order_id is None:
                         raise invalid("orderIdList")
-                    results.append(self._cancel_one(request[ACCOUNT], market, int(text), None))
+                    results.append(self._cancel_one(request[ACCOUNT], market, order_id, None))
                 else:
                     results.append(self._cancel_one(request[ACCOUNT], market, None, _text(entry)))
             except AsterError as exc:
@@ -448,7 +448,7 @@ def parse_json_list(text: str, name: str) -> list[Any]:
     """A JSON list as clients send it: double quotes, or the docs' single quotes."""
     for candidate in (text, text.replace("'", '"')):
         try:
-            value = json.loads(candidate)
+            value = inbound.loads(candidate)
         except ValueError:
             continue
         if isinstance(value, list):

@@ -51,6 +51,10 @@ class MarketDef:
     spread_ticks: int = 2
     volatility_ticks: float = 0.5
     taker_rate: float = 3.0
+    # a taker hit takes the whole touch level (as on the Lighter simulator): with MIN_NOTIONAL 5 USDT
+    # far above one step, half a level could leave an order a remainder no new order may carry. The
+    # real venue does leave such remainders; the tracking helper's policy for them is its own issue.
+    taker_fraction: Decimal = D(1)
 
     def info(self) -> MarketInfo:
         return MarketInfo(
@@ -230,4 +234,5 @@ class AsterSettings:
             spread_ticks=market.spread_ticks,
             volatility_ticks=market.volatility_ticks,
             taker_rate=market.taker_rate,
+            taker_fraction=market.taker_fraction,
         )

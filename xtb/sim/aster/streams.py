@@ -7,11 +7,11 @@ stream names for market data and `user:<account>` for user data; the fault kind 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from xtb.sim import inbound
 from xtb.sim.aster import payloads as pl
 from xtb.sim.aster.feeds import MarketFeeds, StreamSpec, parse_stream
 from xtb.sim.frontend import StreamConnection
@@ -102,7 +102,7 @@ class AsterStreams:
             self._close(conn, 1008)
             return
         try:
-            frame = json.loads(data)
+            frame = inbound.loads(data)  # too deep, too big, not UTF-8: "Invalid JSON" too
         except ValueError as exc:
             self._reply(conn, {"code": 3, "msg": f"Invalid JSON: {exc}"})
             return

@@ -20,6 +20,7 @@ from typing import Any
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
+from xtb.sim import inbound
 from xtb.sim.backpack.errors import ApiError, param_error, unauthorized
 from xtb.sim.values import AccountId
 
@@ -80,8 +81,9 @@ def _no_constant(name: str) -> Any:
 
 
 def parse_json(raw: bytes) -> Any:
-    """JSON with every number as a `RawNumber`; ValueError on anything that is not JSON."""
-    return json.loads(raw.decode("utf-8"), parse_int=RawNumber, parse_float=RawNumber, parse_constant=_no_constant)
+    """JSON with every number as a `RawNumber`; ValueError on anything that is not JSON (or too
+    deep, too big, not UTF-8, or holding a lone surrogate: see `xtb.sim.inbound`)."""
+    return inbound.loads(raw, parse_int=RawNumber, parse_float=RawNumber, parse_constant=_no_constant)
 
 
 def compact(value: Any) -> str:
@@ -162,10 +164,8 @@ _HEADER_TYPES = {
 
 
 def _integer(text: str, *, signed: bool) -> int | None:
-    body = text[1:] if signed and text.startswith("-") else text
-    if not body or not body.isascii() or not body.isdigit():
-        return None
-    return int(text)
+    """An int64 / uint64 header value (at most 20 digits, as the venue's parser reads them)."""
+    return inbound.integer(text, signed=signed)
 
 
 class Verifier:

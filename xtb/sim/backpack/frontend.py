@@ -2,8 +2,8 @@
 
 Routes: public `/api/v1/{status,ping,time,markets,market,depth,ticker,tickers,trades,markPrices}`;
 signed `/api/v1/{order,orders,position,capital,capital/collateral,account}` and
-`/wapi/v1/history/{orders,fills}`. Anything else is a plain-text 404 `not found`. The WebSocket is
-served at `/` (which is also what a client sends for the empty path).
+`/wapi/v1/history/{orders,fills}`. Anything else is a plain-text 404 `not found` (`refusal`). The
+WebSocket is served at `/` (which is also what a client sends for the empty path).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from xtb.sim.backpack.state import TapeTrade, VenueState
 from xtb.sim.backpack.streams import BackpackStreams
 from xtb.sim.engine import Engine
 from xtb.sim.frontend import ACCOUNT, AuthFailure, FrontEnd, Handler, SimMarket, StreamConnection
+from xtb.sim.refusals import Refusal
 from xtb.sim.values import AccountId, EngineEvent, PositionView
 
 _GENERIC_MESSAGES = {
@@ -147,6 +148,16 @@ class BackpackFrontEnd(FrontEnd):
             code, message = _GENERIC_MESSAGES[status]
         return json_response({"code": code, "message": message}, status=status)
 
+    def refusal(self, request: web.BaseRequest, kind: Refusal, message: str) -> tuple[int, Any]:
+        """§7.2: an unknown path is a plain-text 404 `not found`. The spec says nothing of wrong
+        methods (answered as the unknown path), nor of oversized or undecodable requests: those get
+        the generic JSON `INVALID_CLIENT_REQUEST` with 400 (413 is not among the statuses §7.2 lists)."""
+        if kind in (Refusal.NOT_FOUND, Refusal.METHOD_NOT_ALLOWED):
+            return 404, "not found"
+        if kind is Refusal.INTERNAL:
+            return 500, {"code": "SERVER_ERROR", "message": UNKNOWN_ERROR}
+        return 400, {"code": "INVALID_CLIENT_REQUEST", "message": message}
+
     async def refuse_order(self, request: web.Request, reason: str) -> web.StreamResponse:
         return ApiError(400, "INVALID_ORDER", reason).response()
 
@@ -196,10 +207,6 @@ class BackpackFrontEnd(FrontEnd):
         for method, path, handler in signed:
             places = method == "POST" and path.startswith("/api/v1/order")
             self.route(method, path, endpoint(handler), auth=True, places_order=places)
-        self.route("*", "/{tail:.*}", self._not_found)
-
-    async def _not_found(self, request: web.Request) -> web.StreamResponse:
-        return text_response("not found", status=404)
 
     # ------------------------------------------------------------------------- public REST
 

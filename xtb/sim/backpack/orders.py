@@ -12,7 +12,7 @@ import math
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -193,12 +193,13 @@ class OrderDesk:
         book = self.fe.engine.book(market.symbol, self.fe.settings.depth_limit)
         info = market.info()
         left, size = quote, Decimal(0)
-        for level in book.asks if side is Side.BUY else book.bids:
-            take = min(level.size, info.round_size(left / level.price, Rounding.DOWN))
-            size += take
-            left -= take * level.price
-            if take < level.size:
-                break
+        with localcontext(pl.WIDE):  # a quote near the venue's decimal range needs more than 28 digits
+            for level in book.asks if side is Side.BUY else book.bids:
+                take = min(level.size, info.round_size(left / level.price, Rounding.DOWN))
+                size += take
+                left -= take * level.price
+                if take < level.size:
+                    break
         if size < market.min_quantity:
             raise ApiError(400, *_INVALID_QUANTITY)
         return size

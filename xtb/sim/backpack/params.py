@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from xtb.model import OrderType, Side
+from xtb.sim import inbound
 from xtb.sim.backpack.auth import RawNumber, compact
 from xtb.sim.backpack.errors import (
     ENUM_PROBLEM,
@@ -21,10 +22,12 @@ from xtb.sim.backpack.errors import (
     param_error,
     payload_error,
 )
-from xtb.sim.backpack.payloads import SIDES
+from xtb.sim.backpack.payloads import SIDES, WIDE
 from xtb.sim.backpack.settings import MarketDef
 
 UINT32_MAX = 2**32 - 1
+DECIMAL_MAX = Decimal(2**96 - 1)  # the venue's decimals (rust_decimal): a 96-bit mantissa, at most 28 places
+DECIMAL_SCALE = 28
 TIME_IN_FORCE = ("GTC", "IOC", "FOK")
 SELF_TRADE_PREVENTION = ("RejectTaker", "RejectMaker", "RejectBoth")
 ORDER_TYPES = {"Limit": OrderType.LIMIT, "Market": OrderType.MARKET}
@@ -93,8 +96,8 @@ def _enum(body: Mapping[str, Any], key: str, type_name: str, choices: Any, paylo
     value = body.get(key)
     if value is None:
         return None
-    if isinstance(value, RawNumber) or value not in choices:
-        raise field_error(type_name, ENUM_PROBLEM, payload)
+    if isinstance(value, RawNumber) or not isinstance(value, str) or value not in choices:
+        raise field_error(type_name, ENUM_PROBLEM, payload)  # `side: []` too: not a variant
     return str(value)
 
 
@@ -108,10 +111,21 @@ def _decimal(body: Mapping[str, Any], key: str, payload: str) -> Decimal | None:
     try:
         result = Decimal(value)
     except InvalidOperation:
-        raise field_error("Decimal", f"invalid decimal {value!r}", payload) from None
-    if not result.is_finite():
-        raise field_error("Decimal", f"invalid decimal {value!r}", payload)
+        raise field_error("Decimal", f"invalid decimal {value[:100]!r}", payload) from None
+    if not result.is_finite() or not _fits(result):  # 1e999999 and 5,000 digits fail the venue's parser
+        raise field_error("Decimal", f"invalid decimal {value[:100]!r}", payload)
     return result
+
+
+def _fits(value: Decimal) -> bool:
+    """Whether the venue's decimal type holds `value` (checked on the exponent first: no huge ints)."""
+    if not value:
+        return True
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if value.adjusted() > 28 or -exponent > DECIMAL_SCALE:
+        return False
+    return value.copy_abs().scaleb(max(0, -exponent), context=WIDE) <= DECIMAL_MAX
 
 
 def _bool(body: Mapping[str, Any], key: str, payload: str) -> bool | None:
@@ -122,9 +136,10 @@ def _bool(body: Mapping[str, Any], key: str, payload: str) -> bool | None:
 
 
 def _uint32(value: Any, type_error: Any) -> int:
-    if not isinstance(value, RawNumber) or not value.is_integer or not 0 <= int(value) <= UINT32_MAX:
+    number = inbound.integer(value) if isinstance(value, RawNumber) else None
+    if number is None or number > UINT32_MAX:
         raise type_error
-    return int(value)
+    return number
 
 
 def _client_id(body: Mapping[str, Any], payload: str) -> int | None:
@@ -238,9 +253,11 @@ def query_uint(query: Mapping[str, str], key: str, default: int | None = None) -
     value = query.get(key)
     if value is None:
         return default
-    if not (value.isascii() and value.isdigit()):
-        raise param_error(key, "integer(uint64)", "invalid digit found in string")
-    return int(value)
+    number = inbound.integer(value)
+    if number is None or number >= 2**64:
+        problem = "number too large to fit in target type" if value.isascii() and value.isdigit() else None
+        raise param_error(key, "integer(uint64)", problem or "invalid digit found in string")
+    return number
 
 
 def query_client_id(query: Mapping[str, str]) -> int | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Any
 
 from xtb.model import Liquidity, OrderType, Side
@@ -20,6 +20,9 @@ from xtb.sim.backpack.state import OrderMeta, TapeTrade
 from xtb.sim.values import BookView, FillView, LevelView, OrderStatus, OrderView, PositionView, Reason
 
 ZERO = Decimal(0)
+WIDE = Context(prec=100)
+"""Room for any value the venue's decimals hold (29 digits) at any padding: the default context's 28
+digits make quantize fail on a large order's size."""
 
 SIDE_NAMES = {Side.BUY: "Bid", Side.SELL: "Ask"}
 SIDES = {name: side for side, name in SIDE_NAMES.items()}
@@ -69,12 +72,12 @@ def padded(value: Decimal, places: int) -> str:
     """WS form: padded (or rounded half-even) to `places` decimals ("150.00", "0.00000")."""
     if not value:
         value = ZERO
-    return format(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN), "f")
+    return format(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN, context=WIDE), "f")
 
 
 def rounded(value: Decimal, places: int = 8) -> Decimal:
     """A quotient that need not terminate (entry price, mark), cut to `places` decimals."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN, context=WIDE)
 
 
 def ms(ts: float) -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from xtb.model import OrderType, TimeInForce
+from xtb.sim import inbound
 from xtb.sim.bounded import BoundedMap
 from xtb.sim.values import AccountId, ClientId, OrderView
 
@@ -107,9 +108,10 @@ class VenueState:
 
     def engine_order_id(self, order_id: str) -> int | None:
         """The engine id behind a venue order id of this epoch (None: not one of ours)."""
-        if not (order_id.isascii() and order_id.isdigit()):
+        number = inbound.integer(order_id)  # a 5,000-digit id is simply not one of ours
+        if number is None:
             return None
-        engine_id = int(order_id) - ORDER_ID_BASE - self.epoch * EPOCH_SPAN
+        engine_id = number - ORDER_ID_BASE - self.epoch * EPOCH_SPAN
         return engine_id if 0 < engine_id < EPOCH_SPAN else None
 
     def trade_id(self, symbol: str, engine_trade_id: int) -> int:

@@ -10,7 +10,6 @@ a message is its event type (`depth`, `orderFill`, `positionAdjusted`...).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections import Counter
@@ -18,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from xtb.model import Side
+from xtb.sim import inbound
 from xtb.sim.backpack import payloads as pl
 from xtb.sim.backpack.auth import StreamAuthError
 from xtb.sim.backpack.state import TapeTrade
@@ -79,7 +79,7 @@ def classify(name: str) -> tuple[bool, str]:
         raise InvalidStream(4006)
     if head == "depth":
         window = _DEPTH_WINDOW.match(rest)
-        if window is not None and int(window.group(1)) not in DEPTH_WINDOWS:
+        if window is not None and inbound.integer(window.group(1)) not in DEPTH_WINDOWS:
             raise InvalidStream(4008)
     return False, name
 
@@ -100,7 +100,7 @@ class BackpackStreams:
 
     def on_message(self, conn: StreamConnection, data: str | bytes) -> None:
         try:
-            frame = json.loads(data)
+            frame = inbound.loads(data)  # too deep, too big, not UTF-8: 4002 too
         except ValueError:
             frame = None
         method = frame.get("method") if isinstance(frame, dict) else None

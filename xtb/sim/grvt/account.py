@@ -101,7 +101,7 @@ class AccountDesk:
     async def set_initial_leverage(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
         account = self.fe.accounts.owned(ctx, body)
         instrument = body.get("instrument")
-        if instrument not in self.fe.market_defs:
+        if not isinstance(instrument, str) or instrument not in self.fe.market_defs:
             raise GrvtError(3000)
         leverage = checks.decimal(body.get("leverage"), "leverage")
         if leverage < 1:

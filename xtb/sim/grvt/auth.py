@@ -9,7 +9,6 @@ private call and checked against the session's main account. Login answers carry
 from __future__ import annotations
 
 import email.utils
-import json
 import math
 import random
 import secrets
@@ -21,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from eth_account import Account
 
-from xtb.sim.grvt import eip712
+from xtb.sim import inbound
+from xtb.sim.grvt import checks, eip712
 from xtb.sim.grvt.errors import EdgeError, GrvtError, json_response
 from xtb.sim.values import AccountId
 
@@ -126,9 +126,10 @@ class Accounts:
         sub = body.get("sub_account_id")
         if isinstance(sub, int) and not isinstance(sub, bool):
             sub = str(sub)
-        if not isinstance(sub, str) or not sub.isascii() or not sub.isdigit() or int(sub) >= 2**64:
+        number = inbound.integer(sub) if isinstance(sub, str) else None
+        if number is None or number >= 2**64:
             raise GrvtError(1003, "Request could not be processed due to malformed syntax: sub_account_id")
-        account = self.by_sub_account(str(int(sub)))
+        account = self.by_sub_account(str(number))
         if account is None or ctx.main is None or self.main_of(account) != ctx.main:
             raise GrvtError(1001)
         return account
@@ -195,18 +196,17 @@ class Accounts:
     def _check_wallet_login(self, body: Mapping[str, Any]) -> str:
         settings = self.fe.settings
         address, sig = body.get("address"), body.get("signature")
-        if not isinstance(address, str) or not address.startswith("0x") or len(address) != 42:
+        if not checks.is_address(address):
             raise EdgeError(400, "invalid address")
         if not isinstance(sig, Mapping):
             raise EdgeError(400, "missing signature")
-        v, r, s = sig.get("v"), sig.get("r"), sig.get("s")
+        v, r_int, s_int = sig.get("v"), checks.hex256(sig.get("r")), checks.hex256(sig.get("s"))
         if v not in (27, 28) or isinstance(v, bool):
             raise EdgeError(400, "invalid signature v")
-        try:
-            nonce, expiration = int(sig["nonce"]), int(sig["expiration"])
-            r_int, s_int = int(str(r), 16), int(str(s), 16)
-        except (KeyError, TypeError, ValueError):
-            raise EdgeError(400, "malformed signature") from None
+        nonce, expiration = _uint(sig.get("nonce"), 2**32 - 1), _uint(sig.get("expiration"), 2**63 - 1)
+        signer = sig.get("signer") or address
+        if nonce is None or expiration is None or r_int is None or s_int is None or not checks.is_address(signer):
+            raise EdgeError(400, "malformed signature")  # the WalletLogin struct: uint32 nonce, int64 expiration
         chain = _chain(sig.get("chain_id", sig.get("chainID")), settings.chain_id)
         if chain not in settings.accepted_chain_ids:
             raise EdgeError(400, "invalid chain id")
@@ -215,7 +215,7 @@ class Accounts:
             raise EdgeError(401, "signature expired")
         if expiration > now_ns + int(settings.wallet_login_window_s * 1e9):
             raise EdgeError(400, "signature expiration exceeds maximum allowed window")
-        signer = str(sig.get("signer") or address).lower()
+        signer = str(signer).lower()
         message = {"signer": signer, "nonce": nonce, "expiration": expiration}
         recovered = eip712.recover(eip712.typed_message("WalletLogin", message, chain), int(v), r_int, s_int)
         if recovered is None or recovered != signer or signer != address.lower():
@@ -251,19 +251,25 @@ class Accounts:
 
 async def _edge_body(request: web.Request) -> dict[str, Any]:
     try:
-        body = json.loads(await request.read() or b"{}")
-    except ValueError:
+        body = await inbound.read_json(request, empty={})
+    except ValueError:  # not JSON, too deep, too big, not UTF-8
         raise EdgeError(400, "malformed request body") from None
     if not isinstance(body, dict):
         raise EdgeError(400, "malformed request body")
     return body
 
 
+def _uint(value: Any, maximum: int) -> int | None:
+    """An unsigned integer sent as a JSON integer or decimal text, at most `maximum`, else None."""
+    if isinstance(value, str):
+        value = inbound.integer(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        return None
+    return value
+
+
 def _chain(value: Any, default: int) -> int | None:
     """A signature's chain id: absent or 0 means the server's own; a string or a number."""
     if value is None or value in ("", "0", 0):
         return default
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return _uint(value, 2**64 - 1)

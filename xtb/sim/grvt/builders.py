@@ -8,7 +8,6 @@ Fee rates are percent strings; what is signed is the percent × 10^4, truncated.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import string
 from collections.abc import Mapping
@@ -17,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from xtb.sim.grvt import eip712
+from xtb.sim import inbound
+from xtb.sim.grvt import checks, eip712
 from xtb.sim.grvt.auth import Ctx, Grant
 from xtb.sim.grvt.checks import U32, decimal, uint
 from xtb.sim.grvt.errors import GrvtError, json_response
@@ -61,7 +61,7 @@ class Builders:
     async def edge_authorize(self, request: web.Request) -> web.StreamResponse:
         """Edge host, no session: AuthorizeBuilder, or AddAccountSignerWithBuilder with key minting."""
         try:
-            body = json.loads(await request.read() or b"{}")
+            body = await inbound.read_json(request, empty={})
             if not isinstance(body, dict):
                 raise ValueError("not an object")
         except ValueError:
@@ -181,13 +181,9 @@ class Builders:
 
 
 def _address(value: Any, what: str) -> str:
-    if not isinstance(value, str) or len(value) != 42 or not value.startswith("0x"):
+    if not checks.is_address(value):
         raise GrvtError(1003, f"Request could not be processed due to malformed syntax: {what}")
-    try:
-        int(value[2:], 16)
-    except ValueError:
-        raise GrvtError(1003, f"Request could not be processed due to malformed syntax: {what}") from None
-    return value.lower()
+    return str(value).lower()
 
 
 def _pct(value: Decimal) -> str:

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from xtb.model import Side
+from xtb.sim import inbound
 from xtb.sim.grvt import eip712
 from xtb.sim.grvt.errors import GrvtError
 from xtb.sim.grvt.settings import MarketDef
@@ -30,6 +31,8 @@ ZERO = Decimal(0)
 BOOK_TIFS = frozenset({"GOOD_TILL_TIME", "IMMEDIATE_OR_CANCEL", "FILL_OR_KILL"})
 POST_ONLY_TIFS = frozenset({"GOOD_TILL_TIME", "ALL_OR_NONE"})
 EMPTY_ORDER_IDS = frozenset({"", "0", "0x0", "0x00"})
+_HEX = frozenset("0123456789abcdefABCDEF")
+MAX_MAGNITUDE = 40  # powers of ten: beyond any size, price or fee, and far inside Decimal's exponent range
 
 
 def malformed(what: str) -> GrvtError:
@@ -48,16 +51,31 @@ def decimal(value: Any, what: str, *, zero_if_missing: bool = False, signed: boo
         raise malformed(what) from None
     if not result.is_finite() or (result < 0 and not signed):
         raise malformed(what)
+    if result and not -MAX_MAGNITUDE <= result.adjusted() <= MAX_MAGNITUDE:  # 1e999999 overflows arithmetic
+        raise malformed(what)
     return result
 
 
 def uint(value: Any, what: str, maximum: int) -> int:
     """An unsigned integer sent as a JSON number or a decimal string (1003 otherwise)."""
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        value = int(value)
+    if isinstance(value, str):
+        value = inbound.integer(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
         raise malformed(what)
     return value
+
+
+def is_address(value: Any) -> bool:
+    """`0x` and 40 hex digits (int(x, 16) alone would let signs, spaces and underscores through)."""
+    return isinstance(value, str) and len(value) == 42 and value.startswith("0x") and _HEX.issuperset(value[2:])
+
+
+def hex256(value: Any) -> int | None:
+    """A signature's r or s: hex text of at most 64 digits (with or without 0x), else None."""
+    if not isinstance(value, str):
+        return None
+    body = value[2:] if value[:2] in ("0x", "0X") else value
+    return int(body, 16) if 0 < len(body) <= 64 and _HEX.issuperset(body) else None
 
 
 def flag(obj: Mapping[str, Any], key: str) -> bool:
@@ -131,7 +149,7 @@ def parse_order(body: Any, markets: Mapping[str, MarketDef]) -> ParsedOrder:
     if cid is not None:
         cid = str(uint(cid, "metadata.client_order_id", U64))
     tif = order.get("time_in_force")
-    if tif not in eip712.TIME_IN_FORCE:
+    if not isinstance(tif, str) or tif not in eip712.TIME_IN_FORCE:
         raise malformed("time_in_force")
     chain = sig.get("chain_id")
     builder = order.get("builder")

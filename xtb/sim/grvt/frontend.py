@@ -12,7 +12,6 @@ s}` on lite routes), `{status, message}` on the edge's logins.
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from decimal import Decimal
@@ -21,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from xtb.clock import Clock
+from xtb.sim import inbound
 from xtb.sim.engine import Engine
 from xtb.sim.frontend import ACCOUNT, MAIN_SITE, AuthFailure, FrontEnd, SimMarket, StreamConnection
 from xtb.sim.grvt import payloads as pl
@@ -35,6 +35,7 @@ from xtb.sim.grvt.public import MarketData
 from xtb.sim.grvt.settings import GrvtSettings, MarketDef
 from xtb.sim.grvt.state import VenueState
 from xtb.sim.grvt.streams import GrvtStreams
+from xtb.sim.refusals import Refusal
 from xtb.sim.values import AccountId, EngineEvent, PositionView
 
 EDGE = "edge"
@@ -42,6 +43,15 @@ MARKET_DATA = "market_data"
 WS_PATHS = ("/ws", "/ws/full", "/ws/lite")
 RouteHandler = Callable[[Ctx, Mapping[str, Any]], Awaitable[Any]]
 DAY_S = 86_400
+# §7's generic codes for what the framework refuses; the spec says nothing of wrong methods (answered
+# as the unknown route, 1004) nor of oversized requests (malformed, 1003).
+_REFUSAL_CODES = {
+    Refusal.NOT_FOUND: 1004,
+    Refusal.METHOD_NOT_ALLOWED: 1004,
+    Refusal.BAD_REQUEST: 1003,
+    Refusal.TOO_LARGE: 1003,
+    Refusal.INTERNAL: 1002,
+}
 
 
 class GrvtFrontEnd(FrontEnd):
@@ -173,6 +183,15 @@ class GrvtFrontEnd(FrontEnd):
             return EdgeError(status, message).response()
         return GrvtError.for_status(status, message).response(request.path.startswith("/lite/"))
 
+    def refusal(self, request: web.BaseRequest, kind: Refusal, message: str) -> tuple[int, Any]:
+        """§7: `{code, message, status}` with a generic code, `{c, m, s}` on lite routes and
+        `{status, message}` on the edge's `/auth/` routes but the builder authorisation (not a
+        login: it answers in the REST shape)."""
+        error = GrvtError(_REFUSAL_CODES[kind])
+        if request.path.startswith("/auth/") and request.path != "/auth/builder/authorize":
+            return error.status, {"status": error.status, "message": error.message}
+        return error.status, error.body(request.path.startswith("/lite/"))
+
     async def refuse_order(self, request: web.Request, reason: str) -> web.StreamResponse:
         return GrvtError(2082, reason or None).response(request.path.startswith("/lite/"))
 
@@ -204,8 +223,6 @@ class GrvtFrontEnd(FrontEnd):
         for site in (MARKET_DATA, MAIN_SITE):
             for path in WS_PATHS:
                 self.websocket(path, site=site)
-        for site in self.site_names:
-            self.route("*", "/{tail:.*}", self._not_found, site=site)
 
     def _endpoint(self, name: str, handler: RouteHandler, dialect: str) -> Callable[..., Awaitable[web.StreamResponse]]:
         lite = dialect == "lite"
@@ -214,10 +231,9 @@ class GrvtFrontEnd(FrontEnd):
         async def serve(request: web.Request) -> web.StreamResponse:
             main = request.get(ACCOUNT)
             try:
-                raw = await request.read()
                 try:
-                    body = json.loads(raw, parse_float=Decimal) if raw.strip() else {}
-                except ValueError:
+                    body = await inbound.read_json(request, empty={}, parse_float=Decimal)
+                except ValueError:  # not JSON, too deep, too big, not UTF-8
                     raise GrvtError(1003) from None
                 if not isinstance(body, dict):
                     raise GrvtError(1003)
@@ -228,11 +244,6 @@ class GrvtFrontEnd(FrontEnd):
             return json_response(to_lite(result, response_struct) if lite else result)
 
         return serve
-
-    async def _not_found(self, request: web.Request) -> web.StreamResponse:
-        if request.path.startswith("/auth/"):
-            return EdgeError(404, "not found").response()
-        return GrvtError(1004).response(request.path.startswith("/lite/"))
 
     # ----------------------------------------------------------------------------- figures
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from xtb.model import OrderType, TimeInForce
+from xtb.sim import inbound
 from xtb.sim.grvt import checks
 from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.auth import Ctx
@@ -287,7 +288,7 @@ def page(rows: Iterable[tuple[int, dict[str, Any]]], body: Mapping[str, Any]) ->
         limit = HISTORY_LIMIT
     limit = min(limit, HISTORY_MAX)
     cursor = body.get("cursor") or "0"
-    offset = int(cursor) if isinstance(cursor, str) and cursor.isdigit() else 0
+    offset = (inbound.integer(cursor) if isinstance(cursor, str) else None) or 0
     selected = [row for at, row in sorted(rows, key=lambda r: r[0], reverse=True) if start <= at <= end]
     chunk = selected[offset : offset + limit]
     more = offset + limit < len(selected)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from xtb.sim import inbound
 from xtb.sim.grvt import checks
 from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.auth import Ctx
@@ -57,7 +58,8 @@ class MarketData:
         self.fe = fe
 
     def market(self, body: Mapping[str, Any], code: int = 3000) -> MarketDef:
-        market = self.fe.market_defs.get(body.get("instrument"))  # type: ignore[arg-type]
+        name = body.get("instrument")
+        market = self.fe.market_defs.get(name) if isinstance(name, str) else None  # a list is no instrument either
         if market is None:
             raise GrvtError(code)
         return market
@@ -90,9 +92,9 @@ class MarketData:
     async def book(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
         market = self.market(body)
         depth = body.get("depth", 10)
-        if isinstance(depth, str) and depth.isdigit():
-            depth = int(depth)
-        if depth not in DEPTHS or isinstance(depth, bool):
+        if isinstance(depth, str):
+            depth = inbound.integer(depth)
+        if not isinstance(depth, int) or isinstance(depth, bool) or depth not in DEPTHS:
             raise GrvtError(3031)
         book = self.fe.engine.book(market.instrument, depth)
         return {"result": pl.book_json(market.instrument, book.bids, book.asks, self.fe.now_ns_str())}
@@ -123,10 +125,11 @@ class MarketData:
 
     async def kline(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
         market = self.market(body)
-        seconds = INTERVALS.get(body.get("interval"))  # type: ignore[arg-type]
+        interval, kind = body.get("interval"), body.get("type", "TRADE")
+        seconds = INTERVALS.get(interval) if isinstance(interval, str) else None
         if seconds is None:
             raise GrvtError(3040)
-        if body.get("type", "TRADE") not in CANDLE_TYPES:
+        if not isinstance(kind, str) or kind not in CANDLE_TYPES:
             raise GrvtError(3041)
         rows = candles(self.fe.state.tapes[market.instrument], market.instrument, seconds)
         return page([(int(row["open_time"]), row) for row in rows], body)

@@ -14,7 +14,6 @@ its version (`book.d`, `order`, `fill`, ...); replies and errors go out as chann
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from xtb.model import Side
+from xtb.sim import inbound
 from xtb.sim.frontend import StreamConnection
 from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.auth import Ctx
@@ -113,11 +113,11 @@ class GrvtStreams:
         self.fe.send(conn, "rpc", "reply", dict(message))
 
     async def on_message(self, conn: StreamConnection, data: str | bytes) -> None:
-        text = data.decode() if isinstance(data, bytes) else data
+        text = data if isinstance(data, str) else data.decode("utf-8", "replace")
         if text.strip().strip('"') == "ping":  # GRVT's web client keep-alive: tolerated, unanswered
             return
         try:
-            frame = json.loads(text, parse_float=Decimal)
+            frame = inbound.loads(data, parse_float=Decimal)  # too deep, too big, not UTF-8: 1003
         except ValueError:
             frame = None
         proto = conn.state.get("proto", "full")
@@ -248,12 +248,13 @@ class GrvtStreams:
             return sub
         if len(parts) not in ((1,) if stream == "v1.cancel" else (1, 2, 4)):
             raise GrvtError(1102)
-        if not parts[0].isascii() or not parts[0].isdigit() or int(parts[0]) >= 2**64:
+        number = inbound.integer(parts[0])
+        if number is None or number >= 2**64:
             raise GrvtError(3020)
         main = conn.state.get("main")
         if main is None:
             raise GrvtError(1000)
-        sub.sub_account = str(int(parts[0]))
+        sub.sub_account = str(number)
         account = self.fe.accounts.by_sub_account(sub.sub_account)
         if account is None or self.fe.accounts.main_of(account) != main:
             raise GrvtError(1001)
@@ -285,9 +286,9 @@ class GrvtStreams:
             return sub
         if len(parts) != (2 if stream == "v1.book.s" else 1):
             raise GrvtError(1103)
-        if not parts[0].isdigit():
+        value = inbound.integer(parts[0])
+        if value is None:
             raise GrvtError(3011 if stream == "v1.trade" else 3030)
-        value = int(parts[0])
         if stream == "v1.trade":
             if value not in TRADE_LIMITS:
                 raise GrvtError(3011)
@@ -297,9 +298,10 @@ class GrvtStreams:
             raise GrvtError(3030)
         sub.rate = value
         if stream == "v1.book.s":
-            if not parts[1].isdigit() or int(parts[1]) not in DEPTHS:
+            depth = inbound.integer(parts[1])
+            if depth not in DEPTHS:
                 raise GrvtError(3031)
-            sub.depth = int(parts[1])
+            sub.depth = depth
         return sub
 
     def _snapshot(self, sub: Sub) -> list[Any]:

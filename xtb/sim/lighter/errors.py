@@ -40,11 +40,13 @@ INVALID_TRIGGER_PRICE = 21729
 REDUCE_ONLY_INCREASES = 21732
 REDUCE_ONLY_DIRECTION = 21738
 INVALID_REDUCE_ONLY = 21740
+INVALID_PARAM = 20001  # not in the spec's table: the simulator's answer to a malformed parameter
 TOO_MANY_REQUESTS = 23000
 NOT_FOUND = 29404
 INTERNAL = 29500
 
 MESSAGES = {
+    INVALID_PARAM: "invalid param",
     ACCOUNT_NOT_FOUND: "account not found",
     INVALID_NONCE: "invalid nonce",
     BATCH_NONCE: "batch transaction nonce is not increasing",

@@ -9,7 +9,6 @@ seed. `register_api_key` adds a known key (e.g. the spec's worked vectors' key).
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Mapping
 from decimal import Decimal
@@ -20,6 +19,7 @@ from eth_account import Account
 
 from xtb.clock import Clock
 from xtb.crypto import schnorr
+from xtb.sim import inbound
 from xtb.sim.engine import Engine
 from xtb.sim.frontend import AuthFailure, FrontEnd, SimMarket, StreamConnection
 from xtb.sim.lighter import errors as E
@@ -32,6 +32,7 @@ from xtb.sim.lighter.settings import DEFAULT_KEY_INDEX, TEST_ACCOUNT, LighterSet
 from xtb.sim.lighter.state import VenueState
 from xtb.sim.lighter.streams import LighterStreams
 from xtb.sim.lighter.txs import parse_tx
+from xtb.sim.refusals import Refusal
 from xtb.sim.values import AccountId, EngineEvent
 
 _GENERIC = {
@@ -138,7 +139,7 @@ class LighterFrontEnd(FrontEnd):
         token = request.headers.get("Authorization") or request.query.get("auth")
         wanted = request.query.get("account_index")
         try:
-            account = int(wanted) if wanted is not None and wanted.isdigit() else None
+            account = inbound.integer(wanted) if wanted is not None else None
             if wanted is not None and account is None:
                 raise LighterError(20001, message="invalid param: account_index")
             claims = await self.tokens.check(token, account)
@@ -151,6 +152,16 @@ class LighterFrontEnd(FrontEnd):
         if not message.endswith("(simulated fault)") and status not in _GENERIC:
             text = message
         return json_response({"code": code, "message": text}, status=status)
+
+    def refusal(self, request: web.BaseRequest, kind: Refusal, message: str) -> tuple[int, Any]:
+        """§4: an unknown path is 404 `{"code":29404,"message":"not found"}` (a wrong method too: the
+        spec says nothing of it). §7 lists no code for a malformed or oversized request: they get
+        the 400 `invalid param` (20001) the simulator's parameter checks answer; a bug is 29500."""
+        if kind in (Refusal.NOT_FOUND, Refusal.METHOD_NOT_ALLOWED):
+            return 404, LighterError(E.NOT_FOUND).body()
+        if kind is Refusal.INTERNAL:
+            return 500, LighterError(E.INTERNAL).body()
+        return 400, LighterError(E.INVALID_PARAM, message=f"invalid param: {message}").body()
 
     async def refuse_order(self, request: web.Request, reason: str) -> web.StreamResponse:
         return LighterError(E.INVALID_TX_INFO, message=reason).response()
@@ -174,10 +185,6 @@ class LighterFrontEnd(FrontEnd):
         self.reads.register()
         self.route("POST", "/api/v1/sendTx", self._send_tx, places_order=True)
         self.route("POST", "/api/v1/sendTxBatch", self._send_tx_batch, places_order=True)
-        self.route("*", "/{tail:.*}", self._not_found)
-
-    async def _not_found(self, request: web.Request) -> web.StreamResponse:
-        return json_response({"code": E.NOT_FOUND, "message": "not found"}, status=404)
 
     def _accepted(self, tx_hash: Any) -> web.StreamResponse:
         return json_response(
@@ -191,18 +198,19 @@ class LighterFrontEnd(FrontEnd):
         )
 
     async def _send_tx(self, request: web.Request) -> web.StreamResponse:
-        """Form-urlencoded or multipart `tx_type` + `tx_info` (JSON text); `price_protection` ignored."""
+        """Form-urlencoded or multipart `tx_type` + `tx_info` (JSON text); `price_protection` ignored.
+        A body that is not the form its content type says is the framework's 400 (`read_form`)."""
         try:
-            form = await request.post()
-            tx = parse_tx(_text(form.get("tx_type")), _text(form.get("tx_info")))
+            form = await inbound.read_form(request)
+            tx = parse_tx(form.get("tx_type"), form.get("tx_info"))
             return self._accepted(await self.pipeline.submit(tx))
         except LighterError as exc:
             return exc.response()
 
     async def _send_tx_batch(self, request: web.Request) -> web.StreamResponse:
         try:
-            form = await request.post()
-            return self._accepted(await self.accept_batch(_text(form.get("tx_types")), _text(form.get("tx_infos"))))
+            form = await inbound.read_form(request)
+            return self._accepted(await self.accept_batch(form.get("tx_types"), form.get("tx_infos")))
         except LighterError as exc:
             return exc.response()
 
@@ -230,18 +238,10 @@ class LighterFrontEnd(FrontEnd):
         return Decimal(tape[-1]["price"]) if tape else None
 
 
-def _text(value: Any) -> Any:
-    """A form field as text (multipart parts may arrive as file fields)."""
-    if value is None or isinstance(value, str):
-        return value
-    file = getattr(value, "file", None)
-    return file.read().decode() if file is not None else str(value)
-
-
 def _json_list(value: Any, name: str) -> list[Any]:
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = inbound.loads(value)
         except ValueError:
             raise LighterError(E.INVALID_TX_INFO, f"{name} is not JSON") from None
     if not isinstance(value, list):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from xtb.crypto import field as F
 from xtb.crypto import schnorr
+from xtb.sim import inbound
 from xtb.sim.lighter import errors as E
 from xtb.sim.lighter.errors import LighterError
 from xtb.sim.lighter.txs import MAX_API_KEY_INDEX, Limbs, auth_message
@@ -162,9 +163,12 @@ class TokenChecker:
     @staticmethod
     def parse(token: str) -> Token | None:
         parts = token.split(":")
-        if len(parts) != 4 or not all(p.isascii() and p.isdigit() for p in parts[:3]):
+        numbers = [inbound.integer(p) for p in parts[:3]]
+        if len(parts) != 4 or None in numbers:
             return None
-        return Token(int(parts[0]), int(parts[1]), int(parts[2]))
+        deadline, account, key_index = numbers
+        assert deadline is not None and account is not None and key_index is not None
+        return Token(deadline, account, key_index)
 
     async def check(self, token: str | None, account: int | None) -> Token:
         """The token's claims once it proves itself for `account` (None: the token's own account)."""

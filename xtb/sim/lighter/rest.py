@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from xtb.sim import inbound
 from xtb.sim.frontend import ACCOUNT
 from xtb.sim.lighter import errors as E
 from xtb.sim.lighter import payloads as pl
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from xtb.sim.lighter.frontend import LighterFrontEnd
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-INVALID_PARAM = 20001
+INVALID_PARAM = E.INVALID_PARAM
 STUBS: dict[str, dict[str, Any]] = {
     "/api/v1/deposit/history": {"deposits": [], "cursor": ""},
     "/api/v1/withdraw/history": {"withdraws": [], "cursor": ""},
@@ -55,9 +56,10 @@ def _param(request: web.Request, name: str, default: int | None = None, *, low: 
         if default is None:
             raise LighterError(INVALID_PARAM, message=f"invalid param: {name} is required")
         return default
-    if not (text.isascii() and text.lstrip("-").isdigit()) or not low <= int(text) <= high:
+    value = inbound.integer(text, signed=True)
+    if value is None or not low <= value <= high:
         raise LighterError(INVALID_PARAM, message=f"invalid param: {name}")
-    return int(text)
+    return value
 
 
 class ReadApi:
@@ -203,7 +205,7 @@ class ReadApi:
         by = request.query.get("by")
         value = request.query.get("value", "")
         if by == "index":
-            account = int(value) if value.isdigit() else None
+            account = inbound.integer(value)
         elif by == "l1_address":
             account = next((a for a, addr in self.fe.l1_addresses.items() if addr.lower() == value.lower()), None)
         else:
@@ -257,10 +259,10 @@ class ReadApi:
     async def _account_limits(self, request: web.Request) -> web.StreamResponse:
         return json_response(
             {
-                "code": 200, "max_llp_percentage": 25, "user_tier": "premium", "can_create_public_pool": True,
-                "max_llp_amount": "0", "current_maker_fee_tick": pl.MAKER_FEE_PPM,
+                "code": 200, "max_llp_percentage": 25, "user_tier": self.fe.settings.account_tier,
+                "can_create_public_pool": True, "max_llp_amount": "0", "current_maker_fee_tick": pl.MAKER_FEE_PPM,
                 "current_taker_fee_tick": pl.TAKER_FEE_PPM, "effective_lit_stakes": "0", "leased_lit": "0",
-                "user_tier_name": "premium", "bo_user_tier_name": "", "bo_fee_rate": 0,
+                "user_tier_name": self.fe.settings.account_tier, "bo_user_tier_name": "", "bo_fee_rate": 0,
             }
         )  # fmt: skip
 
@@ -302,11 +304,12 @@ class ReadApi:
     async def _orders_by_client_id(self, request: web.Request) -> web.StreamResponse:
         account = request[ACCOUNT]
         texts = [t for t in request.query.get("client_order_indexes", "").split(",") if t]
-        if not texts or len(texts) > 20 or not all(t.isascii() and t.isdigit() for t in texts):
+        indexes = [inbound.integer(t) for t in texts]
+        if not texts or len(texts) > 20 or None in indexes:
             raise LighterError(INVALID_PARAM, message="invalid param: client_order_indexes")
         views = []
-        for text in texts:
-            view = self.fe.engine.order_by_client_id(account, int(text))
+        for index in indexes:
+            view = self.fe.engine.order_by_client_id(account, index)
             if view is not None:
                 views.append(view)
         return json_response({"code": 200, "orders": self._orders(views)})

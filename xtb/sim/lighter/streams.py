@@ -11,12 +11,12 @@ is its `type` (`update/order_book`, `subscribed/account_all_orders`, `ping`, ...
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from xtb.sim import inbound
 from xtb.sim.frontend import StreamConnection
 from xtb.sim.lighter import payloads as pl
 from xtb.sim.lighter.errors import LighterError
@@ -74,7 +74,7 @@ class LighterStreams:
     async def on_message(self, conn: StreamConnection, data: str | bytes) -> None:
         conn.state["seen"] = asyncio.get_running_loop().time()
         try:
-            frame = json.loads(data)
+            frame = inbound.loads(data)  # too deep, too big or not UTF-8 too: 30000
         except ValueError:
             frame = None
         if not isinstance(frame, dict):

@@ -18,6 +18,7 @@ from typing import Any
 
 from xtb.crypto import field as F
 from xtb.crypto.poseidon2 import hash_to_quintic
+from xtb.sim import inbound
 from xtb.sim.lighter import errors as E
 from xtb.sim.lighter.errors import LighterError, invalid_tx_info
 
@@ -139,11 +140,12 @@ def _attributes(raw: Any) -> dict[int, int]:
         raise invalid_tx_info("L2TxAttributes must be an object or null")
     out: dict[int, int] = {}
     for key, value in raw.items():
-        if not (isinstance(key, str) and key.isascii() and key.isdigit()) or int(key) not in ATTRIBUTES:
-            raise invalid_tx_info(f"unknown attribute {key!r}")
+        index = inbound.integer(key) if isinstance(key, str) else None
+        if index not in ATTRIBUTES:
+            raise invalid_tx_info(f"unknown attribute {key[:40]!r}")
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
             raise invalid_tx_info(f"attribute {key} must be a non-negative integer")
-        out[int(key)] = value
+        out[index] = value
     if sum(1 for k, v in out.items() if v != ATTRIBUTES[k][2]) > MAX_ATTRIBUTES:
         raise invalid_tx_info("too many attributes")
     return out
@@ -166,17 +168,17 @@ def parse_tx(tx_type: Any, tx_info: Any) -> Tx:
     """A Tx from the form's `tx_type` (int or decimal text) and `tx_info` (JSON text, or the object
     WS `jsonapi/sendtx` carries). LighterError 21501 / 21505 / 21120 when it cannot be read."""
     if isinstance(tx_type, str):
-        tx_type = int(tx_type) if tx_type.strip().isdigit() else None
+        tx_type = inbound.integer(tx_type.strip())
     if isinstance(tx_type, bool) or not isinstance(tx_type, int):
         raise invalid_tx_info("tx_type must be an integer")
     if tx_type not in SUPPORTED_TYPES:
         raise LighterError(E.UNSUPPORTED_TX_TYPE)
     if isinstance(tx_info, (str, bytes)):
-        text = tx_info.decode() if isinstance(tx_info, bytes) else tx_info
         try:
-            info = json.loads(text)
+            info = inbound.loads(tx_info)  # too deep, too big, not UTF-8 or not JSON: all 21501
         except ValueError:
             raise invalid_tx_info("tx_info is not JSON") from None
+        text = tx_info.decode() if isinstance(tx_info, bytes) else tx_info
     elif isinstance(tx_info, dict):
         info, text = tx_info, json.dumps(tx_info, separators=(",", ":"))
     else:

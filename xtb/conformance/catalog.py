@@ -1,0 +1,85 @@
+"""The scenario catalog: every scenario id, its group, and which ones make up the baseline.
+
+The verdict is judged against this list, not against whatever happened to be collected: a venue is
+CONFORMANT only when every BASELINE scenario ran and passed, so a baseline scenario that was
+skipped, deselected or never reached shows up as missing. Venue files name scenario ids in
+`skips:`; a typo there is an error naming the known ids (`check_scenario_id`), caught when the file
+loads. tests/test_catalog.py keeps this list and the test functions in `conformance/` identical.
+"""
+
+from __future__ import annotations
+
+BASELINE: tuple[str, ...] = (
+    "metadata",
+    "post_top_of_book",
+    "rest_ws_cross_check",
+    "reduce_only_flatten",
+    "zero_exposure",
+)
+
+ORDER_SEMANTICS: tuple[str, ...] = (
+    "cancel_resting",
+    "post_only_would_cross",
+    "reduce_only_without_position",
+    "reduce_only_oversize",
+    "partial_fill_then_cancel",
+    "cancel_unknown_order",
+    "query_by_client_id",
+)
+
+RESILIENCE: tuple[str, ...] = (
+    "stream_drop_mid_order",
+    "lost_fill_message",
+    "duplicate_and_reordered_messages",
+    "ambiguous_submit",
+    "ambiguous_cancel",
+    "rate_limited",
+    "bad_credentials",
+    "book_gap",
+    "restart_with_open_order",
+    "fault_run_residue",
+)
+
+GROUPS: dict[str, tuple[str, ...]] = {
+    "baseline": BASELINE,
+    "order semantics": ORDER_SEMANTICS,
+    "resilience": RESILIENCE,
+}
+
+#: Parametrized scenarios: each variant is its own result row, `ambiguous_submit[drop_response]`.
+VARIANTS: dict[str, tuple[str, ...]] = {
+    "ambiguous_submit": ("drop_response", "applied_then_503", "status_503"),
+}
+
+SCENARIOS: tuple[str, ...] = BASELINE + ORDER_SEMANTICS + RESILIENCE
+
+
+def result_ids(scenario: str) -> tuple[str, ...]:
+    """The result rows one scenario produces: itself, or one per variant."""
+    variants = VARIANTS.get(scenario)
+    return tuple(f"{scenario}[{v}]" for v in variants) if variants else (scenario,)
+
+
+def all_result_ids() -> tuple[str, ...]:
+    """Every result row a complete run of the catalog has for one venue, in catalog order."""
+    return tuple(row for scenario in SCENARIOS for row in result_ids(scenario))
+
+
+def base_id(result_id: str) -> str:
+    """`ambiguous_submit[drop_response]` → `ambiguous_submit`."""
+    return result_id.split("[", 1)[0]
+
+
+def is_baseline(result_id: str) -> bool:
+    return base_id(result_id) in BASELINE
+
+
+def check_scenario_id(result_id: str) -> str | None:
+    """None when `result_id` names a scenario (or one variant of one); else what is wrong."""
+    base = base_id(result_id)
+    if base not in SCENARIOS:
+        return f"unknown scenario {result_id!r}; known scenarios: {', '.join(SCENARIOS)}"
+    if result_id != base and result_id not in result_ids(base):
+        known = ", ".join(result_ids(base)) if base in VARIANTS else f"none ({base} has no variants)"
+        return f"unknown variant {result_id!r}; known variants: {known}"
+    return None
