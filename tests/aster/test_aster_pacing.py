@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
@@ -33,7 +33,6 @@ from xtb.connectors.pacing import Cost, Limit
 from xtb.model import OrderState, Side, Source
 from xtb.secrets import Secret
 from xtb.sim.aster import AsterFrontEnd, AsterSettings
-from xtb.sim.aster import payloads as sim_payloads
 from xtb.sim.aster.settings import RateLimits
 from xtb.sim.server import SimHandle, start_simulator
 
@@ -98,26 +97,6 @@ def test_limits_come_from_exchange_info_else_the_documented_defaults() -> None:
 LOW = RateLimits(weight_per_minute=100, orders_per_10s=5, orders_per_minute=1200)
 
 
-def publishing(limits: RateLimits) -> Callable[..., dict[str, Any]]:
-    """The simulator's exchangeInfo, listing the limits it enforces (it lists the venue's defaults)."""
-    original = sim_payloads.exchange_info_json
-
-    def exchange_info(*args: Any) -> dict[str, Any]:
-        info = original(*args)
-        listed = [
-            ("REQUEST_WEIGHT", "MINUTE", 1, limits.weight_per_minute),
-            ("ORDERS", "MINUTE", 1, limits.orders_per_minute),
-            ("ORDERS", "SECOND", 10, limits.orders_per_10s),
-        ]
-        info["rateLimits"] = [
-            {"rateLimitType": kind, "interval": interval, "intervalNum": num, "limit": limit}
-            for kind, interval, num, limit in listed
-        ]
-        return info
-
-    return exchange_info
-
-
 @dataclass
 class Paced:
     sim: SimHandle
@@ -156,7 +135,6 @@ class Paced:
 @pytest.fixture
 async def paced(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Paced]:
     time = ManualTime(start=1_000.0)
-    monkeypatch.setattr(sim_payloads, "exchange_info_json", publishing(LOW))
     factory = functools.partial(AsterFrontEnd, settings=AsterSettings(rate_limits=LOW), clock=SYSTEM_CLOCK)
     sim = await start_simulator("aster", factory, run_markets=False, clock=time.clock)
     for symbol in sim.markets.symbols:
@@ -269,3 +247,20 @@ async def test_the_clock_offset_is_measured_around_the_request_not_the_wait_for_
     rest = aster_rest.AsterRest(Session(), "http://venue", None)  # type: ignore[arg-type]
     await rest.sync_clock()
     assert rest.clock_offset_ms == 0  # had the wait been timed, the offset would be off by 15 s
+
+
+async def test_exchange_info_publishes_the_limits_the_simulator_enforces() -> None:
+    """The connector paces by what exchangeInfo lists, so the simulator must list what it enforces."""
+    factory = functools.partial(AsterFrontEnd, settings=AsterSettings(rate_limits=LOW), clock=SYSTEM_CLOCK)
+    sim = await start_simulator("aster", factory, run_markets=False)
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{sim.urls['rest']}/fapi/v3/exchangeInfo") as resp:
+                listed = (await resp.json())["rateLimits"]
+    finally:
+        await sim.stop()
+    assert {(r["rateLimitType"], r["interval"], r["intervalNum"], r["limit"]) for r in listed} == {
+        ("REQUEST_WEIGHT", "MINUTE", 1, LOW.weight_per_minute),
+        ("ORDERS", "MINUTE", 1, LOW.orders_per_minute),
+        ("ORDERS", "SECOND", 10, LOW.orders_per_10s),
+    }

@@ -252,7 +252,8 @@ class AsterFrontEnd(FrontEnd):
     def render_error(self, request: web.Request, status: int, message: str) -> web.StreamResponse:
         code = _GENERIC.get(status, -1000 if status >= 500 else -1130)
         if status == 429 and message.endswith("(simulated fault)"):
-            message = "Too many requests; current limit is 2400 requests per minute."
+            limit = self.settings.rate_limits.weight_per_minute
+            message = f"Too many requests; current limit is {limit} requests per minute."
         if status == 503 and message.endswith("(simulated fault)"):
             message = "Timeout waiting for response from backend server. Send status unknown; execution status unknown."
         return AsterError(code, message, status=status).response()

@@ -69,7 +69,8 @@ class MarketDesk:
         return json_response({"serverTime": self.fe.now_ms()})
 
     async def exchange_info(self, request: web.Request) -> web.StreamResponse:
-        return json_response(pl.exchange_info_json(list(self.fe.market_defs.values()), self.fe.now_ms()))
+        markets = list(self.fe.market_defs.values())
+        return json_response(pl.exchange_info_json(markets, self.fe.now_ms(), self.fe.settings.rate_limits))
 
     async def depth(self, request: web.Request) -> web.StreamResponse:
         market = self._symbol(request)

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from xtb.model import OrderType, Side
-from xtb.sim.aster.settings import QUOTE_ASSET, MarketDef
+from xtb.sim.aster.settings import QUOTE_ASSET, MarketDef, RateLimits
 from xtb.sim.aster.state import OrderMeta
 from xtb.sim.values import BookView, FillView, LevelView, OrderStatus, OrderView, PositionView
 
@@ -158,15 +158,23 @@ def symbol_json(market: MarketDef) -> dict[str, Any]:
     }
 
 
-def exchange_info_json(markets: list[MarketDef], server_ms: int) -> dict[str, Any]:
+def exchange_info_json(markets: list[MarketDef], server_ms: int, limits: RateLimits | None = None) -> dict[str, Any]:
+    """exchangeInfo lists the limits the simulator enforces (the venue's defaults unless configured):
+    a connector paces itself by what the venue publishes here."""
+    limits = limits or RateLimits()
     return {
         "timezone": "UTC",
         "serverTime": server_ms,
         "futuresType": "U_MARGINED",
         "rateLimits": [
-            {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 2400},
-            {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": 1200},
-            {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 300},
+            {
+                "rateLimitType": "REQUEST_WEIGHT",
+                "interval": "MINUTE",
+                "intervalNum": 1,
+                "limit": limits.weight_per_minute,
+            },
+            {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": limits.orders_per_minute},
+            {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": limits.orders_per_10s},
         ],
         "exchangeFilters": [],
         "assets": [
