@@ -22,7 +22,9 @@ async def test_metadata(venue: VenueUnderTest) -> None:
     market = await connector.get_market_info(venue.symbol)
     steps.check_market_info(market)
     price_decimals, size_decimals = await connector.get_price_size_decimals(venue.symbol)
-    assert (price_decimals, size_decimals) == (market.price_decimals, market.size_decimals)
+    assert (price_decimals, size_decimals) == (market.price_decimals, market.size_decimals), (
+        f"decimals {price_decimals}/{size_decimals} disagree with the market info {market}"
+    )
     if venue.control is not None:
         await venue.control.freeze(venue.symbol)
     await steps.books_agree(venue, market)
@@ -38,7 +40,8 @@ async def test_post_top_of_book(venue: VenueUnderTest) -> None:
     """
     size = await steps.order_size(venue)
     order = await steps.enter_at_touch(venue, Side.BUY, size)
-    assert order.attempts[-1].tracker.state is OrderState.FILLED
+    last = order.attempts[-1].tracker
+    assert last.state is OrderState.FILLED, f"the last attempt {last.client_id} ended {last.state.value}"
     await steps.wait_position(venue, size, Source.REST)
     await steps.flatten_position(venue)
 
@@ -80,20 +83,24 @@ async def test_reduce_only_flatten(venue: VenueUnderTest) -> None:
     await steps.enter_at_touch(venue, Side.BUY, size)
     await steps.wait_position(venue, size, Source.REST)
     result = await steps.flatten_position(venue)
-    assert result.position_before.size == size
-    assert [t.state for t in result.close_orders] == [OrderState.FILLED]
+    assert result.position_before.size == size, f"flatten saw a position of {result.position_before.size}, not {size}"
+    closes = [t.state.value for t in result.close_orders]
+    assert closes == ["filled"], f"close orders ended {closes}; expected one, filled"
 
 
 async def test_zero_exposure(venue: VenueUnderTest) -> None:
     """After a full round trip nothing is left: no open orders on the symbol, zero position.
 
-    Sequence: enter short at the touch → flatten → check exposure on REST and WS.
-    Pass: no open orders (this run's) on the symbol over REST, no live tracked orders, position zero
-    on REST and on the stream.
+    Sequence: enter short at the touch → the short shows on REST and WS → flatten → check exposure
+    on REST and WS.
+    Pass: the position is -size on both transports (a short is never read as a long); then no open
+    orders (this run's) on the symbol over REST, no live tracked orders, position zero on REST and
+    on the stream.
     """
     size = await steps.order_size(venue)
     await steps.enter_at_touch(venue, Side.SELL, size)
     await steps.wait_position(venue, -size, Source.REST)
+    await steps.wait_position(venue, -size, Source.WS)
     await steps.flatten_position(venue)
     report = await steps.check_zero_exposure(venue)
-    assert report.rest_position.size == Decimal(0)
+    assert report.rest_position.size == Decimal(0), f"REST position {report.rest_position.size} after flatten"

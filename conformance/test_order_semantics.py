@@ -6,8 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from xtb.conformance import steps
+from xtb.conformance import others, steps
 from xtb.conformance.steps import VenueUnderTest
+from xtb.connectors.base import BaseConnector
+from xtb.connectors.client_ids import ClientIdGenerator
 from xtb.errors import OrderNotFound, PostOnlyWouldCross, VenueRejected
 from xtb.model import OrderSnapshot, OrderState, Side, Source
 
@@ -27,7 +29,9 @@ async def test_cancel_resting(venue: VenueUnderTest) -> None:
     second = await steps.submit_passive(venue, Side.BUY, size, ticks_away=21)
     await steps.cross_check(venue, first, "resting")
     await venue.connector.cancel_order(first)
-    assert first.state is OrderState.CANCELLED and first.filled == 0
+    assert first.state is OrderState.CANCELLED and first.filled == 0, (
+        f"cancelled order is {first.state.value}, filled {first.filled}"
+    )
     await steps.cross_check(venue, first, "after cancel")
     survivor = await steps.cross_check(venue, second, "the other order after the cancel")
     assert survivor.state is OrderState.OPEN, f"cancelling one order also ended {second.client_id}"
@@ -53,12 +57,12 @@ async def test_post_only_would_cross(venue: VenueUnderTest) -> None:
             await venue.connector.submit_limit_order(venue.symbol, Side.BUY, size, book.ask, post_only=True)
         tracker = caught.value.tracker
         venue.record.track(tracker)
-        assert tracker.state is OrderState.FAILED
+        assert tracker.state is OrderState.FAILED, f"refused order is {tracker.state.value}"
     else:
         tracker = await venue.connector.submit_limit_order(venue.symbol, Side.BUY, size, book.ask, post_only=True)
         venue.record.track(tracker)
         await steps.wait_state(tracker, NO_FILL_ENDINGS, venue.config.tracking.settle_time)
-    assert tracker.filled == 0
+    assert tracker.filled == 0, f"the order filled {tracker.filled}; it must not take liquidity or open a position"
     steps.check_order_invariants(tracker)
     await steps.wait_position(venue, Decimal(0), Source.REST)
 
@@ -76,7 +80,7 @@ async def test_reduce_only_without_position(venue: VenueUnderTest) -> None:
         tracker = exc.tracker
     venue.record.track(tracker)
     await steps.wait_state(tracker, NO_FILL_ENDINGS, venue.config.tracking.settle_time)
-    assert tracker.filled == 0
+    assert tracker.filled == 0, f"the order filled {tracker.filled}; it must not take liquidity or open a position"
     steps.check_order_invariants(tracker)
     await steps.wait_position(venue, Decimal(0), Source.REST)
 
@@ -122,10 +126,12 @@ async def test_partial_fill_then_cancel(venue: VenueUnderTest) -> None:
     await venue.control.take(venue.symbol, "buy", "0.5")
     await steps.wait_state(tracker, {OrderState.PARTIALLY_FILLED}, venue.config.tracking.settle_time)
     partial = tracker.filled
-    assert 0 < partial < size
+    assert 0 < partial < size, f"expected a partial fill of {size}, filled {partial}"
     await steps.cross_check(venue, tracker, "after the partial fill")
     await venue.connector.cancel_order(tracker)
-    assert tracker.state is OrderState.CANCELLED and tracker.filled == partial
+    assert tracker.state is OrderState.CANCELLED and tracker.filled == partial, (
+        f"after cancel: {tracker.state.value}, filled {tracker.filled}; expected cancelled with {partial}"
+    )
     await steps.cross_check(venue, tracker, "after cancel")
     await steps.wait_position(venue, partial, Source.REST)
     await steps.wait_position(venue, partial, Source.WS)
@@ -157,11 +163,11 @@ async def test_cancel_unknown_order(venue: VenueUnderTest) -> None:
     )
     venue.record.track(phantom)
     await venue.connector.cancel_order(phantom)
-    assert phantom.state is OrderState.FAILED
+    assert phantom.state is OrderState.FAILED, f"an order the venue never saw ended {phantom.state.value}"
     venue.connector.health()
     real = await steps.submit_passive(venue, Side.BUY, size, ticks_away=20)
     await venue.connector.cancel_order(real)
-    assert real.state is OrderState.CANCELLED
+    assert real.state is OrderState.CANCELLED, f"a real order after the phantom ended {real.state.value}"
 
 
 async def test_query_by_client_id(venue: VenueUnderTest) -> None:
@@ -173,7 +179,162 @@ async def test_query_by_client_id(venue: VenueUnderTest) -> None:
     size = await steps.order_size(venue)
     tracker = await steps.submit_passive(venue, Side.SELL, size, ticks_away=20)
     open_view = await venue.connector.get_order(venue.symbol, client_id=tracker.client_id)
-    assert open_view.state is OrderState.OPEN and open_view.venue_id == tracker.venue_id
+    assert open_view.state is OrderState.OPEN and open_view.venue_id == tracker.venue_id, (
+        f"query by client id: {open_view.state.value}, venue id {open_view.venue_id} (ours {tracker.venue_id})"
+    )
     await venue.connector.cancel_order(tracker)
     closed_view = await venue.connector.get_order(venue.symbol, client_id=tracker.client_id)
-    assert closed_view.state is OrderState.CANCELLED and closed_view.venue_id == tracker.venue_id
+    assert closed_view.state is OrderState.CANCELLED and closed_view.venue_id == tracker.venue_id, (
+        f"query after cancel: {closed_view.state.value}, venue id {closed_view.venue_id} (ours {tracker.venue_id})"
+    )
+
+
+async def test_position_with_resting_orders(venue: VenueUnderTest) -> None:
+    """The position is the signed net size, on REST and on the stream, while orders rest.
+
+    Sequence: enter short at the touch → a post-only sell (adding to the short if it filled) and a
+    post-only buy (reducing it) rest 20 ticks behind the touch → read the position on REST and on
+    the stream → cancel both → read again.
+    Pass: the position is exactly -size on both transports while the orders rest and after they
+    are cancelled: a field that counts resting orders (an exposure or notional field) or drops the
+    sign of a short fails here.
+    """
+    size = await steps.order_size(venue)
+    await steps.enter_at_touch(venue, Side.SELL, size)
+    await steps.wait_position(venue, -size, Source.REST)
+    await steps.wait_position(venue, -size, Source.WS)
+    adding = await steps.submit_passive(venue, Side.SELL, size, ticks_away=20)
+    reducing = await steps.submit_passive(venue, Side.BUY, size, ticks_away=20)
+    rest = (await venue.connector.get_position(venue.symbol)).size
+    assert rest == -size, f"REST position is {rest} while orders rest; the account is short {size}"
+    await steps.wait_position(venue, -size, Source.WS)
+    for tracker in (adding, reducing):
+        await venue.connector.cancel_order(tracker)
+    await steps.wait_position(venue, -size, Source.REST)
+    await steps.wait_position(venue, -size, Source.WS)
+    await steps.flatten_position(venue)
+
+
+@pytest.mark.sim_only
+async def test_fills_in_several_trades(venue: VenueUnderTest) -> None:
+    """An order filled in three trades: each execution is recorded once, and they add up.
+
+    Sequence (simulator): limit bid alone at the best price, three times the usual size → the
+    simulator's taker takes about a third, then half of the rest, then all that is left.
+    Pass: after each take the filled size is the cumulative sum of the takes (never the last
+    trade's size); at the end the order is FILLED with exactly its size; the recorded fills are the
+    simulator's trades — as many, with distinct trade ids, the same sizes, adding up to the size —
+    and the average price is theirs; REST and WS agree; the position is the size.
+    """
+    assert venue.control is not None
+    market = await venue.connector.get_market_info(venue.symbol)
+    size = market.round_size((await steps.order_size(venue)) * 3)
+    tracker = await steps.rest_alone_at_best_bid(venue, size)
+    taken = Decimal(0)
+    for fraction in ("0.34", "0.5", "1"):
+        taken += Decimal(str((await venue.control.take(venue.symbol, "buy", fraction))["taken"]))
+        await steps.wait_for_filled(venue, tracker, taken)
+    assert taken == size and tracker.state is OrderState.FILLED, f"took {taken} of {size}; {tracker.state.value}"
+    await steps.check_fills_complete(venue, tracker)
+    trades = [f for f in await venue.control.fills(venue.symbol) if str(f["client_id"]) == tracker.client_id]
+    assert len(trades) == 3, f"the simulator booked {len(trades)} trades for the order, expected 3"
+    recorded = sorted(f.size for f in tracker.fills.values())
+    booked = sorted(Decimal(str(t["size"])) for t in trades)
+    assert recorded == booked, f"fills recorded {recorded}, the venue's trades {booked}"
+    booked_avg = sum(Decimal(str(t["price"])) * Decimal(str(t["size"])) for t in trades) / size
+    assert tracker.avg_fill_price == booked_avg, f"average price {tracker.avg_fill_price}, trades say {booked_avg}"
+    await steps.cross_check(venue, tracker, "after three trades")
+    await steps.wait_position(venue, size, Source.REST)
+    await steps.wait_position(venue, size, Source.WS)
+    await steps.flatten_position(venue)
+
+
+@pytest.mark.sim_only
+async def test_refusal_after_partial_fill(venue: VenueUnderTest) -> None:
+    """The venue ends a partly filled order on its own (self-trade prevention): the fill is kept.
+
+    Sequence (simulator): limit bid alone at the best price (twice the usual size) → half is taken
+    → the simulator expires the order for self-trade prevention, in the venue's own words.
+    Pass: the order ends CANCELLED (ended with its fill, never FAILED, which would say nothing
+    filled) with exactly the partial size, on the tracker and on REST and WS; its fills add up; the
+    position is the partial size on both transports.
+    """
+    assert venue.control is not None
+    market = await venue.connector.get_market_info(venue.symbol)
+    size = market.round_size((await steps.order_size(venue)) * 2)
+    tracker = await steps.rest_alone_at_best_bid(venue, size)
+    await venue.control.take(venue.symbol, "buy", "0.5")
+    await steps.wait_state(tracker, {OrderState.PARTIALLY_FILLED}, venue.config.tracking.settle_time)
+    partial = tracker.filled
+    await steps.sim_account(venue)
+    order = await venue.control.order(tracker.client_id)
+    await venue.control.expire(order["order_id"], "self_trade")
+    await steps.wait_state(tracker, {OrderState.CANCELLED, OrderState.FAILED}, venue.config.tracking.settle_time)
+    assert tracker.state is OrderState.CANCELLED, f"a partly filled order the venue ended is {tracker.state.value}"
+    assert tracker.filled == partial, f"filled {tracker.filled} after the venue ended it; {partial} had filled"
+    await steps.check_fills_complete(venue, tracker)
+    await steps.cross_check(venue, tracker, "after the venue ended the order")
+    await steps.wait_position(venue, partial, Source.REST)
+    await steps.wait_position(venue, partial, Source.WS)
+    await steps.flatten_position(venue)
+
+
+@pytest.mark.sim_only
+async def test_foreign_orders_left_alone(venue: VenueUnderTest) -> None:
+    """Orders this run did not place are never taken over, listed as ours or cancelled by cleanup,
+    and cleanup of one symbol never touches another.
+
+    Sequence (simulator): this run rests an order on the symbol and one on a second symbol → it
+    stops → another run of the gate (its own run tag) rests one on each symbol → a person (client
+    ids with no run tag) rests one on the symbol → this run restarts (adopting what is its own) →
+    the janitor cleans the symbol → open orders of the symbol are listed → cancel-all on the symbol.
+    Pass: at restart only this run's order on the symbol is adopted (the others are not tracked);
+    the janitor cancels exactly that one; the listing of the symbol holds only the symbol's orders;
+    cancel-all on the symbol leaves every order on the second symbol resting; nothing is left.
+    """
+    second = venue.config.second_symbol
+    if second is None:
+        raise AssertionError(f"{venue.config.source}: simulator.second_symbol is not set; the scenario needs it")
+    assert venue.control is not None
+    ours = venue.connector
+    mine = await others.rest_passive(venue, ours, venue.symbol, Side.BUY, ticks_away=20)
+    async with others.trader(venue, ours.client_ids, second) as on_second:
+        my_second = await others.rest_passive(venue, on_second, second, Side.BUY, ticks_away=20)
+    await ours.stop()
+    policy = ours.client_ids.policy
+    other_run = ClientIdGenerator(policy)
+    person = others.UntaggedIds(policy, avoid=[ours.client_ids, other_run])
+    restarted: BaseConnector | None = None
+    try:
+        placed: dict[str, list[str]] = {venue.symbol: [], second: []}
+        for ids, symbols in ((other_run, (venue.symbol, second)), (person, (venue.symbol,))):
+            for symbol in symbols:
+                async with others.trader(venue, ids, symbol) as them:
+                    placed[symbol].append((await others.rest_passive(venue, them, symbol, Side.BUY, 21)).client_id)
+        restarted = type(ours)(ours.config, client_ids=ours.client_ids)
+        venue.connector = restarted
+        await restarted.start()
+        await steps.wait_for_book(restarted, venue.symbol, venue.config.tracking.timeout)
+        for client_id in placed[venue.symbol]:
+            assert restarted.orders.find(client_id) is None, f"the restarted connector took over {client_id}"
+        adopted = restarted.orders.find(mine.client_id, mine.venue_id)
+        assert adopted is not None and adopted.state is OrderState.OPEN, f"own order {mine.client_id} not adopted"
+        await steps.janitor(venue)
+        on_symbol = await others.open_on_venue(venue, venue.symbol)
+        on_second = await others.open_on_venue(venue, second)
+        assert sorted(on_symbol) == sorted(placed[venue.symbol]), f"after the janitor the symbol holds {on_symbol}"
+        expected_second = sorted([my_second.client_id, *placed[second]])
+        assert sorted(on_second) == expected_second, f"cleanup of {venue.symbol} changed {second}: {on_second}"
+        listed = await restarted.get_open_orders(venue.symbol)
+        strays = [(s.client_id, s.symbol) for s in listed if s.symbol != venue.symbol]
+        assert not strays, f"open orders of {venue.symbol} listed orders of other symbols: {strays}"
+        await restarted.cancel_all(venue.symbol)
+        on_second = await others.open_on_venue(venue, second)
+        assert sorted(on_second) == expected_second, f"cancel-all on {venue.symbol} cancelled on {second}: {on_second}"
+    finally:
+        if restarted is not None and restarted.started:
+            await restarted.cancel_all(second)  # the scenario's own cleanup, on the second symbol only
+            await restarted.cancel_all(venue.symbol)
+            await restarted.stop()
+        venue.connector = ours
+    assert await venue.control.open_orders() == [], "orders left on the venue after the scenario"

@@ -3,8 +3,10 @@ connector must survive them without losing, doubling or guessing an order. Simul
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import fnmatch
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 import pytest
@@ -13,6 +15,7 @@ from xtb.clock import loop_time
 from xtb.conformance import steps
 from xtb.conformance.steps import VenueUnderTest
 from xtb.errors import AuthError
+from xtb.events import Event, EventKind, Subscription
 from xtb.execution.tracker import OrderTracker
 from xtb.model import OrderState, Side, Source
 from xtb.notify import wait_any
@@ -74,8 +77,8 @@ async def test_stream_drop_mid_order(venue: VenueUnderTest) -> None:
     instead of delivering the fill → the connector reconnects, resubscribes and reconciles.
     Pass: a reconciliation completes after the drop; the order ends FILLED with the full size on
     the connector's view (its tracker, fed by the stream and reconciliation) and on REST (the lost
-    message itself is never re-sent, so the raw WS view may stay behind); the position equals the
-    size on REST and WS; then flat.
+    message itself is never re-sent, so the raw WS view may stay behind); the lost execution is
+    recovered (fills add up to the size); the position equals the size on REST and WS; then flat.
     """
     size = await steps.order_size(venue)
     tracker = await steps.rest_alone_at_best_bid(venue, size)
@@ -87,6 +90,7 @@ async def test_stream_drop_mid_order(venue: VenueUnderTest) -> None:
     timeout = venue.config.tracking.settle_time + venue.config.tracking.timeout
     await _wait_reconciled(venue, seen, timeout)
     await steps.wait_state(tracker, {OrderState.FILLED}, venue.config.tracking.settle_time)
+    await steps.check_fills_complete(venue, tracker)
     await _venue_agrees_filled(venue, tracker, size)
     await steps.wait_position(venue, size, Source.REST)
     await steps.wait_position(venue, size, Source.WS)
@@ -94,25 +98,55 @@ async def test_stream_drop_mid_order(venue: VenueUnderTest) -> None:
 
 
 async def test_lost_fill_message(venue: VenueUnderTest) -> None:
-    """The fill's stream message is lost; REST reconciliation finds it within the venue's deadline.
+    """A partly filled order's last fill is lost on the stream; the periodic REST check finds it.
 
-    Sequence (simulator): limit bid alone at the best price → drop the next fill message(s) (every
-    stream the venue file lists under `fill_stream`) → the order is filled → no reconnect happens.
+    Sequence (simulator): limit bid alone at the best price (twice the usual size) → half is taken
+    (PARTIALLY_FILLED, its fill recorded) → drop the next order update and fill message (every
+    stream the venue file lists under `order_stream` and `fill_stream`) → the rest is taken → no
+    reconnect happens.
     Pass: the tracker reaches FILLED within reconcile_interval × 2 + settle_time (found by the
-    periodic REST reconcile); filled equals the size exactly (no double count, fills consistent);
-    the REST position is the size, not more; then flat.
+    periodic REST check, which re-reads partly filled orders as well as open ones); the lost
+    execution itself comes back (the fills add up to the size, each once); filled equals the size
+    exactly; the REST position is the size, not more; then flat.
     """
-    size = await steps.order_size(venue)
-    tracker = await steps.rest_alone_at_best_bid(venue, size)
-    since = await steps.arm_fault(venue, "fill_stream", "drop", count=1)
     assert venue.control is not None
+    market = await venue.connector.get_market_info(venue.symbol)
+    size = market.round_size((await steps.order_size(venue)) * 2)
+    tracker = await steps.rest_alone_at_best_bid(venue, size)
+    await venue.control.take(venue.symbol, "buy", "0.5")
+    await steps.wait_state(tracker, {OrderState.PARTIALLY_FILLED}, venue.config.tracking.settle_time)
+    await steps.check_fills_complete(venue, tracker)
+    since = await steps.arm_fault(venue, "order_stream", "drop", count=1)
+    await steps.arm_fault(venue, "fill_stream", "drop", count=1)
     await venue.control.take(venue.symbol, "buy", "1")
     await _check_applied(venue, "stream drop", since)
+    await venue.control.clear_faults()  # only the messages of this fill are lost
     deadline = venue.config.tracking.reconcile_interval * 2 + venue.config.tracking.settle_time
     await steps.wait_state(tracker, {OrderState.FILLED}, deadline)
+    await steps.check_fills_complete(venue, tracker)
     await _venue_agrees_filled(venue, tracker, size)
     await steps.wait_position(venue, size, Source.REST)
     assert tracker.filled == size, f"a later message double counted: filled {tracker.filled} of {size}"
+    await _close_and_flatten(venue)
+
+
+async def test_lost_position_update(venue: VenueUnderTest) -> None:
+    """The stream's position update is lost; the REST position is still right.
+
+    Sequence (simulator): limit bid alone at the best price → drop the next position message of
+    the private stream (the venue file's `position_stream`) → the order is filled.
+    Pass: the drop was injected; the order ends FILLED; the position read over REST is the size
+    within settle_time (a "REST" read answered from the stream's cache stays at zero); then flat.
+    """
+    assert venue.control is not None
+    size = await steps.order_size(venue)
+    tracker = await steps.rest_alone_at_best_bid(venue, size)
+    since = await steps.arm_fault(venue, "position_stream", "drop", count=1)
+    await venue.control.take(venue.symbol, "buy", "1")
+    await steps.wait_state(tracker, {OrderState.FILLED}, venue.config.tracking.settle_time)
+    await _wait_applied(venue, "stream drop", since, venue.config.tracking.settle_time)
+    await venue.control.clear_faults()
+    await steps.wait_position(venue, size, Source.REST)
     await _close_and_flatten(venue)
 
 
@@ -138,11 +172,14 @@ async def test_duplicate_and_reordered_messages(venue: VenueUnderTest) -> None:
     partial = tracker.filled
     assert 0 < partial < size, f"expected a partial fill of {size}, filled {partial}"
     await venue.connector.cancel_order(tracker)
-    assert tracker.state is OrderState.CANCELLED and tracker.filled == partial
+    assert tracker.state is OrderState.CANCELLED and tracker.filled == partial, (
+        f"after cancel: {tracker.state.value}, filled {tracker.filled}; expected cancelled with {partial}"
+    )
     await _check_applied(venue, "stream reorder", since)
     await _check_applied(venue, "stream duplicate", since)
     await steps.cross_check(venue, tracker, "after duplicates and reordering")
-    assert tracker.filled == partial and (not tracker.fills or tracker.fills_total == partial)
+    assert tracker.filled == partial, f"filled {tracker.filled} after duplicates; {partial} was filled"
+    await steps.check_fills_complete(venue, tracker)
     await steps.wait_position(venue, partial, Source.REST)
     await steps.wait_position(venue, partial, Source.WS)
     await _close_and_flatten(venue)
@@ -193,8 +230,9 @@ async def test_ambiguous_submit(venue: VenueUnderTest, fault: str) -> None:
         assert on_venue == 1 and not tracker.is_terminal, f"venue holds {on_venue}; tracker {tracker.state.value}"
         await steps.cross_check(venue, tracker, "settled")
     await venue.connector.cancel_order(tracker)  # settles a still-ambiguous one: CANCELLED, or FAILED if absent
-    assert tracker.is_terminal
-    assert len(await venue.control.open_orders(venue.symbol)) == before
+    assert tracker.is_terminal, f"after the settling cancel the order is {tracker.state.value}"
+    left = len(await venue.control.open_orders(venue.symbol)) - before
+    assert left == 0, f"{left} order(s) of this submit still rest on the venue"
     await steps.check_zero_exposure(venue)
 
 
@@ -215,8 +253,46 @@ async def test_ambiguous_cancel(venue: VenueUnderTest) -> None:
     await _check_applied(venue, "rest drop_response", since)
     assert tracker.state is OrderState.CANCELLED, f"cancel ended {tracker.state.value}"
     await steps.cross_check(venue, tracker, "after the ambiguous cancel")
-    assert await venue.control.open_orders(venue.symbol) == []
+    left = await venue.control.open_orders(venue.symbol)
+    assert left == [], f"the venue still holds {left}"
     await steps.check_zero_exposure(venue)
+
+
+#: How long the simulator holds the cancel request: long enough to fill the order meanwhile (the
+#: scenario waits for the simulator's signal that the request is held, then fills at once).
+CANCEL_HELD_S = 0.5
+
+
+async def test_cancel_races_fill(venue: VenueUnderTest) -> None:
+    """A cancel the venue answers after the order filled is not taken for a cancel.
+
+    Sequence (simulator): limit bid alone at the best price → the order's stream messages are
+    lost from here on (order and fill streams) → cancel: the simulator holds the request → the
+    order is filled meanwhile → the venue answers the cancel (an ack, or "not found").
+    Pass: cancel_order returns with the order FILLED with its full size — confirmed by asking the
+    venue, not assumed from the cancel's answer — and its execution recovered; REST agrees; the
+    position is the size on REST; then flat.
+    """
+    assert venue.control is not None
+    size = await steps.order_size(venue)
+    tracker = await steps.rest_alone_at_best_bid(venue, size)
+    await steps.arm_fault(venue, "order_stream", "drop", count=None)
+    await steps.arm_fault(venue, "fill_stream", "drop", count=None)
+    since = await steps.arm_fault(venue, "cancel", "delay", delay=CANCEL_HELD_S, count=1)
+    cancel = asyncio.create_task(venue.connector.cancel_order(tracker))
+    try:
+        await _wait_applied(venue, "rest delay", since, venue.config.tracking.settle_time)
+        await venue.control.take(venue.symbol, "buy", "1")
+    finally:
+        await asyncio.wait([cancel])
+    await venue.control.clear_faults()
+    cancel.result()
+    assert tracker.state is OrderState.FILLED, f"the venue filled the order; the connector says {tracker.state.value}"
+    assert tracker.filled == size, f"filled {tracker.filled} of {size}"
+    await steps.check_fills_complete(venue, tracker)
+    await _venue_agrees_filled(venue, tracker, size)
+    await steps.wait_position(venue, size, Source.REST)
+    await _close_and_flatten(venue)
 
 
 async def test_rate_limited(venue: VenueUnderTest) -> None:
@@ -246,7 +322,8 @@ async def test_rate_limited(venue: VenueUnderTest) -> None:
     assert statuses[0] == 429 and statuses[1] < 400, f"submit statuses {statuses}"
     gap = submits[1]["ts"] - submits[0]["ts"]
     assert gap >= retry_after * 0.95, f"retried after {gap:.3f}s; Retry-After said {retry_after}s"
-    assert len(await venue.control.open_orders(venue.symbol)) == 1
+    resting = len(await venue.control.open_orders(venue.symbol))
+    assert resting == 1, f"the venue holds {resting} orders for one submit"
     await venue.connector.cancel_order(tracker)
     await steps.check_zero_exposure(venue)
 
@@ -292,40 +369,213 @@ async def test_bad_credentials(venue: VenueUnderTest) -> None:
                 assert secret.reveal() not in message, "the AuthError shows a secret"
     denied = [r for r in await venue.control.requests() if r["auth"] == "denied"]
     assert len(denied) <= 5, f"retry storm: {len(denied)} requests refused for auth in {elapsed:.1f}s"
-    assert not connector.started
+    assert not connector.started, "the connector with bad keys is still running"
     venue.connector.health()
     await steps.check_zero_exposure(venue)
 
 
-async def test_book_gap(venue: VenueUnderTest) -> None:
-    """A dropped book update is detected and the local book resyncs; the WS touch is the truth.
+_Top = tuple[Decimal | None, Decimal | None, Decimal | None, Decimal | None]  # bid, bid size, ask, ask size
 
-    Sequence (simulator): freeze the market → drop the next book update → move the touch (the
-    update carrying it is lost; some venues send book updates on a clock, so wait until the
-    simulator reports the drop) → move it again (the next update shows the gap).
-    Pass: the drop was injected; within settle_time the connector's WS top of book equals the
-    simulator's book (best bid and ask).
+
+async def _true_top(venue: VenueUnderTest) -> _Top:
+    """The simulator's own best bid and ask with their sizes (the engine's book, not a stream)."""
+    assert venue.control is not None
+    book = await venue.control.book(venue.symbol)
+    bids, asks = book.get("bids") or [], book.get("asks") or []
+    bid = (Decimal(str(bids[0]["price"])), Decimal(str(bids[0]["size"]))) if bids else (None, None)
+    ask = (Decimal(str(asks[0]["price"])), Decimal(str(asks[0]["size"]))) if asks else (None, None)
+    return (*bid, *ask)
+
+
+def _shown_top(venue: VenueUnderTest) -> _Top | None:
+    ws = venue.connector.books_ws.get(venue.symbol)
+    return None if ws is None else (ws.bid, ws.bid_size, ws.ask, ws.ask_size)
+
+
+def _show(top: _Top | None) -> str:
+    return "none" if top is None else f"bid {top[0]} x {top[1]} / ask {top[2]} x {top[3]}"
+
+
+def _same_top(shown: _Top | None, truth: _Top) -> bool:
+    """Prices always; sizes where the connector's top carries them."""
+    if shown is None or (shown[0], shown[2]) != (truth[0], truth[2]):
+        return False
+    return (shown[1] is None or shown[1] == truth[1]) and (shown[3] is None or shown[3] == truth[3])
+
+
+async def _book_wait(venue: VenueUnderTest, done: Callable[[], Awaitable[bool]], timeout: float) -> bool:
+    """Until `done()` holds (False once `timeout` passed): checked on every change of the connector's
+    top and at least every 50 ms, as what the simulator reports has no signal here."""
+    deadline = loop_time() + timeout
+    signal = venue.connector.book_changed_signal(venue.symbol)
+    while True:
+        seen = signal.version
+        if await done():
+            return True
+        remaining = deadline - loop_time()
+        if remaining <= 0:
+            return False
+        await wait_any([(signal, seen)], min(remaining, 0.05))
+
+
+async def _wait_top(venue: VenueUnderTest, truth: _Top, what: str) -> None:
+    async def shown() -> bool:
+        return _same_top(_shown_top(venue), truth)
+
+    if not await _book_wait(venue, shown, venue.config.tracking.settle_time):
+        raise AssertionError(f"WS top {_show(_shown_top(venue))} is not the venue's {_show(truth)} {what}")
+
+
+async def _injected_everywhere(venue: VenueUnderTest, action: str, since: int, times: int = 1) -> bool:
+    """Whether the simulator injected `action` at least `times` on every stream of the venue file's
+    `book_stream` since `since` (its log reads "stream <action> <channel> <kind>")."""
+    applied = [entry.split(" ", 3) for entry in (await steps.faults_applied(venue))[since:]]
+    hits = [p[2:] for p in applied if len(p) == 4 and p[:2] == ["stream", action]]
+    return all(
+        sum(fnmatch.fnmatchcase(c, t.channel or "*") and fnmatch.fnmatchcase(k, t.kind or "*") for c, k in hits)
+        >= times
+        for t in venue.config.fault_targets("book_stream")
+    )
+
+
+async def _quiet_book(venue: VenueUnderTest) -> tuple[list[str], _Top]:
+    """Freeze the market under test and the venue's second one (no other book message can come),
+    and wait until the connector shows the venue's top. Returns the symbols frozen, and that top."""
+    assert venue.control is not None
+    frozen = [s for s in (venue.symbol, venue.config.second_symbol) if s]
+    for symbol in frozen:
+        await venue.control.freeze(symbol)
+    try:
+        truth = await _true_top(venue)
+        await _wait_top(venue, truth, "before the scenario's first step")
+    except BaseException:
+        for other in frozen[1:]:  # the scenario's own market is unfrozen after every scenario
+            await venue.control.unfreeze(other)
+        raise
+    return frozen, truth
+
+
+def _record_tops(venue: VenueUnderTest) -> tuple[list[_Top], Subscription]:
+    """Every top of book the connector publishes for the symbol from now on, in order (its bus)."""
+    tops: list[_Top] = []
+
+    def on_book(event: Event) -> None:
+        top = event.payload
+        if top.symbol == venue.symbol:
+            tops.append((top.bid, top.bid_size, top.ask, top.ask_size))
+
+    return tops, venue.connector.bus.subscribe(on_book, [EventKind.BOOK], name="conformance-book-tops")
+
+
+async def _recorded(venue: VenueUnderTest, subscription: Subscription) -> None:
+    """Stop recording once everything published so far reached the recorder."""
+    try:
+        await venue.connector.bus.drain()
+    finally:
+        venue.connector.bus.unsubscribe(subscription)
+
+
+async def test_book_gap(venue: VenueUnderTest) -> None:
+    """A lost book update is detected and the local book resyncs; the WS top is the venue's.
+
+    Sequence (simulator): freeze the market (and the second one) → the connector shows the venue's
+    top → drop every book message (the venue file's `book_stream`, every entry) → the whole best bid
+    is taken (the lost update removes the best level) → half the best ask is taken → wait until the
+    simulator reports a drop on every book stream after the bid was taken (so that update is surely
+    lost, even where book updates go out on a clock) → stop dropping → half the best ask is taken
+    again (the next update through shows the gap; none touches the taken bid's level) → once the
+    simulator reports that update sent, half the new best bid is taken (its update comes behind it).
+    Pass: within settle_time the connector's WS top equals the simulator's book (bid, ask and their
+    sizes); every top it published meanwhile is one the venue's book really had (a book that applies
+    updates across the gap keeps the taken bid beside the new ask size: a top that never existed).
     """
     assert venue.control is not None
-    await venue.control.freeze(venue.symbol)
-    since = await steps.arm_fault(venue, "book_stream", "drop", count=1)
-    await venue.control.move_touch(venue.symbol, 3)
-    await _wait_applied(venue, "stream drop", since, venue.config.tracking.settle_time)
-    await venue.control.move_touch(venue.symbol, -1)  # the update after the lost one
-    deadline = loop_time() + venue.config.tracking.settle_time
-    while True:
-        truth = await venue.control.book(venue.symbol)
-        bids, asks = truth.get("bids") or [], truth.get("asks") or []
-        true_bid = Decimal(str(bids[0]["price"])) if bids else None
-        true_ask = Decimal(str(asks[0]["price"])) if asks else None
-        ws = venue.connector.books_ws.get(venue.symbol)
-        if ws is not None and (ws.bid, ws.ask) == (true_bid, true_ask):
-            break
-        if loop_time() >= deadline:
-            shown = None if ws is None else (ws.bid, ws.ask)
-            raise AssertionError(f"WS top {shown} is not the venue's {(true_bid, true_ask)} after a book gap")
-        signal = venue.connector.book_changed_signal(venue.symbol)
-        await wait_any([(signal, signal.version)], 0.1)
+    control, symbol = venue.control, venue.symbol
+    frozen, start = await _quiet_book(venue)
+    tops, subscription = _record_tops(venue)
+    try:
+        truths = [start]
+        await steps.arm_fault(venue, "book_stream", "drop", count=None)
+        await control.take(symbol, "buy", "1")
+        truths.append(await _true_top(venue))
+        after_take = len(await steps.faults_applied(venue))
+        await control.take(symbol, "sell", "0.5")
+        truths.append(await _true_top(venue))
+
+        async def lost() -> bool:
+            return await _injected_everywhere(venue, "drop", after_take)
+
+        if not await _book_wait(venue, lost, venue.config.tracking.settle_time):
+            raise AssertionError(f"{venue.name}: the simulator did not drop a book message on every book stream")
+        await control.clear_faults()
+        since = await steps.arm_fault(venue, "book_stream", "delay", delay=0, count=1)  # marks the next one sent
+        await control.take(symbol, "sell", "0.5")
+        truths.append(await _true_top(venue))
+
+        async def sent() -> bool:
+            return await _injected_everywhere(venue, "delay", since)
+
+        if not await _book_wait(venue, sent, venue.config.tracking.settle_time):
+            raise AssertionError(f"{venue.name}: the update after the gap was not sent on every book stream")
+        await control.take(symbol, "buy", "0.5")
+        truths.append(await _true_top(venue))
+        await _wait_top(venue, truths[-1], "after a book gap")
+    finally:
+        await _recorded(venue, subscription)
+        for other in frozen[1:]:
+            await control.unfreeze(other)
+    never = [top for top in tops if not any(_same_top(top, truth) for truth in truths)]
+    had = "; ".join(map(_show, truths))
+    assert not never, f"published a top the venue's book never had: {_show(never[0])} (the venue's: {had})"
+    await steps.check_zero_exposure(venue)
+
+
+async def test_reordered_book_messages(venue: VenueUnderTest) -> None:
+    """Book messages arrive out of order while the touch moves up; the top never steps back.
+
+    Sequence (simulator): freeze the market (and the second one) → the connector shows the venue's
+    top → hold back book messages two at a time on every stream of the venue file's `book_stream`
+    (depth updates and, where the connector reads one, the real-time best bid/ask), each sent after
+    the message that follows it → move the touch up one tick at a time until every hold was
+    injected → twice more (the held messages go out, then one more behind them).
+    Pass: every hold was injected; within settle_time of the last move the connector's WS top equals
+    the simulator's book (bid, ask and their sizes); the touch only rose, so no top the connector
+    published has a bid or an ask below one it published before (that top came from an older message).
+    """
+    assert venue.control is not None
+    control, symbol = venue.control, venue.symbol
+    holds = 2
+    frozen, start = await _quiet_book(venue)
+    tops, subscription = _record_tops(venue)
+    try:
+        since = await steps.arm_fault(venue, "book_stream", "reorder", count=holds)
+        moves = 0
+        while not await _injected_everywhere(venue, "reorder", since, holds):
+            if moves == 10:
+                raise AssertionError(f"{venue.name}: {moves} moves of the touch and the holds were not all injected")
+            seen = len(await steps.faults_applied(venue))
+            await control.move_touch(symbol, 1)
+            moves += 1
+
+            async def held(seen: int = seen) -> bool:
+                return len(await steps.faults_applied(venue)) > seen
+
+            await _book_wait(venue, held, venue.config.tracking.settle_time)  # paces the moves: no verdict
+        for _ in range(2):
+            await control.move_touch(symbol, 1)
+            await _wait_top(venue, await _true_top(venue), "after reordered book messages")
+    finally:
+        await _recorded(venue, subscription)
+        for other in frozen[1:]:
+            await control.unfreeze(other)
+    high_bid, high_ask = start[0], start[2]
+    for top in tops:
+        bid, ask = top[0], top[2]
+        assert bid is not None and ask is not None, f"published an empty side ({_show(top)}) while the touch moved"
+        assert (high_bid is None or bid >= high_bid) and (high_ask is None or ask >= high_ask), (
+            f"the top stepped back to {_show(top)} after showing bid {high_bid} / ask {high_ask}: an older message won"
+        )
+        high_bid, high_ask = max(bid, high_bid or bid), max(ask, high_ask or ask)
     await steps.check_zero_exposure(venue)
 
 
@@ -354,9 +604,10 @@ async def test_restart_with_open_order(venue: VenueUnderTest) -> None:
         assert adopted.state is OrderState.OPEN, f"adopted order is {adopted.state.value}"
         rest = await new.get_order(venue.symbol, client_id=resting.client_id)
         assert rest.state is OrderState.OPEN, f"REST says the adopted order is {rest.state.value}"
-        assert (await new.get_position(venue.symbol)).size == size
+        position = (await new.get_position(venue.symbol)).size
+        assert position == size, f"the restarted connector reads a position of {position}, not {size}"
         await steps.janitor(venue)
-        assert adopted.state is OrderState.CANCELLED
+        assert adopted.state is OrderState.CANCELLED, f"the janitor left the adopted order {adopted.state.value}"
         orders, positions = await steps.sim_exposure(venue)
         assert orders == [] and positions == [], f"left on the venue: orders {orders}, positions {positions}"
     finally:

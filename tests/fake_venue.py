@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from xtb.connectors.base import BaseConnector, StreamReady
@@ -81,6 +81,8 @@ class FakeVenue:
     drop_stream_kinds: set[str] = field(default_factory=set)  # e.g. {"fill", "order"}: not delivered
     stream_auth_fails: bool = False
     calls: list[str] = field(default_factory=list)
+    trades: list[Fill] = field(default_factory=list)  # every execution, as the venue's trade history keeps it
+    fill_history_reads: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _trades: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _resting_changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -208,6 +210,7 @@ class FakeVenue:
             client_id=order.request.client_id,
             venue_id=order.venue_id,
         )
+        self.trades.append(fill)
         self._emit("fill", fill)
         self._emit("order", order.snapshot(Source.WS))
         self._emit("position", Position(SYMBOL, self.position, Source.WS))
@@ -299,3 +302,9 @@ class FakeConnector(BaseConnector):
 
     async def _fetch_balances(self) -> list[Balance]:
         return [Balance("USDC", D(10_000), D(10_000))]
+
+    async def _fetch_fills(self, symbol: str, client_id: str | None, venue_id: str | None) -> list[Fill]:
+        await asyncio.sleep(0)
+        self.fake.fill_history_reads += 1
+        order = self.fake.query(venue_id, client_id)
+        return [replace(f, source=Source.REST) for f in self.fake.trades if f.venue_id == order.venue_id]

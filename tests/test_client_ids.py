@@ -149,3 +149,23 @@ def test_too_small_max_length_is_refused(max_length: int) -> None:
 def test_alphabet_without_letters_is_refused() -> None:
     with pytest.raises(ValueError):
         ClientIdGenerator(ClientIdPolicy.string(36, alphabet="0123456789"), random.Random(1))
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [ClientIdPolicy.int_range(0, 2**32 - 1), ClientIdPolicy.int_range(1, 2**48 - 1), ClientIdPolicy.string(36)],
+    ids=["int32", "int48", "str36"],
+)
+def test_untagged_ids_belong_to_no_known_run(policy: ClientIdPolicy) -> None:
+    """The ids a person would use (the scope scenario's foreign orders): valid for the venue and
+    owned by neither this run nor the other run it names."""
+    from xtb.conformance.others import UntaggedIds
+
+    ours, theirs = ClientIdGenerator(policy, random.Random(1)), ClientIdGenerator(policy, random.Random(2))
+    person = UntaggedIds(policy, avoid=[ours, theirs], rng=random.Random(3))
+    ids = [person.next() for _ in range(200)]
+    assert not any(ours.owns(i) or theirs.owns(i) for i in ids)
+    if policy.kind == "int":
+        assert all(policy.min_value <= int(i) <= policy.max_value for i in ids)
+    else:
+        assert all(len(i) <= policy.max_length and set(i) <= set(policy.alphabet) for i in ids)

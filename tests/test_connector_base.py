@@ -346,3 +346,60 @@ async def test_reconcile_lists_open_orders_per_symbol_never_all_symbols_at_once(
         assert asked == [None]
     finally:
         await bare.stop()
+
+
+async def test_a_lost_fill_is_recovered_by_the_rest_read_that_finds_it(venue: FakeVenue) -> None:
+    """The periodic REST read that finds the order filled also brings the lost execution back,
+    with the venue's trade id, so the fills add up to the filled size."""
+    connector = FakeConnector(venue, reconcile_interval=0.1)
+    await connector.start()
+    try:
+        tracker = await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+        await tracker.wait_for(lambda t: Source.WS in t.views, 1)
+        venue.drop_stream_kinds = {"fill", "order", "position"}
+        lost = venue.fill(tracker.venue_id)
+        await tracker.wait_for(lambda t: t.fills_total == D("0.1"), 1)
+        assert list(tracker.fills) == [lost.trade_id]
+        assert tracker.fills[lost.trade_id].source is Source.REST
+        assert tracker.state is OrderState.FILLED and tracker.fills_consistent
+    finally:
+        await connector.stop()
+
+
+async def test_a_fill_recovered_over_rest_and_then_streamed_counts_once(
+    connector: FakeConnector, venue: FakeVenue
+) -> None:
+    trades: list[Event] = []
+    connector.bus.subscribe(trades.append, [EventKind.TRADE])
+    tracker = await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+    await tracker.wait_for(lambda t: Source.WS in t.views, 1)
+    venue.drop_stream_kinds = {"fill"}
+    fill = venue.fill(tracker.venue_id, D("0.04"))
+    await tracker.wait_for(lambda t: t.filled == D("0.04"), 1)  # the order message says so
+    await connector.refresh_order(tracker)
+    assert tracker.fills_total == D("0.04") and venue.fill_history_reads == 1
+    connector._on_fill(fill)  # the stream's copy, late
+    assert tracker.fills_total == D("0.04") and list(tracker.fills) == [fill.trade_id]
+    await connector.refresh_order(tracker)
+    assert venue.fill_history_reads == 1, "fills already add up: no further history read"
+    await connector.bus.drain()
+    assert [e.payload.trade_id for e in trades] == [fill.trade_id], "one execution, one trade event"
+
+
+async def test_an_order_resting_on_the_venue_but_held_finished_is_tracked_afresh(
+    connector: FakeConnector, venue: FakeVenue
+) -> None:
+    """The venue's list is the truth: cleanup can cancel an order the connector wrongly finished,
+    and the disagreement is kept."""
+    tracker = await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+    await tracker.wait_for(lambda t: Source.WS in t.views, 1)
+    tracker.mark_failed("a misread answer")  # the connector's bug: the order still rests
+    (listed,) = await connector.get_open_orders(SYMBOL)
+    fresh = connector.track_listed(listed)
+    assert fresh is not tracker and fresh.state is OrderState.OPEN
+    assert connector.orders.find(tracker.client_id) is fresh
+    assert connector.disagreements == [
+        f"the venue lists order {tracker.client_id} open (open) while the connector holds it failed"
+    ]
+    await connector.cancel_order(fresh)
+    assert fresh.state is OrderState.CANCELLED and venue.resting() == []

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from tests.fake_venue import SYMBOL, FakeConnector, FakeVenue
 from xtb.errors import FlattenError
-from xtb.execution.flatten import flatten, verify_flat
-from xtb.model import OrderRequest, OrderState, OrderType, Side, TimeInForce
+from xtb.execution.flatten import cancel_open_orders, flatten, verify_flat
+from xtb.model import OrderRequest, OrderSnapshot, OrderState, OrderType, Side, TimeInForce
 
 D = Decimal
 
@@ -83,3 +84,22 @@ async def test_flatten_of_a_flat_symbol_sends_nothing(connector: FakeConnector, 
     result = await flatten(connector, SYMBOL, timeout=2)
     assert result.close_orders == [] and result.cancelled == []
     assert not any(c.startswith(("submit", "cancel")) for c in venue.calls)
+
+
+async def test_cleanup_of_a_symbol_never_cancels_an_order_listed_for_another(venue: FakeVenue) -> None:
+    """A connector that lists every market's orders for one symbol (its bug) still cannot make
+    the symbol's cleanup cancel another market's order."""
+
+    class ListsEveryMarket(FakeConnector):
+        async def _fetch_open_orders(self, symbol: str | None) -> list[OrderSnapshot]:
+            return [replace(s, symbol="ETH-PERP") for s in await super()._fetch_open_orders(symbol)]
+
+    connector = ListsEveryMarket(venue)
+    await connector.start()
+    try:
+        tracker = await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+        cancelled, left = await cancel_open_orders(connector, SYMBOL)
+        assert cancelled == [] and left == [tracker.client_id]
+        assert [o.request.client_id for o in venue.resting()] == [tracker.client_id]
+    finally:
+        await connector.stop()

@@ -202,3 +202,23 @@ def test_lighter_names_its_account_index_as_an_identifier() -> None:
     config = load_venue_config(ROOT / "venues" / "lighter.yaml")
     assert config.identifiers == {"account_index": "LIGHTER_ACCOUNT_INDEX"}
     assert "account_index" not in config.credentials
+
+
+def test_a_second_symbol_and_a_position_stream_for_the_simulator() -> None:
+    block = {"venue": "demo", "second_symbol": "ETH-PERP", "faults": {"position_stream": {"channel": "pos:*"}}}
+    config = parse_venue_config({**GOOD, "simulator": block}, "demo.yaml")
+    assert config.second_symbol is None, "the real venue's scenarios need no second market"
+    on_sim = config.for_simulator()
+    assert on_sim.second_symbol == "ETH-PERP"
+    assert [t.spec() for t in on_sim.fault_targets("position_stream")] == [{"channel": "pos:*", "kind": "*"}]
+    with pytest.raises(ConfigError, match=r"demo\.yaml: simulator\.second_symbol must differ from the symbol"):
+        parse_venue_config({**GOOD, "simulator": {"venue": "demo", "second_symbol": "BTC-PERP"}}, "demo.yaml")
+
+
+@pytest.mark.parametrize("name", ["backpack", "lighter", "grvt", "aster"])
+def test_every_shipped_simulator_names_a_second_symbol_it_lists(name: str) -> None:
+    from xtb.runtime.registry import simulator_markets
+
+    config = load_venue_config(ROOT / "venues" / f"{name}.yaml").for_simulator()
+    assert config.second_symbol not in (None, config.symbol)
+    assert config.second_symbol in simulator_markets(name)

@@ -187,7 +187,7 @@ def test_residue_blocks_later_scenarios_and_names_the_one_that_left_it(tmp_path:
         "-k",
         "backpack and (post_top_of_book or cancel_resting or query_by_client_id)",
         "--venue-connector",
-        "backpack=tests.selftest.broken_connectors:CannotFlatten",
+        "backpack=tests.selftest.shared_bugs:BackpackCannotFlatten",
     )
     assert run.code == 1, run.tail()
     outcomes = run.outcomes("backpack")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -114,6 +115,78 @@ def test_order_trade_update_trade_gives_the_fill_and_the_state() -> None:
         "USDT",
         Liquidity.MAKER,
     )
+
+
+# The docs' own example row (asterdex/api-docs, V3 futures "Account Trade List"); spec §4.3 lists its keys.
+USER_TRADE = {
+    "buyer": False,
+    "commission": "-0.07819010",
+    "commissionAsset": "USDT",
+    "id": 698759,
+    "maker": False,
+    "orderId": 25851813,
+    "price": "7819.01",
+    "qty": "0.002",
+    "quoteQty": "15.63802",
+    "realizedPnl": "-0.91539999",
+    "side": "SELL",
+    "positionSide": "SHORT",
+    "symbol": "BTCUSDT",
+    "time": 1569514978020,
+}
+
+
+def test_user_trade_row() -> None:
+    fill = mapping.parse_user_trade(USER_TRADE, "abc")
+    assert (fill.trade_id, fill.venue_id, fill.client_id, fill.symbol, fill.side, fill.source) == (
+        "698759",
+        "25851813",
+        "abc",
+        "BTCUSDT",
+        Side.SELL,
+        Source.REST,
+    )
+    assert (fill.price, fill.size, fill.fee, fill.fee_asset, fill.liquidity, fill.venue_ts) == (
+        D("7819.01"),
+        D("0.002"),
+        D("-0.07819010"),
+        "USDT",
+        Liquidity.TAKER,
+        1569514978.02,
+    )
+
+
+@pytest.mark.parametrize(("commission", "asset"), [("0.02", "USDT"), ("0", "")])
+def test_a_user_trade_row_is_the_stream_fill_it_matches(commission: str, asset: str) -> None:
+    """The same execution from the trade list and from x=TRADE is the same fill but for its source:
+    `id`=`t`, `orderId`=`i`, `price`=`L`, `qty`=`l`, `commission`=`n`, `maker`=`m`, `time`=`T`; the
+    stream names no commission asset (`N`) when it charged none."""
+    changes = {"n": commission, "N": asset} if asset else {"n": commission}
+    event = trade_update(**changes)
+    if not asset:
+        del event["o"]["N"], event["o"]["n"]
+    o = event["o"]
+    row = {
+        **USER_TRADE,
+        "id": o["t"],
+        "orderId": o["i"],
+        "price": o["L"],
+        "qty": o["l"],
+        "commission": commission,
+        "maker": o["m"],
+        "side": o["S"],
+        "symbol": o["s"],
+        "time": o["T"],
+    }
+    _, streamed = mapping.parse_order_update(event)
+    assert streamed is not None
+    assert mapping.parse_user_trade(row, o["c"]) == replace(streamed, source=Source.REST)
+
+
+def test_user_trade_ids_are_integers() -> None:
+    with pytest.raises(VenueProtocolError, match="trade id"):
+        mapping.parse_user_trade({**USER_TRADE, "id": "x1"}, None)
+    assert mapping.parse_user_trade({**USER_TRADE, "id": "698759"}, None).trade_id == "698759"
 
 
 @pytest.mark.parametrize(

@@ -392,6 +392,26 @@ async def test_positions_balance_account_and_settings(client: Client) -> None:
     assert code((await client.call("GET", "/fapi/v3/adlQuantile"))[1]) == -1020
 
 
+async def test_resting_orders_move_the_margin_not_the_position(client: Client) -> None:
+    """positionRisk's `positionAmt` and `notional` are the position's alone (signed: a short is
+    negative); the account's per-symbol `initialMargin` also holds the resting orders' margin (spec
+    §4.4; the docs' account example splits it into positionInitialMargin + openOrderInitialMargin)."""
+    market = [("symbol", ETH), ("side", "SELL"), ("type", "MARKET"), ("quantity", "0.020")]
+    await client.call("POST", "/fapi/v3/order", market)
+    await client.call("POST", "/fapi/v3/order", client.order("2990.0", "0.030", "BUY"))
+    await client.call("POST", "/fapi/v3/order", client.order("3010.0", "0.040", "SELL"))
+    _, (risk,), _ = await client.call("GET", "/fapi/v3/positionRisk", [("symbol", ETH)])
+    assert risk["positionAmt"] == "-0.020"
+    assert D(risk["notional"]) == D("-0.020") * D(risk["markPrice"])
+    _, account, _ = await client.call("GET", "/fapi/v3/accountWithJoinMargin")
+    (row,) = [p for p in account["positions"] if p["symbol"] == ETH]
+    leverage = D(row["leverage"])
+    assert D(row["positionInitialMargin"]) == D("0.020") * D(risk["markPrice"]) / leverage
+    assert D(row["openOrderInitialMargin"]) == (D("0.030") * D("2990.0") + D("0.040") * D("3010.0")) / leverage
+    assert D(row["initialMargin"]) == D(row["positionInitialMargin"]) + D(row["openOrderInitialMargin"])
+    assert row["positionAmt"] == "-0.020"
+
+
 # --------------------------------------------------------------------------------- failures
 
 

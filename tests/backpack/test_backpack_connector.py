@@ -9,6 +9,7 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -21,7 +22,7 @@ from xtb.execution.flatten import flatten, verify_flat
 from xtb.execution.orders import TrackingStatus
 from xtb.execution.tracker import Anomaly, OrderTracker
 from xtb.execution.tracking_limit import place_tracking_limit_order
-from xtb.model import OrderSnapshot, OrderState, Side, Source, TimeInForce
+from xtb.model import Liquidity, OrderSnapshot, OrderState, Side, Source, TimeInForce
 from xtb.secrets import Secret
 from xtb.sim.server import SimHandle
 
@@ -360,6 +361,98 @@ async def test_lost_depth_message_resyncs_the_book(sim: SimHandle, bp: BackpackC
     ws = await bp.get_top_of_book(SOL, Source.WS)
     truth = sim.engine.top_of_book(SOL)
     assert (ws.bid, ws.ask) == (truth.bid, truth.ask)
+
+
+# ----------------------------------------------------------------------------------- fill recovery
+# A fill whose stream message is lost comes back over REST (`/wapi/v1/history/fills`) with the trade
+# id the stream would have carried, so the stream delivering it later counts it once.
+
+
+def venue_trade_ids(sim: SimHandle, tracker: OrderTracker) -> list[str]:
+    """The trade ids the venue gives the order's executions (what its orderFill messages carry)."""
+    engine_id = sim.frontend.state.engine_order_id(tracker.venue_id or "")
+    fills = [f for f in sim.engine.fills(account(sim), SOL) if f.order_id == engine_id]
+    return [str(sim.frontend.state.trade_id(f.market, f.trade_id)) for f in fills]
+
+
+def fill_history_queries(bp: BackpackConnector) -> list[dict[str, list[str]]]:
+    return [parse_qs(urlsplit(e.url).query) for e in bp.transcript if "/wapi/v1/history/fills" in e.url]
+
+
+async def test_a_lost_fill_message_is_recovered_by_refresh_order(sim: SimHandle, bp: BackpackConnector) -> None:
+    tracker = await bp.submit_limit_order(SOL, Side.BUY, D("1"), D("150.00"))  # alone at the new best bid
+    sim.control.take(SOL, "buy", "0.3")
+    await tracker.wait_for(lambda t: t.filled == D("0.3") and len(t.fills) == 1, 5)
+    sim.control.add_faults({"stream": [{"action": "drop", "channel": "account.orderUpdate*", "kind": "orderFill"}]})
+    sim.control.take(SOL, "buy", "1")  # the whole level: the rest fills, its orderFill (X: Filled) is lost
+    assert sim.frontend.faults.applied[-1].startswith("stream drop account.orderUpdate#")
+    assert (tracker.state, tracker.filled, len(tracker.fills)) == (OrderState.PARTIALLY_FILLED, D("0.3"), 1)
+
+    snap = await bp.refresh_order(tracker)  # closed: from order history, then its fills
+
+    assert (snap.state, snap.filled) == (OrderState.FILLED, D("1"))
+    assert (tracker.state, tracker.filled) == (OrderState.FILLED, D("1"))
+    trade_ids = venue_trade_ids(sim, tracker)
+    assert len(trade_ids) == 2 and sorted(tracker.fills) == sorted(trade_ids)
+    assert tracker.fills_total == tracker.filled
+    recovered = tracker.fills[trade_ids[1]]
+    assert recovered.source is Source.REST
+    assert (recovered.side, recovered.price, recovered.size, recovered.fee, recovered.liquidity) == (
+        Side.BUY, D("150"), D("0.7"), D("0.021"), Liquidity.MAKER,
+    )  # fmt: skip
+    assert (recovered.client_id, recovered.venue_id) == (tracker.client_id, tracker.venue_id)
+    assert tracker.fills[trade_ids[0]].source is Source.WS
+    (query,) = fill_history_queries(bp)
+    assert (query["orderId"], query["fillType"], query["symbol"]) == ([tracker.venue_id], ["User"], [SOL])
+
+
+async def test_fills_by_client_id_alone_are_the_fills_by_order_id(sim: SimHandle, bp: BackpackConnector) -> None:
+    """Fill history has no clientId filter: without the venue id the order's fills are picked out of
+    the symbol's newest fills, and are the same fills."""
+    tracker = await bp.submit_limit_order(SOL, Side.BUY, D("1"), D("150.00"))
+    other = await bp.submit_limit_order(SOL, Side.SELL, D("1"), D("150.01"))  # another order's fills
+    sim.control.take(SOL, "buy", "0.5")
+    sim.control.take(SOL, "sell", "1")
+    sim.control.take(SOL, "buy", "1")
+    await tracker.wait_for(lambda t: t.fills_consistent and t.state is OrderState.FILLED, 5)
+    await other.wait_for(lambda t: t.filled > 0, 5)
+    by_cid = await bp._fetch_fills(SOL, tracker.client_id, None)
+    by_id = await bp._fetch_fills(SOL, None, tracker.venue_id)
+    assert sorted(f.trade_id for f in by_cid) == sorted(venue_trade_ids(sim, tracker))
+    assert sorted(by_cid, key=lambda f: f.trade_id) == sorted(by_id, key=lambda f: f.trade_id)
+    queries = fill_history_queries(bp)
+    assert ["orderId" in q for q in queries] == [False, True]
+
+
+async def test_the_stream_fill_after_a_rest_recovery_counts_once(sim: SimHandle, bp: BackpackConnector) -> None:
+    tracker = await bp.submit_limit_order(SOL, Side.BUY, D("1"), D("150.00"))
+    await ws_seen(tracker, OrderState.OPEN)
+    # hold the fill back, and the position update that follows it on the account socket too
+    sim.control.add_faults(
+        {
+            "stream": [
+                {"action": "reorder", "channel": "account.orderUpdate*", "kind": "orderFill"},
+                {"action": "reorder", "channel": "account.positionUpdate*", "kind": "position*"},
+            ]
+        }
+    )
+    sim.control.take(SOL, "buy", "0.5")
+    assert tracker.filled == 0 and not tracker.fills
+
+    await bp.refresh_order(tracker)
+    (trade_id,) = venue_trade_ids(sim, tracker)
+    assert list(tracker.fills) == [trade_id] and tracker.fills[trade_id].source is Source.REST
+    assert (tracker.state, tracker.filled) == (OrderState.PARTIALLY_FILLED, D("0.5"))
+
+    other = await bp.submit_limit_order(SOL, Side.SELL, D("1"), D("151.00"))  # its orderAccepted releases the fill
+    await ws_seen(tracker, OrderState.PARTIALLY_FILLED)  # the held orderFill, read after its fill
+    assert list(tracker.fills) == [trade_id] and tracker.fills[trade_id].source is Source.REST
+    assert tracker.filled == tracker.fills_total == D("0.5") and tracker.fills_consistent
+    assert not [a for a in tracker.anomalies if not a.stale]
+    await eventually(lambda: SOL in bp.positions_ws and bp.positions_ws[SOL].size == D("0.5"), what="WS position")
+    await bp.cancel_order(other)
+    await bp.cancel_order(tracker)
+    assert (tracker.state, tracker.filled) == (OrderState.CANCELLED, D("0.5"))
 
 
 # ------------------------------------------------------------------------------------------ pacing

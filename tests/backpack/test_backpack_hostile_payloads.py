@@ -58,6 +58,7 @@ KINDS = (
         lambda frame: _order_frame(dump(frame)),
         (P["ws_order_accepted"], {"stream": "x", "data": FILL_EVENT}),
     ),
+    Kind("history fill", mapping.parse_history_fill, (P["fill_history"], {**P["fill_history"], "clientId": "7"})),
     Kind("position", mapping.parse_position, (P["position"],)),
     Kind("position update", mapping.parse_position_update, (P["ws_position_opened"],)),
     Kind("balances", mapping.parse_balances, (P["capital"],)),

@@ -89,6 +89,21 @@ def test_ws_order_fill_carries_the_fill_and_cumulative_quantity() -> None:
     )
 
 
+def test_fill_history_row_is_the_fill_the_stream_reports() -> None:
+    fill = mapping.parse_history_fill(P["fill_history"])
+    assert (fill.trade_id, fill.venue_id, fill.client_id, fill.symbol, fill.side) == (
+        "9748827", "4238907375", None, "ETH_USDC_PERP", Side.BUY,
+    )  # fmt: skip
+    assert (fill.price, fill.size, fill.fee, fill.fee_asset) == (D("3826.15"), D("0.0026"), D("0.004974"), "USDC")
+    assert (fill.liquidity, fill.source) == (Liquidity.TAKER, Source.REST)
+    assert fill.venue_ts == pytest.approx(1753637940.092)  # 2025-07-27T17:39:00.092 read as UTC
+    with_client = mapping.parse_history_fill({**P["fill_history"], "clientId": "42"})  # a string here
+    assert with_client.client_id == "42"
+    for key, value in (("tradeId", None), ("timestamp", 1753637940092), ("isMaker", "false"), ("side", "Buy")):
+        with pytest.raises(VenueProtocolError):
+            mapping.parse_history_fill({**P["fill_history"], key: value})
+
+
 def test_positions_and_balances() -> None:
     pos = mapping.parse_position(P["position"])
     assert (pos.symbol, pos.size, pos.entry_price) == ("ETH_USDC_PERP", D("0.0036"), D("3826.89"))

@@ -311,6 +311,64 @@ async def test_positions_balances_and_account(sim: SimHandle, client: Client) ->
     assert (status, body) == (200, None)
 
 
+async def test_position_exposure_counts_resting_orders_and_net_quantity_does_not(
+    sim: SimHandle, client: Client
+) -> None:
+    """§4.13: `netQuantity` is the signed size; `netExposure*` add the worst case of the open orders
+    (signed like `netQuantity` for a short): the two agree only while nothing rests."""
+    sell = {"symbol": SOL, "side": "Ask", "orderType": "Market", "quantity": "2"}
+    assert (await client.call("POST", "/api/v1/order", body=sell))[0] == 200
+
+    async def position() -> dict[str, Any]:
+        status, rows, _ = await client.call("GET", "/api/v1/position", params={"symbol": SOL})
+        assert status == 200
+        (row,) = rows
+        return row
+
+    flat_book = await position()
+    assert (flat_book["netQuantity"], flat_book["netExposureQuantity"]) == ("-2", "-2")
+    placed = []
+    for side, price, quantity in (("Ask", "151", "1"), ("Bid", "149", "3")):
+        status, order, _ = await client.call("POST", "/api/v1/order", body=client.order(price, quantity, side=side))
+        assert (status, order["status"]) == (200, "New")
+        placed.append(order["id"])
+    resting = await position()
+    # long case -2 + 3 = 1, short case -2 - 1 = -3: the worst case is the short one
+    assert (resting["netQuantity"], resting["netExposureQuantity"]) == ("-2", "-3")
+    assert Decimal(resting["netExposureNotional"]) == 3 * Decimal(resting["markPrice"])
+    for order_id in placed:
+        assert (await client.call("DELETE", "/api/v1/order", body={"symbol": SOL, "orderId": order_id}))[0] == 200
+    cancelled = await position()
+    assert (cancelled["netQuantity"], cancelled["netExposureQuantity"]) == ("-2", "-2")
+
+
+async def test_fill_history_filters_by_order_id(sim: SimHandle, client: Client) -> None:
+    """§4.12: `orderId` narrows the fills to one order's (the connector's fill recovery asks so)."""
+    sim.control.set_mid(SOL, "150")
+    ids = []
+    for price, cid in (("150.00", 1), ("149.99", 2)):
+        status, placed, _ = await client.call("POST", "/api/v1/order", body=client.order(price, "1", clientId=cid))
+        assert status == 200, placed
+        ids.append(placed["id"])
+    sim.control.take(SOL, "buy", "0.5")  # half of the first order
+    sim.control.take(SOL, "buy", "1")  # the rest of it
+    sim.control.take(SOL, "buy", "1")  # the second order, whole
+    params = {"symbol": SOL, "fillType": "User", "sortDirection": "Asc"}
+    status, every, _ = await client.call("GET", "/wapi/v1/history/fills", params=params)
+    assert status == 200 and [(f["orderId"], f["quantity"]) for f in every] == [
+        (ids[0], "0.5"), (ids[0], "0.5"), (ids[1], "1"),
+    ]  # fmt: skip
+    for order_id, cid in zip(ids, ("1", "2"), strict=True):
+        one = {**params, "orderId": order_id}
+        status, rows, headers = await client.call("GET", "/wapi/v1/history/fills", params=one)
+        assert status == 200 and rows == [f for f in every if f["orderId"] == order_id]
+        assert {r["clientId"] for r in rows} == {cid} and headers["X-Total"] == str(len(rows))
+    status, rows, _ = await client.call("GET", "/wapi/v1/history/fills", params={**params, "orderId": "12345"})
+    assert (status, rows) == (200, [])
+    trade_ids = [f["tradeId"] for f in every]
+    assert len(set(trade_ids)) == 3 and all(isinstance(t, int) for t in trade_ids)
+
+
 async def test_post_only_cross_is_refused_at_once_with_no_stream_event(sim: SimHandle, client: Client) -> None:
     async with connect(client.http, sim.urls["ws"]) as ws:
         signature = client.signer.subscribe_signature(client.now_ms())

@@ -425,3 +425,18 @@ def test_command_line_prints_every_host_and_a_funded_account() -> None:
     finally:
         proc.terminate()
         proc.wait(TIMEOUT)
+
+
+async def test_one_taker_across_two_of_our_orders_gives_two_trade_ids(sim: SimHandle, client: Client) -> None:
+    """A taker of no GRVT account (the market's) that fills two of our orders makes two trades:
+    "<execution>-1" and "-2", as the stream and `fill_history` show them (never one id twice)."""
+    top = sim.engine.top_of_book(BTC)
+    assert top.bid is not None and top.ask is not None and top.ask - top.bid > Decimal("0.1")
+    price = str(top.bid + Decimal("0.1"))  # a new best bid of our own two orders
+    for _ in range(2):
+        assert (await client.create(client.order(price, post_only=True)))[0] == 200
+    assert sim.control.take(BTC, "buy", "1") == Decimal("0.02")
+    status, answer = await client.call("fill_history", {"sub_account_id": client.sub})
+    assert status == 200
+    ids = sorted(f["trade_id"] for f in answer["result"])
+    assert len(ids) == 2 and ids[0].rsplit("-", 1) == [ids[1].rsplit("-", 1)[0], "1"] and ids[1].endswith("-2")

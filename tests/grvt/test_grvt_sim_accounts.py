@@ -3,6 +3,7 @@ authorisation, order-time builder checks, builder fills) and its account routes 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from eth_account import Account
@@ -108,3 +109,21 @@ async def test_account_routes(sim: SimHandle, client: Client) -> None:
     assert answer["result"]["main_account_id"] == sim.account["account_id"]
     status, answer = await client.call("account_history", sub)
     assert status == 200 and answer["next"] == "" and answer["result"][0]["sub_account_id"] == client.sub
+
+
+async def test_a_shorts_size_and_notional_are_negative(sim: SimHandle, client: Client) -> None:
+    """`Positions.size` and `notional` are "negative for short" (grvt-pysdk's schema); the notional
+    is the size at the mark price (the book's mid)."""
+    assert (await client.create(client.order(None, buy=False, tif="IMMEDIATE_OR_CANCEL")))[0] == 200
+    (truth,) = sim.control.positions(sim.frontend.test_account)
+    top = sim.engine.top_of_book(BTC)
+    assert truth.size == Decimal("-0.01") and top.bid is not None and top.ask is not None
+    mark = (top.bid + top.ask) / 2
+    status, answer = await client.call("positions", {"sub_account_id": client.sub})
+    assert status == 200
+    (position,) = answer["result"]
+    assert (Decimal(position["size"]), Decimal(position["mark_price"])) == (truth.size, mark)
+    assert Decimal(position["notional"]) == truth.size * mark < 0
+    status, answer = await client.call("account_summary", {"sub_account_id": client.sub})
+    assert status == 200
+    assert Decimal(answer["result"]["initial_margin"]) == abs(truth.size * mark) / 10  # margin is never negative

@@ -115,6 +115,22 @@ async def test_truth_reads_orders_fills_positions_and_balances(sim: SimHandle) -
         control.truth("ghost")
 
 
+async def test_an_order_is_expired_as_the_venue_would_end_it(sim: SimHandle, http: aiohttp.ClientSession) -> None:
+    engine = sim.engine
+    view = engine.submit(TEST_ACCOUNT, SYMBOL, Side.BUY, "0.1", price="40000", client_id="e1")
+    base = sim.urls["control"]
+    async with http.post(f"{base}/orders/{view.order_id}/expire", json={"reason": "self_trade"}) as resp:
+        body = await resp.json()
+    assert resp.status == 200 and (body["status"], body["reason"]) == ("expired", "self_trade")
+    assert sim.control.open_orders(TEST_ACCOUNT) == []
+    async with http.post(f"{base}/orders/{view.order_id}/expire", json={}) as resp:
+        refused = await resp.json()
+    assert resp.status == 400 and "is expired" in refused["error"]
+    async with http.post(f"{base}/orders/{view.order_id}/expire", json={"reason": "user_cancel"}) as resp:
+        refused = await resp.json()
+    assert resp.status == 400 and "reason must be one of" in refused["error"]
+
+
 async def test_reset_starts_over_with_the_same_test_credentials(sim: SimHandle) -> None:
     control = sim.control
     control.create_account("carol", "10")

@@ -975,3 +975,30 @@ def test_rejected_and_cancelled_views_are_distinct_from_live_ones() -> None:
     assert isinstance(lim(engine, "a", BUY, "0.2", "9.00"), OrderView)
     assert isinstance(events[-1], OrderRejected)
     assert not any(isinstance(e, OrderExpired) for e in events)
+
+
+# -- the venue ending an order on its own ----------------------------------------------------------
+
+
+def test_expire_ends_a_partly_filled_order_keeping_its_fill() -> None:
+    engine = make()
+    maker = lim(engine, "a", BUY, "1", "100")
+    mkt(engine, "b", SELL, "0.4")
+    events = record(engine)
+    view = engine.expire(maker.order_id)
+    assert (view.status, view.reason, view.filled) == (OrderStatus.EXPIRED, Reason.SELF_TRADE, D("0.4"))
+    assert kinds(events) == ["OrderExpired", "BookChanged"]
+    assert engine.open_orders("a") == () and levels(engine) == ([], [])
+    assert engine.position("a", "ETH").size == D("0.4")
+
+
+def test_expire_refuses_closed_unknown_orders_and_other_reasons() -> None:
+    engine = make()
+    maker = lim(engine, "a", BUY, "1", "100")
+    with pytest.raises(ValueError, match=r"not Reason\.USER_CANCEL"):
+        engine.expire(maker.order_id, Reason.USER_CANCEL)
+    engine.cancel("a", maker.order_id)
+    with pytest.raises(SimError, match="is cancelled"):
+        engine.expire(maker.order_id)
+    with pytest.raises(SimError, match="no order 999"):
+        engine.expire(999)

@@ -25,17 +25,24 @@ ORDER_SEMANTICS: tuple[str, ...] = (
     "partial_fill_then_cancel",
     "cancel_unknown_order",
     "query_by_client_id",
+    "position_with_resting_orders",
+    "fills_in_several_trades",
+    "refusal_after_partial_fill",
+    "foreign_orders_left_alone",
 )
 
 RESILIENCE: tuple[str, ...] = (
     "stream_drop_mid_order",
     "lost_fill_message",
+    "lost_position_update",
     "duplicate_and_reordered_messages",
     "ambiguous_submit",
     "ambiguous_cancel",
+    "cancel_races_fill",
     "rate_limited",
     "bad_credentials",
     "book_gap",
+    "reordered_book_messages",
     "restart_with_open_order",
     "fault_run_residue",
 )

@@ -343,6 +343,12 @@ def _check_targets(xtb: XtbSession) -> None:
                     f"{t.config.source}: {key} {t.config.symbol!r} is not a market of the {t.config.simulator} "
                     f"simulator; it lists: {', '.join(listed)}"
                 )
+            second = t.config.second_symbol
+            if second is not None and second not in listed:
+                raise ConfigError(
+                    f"{t.config.source}: simulator.second_symbol {second!r} is not a market of the "
+                    f"{t.config.simulator} simulator; it lists: {', '.join(listed)}"
+                )
     for t in selected:
         if not t.config.on_simulator:
             for key in ("rest", "ws"):
@@ -416,7 +422,9 @@ async def venue(request: pytest.FixtureRequest, venue_target: Target) -> AsyncIt
             if connector.started and record.outcome != "blocked":  # blocked: the same residue, reported once
                 if control is not None:
                     await control.clear_faults()
-                    await control.unfreeze(config.symbol)
+                    for symbol in (config.symbol, config.second_symbol):
+                        if symbol is not None:  # a scenario about scope may freeze the second market
+                            await control.unfreeze(symbol)
                 await _janitor_after(session, vut, scenario)
         finally:
             record.finish()

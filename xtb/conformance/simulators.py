@@ -113,3 +113,15 @@ class SimControlClient:
 
     async def positions(self) -> Any:
         return await self.call("GET", "/positions", account=self.account)
+
+    async def order(self, client_id: str) -> Any:
+        """One of the account's orders (live or closed) by its client id, as the simulator holds it."""
+        return await self.call("GET", "/order", account=self.account, client_id=client_id)
+
+    async def fills(self, market: str | None = None) -> Any:
+        """The account's executions, oldest first, as the simulator booked them."""
+        return await self.call("GET", "/fills", account=self.account, market=market)
+
+    async def expire(self, order_id: Any, reason: str = "self_trade") -> Any:
+        """The venue ends a live order on its own (self-trade prevention), keeping its fills."""
+        return await self.call("POST", f"/orders/{order_id}/expire", {"reason": reason})

@@ -183,6 +183,20 @@ def check_order_invariants(tracker: OrderTracker, *, allow: frozenset[AnomalyKin
         )
 
 
+async def check_fills_complete(venue: VenueUnderTest, tracker: OrderTracker) -> None:
+    """Every execution of the order is recorded, once: its fills add up to what it filled, with
+    distinct trade ids. A fill whose stream message was lost must come back (the connector reads
+    the order's fills over REST on the gap), within the settle time."""
+    try:
+        await tracker.wait_for(lambda t: t.fills_total == t.filled, venue.config.tracking.settle_time)
+    except WaitTimeout:
+        raise AssertionError(
+            f"order {tracker.client_id}: its fills add up to {tracker.fills_total} ({len(tracker.fills)} recorded), "
+            f"filled is {tracker.filled}: an execution was lost and never recovered"
+        ) from None
+    check_order_invariants(tracker)
+
+
 def _agree(rest: OrderSnapshot, ws: OrderSnapshot) -> str | None:
     if rest.state is not ws.state:
         return f"state REST {rest.state.value} vs WS {ws.state.value}"
@@ -234,6 +248,8 @@ async def enter_at_touch(venue: VenueUnderTest, side: Side, size: Decimal | None
         raise AssertionError(f"tracking limit filled {order.filled} of {size}")
     for attempt in order.attempts:
         check_order_invariants(attempt.tracker)
+        if attempt.tracker.filled:
+            await check_fills_complete(venue, attempt.tracker)
         takers = [f.trade_id for f in attempt.tracker.fills.values() if f.liquidity is Liquidity.TAKER]
         if takers:
             raise AssertionError(f"post-only attempt {attempt.client_id} took liquidity (trades {takers})")
@@ -321,11 +337,14 @@ async def check_zero_exposure(venue: VenueUnderTest) -> ExposureReport:
 
 async def janitor(venue: VenueUnderTest) -> None:
     """Cancel this run's orders on the symbol, flatten, and prove it. Fails loudly with the residue.
+    What the venue lists decides: an order resting there that the connector holds finished is
+    cancelled all the same, and the janitor then fails naming the disagreement.
 
     It asks the venue first (open orders and position over REST, the stream's position beside
     them) and cleans up only when that shows something: the usual janitor costs two REST reads,
     not five, which matters on a venue whose budget allows a few reads a second (Lighter)."""
     connector = venue.connector
+    disagreed = len(connector.disagreements)
     for tracker in connector.orders.live(venue.symbol):  # this connector's own: no read needed
         try:
             await connector.cancel_order(tracker)
@@ -339,22 +358,38 @@ async def janitor(venue: VenueUnderTest) -> None:
     await cancel_open_orders(connector, venue.symbol)
     await flatten(connector, venue.symbol, timeout=venue.config.tracking.timeout)
     await check_zero_exposure(venue)
+    if len(connector.disagreements) > disagreed:  # cleaned up, but the connector was wrong: say so
+        raise AssertionError(f"{connector.disagreements[disagreed]}; the janitor cancelled it")
+
+
+async def wait_for_filled(venue: VenueUnderTest, tracker: OrderTracker, filled: Decimal) -> OrderTracker:
+    """Wait (within settle time) until the order has filled exactly `filled` — the cumulative size
+    of its executions, never one trade's."""
+    try:
+        return await tracker.wait_for(lambda t: t.filled == filled, venue.config.tracking.settle_time)
+    except WaitTimeout:
+        raise AssertionError(
+            f"order {tracker.client_id} shows filled {tracker.filled}; the venue executed {filled} in total "
+            f"({len(tracker.fills)} fills recorded) after {venue.config.tracking.settle_time}s"
+        ) from None
 
 
 async def wait_state(tracker: OrderTracker, states: set[OrderState], timeout: float) -> OrderTracker:
     try:
         return await tracker.wait_for(lambda t: t.state in states, timeout)
     except WaitTimeout:
+        refused = [f"{a.detail} from {a.source.value}" for a in tracker.anomalies if a.kind not in STALE_KINDS]
+        said = f"; the connector reported, and the order's rules refused: {'; '.join(refused)}" if refused else ""
         raise AssertionError(
             f"order {tracker.client_id} is {tracker.state.value}, expected one of "
-            f"{sorted(s.value for s in states)} within {timeout}s"
+            f"{sorted(s.value for s in states)} within {timeout}s{said}"
         ) from None
 
 
 # ---------------------------------------------------------------- simulator faults
 
 
-def _control(venue: VenueUnderTest) -> Any:
+def sim_control(venue: VenueUnderTest) -> Any:
     if venue.control is None:
         raise AssertionError(f"{venue.name}: this step needs the simulator's control API")
     return venue.control
@@ -369,19 +404,19 @@ async def arm_fault(venue: VenueUnderTest, target: str, action: str, **fields: A
     spec: dict[str, list[dict[str, Any]]] = {"rest": [], "stream": []}
     for t in venue.config.fault_targets(target):
         spec["rest" if t.path is not None else "stream"].append({"action": action, **t.spec(), **fields})
-    await _control(venue).add_faults(spec)
+    await sim_control(venue).add_faults(spec)
     return since
 
 
 async def faults_applied(venue: VenueUnderTest) -> list[str]:
     """What the simulator injected so far (e.g. "stream drop <channel> <kind>")."""
-    return list((await _control(venue).faults())["applied"])
+    return list((await sim_control(venue).faults())["applied"])
 
 
 async def sim_account(venue: VenueUnderTest) -> Any:
     """The simulator account the connector trades on (its credentials match the connector's);
     also set as the control client's account, so truth reads are scoped to it."""
-    control = _control(venue)
+    control = sim_control(venue)
     mine = {name: secret.reveal() for name, secret in venue.connector.config.credentials.items()}
     for account in await control.accounts():
         creds = account.get("credentials") or {}
@@ -395,7 +430,7 @@ async def sim_exposure(venue: VenueUnderTest) -> tuple[list[Any], list[Any]]:
     """The simulator's truth for the connector's account: open orders on the symbol (orphans) and
     non-zero positions (residue)."""
     await sim_account(venue)
-    control = _control(venue)
+    control = sim_control(venue)
     orders = await control.open_orders(venue.symbol)
     positions = [p for p in await control.positions() if Decimal(str(p["size"])) != 0]
     return orders, positions

@@ -12,7 +12,9 @@ mappings when one logical message travels on several streams (all of them are fa
     submit, cancel                 REST: {method: POST, path: "/api/v1/order"} (path is a glob)
     order_stream                   the private order updates: {channel: glob, kind: glob}
     fill_stream                    the private fill (trade) messages: {channel, kind}
-    book_stream                    the public depth (book update) messages: {channel, kind}
+    position_stream                the private position messages only: {channel, kind}
+    book_stream                    the book's messages: depth updates and any real-time best
+                                   bid/ask the connector reads (Aster's bookTicker): {channel, kind}
     private_stream                 any message of the private stream(s): {channel, kind}
 
 `kind` defaults to "*". Targets a scenario needs but the file does not give fail that scenario.
@@ -59,7 +61,7 @@ class OrderSizeConfig:
 
 
 REST_FAULT_TARGETS = ("submit", "cancel")
-STREAM_FAULT_TARGETS = ("order_stream", "fill_stream", "book_stream", "private_stream")
+STREAM_FAULT_TARGETS = ("order_stream", "fill_stream", "position_stream", "book_stream", "private_stream")
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ class VenueConfig:
     extra: Mapping[str, Any] = field(default_factory=dict)
     faults: Mapping[str, tuple[FaultTarget, ...]] = field(default_factory=dict)  # simulator fault targets
     identifiers: Mapping[str, str] = field(default_factory=dict)  # non-secret name → environment variable
+    # another market of the venue, for scenarios about scope (orders on two symbols); simulator only
+    second_symbol: str | None = None
     _sim_overrides: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -119,6 +123,7 @@ class VenueConfig:
             self,
             environment="simulator",
             symbol=o.get("symbol", self.symbol),
+            second_symbol=o.get("second_symbol"),
             tracking=replace(self.tracking, **o.get("tracking", {})),
             # the notional cap guards real money; the simulator's orders are not
             order_size=replace(self.order_size, max_notional=None, **o.get("order_size", {})),
@@ -272,12 +277,16 @@ def parse_venue_config(raw: Any, where: str) -> VenueConfig:
     overrides: dict[str, Any] = {}
     if simulator_block is not None:
         block = require_mapping(simulator_block, where, "simulator")
-        unknown = sorted(set(block) - {"venue", "symbol", "tracking", "order_size", "faults"})
+        unknown = sorted(set(block) - {"venue", "symbol", "second_symbol", "tracking", "order_size", "faults"})
         if unknown:
             raise ConfigError(f"{where}: unknown key(s) in simulator: {unknown}")
         sim_name = require_string(block.get("venue", venue), where, "simulator.venue")
         if "symbol" in block:
             overrides["symbol"] = require_string(block["symbol"], where, "simulator.symbol")
+        if "second_symbol" in block:
+            overrides["second_symbol"] = require_string(block["second_symbol"], where, "simulator.second_symbol")
+            if overrides["second_symbol"] == overrides.get("symbol", doc.get("symbol")):
+                raise ConfigError(f"{where}: simulator.second_symbol must differ from the symbol under test")
         overrides["tracking"] = tracking_fields(block.get("tracking", {}), where, "simulator.tracking")
         overrides["order_size"] = order_size_fields(block.get("order_size", {}), where, "simulator.order_size")
         if "max_notional" in overrides["order_size"]:

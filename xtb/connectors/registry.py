@@ -32,6 +32,13 @@ class OrderRegistry:
             raise ValueError(f"venue id {tracker.venue_id} already belongs to {other.client_id}")
         self._by_venue[tracker.venue_id] = tracker
 
+    def discard(self, tracker: OrderTracker) -> None:
+        """Stop finding `tracker` (it is replaced by a fresh one for the same order)."""
+        if self._by_client.get(tracker.client_id) is tracker:
+            del self._by_client[tracker.client_id]
+        if tracker.venue_id is not None and self._by_venue.get(tracker.venue_id) is tracker:
+            del self._by_venue[tracker.venue_id]
+
     def find(self, client_id: str | None = None, venue_id: str | None = None) -> OrderTracker | None:
         if client_id is not None and client_id in self._by_client:
             return self._by_client[client_id]

@@ -44,14 +44,19 @@ def _in_scope(connector: BaseConnector, snap: OrderSnapshot, scope: Scope) -> bo
 async def cancel_open_orders(
     connector: BaseConnector, symbol: str, scope: Scope = "run"
 ) -> tuple[list[str], list[str]]:
-    """Cancel (and confirm) each open order on `symbol` in scope; never cancel-all."""
+    """Cancel (and confirm) each open order on `symbol` in scope; never cancel-all. What the venue
+    lists decides, not what the connector believes (`track_listed`)."""
     cancelled, left = [], []
     for snap in await connector.get_open_orders(symbol):
         key = snap.client_id or snap.venue_id or "?"
+        if snap.symbol != symbol:
+            log.error("open orders of %s listed %s on %s: left alone", symbol, key, snap.symbol)
+            left.append(key)
+            continue
         if not _in_scope(connector, snap, scope):
             left.append(key)
             continue
-        tracker = connector.adopt(snap)
+        tracker = connector.track_listed(snap)
         await connector.cancel_order(tracker)
         cancelled.append(key)
     return cancelled, left
@@ -156,7 +161,8 @@ class ExposureReport:
 async def verify_flat(connector: BaseConnector, symbol: str, *, scope: Scope = "run") -> ExposureReport:
     """Zero exposure on `symbol`: no open orders in scope and a flat position, asked of the venue
     over REST and checked against the stream's view. Raises FlattenError naming the residue."""
-    open_orders = [s for s in await connector.get_open_orders(symbol) if _in_scope(connector, s, scope)]
+    listed = await connector.get_open_orders(symbol)
+    open_orders = [s for s in listed if s.symbol == symbol and _in_scope(connector, s, scope)]
     report = ExposureReport(
         symbol=symbol,
         rest_position=await connector.get_position(symbol),

@@ -25,7 +25,17 @@ from xtb.sim.engine import Engine
 from xtb.sim.faults import RestAction, RestFault, StreamAction, StreamFault
 from xtb.sim.frontend import CONTROL_PREFIX, FrontEnd, jsonable
 from xtb.sim.market import MarketSettings, SyntheticMarket
-from xtb.sim.values import AccountId, BalanceView, BookView, FillView, OrderView, PositionView, SimError
+from xtb.sim.values import (
+    EXPIRY_REASONS,
+    AccountId,
+    BalanceView,
+    BookView,
+    FillView,
+    OrderView,
+    PositionView,
+    Reason,
+    SimError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -274,6 +284,18 @@ class SimControl:
         market = self.markets.get(symbol)
         return _checked(market.take, _side(side), _decimal(fraction, "fraction"))
 
+    def expire(self, order_id: Any, reason: Any = "self_trade") -> OrderView:
+        """End a live order as the venue would on its own (self-trade prevention, risk), keeping
+        what it filled: the venue's refusal that arrives after part of the order filled."""
+        number = _int(order_id, "order_id")
+        known = {r.value: r for r in EXPIRY_REASONS}
+        if reason not in known:
+            raise ControlError(f"reason must be one of {sorted(known)}, got {reason!r}")
+        try:
+            return self.engine.expire(number, known[reason])
+        except SimError as exc:
+            raise ControlError(str(exc)) from exc
+
     # -------------------------------------------------------------------------- truth
 
     def open_orders(self, account_id: Any = None, market: str | None = None) -> list[OrderView]:
@@ -384,6 +406,7 @@ class SimControl:
             ("POST", "/markets/{symbol}/take", self._h_take),
             ("GET", "/orders", self._h_orders),
             ("GET", "/order", self._h_order),
+            ("POST", "/orders/{order_id}/expire", self._h_expire),
             ("GET", "/fills", self._h_fills),
             ("GET", "/positions", self._h_positions),
             ("GET", "/balances", self._h_balances),
@@ -462,6 +485,10 @@ class SimControl:
         return self.order(
             order_id=query.get("order_id"), account_id=query.get("account"), client_id=query.get("client_id")
         )
+
+    async def _h_expire(self, request: web.Request) -> Any:
+        body = await _body(request, {"reason"})
+        return self.expire(request.match_info["order_id"], body.get("reason", Reason.SELF_TRADE.value))
 
     async def _h_fills(self, request: web.Request) -> Any:
         query = _query(request, {"account", "market"})

@@ -27,6 +27,7 @@ from xtb.sim.accounts import Account, PositionBook
 from xtb.sim.book import BookSide, Level
 from xtb.sim.values import (  # noqa: F401 - VenuePolicy re-exported for callers of the engine
     EXACT,
+    EXPIRY_REASONS,
     OPEN_STATUSES,
     REJECTED_ORDER_ID,
     AccountId,
@@ -428,6 +429,24 @@ class Engine:
         if order is None:
             raise SimError(Reason.ORDER_NOT_FOUND, f"account {account_id!r} has no order {client_id!r}")
         return self._cancel_one(order)
+
+    def expire(self, order_id: int, reason: Reason = Reason.SELF_TRADE) -> OrderView:
+        """The venue ends a live order on its own after acceptance — self-trade prevention, a risk
+        or liquidation engine — whatever it filled so far (status EXPIRED with `reason`). What a
+        connector must report as ended with its partial fill kept, never as a failure."""
+        order = self._orders.get(order_id) if type(order_id) is int else None
+        if order is None:
+            raise SimError(Reason.ORDER_NOT_FOUND, f"no order {order_id!r}")
+        if order.status not in OPEN_STATUSES:
+            raise SimError(Reason.ORDER_CLOSED, f"order {order.order_id} is {order.status.value}")
+        if reason not in EXPIRY_REASONS:
+            raise ValueError(f"an order ends on its own for {sorted(r.value for r in EXPIRY_REASONS)}, not {reason}")
+        m = order.market
+        self._now = self.clock.time()
+        top = m.top_key()
+        self._remove_resting(order)
+        self._end(order, OrderStatus.EXPIRED, reason)
+        return self._finish(m, top, order)
 
     def cancel_all(self, account_id: AccountId, market: str | None = None) -> tuple[OrderView, ...]:
         """Cancel the account's live orders in one market (every market when None), oldest first;

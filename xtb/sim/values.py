@@ -91,6 +91,10 @@ class Reason(enum.Enum):
     ORDER_CLOSED = "order_closed"
 
 
+#: Why the engine may end a live order on its own (`Engine.expire`): what a venue does after acceptance.
+EXPIRY_REASONS = frozenset({Reason.SELF_TRADE, Reason.REDUCE_ONLY_NO_POSITION})
+
+
 class OrderStatus(enum.Enum):
     NEW = "new"  # accepted; resting (or about to match) with nothing filled
     PARTIALLY_FILLED = "partially_filled"

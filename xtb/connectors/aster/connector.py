@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import string
+import time
 from typing import Any
 
 from xtb.connectors.aster import limits, mapping
@@ -27,7 +28,17 @@ from xtb.connectors.orderbook import LocalBook
 from xtb.connectors.pacing import RateCard
 from xtb.errors import AuthError, ConfigError, ConnectionLost, ConnectorError, OrderNotFound
 from xtb.execution.tracker import OrderTracker
-from xtb.model import Balance, MarketInfo, OrderRequest, OrderSnapshot, OrderType, Position, TimeInForce, TopOfBook
+from xtb.model import (
+    Balance,
+    Fill,
+    MarketInfo,
+    OrderRequest,
+    OrderSnapshot,
+    OrderType,
+    Position,
+    TimeInForce,
+    TopOfBook,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +47,9 @@ PROD_WS = "wss://fstream.asterdex.com"
 TESTNET_REST = "https://fapi.asterdex-testnet.com"
 TESTNET_WS = "wss://fstream.asterdex-testnet.com"
 TIME_IN_FORCE = {TimeInForce.GTC: "GTC", TimeInForce.IOC: "IOC", TimeInForce.FOK: "FOK", TimeInForce.POST_ONLY: "GTX"}
+TRADES_PAGE = 1000  # the most rows userTrades answers at once
+TRADES_WINDOW_MS = 7 * 86_400_000  # the longest startTime..endTime span userTrades takes
+MAX_TRADE_PAGES = 8  # one page holds any order of ours; the bound keeps a busy account within budget
 CLIENT_ID_ALPHABET = string.ascii_letters + string.digits + ".:/_-"  # ^[\.A-Z\:/a-z0-9_-]{1,36}$
 
 
@@ -166,6 +180,33 @@ class AsterConnector(BaseConnector):
         else:
             raise OrderNotFound("no id to query", venue=self.venue)
         return mapping.parse_order(await self.rest.request("GET", "order", params, security="USER_DATA"))
+
+    async def _fetch_fills(self, symbol: str, client_id: str | None, venue_id: str | None) -> list[Fill]:
+        """The order's executions from the account's trade list (`userTrades`, weight 5), parsed as
+        the stream parses them so the trade ids match. The list is per symbol with no order filter
+        (spec §4.3: symbol, time range, fromId, limit), so the order is read first (weight 1) for its
+        id and the time it was placed; the rows from then to now are filtered by `orderId`."""
+        order = await self._fetch_order(symbol, client_id, venue_id)
+        start = mapping.created_ms(order.raw)
+        now = int(time.time() * 1000) + self.rest.clock_offset_ms
+        end = min(max(now, start), start + TRADES_WINDOW_MS - 1)
+        fills: dict[str, Fill] = {}
+        windows = [(start, end)]
+        for _ in range(MAX_TRADE_PAGES):
+            if not windows:
+                break
+            low, high = windows.pop()
+            params = {"symbol": symbol, "startTime": low, "endTime": high, "limit": TRADES_PAGE}
+            answer = await self.rest.request("GET", "userTrades", params, security="USER_DATA")
+            page = [mapping.parse_user_trade(row, order.client_id) for row in mapping.rows(answer, "userTrades")]
+            fills.update((f.trade_id, f) for f in page if f.venue_id == order.venue_id)
+            if sum(f.size for f in fills.values()) >= order.filled:
+                break
+            if len(page) >= TRADES_PAGE and low < high:
+                # a full page may be either end of the window (the docs do not say which): halve it
+                middle = (low + high) // 2
+                windows += [(middle + 1, high), (low, middle)]
+        return list(fills.values())
 
     async def _fetch_open_orders(self, symbol: str | None) -> list[OrderSnapshot]:
         params = {"symbol": symbol} if symbol else None

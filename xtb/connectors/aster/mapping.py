@@ -209,6 +209,35 @@ def parse_order_update(event: Mapping[str, Any]) -> tuple[OrderSnapshot | None, 
 
 
 @parser
+def parse_user_trade(row: Mapping[str, Any], client_id: str | None) -> Fill:
+    """One `userTrades` row as the stream reports the same execution (x=TRADE): trade id `id` (the
+    stream's `t`, which de-duplicates the two), order id `orderId` (`i`), `price` (`L`), `qty` (`l`),
+    `commission` (`n`) and `maker` (`m`). The row carries no client id: `client_id` is the order's,
+    as the stream's `c`. The stream names a commission asset (`N`) only when it charged one, so the
+    row's `commissionAsset` is kept only then."""
+    fee = dec(field(row, "commission", "trade"), "commission")
+    return Fill(
+        trade_id=str(_read.integer(field(row, "id", "trade"), "trade id", minimum=0, strings=True)),  # fromId pages
+        symbol=_read.text(field(row, "symbol", "trade"), "symbol"),
+        side=side(field(row, "side", "trade")),
+        price=_read.positive(field(row, "price", "trade"), "price"),
+        size=_read.positive(field(row, "qty", "trade"), "qty"),
+        source=Source.REST,
+        client_id=client_id,
+        venue_id=_read.ident(field(row, "orderId", "trade"), "orderId"),
+        fee=fee,
+        fee_asset=_read.opt_text(row.get("commissionAsset"), "commissionAsset") if fee else "",
+        liquidity=Liquidity.MAKER if _read.flag(field(row, "maker", "trade"), "maker") else Liquidity.TAKER,
+        venue_ts=_ms(row.get("time")),
+    )
+
+
+def created_ms(order: Mapping[str, Any]) -> int:
+    """When the venue took the order (`time` of a GET order / openOrders object), in ms."""
+    return _read.integer(field(order, "time", "order"), "order time", minimum=0)
+
+
+@parser
 def parse_account_update(event: Mapping[str, Any]) -> list[Position]:
     """The one-way (`ps=BOTH`) positions of an ACCOUNT_UPDATE; `pa` is signed."""
     data = _read.obj(field(event, "a", "ACCOUNT_UPDATE"), "ACCOUNT_UPDATE data")

@@ -29,6 +29,7 @@ from xtb.errors import AuthError, ConnectionLost, ConnectorError, OrderNotFound,
 from xtb.execution.tracker import OrderTracker
 from xtb.model import (
     Balance,
+    Fill,
     MarketInfo,
     OrderRequest,
     OrderSnapshot,
@@ -43,6 +44,10 @@ log = logging.getLogger(__name__)
 PROD_REST = "https://api.backpack.exchange"
 PROD_WS = "wss://ws.backpack.exchange"
 HISTORY_PAGE = 1000
+FILL_PAGES = 5
+"""Pages of fill history read for one order, at most: an order with more executions is recovered in
+part (the rest on a later REST check), and a venue that silently drops the orderId filter costs a
+bounded number of requests, not the account's whole history."""
 
 
 def fmt(value: Decimal) -> str:
@@ -190,6 +195,35 @@ class BackpackConnector(BaseConnector):
             ):
                 return mapping.parse_order(row)
         raise OrderNotFound(f"order {venue_id or client_id} not open and not in history", venue=self.venue)
+
+    async def _fetch_fills(self, symbol: str, client_id: str | None, venue_id: str | None) -> list[Fill]:
+        """One order's executions from `/wapi/v1/history/fills`, each with the trade id its orderFill
+        carries. `fillType=User`: by default the venue lists liquidation, ADL and conversion fills too.
+        Filtered by orderId on the venue when the order's id is known, and matched here as well (a
+        filter the venue drops must not hand us other orders' fills); by client id otherwise, here,
+        over the symbol's newest fills (the endpoint has no clientId filter)."""
+        if client_id is None and venue_id is None:
+            raise ValueError("_fetch_fills needs a client id or a venue id")
+        params: dict[str, Any] = {"symbol": symbol, "fillType": "User", "limit": str(HISTORY_PAGE)}
+        if venue_id is not None:
+            params.update(orderId=venue_id, sortDirection="Asc")
+        else:
+            params["sortDirection"] = "Desc"
+        found: dict[str, Fill] = {}  # by trade id: a page boundary shifted by a new fill repeats a row
+        for page in range(FILL_PAGES):
+            params["offset"] = str(page * HISTORY_PAGE)
+            rows = mapping.rows(
+                await self.rest.request("GET", "/wapi/v1/history/fills", params=params, signed=True), "fill history"
+            )
+            for row in rows:
+                fill = mapping.parse_history_fill(row)
+                ours = fill.venue_id == venue_id if venue_id is not None else fill.client_id == client_id
+                if ours:
+                    found.setdefault(fill.trade_id, fill)
+            if len(rows) < HISTORY_PAGE:
+                return list(found.values())
+        log.warning("fill history cut venue=%s cid=%s id=%s pages=%s", self.venue, client_id, venue_id, FILL_PAGES)
+        return list(found.values())
 
     async def _fetch_open_orders(self, symbol: str | None) -> list[OrderSnapshot]:
         params = {"symbol": symbol} if symbol else {"marketType": "PERP"}

@@ -236,6 +236,28 @@ def parse_order_update(data: Mapping[str, Any]) -> tuple[OrderSnapshot, Fill | N
 
 
 @parser
+def parse_history_fill(obj: Mapping[str, Any]) -> Fill:
+    """A `/wapi/v1/history/fills` row as the Fill the stream's orderFill makes of the same execution:
+    the same trade id (the de-duplication key), order ids, side, price, size, fee and liquidity.
+    `clientId` is a string here; `timestamp` a naive UTC ISO string."""
+    maker = _read.flag(field(obj, "isMaker", "fill"), "isMaker")
+    return Fill(
+        trade_id=_read.ident(field(obj, "tradeId", "fill"), "tradeId"),
+        symbol=_read.text(field(obj, "symbol", "fill"), "symbol"),
+        side=side(field(obj, "side", "fill")),
+        price=_read.positive(field(obj, "price", "fill"), "price"),
+        size=_read.positive(field(obj, "quantity", "fill"), "quantity"),
+        source=Source.REST,
+        client_id=client_id(obj.get("clientId")),
+        venue_id=_read.ident(field(obj, "orderId", "fill"), "orderId"),
+        fee=dec(field(obj, "fee", "fill"), "fee"),
+        fee_asset=_read.opt_text(obj.get("feeSymbol"), "feeSymbol"),
+        liquidity=Liquidity.MAKER if maker else Liquidity.TAKER,
+        venue_ts=_naive_utc(field(obj, "timestamp", "fill"), "timestamp"),
+    )
+
+
+@parser
 def parse_position(obj: Mapping[str, Any]) -> Position:
     """A REST position (`netQuantity` is signed)."""
     return Position(
@@ -325,9 +347,16 @@ def _created_at(value: Any) -> float | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return _read.seconds(value, 1000, "createdAt")
+    if isinstance(value, str):
+        return _naive_utc(value, "createdAt")
+    raise bad(f"createdAt has an unknown form: {clip(value)}")
+
+
+def _naive_utc(value: Any, what: str) -> float:
+    """A history timestamp: a naive ISO datetime string that means UTC ("2025-07-27T17:39:00.092")."""
     if isinstance(value, str) and len(value) <= 40:
         try:
             return datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp()
         except (ValueError, OverflowError):
-            raise bad(f"createdAt is not a datetime: {clip(value)}") from None
-    raise bad(f"createdAt has an unknown form: {clip(value)}")
+            pass
+    raise bad(f"{what} is not a datetime: {clip(value)}")

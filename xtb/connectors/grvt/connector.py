@@ -11,6 +11,9 @@ updates for its client id are held and applied after it, so they follow the ackn
 refuses a crossing post-only order only asynchronously (REJECTED / FAIL_POST_ONLY): for a post-only
 order the submit waits for the venue's verdict and raises PostOnlyWouldCross, as venues that refuse
 synchronously do.
+
+A fill whose `v1.fill` message was lost comes back from `fill_history` (`_fetch_fills`) with the
+stream's own trade id, whenever a REST view of the order shows more filled than the fills recorded.
 """
 
 from __future__ import annotations
@@ -68,6 +71,8 @@ PERPETUAL = ["PERPETUAL"]
 SIGNING_TIF = {TimeInForce.GTC: "GOOD_TILL_TIME", TimeInForce.POST_ONLY: "GOOD_TILL_TIME",
                TimeInForce.IOC: "IMMEDIATE_OR_CANCEL", TimeInForce.FOK: "FILL_OR_KILL"}  # fmt: skip
 PRIVATE_STREAMS = ("v1.order", "v1.fill", "v1.position")
+FILL_PAGE = 500  # fill_history rows a page (the venue's default; at most 1000)
+FILL_PAGES = 4  # pages read back for one order's fills before giving up (the next REST view retries)
 
 
 @dataclass
@@ -307,11 +312,31 @@ class GrvtConnector(BaseConnector):
         answer = await self.rest.call(self._url(TD, "account_summary"), body, private=True)
         return mapping.parse_balances(_result(answer, "account_summary"))
 
-    async def fetch_fills(self, limit: int = 100) -> list[Fill]:
-        """The sub-account's latest fills over REST (newest first)."""
-        body = {"sub_account_id": self.sub_account_id, "kind": PERPETUAL, "limit": limit}
-        answer = await self.rest.call(self._url(TD, "fill_history"), body, private=True)
-        return [mapping.parse_fill(row, Source.REST) for row in _result(answer, "fill_history", list)]
+    async def _fetch_fills(self, symbol: str, client_id: str | None, venue_id: str | None) -> list[Fill]:
+        """One order's executions from `fill_history` (§4.8), parsed as the `v1.fill` stream's are
+        (same `trade_id`, so the tracker counts each once). The route filters by instrument only
+        (`kind` / `base` / `quote`), so the order is picked out here, newest first, page by page with
+        the venue's cursor until its fills add up to what the venue says it filled, the history
+        ends, or `FILL_PAGES` pages (each one request under the rate card) are read."""
+        if client_id is None and venue_id is None:
+            raise ValueError("_fetch_fills needs a client id or a venue id")
+        tracker = self.orders.find(client_id, venue_id)
+        target = tracker.filled if tracker is not None else None
+        body: dict[str, Any] = {**self._account_body(symbol), "limit": FILL_PAGE}
+        found: dict[str, Fill] = {}
+        for _ in range(FILL_PAGES):
+            answer = await self.rest.call(self._url(TD, "fill_history"), body, private=True)
+            for row in _result(answer, "fill_history", list):
+                fill = mapping.parse_fill(row, Source.REST)
+                if _same_order(fill, client_id, venue_id) and fill.symbol == symbol:
+                    found.setdefault(fill.trade_id, fill)
+            cursor = answer.get("next")
+            if not cursor or not isinstance(cursor, str):
+                break
+            if target is not None and sum(f.size for f in found.values()) >= target:
+                break
+            body = {**body, "cursor": cursor}  # a cursor overrides the other filters (§4.0)
+        return list(found.values())
 
     # ------------------------------------------------------------------ streams
 
@@ -428,11 +453,20 @@ class GrvtConnector(BaseConnector):
             self._on_order_update(item)
 
     async def _recover(self) -> None:
-        """After a lost private message: orders and positions over REST, and the latest fills."""
+        """After a lost private message: orders and positions over REST (which recovers the fills
+        of live orders), then the fills of ended orders whose fill messages fall short of what the
+        venue said they filled (a lost fill of an order the stream then reported FILLED)."""
         await self.reconcile()
-        for fill in await self.fetch_fills():
-            if self.orders.find(fill.client_id, fill.venue_id) is not None:
-                self._on_fill(fill)
+        for tracker in self.orders:
+            await self._recover_fills(tracker)
+
+
+def _same_order(fill: Fill, client_id: str | None, venue_id: str | None) -> bool:
+    """Is `fill` an execution of that order? By client id first, as the stream's fills are routed
+    (`OrderRegistry.find`), else by the venue's order id."""
+    if client_id is not None and fill.client_id is not None:
+        return fill.client_id == client_id
+    return venue_id is not None and fill.venue_id == venue_id
 
 
 def _result(answer: Any, route: str, kind: type = Mapping) -> Any:

@@ -74,10 +74,11 @@ class Figures:
                 out[view.market] = PositionFigures(market, view, mark, settings.leverage_of(view.market))
         return out
 
-    def order_margin(self, account: AccountId) -> Decimal:
+    def order_margin(self, account: AccountId, symbol: str | None = None) -> Decimal:
+        """Initial margin of the resting orders (reduce-only ones take none), of one symbol or all."""
         settings = self.fe.state.settings_of(account)
         total = ZERO
-        for order in self.fe.engine.open_orders(account):
+        for order in self.fe.engine.open_orders(account, symbol):
             if order.price is not None and not order.reduce_only:
                 total += order.remaining * order.price / settings.leverage_of(order.market)
         return total
@@ -189,7 +190,9 @@ class AccountDesk:
         positions = []
         for market in self.fe.market_defs.values():
             for side in ("LONG", "SHORT") if settings.dual_side else ("BOTH",):
-                positions.append(self._account_position(market, figures.get(market.symbol), side, settings))
+                # hedge-mode rows carry no order margin: the engine nets one position per symbol
+                order_im = self.figures.order_margin(account, market.symbol) if side == "BOTH" else ZERO
+                positions.append(self._account_position(market, figures.get(market.symbol), side, settings, order_im))
         return json_response(
             {
                 "feeTier": 0,
@@ -204,16 +207,21 @@ class AccountDesk:
             }
         )
 
-    def _account_position(self, market: MarketDef, f: PositionFigures | None, side: str, settings: Any) -> dict:
+    def _account_position(
+        self, market: MarketDef, f: PositionFigures | None, side: str, settings: Any, order_im: Decimal
+    ) -> dict:
+        """One row of `positions[]`: `initialMargin` is the symbol's whole initial margin, the
+        position's (`positionInitialMargin`) and its resting orders' (`openOrderInitialMargin`)."""
         size = _side_size(f.view.size if f else ZERO, side)
         held = f is not None and size != 0
+        position_im = f.initial_margin if held and f else ZERO
         return {
             "symbol": market.symbol,
-            "initialMargin": money(f.initial_margin if held and f else ZERO),
+            "initialMargin": money(position_im + order_im),
             "maintMargin": money(f.maint_margin if held and f else ZERO),
             "unrealizedProfit": money(f.unrealized if held and f else ZERO),
-            "positionInitialMargin": money(f.initial_margin if held and f else ZERO),
-            "openOrderInitialMargin": "0",
+            "positionInitialMargin": money(position_im),
+            "openOrderInitialMargin": money(order_im),
             "leverage": str(settings.leverage_of(market.symbol)),
             "isolated": settings.margin_type_of(market.symbol) == "ISOLATED",
             "entryPrice": pl.rounded(pl.entry_price(f.view)) if held and f else "0.0",

@@ -276,11 +276,13 @@ class PositionFigures:
 
     @property
     def notional(self) -> Decimal:
-        return abs(self.view.size) * self.mark
+        """The position's value at the mark, negative for a short (the venue's schema, grvt-pysdk
+        `Positions.notional`: "negative for short assets")."""
+        return self.view.size * self.mark
 
     @property
     def initial_margin(self) -> Decimal:
-        return self.notional / LEVERAGE
+        return abs(self.notional) / LEVERAGE
 
 
 def position_json(f: PositionFigures, at_ns: str) -> dict[str, Any]:

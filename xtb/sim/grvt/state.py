@@ -106,6 +106,7 @@ class VenueState:
     fills: dict[AccountId, deque[dict[str, Any]]] = field(default_factory=dict)
     fees: dict[tuple[AccountId, str], Decimal] = field(default_factory=dict)
     trade_ids: dict[int, str] = field(default_factory=dict)
+    foreign_fills: dict[int, int] = field(default_factory=dict)  # fills so far of takers without a record
     tapes: dict[str, deque[TapeTrade]] = field(default_factory=dict)
     seen_payloads: dict[bytes, int] = field(default_factory=dict)  # digest → signature expiration (ns)
     holding: OrderRecord | None = None  # the order the desk is submitting: its events wait for the result
@@ -123,6 +124,7 @@ class VenueState:
         self.fills.clear()
         self.fees.clear()
         self.trade_ids.clear()
+        self.foreign_fills.clear()
         self.seen_payloads.clear()
         self.tapes = {i: deque(maxlen=self.tape_size) for i in self.instruments}
         self.holding = None
@@ -183,13 +185,16 @@ class VenueState:
         """All fills of one taker execution share a prefix: "<execution>-<n>" (spec §4.5)."""
         tid = self.trade_ids.get(engine_trade_id)
         if tid is None:
-            n = 1
             if taker is not None:
                 taker.fills += 1
                 n = taker.fills
+            else:  # a taker of no GRVT account (a test's or the market's): its fills still count up
+                n = self.foreign_fills[taker_engine_id] = self.foreign_fills.get(taker_engine_id, 0) + 1
             tid = self.trade_ids[engine_trade_id] = f"{TRADE_ID_BASE + taker_engine_id}-{n}"
             while len(self.trade_ids) > 10 * self.history_limit:
                 del self.trade_ids[next(iter(self.trade_ids))]
+            while len(self.foreign_fills) > 10 * self.history_limit:
+                del self.foreign_fills[next(iter(self.foreign_fills))]
         return tid
 
     def add_fill(self, account: AccountId, fill: dict[str, Any], fee: Decimal) -> None:

@@ -315,15 +315,23 @@ class ReadApi:
         return json_response({"code": 200, "orders": self._orders(views)})
 
     async def _trades(self, request: web.Request) -> web.StreamResponse:
+        """The account's fills, newest first unless `sort_dir=asc`; `market_id` and `order_index`
+        (either side of the trade) narrow the list."""
         account = request[ACCOUNT]
         if request.query.get("sort_by") not in ("timestamp", "trade_id", "block_height"):
             raise LighterError(INVALID_PARAM, message="invalid param: sort_by")
+        direction = request.query.get("sort_dir", "desc")
+        if direction not in ("asc", "desc"):
+            raise LighterError(INVALID_PARAM, message="invalid param: sort_dir")
         limit = _param(request, "limit", low=1, high=100)
         market = self._market(request, required=False)
+        order = _param(request, "order_index", high=2**60 - 1) if "order_index" in request.query else None
         trades = [
-            t for t in self.fe.state.trades.get(account, ()) if market is None or t["market_id"] == market.market_id
+            t
+            for t in self.fe.state.trades.get(account, ())
+            if (market is None or t["market_id"] == market.market_id) and order in (None, t["ask_id"], t["bid_id"])
         ]
-        if request.query.get("sort_dir", "desc") != "asc":
+        if direction == "desc":
             trades.reverse()
         return json_response({"code": 200, "trades": trades[:limit], "next_cursor": ""})
 

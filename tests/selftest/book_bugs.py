@@ -1,0 +1,90 @@
+"""Deliberately broken market-data handling, for the self-test on every venue.
+
+`BookGapIgnored` is a mixin for any connector that keeps `self.books: dict[str, LocalBook]` (all
+four do): its local books apply every delta as if it followed the last one, so a lost update leaves
+the book silently wrong. `StaleTickerApplied` is Aster's real-time best bid/ask taken without its
+update id compared, so a late message steps the top back. The other venues' connectors read no
+top-of-book message besides their depth stream, so that bug has no variant there.
+
+`EXPECTED_FAILURES` maps each class to (venue, the scenario that must fail for it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from xtb.connectors.aster import AsterConnector
+from xtb.connectors.aster import mapping as aster_mapping
+from xtb.connectors.aster.streams import MarketStream
+from xtb.connectors.backpack import BackpackConnector
+from xtb.connectors.grvt import GrvtConnector
+from xtb.connectors.lighter import LighterConnector
+from xtb.connectors.orderbook import Delta, LocalBook
+
+
+class GapBlindBook(LocalBook):
+    """Skips the continuity check: a delta newer than the book is applied whatever came between."""
+
+    def _apply(self, delta: Delta) -> bool:
+        if self.last_id is not None and delta.last_id > self.last_id:
+            delta = replace(delta, first_id=self.last_id + 1)
+        return super()._apply(delta)
+
+
+class BookGapIgnored:
+    """Mixin: the connector's local books never notice a sequence gap (so never resync on one)."""
+
+    books: dict[str, LocalBook]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.books = {symbol: GapBlindBook(symbol) for symbol in self.books}
+
+
+class BackpackBookGapIgnored(BookGapIgnored, BackpackConnector):
+    pass
+
+
+class LighterBookGapIgnored(BookGapIgnored, LighterConnector):
+    pass
+
+
+class GrvtBookGapIgnored(BookGapIgnored, GrvtConnector):
+    pass
+
+
+class AsterBookGapIgnored(BookGapIgnored, AsterConnector):
+    pass
+
+
+class _StaleTickerStream(MarketStream):
+    """Publishes every bookTicker as it comes: its update id is kept but never compared."""
+
+    async def handle(self, frame: Any) -> None:
+        data = frame.get("data") if isinstance(frame, dict) else None
+        if isinstance(data, dict) and data.get("e") == "bookTicker":
+            top = aster_mapping.parse_ws_book_ticker(data, self.c.clock.monotonic())
+            book = self.c.books.get(top.symbol)
+            if book is not None and book.synced:
+                self.top_ids[top.symbol] = aster_mapping.update_id(data.get("u"), "bookTicker u")
+                self.emit(top)
+            return
+        await super().handle(frame)
+
+
+class AsterStaleTickerApplied(AsterConnector):
+    """A late (reordered) best bid/ask message replaces a newer top."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.market_stream = _StaleTickerStream(self)
+
+
+EXPECTED_FAILURES: dict[str, tuple[str, str]] = {
+    "BackpackBookGapIgnored": ("backpack", "book_gap"),
+    "LighterBookGapIgnored": ("lighter", "book_gap"),
+    "GrvtBookGapIgnored": ("grvt", "book_gap"),
+    "AsterBookGapIgnored": ("aster", "book_gap"),
+    "AsterStaleTickerApplied": ("aster", "reordered_book_messages"),
+}

@@ -1,0 +1,95 @@
+"""Deliberately broken Aster connectors: the venue's own ways to get a position or a status wrong.
+
+Each is a bug a tired engineer writes against Aster's payloads (spec §4.4: positionRisk's signed
+`positionAmt` and `notional`, the account's per-symbol `initialMargin` that also holds the resting
+orders' margin; §5.3 ACCOUNT_UPDATE's signed `pa`; §6.1 statuses, EXPIRED among them). The self-test
+runs the conformance catalog with each one on the Aster simulator and expects the scenario named in
+EXPECTED_FAILURES to fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from xtb.connectors.aster import AsterConnector, mapping
+from xtb.model import OrderState, Position, Source
+
+
+class WrongPositionField(AsterConnector):
+    """Sizes the REST position from the margin the symbol holds instead of reading `positionAmt`:
+    the account's `positions[].initialMargin` × `leverage` / positionRisk's `markPrice`, signed like
+    `positionAmt` (the position's value at the mark, as a margin screen shows it). `initialMargin`
+    is the position's margin plus the symbol's resting orders' (`positionInitialMargin` +
+    `openOrderInitialMargin`), so the size is right only while no order rests: a short with orders
+    resting on both sides reads as a larger short. (positionRisk itself has no field of that kind:
+    its signed `notional` is `positionAmt` × `markPrice`.)"""
+
+    async def _fetch_positions(self, symbol: str | None) -> list[Position]:
+        params = {"symbol": symbol} if symbol else None
+        risk = await self.rest.request("GET", "positionRisk", params, security="USER_DATA")
+        account = await self.rest.request("GET", "account", security="USER_DATA")
+        marks = {row["symbol"]: Decimal(str(row["markPrice"])) for row in risk}
+        margins = {
+            row["symbol"]: Decimal(str(row["initialMargin"])) * Decimal(str(row["leverage"]))
+            for row in account["positions"]
+            if row["positionSide"] == "BOTH"
+        }
+        positions = []
+        for position in mapping.parse_position_risk(risk):
+            if position.size:
+                market = self._markets.get(position.symbol)
+                size = margins[position.symbol] / marks[position.symbol]
+                size = size.quantize(market.step_size) if market is not None else size
+                position = replace(position, size=size.copy_sign(position.size))
+            positions.append(position)
+        return positions
+
+
+class UnsignedRestPosition(AsterConnector):
+    """Takes the size of the REST position without its sign (`abs(positionAmt)`, as if the side
+    came from `positionSide`, which is BOTH in one-way mode): a short reads as a long."""
+
+    async def _fetch_positions(self, symbol: str | None) -> list[Position]:
+        return [replace(p, size=abs(p.size)) for p in await super()._fetch_positions(symbol)]
+
+
+class UnsignedStreamPosition(AsterConnector):
+    """The same on the stream: ACCOUNT_UPDATE's `pa` is read without its sign, so the stream's
+    view of a short is a long (REST stays right, and so does the stream's snapshot taken over REST
+    when the socket connects)."""
+
+    def _on_position(self, position: Position) -> None:
+        if position.source is Source.WS:
+            position = replace(position, size=abs(position.size))
+        super()._on_position(position)
+
+
+UNHANDLED_STATUS = "EXPIRED"
+
+
+class UnknownStatusIsOpen(AsterConnector):
+    """Its status table lacks `EXPIRED` (the venue ending an order on its own: an oversize
+    reduce-only capped at the position, IOC/FOK remainders, self-trade prevention) and maps a
+    status it does not know to OPEN instead of raising: the expired order is believed to rest."""
+
+    async def start(self) -> None:
+        original = mapping.order_state
+
+        def lenient(status: Any, executed: Decimal, time_in_force: Any) -> OrderState:
+            return OrderState.OPEN if status == UNHANDLED_STATUS else original(status, executed, time_in_force)
+
+        if not getattr(original, "lenient", False):
+            lenient.lenient = True  # type: ignore[attr-defined]
+            mapping.order_state = lenient  # the bug lives in the mapping (the self-test runs in its own process)
+        await super().start()
+
+
+# The scenario that must fail for each variant.
+EXPECTED_FAILURES: dict[str, str] = {
+    "WrongPositionField": "position_with_resting_orders",
+    "UnsignedRestPosition": "position_with_resting_orders",
+    "UnsignedStreamPosition": "position_with_resting_orders",
+    "UnknownStatusIsOpen": "reduce_only_oversize",
+}

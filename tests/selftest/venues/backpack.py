@@ -1,0 +1,71 @@
+"""Deliberately broken Backpack connectors: the venue's own ways to get a position or a status wrong.
+
+Each is a bug a tired engineer writes against Backpack's payloads (spec §4.13 positions: signed
+`netQuantity` beside `netExposureQuantity`, which counts the worst case of the open orders; §5.5 the
+stream's signed `q` beside its exposure `Q`; §6.3 statuses). The self-test runs the conformance
+catalog with each one on the Backpack simulator and expects the scenario named in
+EXPECTED_FAILURES to fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from xtb.connectors.backpack import BackpackConnector, mapping
+from xtb.model import OrderState, Position
+
+
+class WrongPositionField(BackpackConnector):
+    """Reads the REST position from `netExposureQuantity` instead of `netQuantity`: both are the
+    signed net size while no order rests, but the exposure adds the worst case of the open orders
+    (a short with a resting sell reads as a larger short)."""
+
+    async def _fetch_positions(self, symbol: str | None) -> list[Position]:
+        params = {"symbol": symbol} if symbol else None
+        rows = await self.rest.request("GET", "/api/v1/position", params=params, signed=True)
+        return [
+            mapping.parse_position({**r, "netQuantity": mapping.field(r, "netExposureQuantity", "position")})
+            for r in mapping.rows(rows, "positions")
+        ]
+
+
+class UnsignedRestPosition(BackpackConnector):
+    """Takes the size of the REST position without its sign (`abs(netQuantity)`, as if the side
+    came from elsewhere): a short reads as a long of the same size."""
+
+    async def _fetch_positions(self, symbol: str | None) -> list[Position]:
+        return [replace(p, size=abs(p.size)) for p in await super()._fetch_positions(symbol)]
+
+
+class UnsignedStreamPosition(BackpackConnector):
+    """The same on the stream: `account.positionUpdate`'s `q` is read without its sign, so the
+    stream's view of a short is a long (REST stays right)."""
+
+    def _on_position(self, position: Position) -> None:
+        super()._on_position(replace(position, size=abs(position.size)))
+
+
+class UnknownStatusIsOpen(BackpackConnector):
+    """Maps a status it does not handle (Expired) to OPEN instead of raising: a reduce-only order
+    the venue expired (ReduceOnlyNotReduced) is believed to rest."""
+
+    async def start(self) -> None:
+        original = mapping.order_state
+
+        def lenient(status: Any, executed: Any, reason: Any = None) -> OrderState:
+            return OrderState.OPEN if status == "Expired" else original(status, executed, reason)
+
+        if not getattr(original, "lenient", False):
+            lenient.lenient = True  # type: ignore[attr-defined]
+            mapping.order_state = lenient  # the bug lives in the mapping (the self-test runs in its own process)
+        await super().start()
+
+
+# The scenario that must fail for each variant.
+EXPECTED_FAILURES: dict[str, str] = {
+    "WrongPositionField": "position_with_resting_orders",
+    "UnsignedRestPosition": "position_with_resting_orders",
+    "UnsignedStreamPosition": "position_with_resting_orders",
+    "UnknownStatusIsOpen": "reduce_only_without_position",
+}

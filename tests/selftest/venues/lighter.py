@@ -1,0 +1,77 @@
+"""Deliberately broken Lighter connectors: the venue's own ways to get a position or a status wrong.
+
+Each is a bug a tired engineer writes against Lighter's payloads (spec §4 Position: `position` is
+the absolute size and `sign` the direction; §6 statuses). The self-test runs the conformance catalog
+with each one on the Lighter simulator and expects the scenario named in EXPECTED_FAILURES to fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from xtb.connectors.lighter import LighterConnector, mapping
+from xtb.model import OrderState, Position, Source
+
+
+class WrongPositionField(LighterConnector):
+    """Reads the REST position from `position_value` (the position's notional at the mark price,
+    |size| × mark, in USDC) instead of `position` (its size in the base asset), sign applied.
+    Lighter's Position carries no field that equals the size only while no order rests, so the
+    realistic wrong field is the exposure one: "value" read as "how much"."""
+
+    async def _fetch_positions(self, symbol: str | None) -> list[Position]:
+        account = await self._account()
+        rows = mapping.rows(account.get("positions"), "positions")
+        positions = [mapping.parse_position({**p, "position": p["position_value"]}, Source.REST) for p in rows]
+        return [p for p in positions if symbol is None or p.symbol == symbol]
+
+
+class UnsignedRestPosition(LighterConnector):
+    """Takes the REST `position` string as the signed size and never applies `sign`: a short reads
+    as a long of the same size."""
+
+    async def _fetch_positions(self, symbol: str | None) -> list[Position]:
+        return [replace(p, size=abs(p.size)) for p in await super()._fetch_positions(symbol)]
+
+
+class UnsignedStreamPosition(LighterConnector):
+    """The same on the stream: `account_all_positions` entries are read without their `sign`, so
+    the stream's view of a short is a long (REST stays right)."""
+
+    def _handle_account(self, name: str, frame: dict[str, Any]) -> None:
+        if name != "account_all_positions":
+            return super()._handle_account(name, frame)
+        entries = mapping.obj(frame.get("positions") or {}, "positions").values()
+        for position in [mapping.parse_position(entry, Source.WS) for entry in entries]:
+            if position.symbol in self._markets:
+                self._on_position(replace(position, size=abs(position.size)))
+
+
+UNHANDLED_STATUS = "canceled-reduce-only"
+
+
+class UnknownStatusIsOpen(LighterConnector):
+    """Its status table lacks `canceled-reduce-only` and maps a status it does not know to OPEN
+    instead of raising: a reduce-only order the venue refused is believed to rest."""
+
+    async def start(self) -> None:
+        original = mapping.order_state
+
+        def lenient(status: Any, filled: Decimal, size: Decimal | None) -> OrderState:
+            return OrderState.OPEN if status == UNHANDLED_STATUS else original(status, filled, size)
+
+        if not getattr(original, "lenient", False):
+            lenient.lenient = True  # type: ignore[attr-defined]
+            mapping.order_state = lenient  # the bug lives in the mapping (the self-test runs in its own process)
+        await super().start()
+
+
+# The scenario that must fail for each variant.
+EXPECTED_FAILURES: dict[str, str] = {
+    "WrongPositionField": "position_with_resting_orders",
+    "UnsignedRestPosition": "position_with_resting_orders",
+    "UnsignedStreamPosition": "position_with_resting_orders",
+    "UnknownStatusIsOpen": "reduce_only_without_position",
+}
