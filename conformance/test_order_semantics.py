@@ -120,13 +120,8 @@ async def test_partial_fill_then_cancel(venue: VenueUnderTest) -> None:
     fills sum to the filled size.
     """
     assert venue.control is not None
-    market = await venue.connector.get_market_info(venue.symbol)
-    size = market.round_size((await steps.order_size(venue)) * 2)
-    tracker = await steps.rest_alone_at_best_bid(venue, size)
-    await venue.control.take(venue.symbol, "buy", "0.5")
-    await steps.wait_state(tracker, {OrderState.PARTIALLY_FILLED}, venue.config.tracking.settle_time)
+    tracker, _ = await steps.partly_filled_bid(venue)
     partial = tracker.filled
-    assert 0 < partial < size, f"expected a partial fill of {size}, filled {partial}"
     await steps.cross_check(venue, tracker, "after the partial fill")
     await venue.connector.cancel_order(tracker)
     assert tracker.state is OrderState.CANCELLED and tracker.filled == partial, (
@@ -260,11 +255,7 @@ async def test_refusal_after_partial_fill(venue: VenueUnderTest) -> None:
     position is the partial size on both transports.
     """
     assert venue.control is not None
-    market = await venue.connector.get_market_info(venue.symbol)
-    size = market.round_size((await steps.order_size(venue)) * 2)
-    tracker = await steps.rest_alone_at_best_bid(venue, size)
-    await venue.control.take(venue.symbol, "buy", "0.5")
-    await steps.wait_state(tracker, {OrderState.PARTIALLY_FILLED}, venue.config.tracking.settle_time)
+    tracker, _ = await steps.partly_filled_bid(venue)
     partial = tracker.filled
     await steps.sim_account(venue)
     order = await venue.control.order(tracker.client_id)

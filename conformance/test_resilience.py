@@ -110,12 +110,7 @@ async def test_lost_fill_message(venue: VenueUnderTest) -> None:
     exactly; the REST position is the size, not more; then flat.
     """
     assert venue.control is not None
-    market = await venue.connector.get_market_info(venue.symbol)
-    size = market.round_size((await steps.order_size(venue)) * 2)
-    tracker = await steps.rest_alone_at_best_bid(venue, size)
-    await venue.control.take(venue.symbol, "buy", "0.5")
-    await steps.wait_state(tracker, {OrderState.PARTIALLY_FILLED}, venue.config.tracking.settle_time)
-    await steps.check_fills_complete(venue, tracker)
+    tracker, size = await steps.partly_filled_bid(venue)
     since = await steps.arm_fault(venue, "order_stream", "drop", count=1)
     await steps.arm_fault(venue, "fill_stream", "drop", count=1)
     await venue.control.take(venue.symbol, "buy", "1")

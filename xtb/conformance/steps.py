@@ -16,6 +16,7 @@ from xtb.clock import loop_time
 from xtb.conformance.record import ScenarioRecord
 from xtb.conformance.venue_config import VenueConfig, as_secret
 from xtb.connectors.config import ConnectorConfig
+from xtb.connectors.deadline import VenueDeadline
 from xtb.errors import ConfigError, FlattenError, OrderNotFound, WaitTimeout
 from xtb.execution.flatten import ExposureReport, FlattenResult, cancel_open_orders, flatten, verify_flat
 from xtb.execution.orders import TrackingLimitOrder
@@ -150,7 +151,7 @@ def check_books_agree(rest: TopOfBook, ws: TopOfBook, market: MarketInfo, max_ti
 async def books_agree(venue: VenueUnderTest, market: MarketInfo) -> None:
     """REST and WS top of book agree, retried within the settle time (the market may move between
     the two reads)."""
-    deadline = loop_time() + venue.config.tracking.settle_time
+    deadline = VenueDeadline(venue.connector, venue.config.tracking.settle_time)
     while True:
         rest = await venue.connector.get_top_of_book(venue.symbol, Source.REST)
         ws = await venue.connector.get_top_of_book(venue.symbol, Source.WS)
@@ -158,7 +159,7 @@ async def books_agree(venue: VenueUnderTest, market: MarketInfo) -> None:
             check_books_agree(rest, ws, market)
             return
         except AssertionError:
-            if loop_time() >= deadline:
+            if deadline.expired:
                 raise
         signal = venue.connector.book_changed_signal(venue.symbol)
         await wait_any([(signal, signal.version)], REST_POLL_S)  # re-reads REST: paced, see REST_POLL_S
@@ -210,7 +211,7 @@ def _agree(rest: OrderSnapshot, ws: OrderSnapshot) -> str | None:
 async def cross_check(venue: VenueUnderTest, tracker: OrderTracker, checkpoint: str) -> OrderSnapshot:
     """The REST view and the WS view of the order agree on status, filled size and average price,
     within the venue's settle time. Re-reads REST until they agree or time runs out."""
-    deadline = loop_time() + venue.config.tracking.settle_time
+    deadline = VenueDeadline(venue.connector, venue.config.tracking.settle_time)
     problem = "no WS update for the order"
     while True:
         try:
@@ -225,7 +226,7 @@ async def cross_check(venue: VenueUnderTest, tracker: OrderTracker, checkpoint: 
             if not problem:
                 check_order_invariants(tracker)
                 return rest
-        remaining = deadline - loop_time()
+        remaining = deadline.remaining()
         if remaining <= 0:
             raise AssertionError(f"{checkpoint}: order {tracker.client_id}: REST and WS disagree: {problem}")
         seen = tracker.changed.version  # woken by the stream; otherwise paced (it re-reads REST)
@@ -287,9 +288,26 @@ async def rest_alone_at_best_bid(venue: VenueUnderTest, size: Decimal) -> OrderT
     return tracker
 
 
+async def partly_filled_bid(venue: VenueUnderTest, multiple: int = 2) -> tuple[OrderTracker, Decimal]:
+    """Simulator only: a limit bid of `multiple` × the usual size rests alone at the best price and
+    the simulator's taker takes half of it; returns the order (PARTIALLY_FILLED, its fill recorded)
+    and its size."""
+    control = sim_control(venue)
+    market = await venue.connector.get_market_info(venue.symbol)
+    size = market.round_size((await order_size(venue)) * multiple)
+    tracker = await rest_alone_at_best_bid(venue, size)
+    await control.take(venue.symbol, "buy", "0.5")
+    await wait_state(tracker, {OrderState.PARTIALLY_FILLED}, venue.config.tracking.settle_time)
+    partial = tracker.filled
+    if not 0 < partial < size:
+        raise AssertionError(f"expected a partial fill of {size}, filled {partial}")
+    await check_fills_complete(venue, tracker)
+    return tracker, size
+
+
 async def wait_position(venue: VenueUnderTest, expected: Decimal, source: Source = Source.REST) -> Decimal:
     """Wait (within settle time) until the position on `source` equals `expected`."""
-    deadline = loop_time() + venue.config.tracking.settle_time
+    deadline = VenueDeadline(venue.connector, venue.config.tracking.settle_time)
     while True:
         if source is Source.REST:
             size = (await venue.connector.get_position(venue.symbol)).size
@@ -298,7 +316,7 @@ async def wait_position(venue: VenueUnderTest, expected: Decimal, source: Source
             size = pos.size if pos is not None else Decimal(0)
         if size == expected:
             return size
-        if loop_time() >= deadline:
+        if deadline.expired:
             raise AssertionError(
                 f"{venue.name} {venue.symbol}: {source.value} position is {size}, expected {expected} "
                 f"after {venue.config.tracking.settle_time}s"
@@ -324,12 +342,12 @@ async def flatten_position(venue: VenueUnderTest) -> FlattenResult:
 
 async def check_zero_exposure(venue: VenueUnderTest) -> ExposureReport:
     """No open orders on the symbol (this run's), zero position — on REST and on WS."""
-    deadline = loop_time() + venue.config.tracking.settle_time
+    deadline = VenueDeadline(venue.connector, venue.config.tracking.settle_time)
     while True:
         try:
             return await verify_flat(venue.connector, venue.symbol)
         except FlattenError:
-            if loop_time() >= deadline:
+            if deadline.expired:
                 raise
         signal = venue.connector.positions_changed
         await wait_any([(signal, signal.version)], REST_POLL_S)  # re-reads REST: paced, see REST_POLL_S

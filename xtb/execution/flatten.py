@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from xtb.clock import loop_time
+from xtb.connectors.deadline import VenueDeadline
 from xtb.errors import FlattenError, VenueRejected, WaitTimeout
 from xtb.execution.tracker import OrderTracker
 from xtb.model import OrderSnapshot, Position
@@ -73,13 +73,13 @@ async def flatten(
 ) -> FlattenResult:
     """Cancel the symbol's open orders, close the position with reduce-only market orders, and
     re-read the position over REST until it is flat. Raises FlattenError with the residue."""
-    deadline = loop_time() + timeout
+    deadline = VenueDeadline(connector, timeout)  # throttled by our own pacing is slow, not failed
     cancelled, left = await cancel_open_orders(connector, symbol, scope)
     before = position = await connector.get_position(symbol)
     result = FlattenResult(symbol, before, before, cancelled, left)
     market = await connector.get_market_info(symbol)
     while not position.is_flat:
-        if len(result.close_orders) >= max_close_orders or loop_time() >= deadline:
+        if len(result.close_orders) >= max_close_orders or deadline.expired:
             raise FlattenError(
                 f"{connector.venue} {symbol}: position {position.size} remains after "
                 f"{len(result.close_orders)} close orders",
@@ -102,7 +102,7 @@ async def flatten(
             ) from exc
         result.close_orders.append(tracker)
         try:
-            await tracker.wait_final(max(0.0, deadline - loop_time()))
+            await tracker.wait_final(deadline.remaining())
         except WaitTimeout:
             raise FlattenError(
                 f"{connector.venue} {symbol}: close order {tracker.client_id} still {tracker.state.value}",
@@ -130,12 +130,12 @@ async def flatten(
 
 
 async def _await_position_change(
-    connector: BaseConnector, symbol: str, previous: Position, deadline: float, poll_interval: float
+    connector: BaseConnector, symbol: str, previous: Position, deadline: VenueDeadline, poll_interval: float
 ) -> Position:
     """Re-read the REST position until it moves from `previous` (the close landed) or time runs out."""
     while True:
         position = await connector.get_position(symbol)
-        if position.size != previous.size or loop_time() >= deadline:
+        if position.size != previous.size or deadline.expired:
             return position
         await asyncio.sleep(poll_interval)  # REST has no change signal: poll
 
