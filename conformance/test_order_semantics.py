@@ -11,7 +11,7 @@ from xtb.conformance.steps import VenueUnderTest
 from xtb.connectors.base import BaseConnector
 from xtb.connectors.client_ids import ClientIdGenerator
 from xtb.errors import OrderNotFound, PostOnlyWouldCross, VenueRejected
-from xtb.model import OrderSnapshot, OrderState, Side, Source
+from xtb.model import TERMINAL_STATES, OrderSnapshot, OrderState, Side, Source
 
 NO_FILL_ENDINGS = {OrderState.FAILED, OrderState.CANCELLED}
 
@@ -103,7 +103,7 @@ async def test_reduce_only_oversize(venue: VenueUnderTest) -> None:
         await steps.flatten_position(venue)  # a venue that refuses oversize: the plain close still works
     else:
         venue.record.track(tracker)
-        await tracker.wait_final(venue.config.tracking.settle_time)
+        await steps.wait_state(tracker, set(TERMINAL_STATES), venue.config.tracking.settle_time)
         assert tracker.filled <= size, f"reduce-only filled {tracker.filled} against a position of {size}"
         steps.check_order_invariants(tracker)
     await steps.wait_position(venue, Decimal(0), Source.REST)

@@ -116,6 +116,29 @@ def table(outcomes: dict[str, Outcome]) -> str:
     return "\n".join(rows)
 
 
+def matrix(outcomes: dict[str, Outcome]) -> str:
+    """The kill table at a glance: broken variant × venue → the scenario that caught it (✗ when
+    none did, n/a when the variant does not exist on that venue)."""
+    broken = [o for o in outcomes.values() if o.variant.connector is not None]
+    names = sorted({_family(o.variant) for o in broken})
+    cells = {(_family(o.variant), o.variant.venue): o for o in broken}
+    rows = ["| broken variant | " + " | ".join(VENUES) + " |", "|---|" + "---|" * len(VENUES)]
+    for name in names:
+        row = []
+        for venue in VENUES:
+            o = cells.get((name, venue))
+            row.append("n/a" if o is None else (o.variant.scenarios[0] if caught(o) else "✗ NOT CAUGHT"))
+        rows.append(f"| {name} | " + " | ".join(row) + " |")
+    return "\n".join(rows)
+
+
+def _family(variant: Variant) -> str:
+    """A variant's name without its venue prefix (`BackpackBookGapIgnored` → `BookGapIgnored`)."""
+    name = variant.name
+    prefix = variant.venue.capitalize()
+    return name[len(prefix) :] if name.startswith(prefix) and name != prefix else name
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("/tmp/xtb-selftest"))
@@ -125,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     selected = [v for v in variants() if args.match in v.key]
     outcomes = run_all(selected, args.out, args.workers)
+    print(matrix(outcomes))
+    print()
     print(table(outcomes))
     broken = [o for o in outcomes.values() if o.variant.connector is not None]
     real = [o for o in outcomes.values() if o.variant.connector is None]
