@@ -102,6 +102,24 @@ class LateUpdateOverwritesTerminal:
         return tracker
 
 
+class UnsignedRestPosition:
+    """Class 10: the REST position's magnitude is read and its sign (or side field) dropped, so a
+    short reads as a long of the same size."""
+
+    async def _fetch_positions(self, symbol: str | None) -> list[Position]:
+        return [replace(p, size=abs(p.size)) for p in await super()._fetch_positions(symbol)]  # type: ignore[misc]
+
+
+class UnsignedStreamPosition:
+    """Class 10: the same on the stream: a position message loses its sign, so the stream's view
+    of a short is a long (REST stays right)."""
+
+    def _on_position(self, position: Position) -> None:
+        if position.source is Source.WS:
+            position = replace(position, size=abs(position.size))
+        super()._on_position(position)  # type: ignore[misc]
+
+
 class RestPositionFromStream:
     """Class 2: the "REST" position is answered from the stream's cache, so a lost position
     update is never noticed."""
@@ -266,6 +284,8 @@ EXPECTED_FAILURES: dict[str, str] = {
     "DropsStreamFills": "post_top_of_book",
     "CancelsAccountWide": "cancel_resting",
     "LateUpdateOverwritesTerminal": "cancel_resting",
+    "UnsignedRestPosition": "position_with_resting_orders",
+    "UnsignedStreamPosition": "position_with_resting_orders",
     "RestPositionFromStream": "lost_position_update",
     "PeriodicCheckOnlyOpen": "lost_fill_message",
     "CancelDoneOnAck": "cancel_races_fill",

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from tests.selftest.venues import read_status_as_open
 from xtb.connectors.aster import AsterConnector, mapping
-from xtb.model import Position, Source
+from xtb.model import Position
 
 
 class WrongPositionField(AsterConnector):
@@ -47,25 +47,6 @@ class WrongPositionField(AsterConnector):
         return positions
 
 
-class UnsignedRestPosition(AsterConnector):
-    """Takes the size of the REST position without its sign (`abs(positionAmt)`, as if the side
-    came from `positionSide`, which is BOTH in one-way mode): a short reads as a long."""
-
-    async def _fetch_positions(self, symbol: str | None) -> list[Position]:
-        return [replace(p, size=abs(p.size)) for p in await super()._fetch_positions(symbol)]
-
-
-class UnsignedStreamPosition(AsterConnector):
-    """The same on the stream: ACCOUNT_UPDATE's `pa` is read without its sign, so the stream's
-    view of a short is a long (REST stays right, and so does the stream's snapshot taken over REST
-    when the socket connects)."""
-
-    def _on_position(self, position: Position) -> None:
-        if position.source is Source.WS:
-            position = replace(position, size=abs(position.size))
-        super()._on_position(position)
-
-
 UNHANDLED_STATUS = "EXPIRED"
 
 
@@ -82,7 +63,5 @@ class UnknownStatusIsOpen(AsterConnector):
 # The scenario that must fail for each variant.
 EXPECTED_FAILURES: dict[str, str] = {
     "WrongPositionField": "position_with_resting_orders",
-    "UnsignedRestPosition": "position_with_resting_orders",
-    "UnsignedStreamPosition": "position_with_resting_orders",
     "UnknownStatusIsOpen": "reduce_only_oversize",
 }

@@ -9,8 +9,6 @@ EXPECTED_FAILURES to fail.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from tests.selftest.venues import read_status_as_open
 from xtb.connectors.backpack import BackpackConnector, mapping
 from xtb.model import Position
@@ -30,22 +28,6 @@ class WrongPositionField(BackpackConnector):
         ]
 
 
-class UnsignedRestPosition(BackpackConnector):
-    """Takes the size of the REST position without its sign (`abs(netQuantity)`, as if the side
-    came from elsewhere): a short reads as a long of the same size."""
-
-    async def _fetch_positions(self, symbol: str | None) -> list[Position]:
-        return [replace(p, size=abs(p.size)) for p in await super()._fetch_positions(symbol)]
-
-
-class UnsignedStreamPosition(BackpackConnector):
-    """The same on the stream: `account.positionUpdate`'s `q` is read without its sign, so the
-    stream's view of a short is a long (REST stays right)."""
-
-    def _on_position(self, position: Position) -> None:
-        super()._on_position(replace(position, size=abs(position.size)))
-
-
 class UnknownStatusIsOpen(BackpackConnector):
     """Maps a status it does not handle (Expired) to OPEN instead of raising: a reduce-only order
     the venue expired (ReduceOnlyNotReduced) is believed to rest."""
@@ -58,7 +40,5 @@ class UnknownStatusIsOpen(BackpackConnector):
 # The scenario that must fail for each variant.
 EXPECTED_FAILURES: dict[str, str] = {
     "WrongPositionField": "position_with_resting_orders",
-    "UnsignedRestPosition": "position_with_resting_orders",
-    "UnsignedStreamPosition": "position_with_resting_orders",
     "UnknownStatusIsOpen": "reduce_only_without_position",
 }

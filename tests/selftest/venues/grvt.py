@@ -9,14 +9,9 @@ EXPECTED_FAILURES to fail.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
-from typing import Any
-
 from tests.selftest.venues import read_status_as_open
 from xtb.connectors.grvt import GrvtConnector, mapping
 from xtb.connectors.grvt.connector import TD, _result
-from xtb.connectors.grvt.streams import RpcSocket
 from xtb.model import Position, Source
 
 
@@ -35,25 +30,6 @@ class WrongPositionField(GrvtConnector):
         return [p for p in positions if symbol is None or p.symbol == symbol]
 
 
-class UnsignedRestPosition(GrvtConnector):
-    """Takes the magnitude of the REST `size` (parsed as an amount, never negative): a short reads
-    as a long of the same size."""
-
-    async def _fetch_positions(self, symbol: str | None) -> list[Position]:
-        return [replace(p, size=abs(p.size)) for p in await super()._fetch_positions(symbol)]
-
-
-class UnsignedStreamPosition(GrvtConnector):
-    """The same on the stream: a `v1.position` frame's `size` loses its minus sign, so the stream's
-    view of a short is a long (REST stays right)."""
-
-    def _on_private_frame(self, sock: RpcSocket, frame: Mapping[str, Any]) -> None:
-        feed = frame.get("feed")
-        if frame.get("stream") == "v1.position" and isinstance(feed, dict) and isinstance(feed.get("size"), str):
-            frame = {**frame, "feed": {**feed, "size": feed["size"].lstrip("-")}}
-        super()._on_private_frame(sock, frame)
-
-
 UNHANDLED_STATUS = "REJECTED"
 
 
@@ -70,7 +46,5 @@ class UnknownStatusIsOpen(GrvtConnector):
 # The scenario that must fail for each variant.
 EXPECTED_FAILURES: dict[str, str] = {
     "WrongPositionField": "position_with_resting_orders",
-    "UnsignedRestPosition": "position_with_resting_orders",
-    "UnsignedStreamPosition": "position_with_resting_orders",
     "UnknownStatusIsOpen": "post_only_would_cross",
 }

@@ -7,9 +7,6 @@ with each one on the Lighter simulator and expects the scenario named in EXPECTE
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
-
 from tests.selftest.venues import read_status_as_open
 from xtb.connectors.lighter import LighterConnector, mapping
 from xtb.model import Position, Source
@@ -28,27 +25,6 @@ class WrongPositionField(LighterConnector):
         return [p for p in positions if symbol is None or p.symbol == symbol]
 
 
-class UnsignedRestPosition(LighterConnector):
-    """Takes the REST `position` string as the signed size and never applies `sign`: a short reads
-    as a long of the same size."""
-
-    async def _fetch_positions(self, symbol: str | None) -> list[Position]:
-        return [replace(p, size=abs(p.size)) for p in await super()._fetch_positions(symbol)]
-
-
-class UnsignedStreamPosition(LighterConnector):
-    """The same on the stream: `account_all_positions` entries are read without their `sign`, so
-    the stream's view of a short is a long (REST stays right)."""
-
-    def _handle_account(self, name: str, frame: dict[str, Any]) -> None:
-        if name != "account_all_positions":
-            return super()._handle_account(name, frame)
-        entries = mapping.obj(frame.get("positions") or {}, "positions").values()
-        for position in [mapping.parse_position(entry, Source.WS) for entry in entries]:
-            if position.symbol in self._markets:
-                self._on_position(replace(position, size=abs(position.size)))
-
-
 UNHANDLED_STATUS = "canceled-reduce-only"
 
 
@@ -64,7 +40,5 @@ class UnknownStatusIsOpen(LighterConnector):
 # The scenario that must fail for each variant.
 EXPECTED_FAILURES: dict[str, str] = {
     "WrongPositionField": "position_with_resting_orders",
-    "UnsignedRestPosition": "position_with_resting_orders",
-    "UnsignedStreamPosition": "position_with_resting_orders",
     "UnknownStatusIsOpen": "reduce_only_without_position",
 }
