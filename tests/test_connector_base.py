@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -25,7 +26,7 @@ from xtb.errors import (
     WaitTimeout,
 )
 from xtb.events import ConnectionState, Event, EventKind
-from xtb.model import OrderState, Side, Source
+from xtb.model import OrderSnapshot, OrderState, Side, Source
 
 D = Decimal
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,6 +115,33 @@ async def test_cancel_that_never_lands_raises(connector: FakeConnector, venue: F
         await connector.cancel_order(tracker, wait=0.1)
     assert f"query {tracker.client_id}" in venue.calls  # asked the venue before giving up
     assert not any(c.startswith("cancel_all") for c in venue.calls)
+
+
+async def test_a_cancel_answered_not_found_is_settled_by_one_query_not_a_wait(
+    connector: FakeConnector, venue: FakeVenue
+) -> None:
+    """The order filled just before the cancel and its stream messages are lost: the cancel's "no
+    such open order" is followed at once by a query, which finds it FILLED — no waiting out the
+    cancel's confirmation time for a final state the stream will never send."""
+    tracker = await connector.submit_limit_order(SYMBOL, Side.BUY, D("0.1"), D("99"))
+    await tracker.wait_for(lambda t: Source.WS in t.views, 1)
+    venue.drop_stream_kinds = {"fill", "order", "position"}
+    venue.cancel_faults.append("fill_first")
+    async with asyncio.timeout(5):  # far less than the 60 s the cancel may take to be confirmed
+        await connector.cancel_order(tracker, wait=60)
+    assert tracker.state is OrderState.FILLED and tracker.filled == D("0.1")
+    after_cancel = venue.calls[venue.calls.index(f"cancel {tracker.client_id}") + 1 :]
+    assert f"query {tracker.client_id}" in after_cancel, "the fill was learnt by asking the venue"
+
+
+async def test_a_phantom_unknown_to_cancel_and_query_fails_at_once(connector: FakeConnector, venue: FakeVenue) -> None:
+    """Never acknowledged, unknown to the cancel and to the query by client id: absence is proven."""
+    phantom = connector.adopt(
+        OrderSnapshot(SYMBOL, OrderState.SUBMITTING, Source.LOCAL, client_id="42", side=Side.BUY, size=D("0.1"))
+    )
+    async with asyncio.timeout(5):
+        await connector.cancel_order(phantom, wait=60)
+    assert phantom.state is OrderState.FAILED
 
 
 async def test_cancel_refused_returns_to_live(connector: FakeConnector, venue: FakeVenue) -> None:

@@ -10,6 +10,7 @@ import yaml
 
 from xtb.conformance.venue_config import load_venue_config, parse_venue_config
 from xtb.errors import ConfigError
+from xtb.secrets import Secret
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = {
@@ -222,3 +223,17 @@ def test_every_shipped_simulator_names_a_second_symbol_it_lists(name: str) -> No
     config = load_venue_config(ROOT / "venues" / f"{name}.yaml").for_simulator()
     assert config.second_symbol not in (None, config.symbol)
     assert config.second_symbol in simulator_markets(name)
+
+
+def test_the_settle_window_reaches_the_connector() -> None:
+    config = parse_venue_config(
+        {**GOOD, "tracking": {"settle_timeout": 4}, "simulator": {"venue": "demo", "tracking": {"settle_timeout": 1}}},
+        "demo.yaml",
+    )
+    secrets = {"api_secret": Secret("not-a-real-secret", "api_secret")}
+    hosts = {"rest": "http://127.0.0.1:1", "ws": "ws://127.0.0.1:1"}
+    assert config.connector_config(hosts=hosts, secrets=secrets, identifiers={}).settle_timeout == 4
+    on_sim = config.for_simulator().connector_config(hosts=hosts, secrets=secrets, identifiers={})
+    assert on_sim.settle_timeout == 1
+    with pytest.raises(ConfigError, match=r"tracking\.settle_timeout must be a positive number of seconds"):
+        parse_venue_config({**GOOD, "tracking": {"settle_timeout": 0}}, "demo.yaml")

@@ -52,6 +52,10 @@ class TrackingConfig:
     price_offset_ticks: int = 0
     settle_time: float = 3.0  # how long REST and WS may take to agree after a change
     reconcile_interval: float = 5.0  # a live order silent this long is re-read over REST
+    # how long a submit whose answer was lost is asked about by client id before it is left
+    # SUBMITTING: the venue's window for a late-landing order (short on a simulator, which applies
+    # a request at once or never)
+    settle_timeout: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,7 @@ class VenueConfig:
             allow_mainnet=allow_mainnet,
             debug=debug,
             cancel_wait=self.tracking.cancel_wait,
+            settle_timeout=self.tracking.settle_timeout,
             reconcile_interval=self.tracking.reconcile_interval,
             extra={**self.extra, "hosts": hosts},
         )
@@ -361,7 +366,7 @@ def tracking_fields(raw: Any, where: str, key: str) -> dict[str, Any]:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ConfigError(f"{where}: {key}.{name} must be an integer, not {value!r}")
             out[name] = value
-        elif name in ("interval", "timeout", "cancel_wait", "settle_time", "reconcile_interval"):
+        elif name in ("interval", "timeout", "cancel_wait", "settle_time", "reconcile_interval", "settle_timeout"):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise ConfigError(f"{where}: {key}.{name} must be a positive number of seconds, not {value!r}")
             out[name] = float(value)

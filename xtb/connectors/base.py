@@ -627,7 +627,11 @@ class BaseConnector(abc.ABC):
             if ack is not None:
                 self._apply(tracker, ack)
         except OrderNotFound:
+            # The venue has no open order by that id: it ended (filled, cancelled) or never existed.
+            # Ask about it now; a stream may never send the final state this would wait for.
             log.info("cancel: venue has no open order venue=%s cid=%s; querying", self.venue, tracker.client_id)
+            if await self._settled_by_query(tracker):
+                return tracker
         except VenueRejected as exc:
             tracker.cancel_refused(exc.reason)
             exc.tracker = tracker
@@ -657,6 +661,21 @@ class BaseConnector(abc.ABC):
                 tracker,
             )
         return tracker
+
+    async def _settled_by_query(self, tracker: OrderTracker) -> bool:
+        """After a cancel answered "no such open order": True when one query settles the order
+        (its final state, or its absence proven for a never-acknowledged submit)."""
+        try:
+            await self.refresh_order(tracker)
+        except OrderNotFound:
+            if tracker.state is OrderState.SUBMITTING and not (tracker.views.keys() - {Source.LOCAL}):
+                tracker.mark_failed("venue does not know the order (cancel and query by client id)", Source.REST)
+                return True
+            return False  # unknown to the query too: the wait below, then one more query, decide
+        except (RateLimited, *AMBIGUOUS_ERRORS) as exc:
+            log.warning("cancel query failed venue=%s cid=%s error=%r", self.venue, tracker.client_id, exc)
+            return False
+        return tracker.is_terminal
 
     async def cancel_all(self, symbol: str) -> int:
         """Cancel every open order on `symbol` for the account. An explicit action, never a fallback."""
