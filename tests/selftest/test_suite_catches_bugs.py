@@ -21,7 +21,7 @@ REAL = [v for v in VARIANTS if v.connector is None]
 
 @pytest.fixture(scope="session")
 def kill_table(tmp_path_factory: pytest.TempPathFactory) -> dict[str, harness.Outcome]:
-    return harness.run_all(VARIANTS, tmp_path_factory.mktemp("selftest"), workers=3)
+    return harness.run_all(VARIANTS, tmp_path_factory.mktemp("selftest"), workers=2)  # one per core
 
 
 @pytest.mark.slow
