@@ -441,6 +441,9 @@ async def _quiet_book(venue: VenueUnderTest) -> tuple[list[str], _Top]:
     for symbol in frozen:
         await venue.control.freeze(symbol)
     try:
+        # Re-quote a full ladder first: a level an earlier scenario took part of would otherwise be
+        # cancelled and placed again at the first move — a real, not a stale, step back of the top.
+        await venue.control.move_touch(venue.symbol, 0)
         truth = await _true_top(venue)
         await _wait_top(venue, truth, "before the scenario's first step")
     except BaseException:
