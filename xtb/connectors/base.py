@@ -646,9 +646,7 @@ class BaseConnector(abc.ABC):
         try:
             await self.refresh_order(tracker)
         except OrderNotFound:
-            if tracker.state is OrderState.SUBMITTING and not (tracker.views.keys() - {Source.LOCAL}):
-                # Never acknowledged, and now unknown to both cancel and query: absence is proven.
-                tracker.mark_failed("venue does not know the order (cancel and query by client id)", Source.REST)
+            if self._absence_proven(tracker):
                 return tracker
             raise self._with_tracker(
                 CancelNotConfirmed(f"venue does not know order {tracker.client_id}", venue=self.venue), tracker
@@ -668,14 +666,21 @@ class BaseConnector(abc.ABC):
         try:
             await self.refresh_order(tracker)
         except OrderNotFound:
-            if tracker.state is OrderState.SUBMITTING and not (tracker.views.keys() - {Source.LOCAL}):
-                tracker.mark_failed("venue does not know the order (cancel and query by client id)", Source.REST)
-                return True
-            return False  # unknown to the query too: the wait below, then one more query, decide
+            return self._absence_proven(tracker)  # if not: the wait below, then one more query, decide
         except (RateLimited, *AMBIGUOUS_ERRORS) as exc:
             log.warning("cancel query failed venue=%s cid=%s error=%r", self.venue, tracker.client_id, exc)
             return False
         return tracker.is_terminal
+
+    @staticmethod
+    def _absence_proven(tracker: OrderTracker) -> bool:
+        """Never acknowledged, and unknown to both the cancel and the query by client id: the venue
+        never had the order, so it is FAILED (True). Anything the venue ever reported is not settled
+        by absence (False)."""
+        if tracker.state is OrderState.SUBMITTING and not (tracker.views.keys() - {Source.LOCAL}):
+            tracker.mark_failed("venue does not know the order (cancel and query by client id)", Source.REST)
+            return True
+        return False
 
     async def cancel_all(self, symbol: str) -> int:
         """Cancel every open order on `symbol` for the account. An explicit action, never a fallback."""
