@@ -29,7 +29,6 @@ class UntaggedIds(ClientIdGenerator):
     def __init__(self, policy: ClientIdPolicy, avoid: list[ClientIdGenerator], rng: random.Random | None = None):
         super().__init__(policy, rng)
         self._avoid = avoid
-        self._pick = rng or random.Random()
 
     def next(self) -> str:
         policy = self.policy
@@ -37,10 +36,10 @@ class UntaggedIds(ClientIdGenerator):
             if policy.kind == "str":
                 letters = [c for c in "manual" if c in policy.alphabet] or [policy.alphabet[0]]
                 digits = [c for c in "0123456789" if c in policy.alphabet]
-                candidate = "".join(letters) + "".join(self._pick.choice(digits) for _ in range(10))
+                candidate = "".join(letters) + "".join(self._rng.choice(digits) for _ in range(10))
                 candidate = candidate[: policy.max_length]
             else:
-                candidate = str(self._pick.randint(policy.min_value, policy.max_value))
+                candidate = str(self._rng.randint(policy.min_value, policy.max_value))
             if not any(g.owns(candidate) for g in [*self._avoid, self]):
                 return candidate
         raise RuntimeError("no client id outside the known runs' tags")  # pragma: no cover - 2**-1000

@@ -856,8 +856,6 @@ class BaseConnector(abc.ABC):
             return
         try:
             fills = await self._fetch_fills(tracker.symbol, tracker.client_id, tracker.venue_id)
-        except NotImplementedError:
-            raise
         except (OrderNotFound, RateLimited, *AMBIGUOUS_ERRORS) as exc:
             log.warning("fill recovery failed venue=%s cid=%s error=%r", self.venue, tracker.client_id, exc)
             return  # the next REST view of the order tries again

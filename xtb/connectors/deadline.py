@@ -22,7 +22,6 @@ class VenueDeadline:
         self._connector = connector
         self._waited_before = connector.request_usage.waited_s
         self._end = loop_time() + timeout
-        self.timeout = timeout
 
     def remaining(self) -> float:
         """Seconds left, never negative: the deadline plus what the pacer has made us wait since."""
