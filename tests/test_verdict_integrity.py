@@ -37,8 +37,9 @@ def venue_file(tmp_path: Path, venue: str, **changes: Any) -> Path:
 # ---------------------------------------------------------------------------------- interrupts
 
 
-def run_and_signal(tmp_path: Path, sig: signal.Signals, *args: str) -> Run:
-    """Start the suite, send `sig` once the first scenario has passed (its progress dot), and wait."""
+def run_and_signal(tmp_path: Path, sig: signal.Signals, *args: str, after: bytes = b"") -> Run:
+    """Start the suite, send `sig` once the first scenario has passed (its progress dot, the first
+    one after the text `after`), and wait."""
     report_dir = tmp_path / "reports"
     proc = subprocess.Popen(
         suite_command(report_dir, *args),
@@ -49,7 +50,7 @@ def run_and_signal(tmp_path: Path, sig: signal.Signals, *args: str) -> Run:
     )
     assert proc.stdout is not None
     seen = b""
-    while b"." not in seen:  # the first scenario passed: the next one is starting now
+    while b"." not in (seen.partition(after)[2] if after else seen):  # the first scenario passed: the next one is starting now
         chunk = proc.stdout.read(1)
         assert chunk, f"the suite ended before the first scenario passed: {seen!r}"
         seen += chunk

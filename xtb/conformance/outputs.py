@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from xtb.conformance import catalog
-from xtb.conformance.record import ScenarioRecord
 from xtb.report import parse_report, write_report_files
 from xtb.report.verdict import RunVerdict
 
 
 def build_document(
     *,
-    records: Iterable[ScenarioRecord],
+    results: Iterable[dict[str, Any]],
     scenarios: Mapping[str, dict[str, Any]],
     venues: Mapping[str, dict[str, Any]],
     not_run: Mapping[str, Mapping[str, str]],
@@ -32,9 +31,9 @@ def build_document(
     interrupted: str,
     started_at: float,
 ) -> dict[str, Any]:
-    """The results document: only venues that had something selected, only scenarios that ran as
-    columns, and for each venue what did not run and why."""
-    records = list(records)
+    """The results document from result rows (`ScenarioRecord.as_result`): only venues that had
+    something selected, only scenarios that ran as columns, and for each venue what did not run and why."""
+    results = list(results)
     environments = {v["environment"] for v in venues.values()}
     return {
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -46,10 +45,10 @@ def build_document(
         "scenarios": {
             k: {**v, "baseline": catalog.is_baseline(k)}
             for k, v in scenarios.items()
-            if any(r.scenario == k for r in records)
+            if any(r["scenario"] == k for r in results)
         },
         "venues": {name: {**info, "not_run": dict(not_run.get(name, {}))} for name, info in venues.items()},
-        "results": [r.as_result() for r in records],
+        "results": results,
     }
 
 

@@ -28,11 +28,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from xtb.conformance import catalog, steps
+from xtb.conformance import catalog, parallel, steps
 from xtb.conformance.interrupts import Interrupts, ScenarioStopped, StopKind
 from xtb.conformance.outputs import build_document, mark_allure, mark_junit, write_results
 from xtb.conformance.record import ScenarioRecord
-from xtb.conformance.simulators import SimControlClient, SimulatorCluster
+from xtb.conformance.simulators import SimControlClient, SimulatorCluster, listed_symbols
 from xtb.conformance.venue_config import VenueConfig, load_venue_config
 from xtb.connectors import load_connector_class
 from xtb.connectors.base import BaseConnector
@@ -44,6 +44,7 @@ from xtb.secrets import redact
 log = logging.getLogger(__name__)
 
 SESSION = pytest.StashKey["XtbSession"]()
+MERGE = "xtb-parallel-merge"  # the controller's plugin that gathers the workers' results (parallel.py)
 RECORD = pytest.StashKey[ScenarioRecord]()
 REACH_TIMEOUT_S = 5.0  # how long the up-front check waits for a real venue's host to accept a connection
 
@@ -106,24 +107,19 @@ class XtbSession:
     deselected: dict[str, set[str]] = field(default_factory=dict)  # venue → result ids -k / -m left out
     residue: dict[str, Residue] = field(default_factory=dict)  # venue → what the janitor left
     interrupts: Interrupts | None = None
+    checked: bool = False  # a parallel run's controller passed the up-front checks: workers were started
     verdict: RunVerdict | None = None
     _cluster: SimulatorCluster | None = None
 
     def target(self, name: str) -> Target:
         return next(t for t in self.targets if t.name == name)
 
-    def start_simulators(self, names: list[str]) -> SimulatorCluster:
-        """Start the built-in simulators these venues need (once per session)."""
-        if self._cluster is None:
-            self._cluster = SimulatorCluster(sorted(set(names)), seed=self.seed)
-            self._cluster.start()
-        return self._cluster
-
     def simulator(self, name: str) -> dict[str, Any]:
-        """The running simulator's description (URLs, test account)."""
-        if self._cluster is None or name not in self._cluster.described:
-            raise RuntimeError(f"the {name} simulator was not started for this run")
-        return self._cluster.described[name]
+        """The running simulator's description (URLs, test account), started the first time a
+        scenario needs it: a parallel worker starts only the simulators of the venues it runs."""
+        if self._cluster is None:
+            self._cluster = SimulatorCluster(seed=self.seed)
+        return self._cluster.ensure(name)
 
     def close(self) -> None:
         if self._cluster is not None:
@@ -198,6 +194,8 @@ def _split_override(text: str) -> tuple[str, str]:
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(_Closer(config), "xtb-closer")
+    if parallel.is_controller(config):
+        config.pluginmanager.register(parallel.Merge(), MERGE)
     if config.getoption("venue_config"):
         _session(config)  # a bad file or a missing credential stops the run here, before collection
 
@@ -206,12 +204,14 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_cmdline_main(config: pytest.Config) -> None:
     """Default the JUnit and allure outputs into the report directory (before their plugins read
     them). A defaulted allure directory is cleaned per run, as `--clean-alluredir` does."""
+    parallel.choose_distribution(config)
     report_dir = Path(config.getoption("report_dir"))
     if getattr(config.option, "xmlpath", None) is None:
         config.option.xmlpath = str(report_dir / "junit.xml")
     if hasattr(config.option, "allure_report_dir") and not config.option.allure_report_dir:
         config.option.allure_report_dir = str(report_dir / "allure-results")
-        config.option.clean_alluredir = True
+        # cleaned once per run: by the controller, never by a worker (it would delete what another wrote)
+        config.option.clean_alluredir = not parallel.is_worker(config)
 
 
 def _session(config: pytest.Config) -> XtbSession:
@@ -310,7 +310,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if session.config.option.collectonly or not xtb.selected:
         return
     try:
-        _check_targets(xtb)
+        if not parallel.is_worker(session.config):  # a worker's controller checked every target already
+            _check_targets([xtb.target(name) for name in xtb.selected])
     except ConfigError as exc:
         xtb.close()
         xtb.selected.clear()  # nothing ran: no report, no verdict
@@ -328,15 +329,35 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     xtb.interrupts.install()
 
 
-def _check_targets(xtb: XtbSession) -> None:
-    """Simulators: start the ones the selected venues need and check each venue's symbol is listed.
-    Real venues: the REST and WS hosts accept a connection (one clear error, not one per scenario)."""
-    selected = [xtb.target(name) for name in xtb.selected]
-    on_sim = [t for t in selected if t.config.on_simulator]
-    if on_sim:
-        cluster = xtb.start_simulators([t.config.simulator for t in on_sim if t.config.simulator])
-        for t in on_sim:
-            listed = cluster.symbols.get(t.config.simulator or "", ())
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under pytest-xdist a venue's scenarios stay on one worker (`parallel.py`)."""
+    return parallel.venue_scheduling(config, log, [t.name for t in _session(config).targets])
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A parallel run's controller collects nothing, so it checks every venue file's targets up
+    front, before any worker starts: a mistake stops the run once, not once per worker."""
+    if parallel.is_controller(session.config):
+        xtb = _session(session.config)
+        try:
+            _check_targets(xtb.targets)
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        xtb.checked = True
+        merge: parallel.Merge = session.config.pluginmanager.get_plugin(MERGE)
+        terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+        merge.install_stop(session.config, terminal.write_line if terminal is not None else log.warning)
+
+
+def _check_targets(targets: list[Target]) -> None:
+    """Simulators: each venue's symbols are markets its simulator lists (the simulators start
+    later, as scenarios need them). Real venues: the REST and WS hosts accept a connection (one
+    clear error, not one per scenario)."""
+    for t in targets:
+        if t.config.on_simulator and t.config.simulator:
+            listed = listed_symbols(t.config.simulator)
             if t.config.symbol not in listed:
                 key = "simulator.symbol" if "symbol" in t.config._sim_overrides else "symbol"
                 raise ConfigError(
@@ -349,8 +370,7 @@ def _check_targets(xtb: XtbSession) -> None:
                     f"{t.config.source}: simulator.second_symbol {second!r} is not a market of the "
                     f"{t.config.simulator} simulator; it lists: {', '.join(listed)}"
                 )
-    for t in selected:
-        if not t.config.on_simulator:
+        elif not t.config.on_simulator:
             for key in ("rest", "ws"):
                 _check_reachable(t.config, key)
 
@@ -578,6 +598,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         record.outcome = "passed"
     if report.when == "call":
         _attach_to_allure(record)
+    if parallel.is_worker(item.config):  # the controller writes the report: the record travels with this one
+        session = item.config.stash[SESSION]
+        meta = session.scenarios.get(record.scenario)
+        setattr(report, parallel.RECORD_ATTR, {**record.as_result(), "scenario_meta": meta})
     return report
 
 
@@ -597,9 +621,9 @@ def _failure_message(call: pytest.CallInfo[None]) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
-def _not_run(xtb: XtbSession, venue: str) -> dict[str, str]:
+def _not_run(xtb: XtbSession, rows: list[dict[str, Any]], venue: str) -> dict[str, str]:
     """Each catalog scenario, and each selected one, that has no result for this venue, with why."""
-    ran = {r.scenario for r in xtb.records if r.venue == venue}
+    ran = {r["scenario"] for r in rows if r["venue"] == venue}
     selected = set(xtb.selected.get(venue, ()))
     deselected = xtb.deselected.get(venue, set())
     out: dict[str, str] = {}
@@ -617,22 +641,56 @@ def _not_run(xtb: XtbSession, venue: str) -> dict[str, str]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """The verdict, the reports, and the exit code that agrees with them."""
-    xtb = session.config.stash.get(SESSION, None)
-    if xtb is None or not xtb.selected:
+    """The verdict, the reports, and the exit code that agrees with them. A parallel worker hands
+    what it selected to the controller instead, which writes the one merged report."""
+    if session.config.option.collectonly:  # nothing ran: no report (an old one is left as it was)
         return
-    interrupted = xtb.interrupts.signal_name if xtb.interrupts is not None else ""
+    xtb = session.config.stash.get(SESSION, None)
+    interrupted = "" if xtb is None or xtb.interrupts is None else xtb.interrupts.signal_name
     if not interrupted and exitstatus == pytest.ExitCode.INTERRUPTED:
         interrupted = "interrupted"  # a stop pytest handled itself (e.g. Ctrl-C between scenarios)
+    if parallel.is_worker(session.config):
+        if xtb is not None:
+            session.config.workeroutput[parallel.OUTPUT_KEY] = {  # type: ignore[attr-defined]
+                "items": {
+                    item.nodeid: [venue, result_id(item)]
+                    for item in session.items
+                    if (venue := _scenario_venue(item)) is not None
+                },
+                "selected": xtb.selected,
+                "deselected": {venue: sorted(ids) for venue, ids in xtb.deselected.items()},
+                "interrupted": interrupted,
+            }
+        return
+    merge: parallel.Merge | None = session.config.pluginmanager.get_plugin(MERGE)
+    if merge is not None:
+        xtb = _session(session.config)
+        if not xtb.checked:  # stopped before any worker started (a usage error): no report
+            return
+        xtb.selected, xtb.deselected = merge.selected, merge.deselected
+        if merge.finished_workers == 0:  # the selection is unknown: every venue is reported, incomplete
+            xtb.selected = {t.name: [] for t in xtb.targets}
+        rows, scenarios = merge.rows(), merge.scenarios
+        interrupted = merge.interrupted() or interrupted  # the signal's name, not just "interrupted"
+    elif xtb is not None:
+        rows, scenarios = [r.as_result() for r in xtb.records], xtb.scenarios
+    if xtb is None or not xtb.selected:
+        return
+    _write_reports(session, xtb, rows, scenarios, interrupted)
+
+
+def _write_reports(
+    session: pytest.Session, xtb: XtbSession, rows: list[dict[str, Any]], scenarios: dict[str, Any], interrupted: str
+) -> None:
     ran_venues = [t for t in xtb.targets if t.name in xtb.selected]
     document = build_document(
-        records=xtb.records,
-        scenarios=xtb.scenarios,
+        results=rows,
+        scenarios=scenarios,
         venues={
             t.name: {"environment": t.config.environment, "symbol": t.config.symbol, "config": t.config.source}
             for t in ran_venues
         },
-        not_run={t.name: _not_run(xtb, t.name) for t in ran_venues},
+        not_run={t.name: _not_run(xtb, rows, t.name) for t in ran_venues},
         excluded_venues=[t.name for t in xtb.targets if t.name not in xtb.selected],
         interrupted=interrupted,
         started_at=xtb.started_at,
@@ -675,6 +733,9 @@ class _Closer:
             return (yield)
         finally:
             xtb = session.config.stash.get(SESSION, None)
+            merge = session.config.pluginmanager.get_plugin(MERGE)
+            if merge is not None:
+                merge.uninstall_stop()
             if xtb is not None:
                 if xtb.interrupts is not None:
                     xtb.interrupts.uninstall()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Iterable
 from typing import Any
 
 import aiohttp
@@ -18,23 +17,28 @@ log = logging.getLogger(__name__)
 
 
 class SimulatorCluster:
-    def __init__(self, names: Iterable[str], *, seed: int = 0, start_timeout: float = 30.0) -> None:
-        self.names = list(names)
+    """Simulators started on demand, each the first time a scenario needs it: a parallel worker
+    that runs one venue's scenarios starts that venue's simulator only."""
+
+    def __init__(self, *, seed: int = 0, start_timeout: float = 30.0) -> None:
         self.seed = seed
         self._timeout = start_timeout
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="xtb-simulators", daemon=True)
         self._handles: list[SimHandle] = []
         self.described: dict[str, dict[str, Any]] = {}
-        self.symbols: dict[str, tuple[str, ...]] = {}  # the markets each simulator lists
 
-    def start(self) -> None:
-        self._thread.start()
-        future = asyncio.run_coroutine_threadsafe(start_simulators(self.names, seed=self.seed), self._loop)
-        self._handles = future.result(self._timeout)
-        self.described = {h.name: h.describe() for h in self._handles}
-        self.symbols = {h.name: h.markets.symbols for h in self._handles}
-        log.info("simulators up: %s", {n: d["rest"] for n, d in self.described.items()})
+    def ensure(self, name: str) -> dict[str, Any]:
+        """The running simulator's description (URLs, test account), starting it if needed."""
+        if name not in self.described:
+            if not self._thread.is_alive():
+                self._thread.start()
+            future = asyncio.run_coroutine_threadsafe(start_simulators([name], seed=self.seed), self._loop)
+            (handle,) = future.result(self._timeout)
+            self._handles.append(handle)
+            self.described[name] = handle.describe()
+            log.info("simulator up: %s at %s", name, self.described[name]["rest"])
+        return self.described[name]
 
     def stop(self) -> None:
         if self._thread.is_alive():
@@ -45,6 +49,17 @@ class SimulatorCluster:
                 self._loop.call_soon_threadsafe(self._loop.stop)
                 self._thread.join(self._timeout)
         self._loop.close()
+
+
+def listed_symbols(name: str) -> tuple[str, ...]:
+    """The markets a built-in simulator lists, read from its front-end without starting it (the
+    up-front check of a venue file's symbols, before any simulator runs)."""
+    from xtb.clock import SYSTEM_CLOCK
+    from xtb.sim.engine import Engine
+    from xtb.sim.registry import default_registry
+
+    frontend = default_registry().factory(name)(Engine(SYSTEM_CLOCK), seed=0)
+    return tuple(market.spec.symbol for market in frontend.sim_markets())
 
 
 class SimControlClient:

@@ -23,9 +23,10 @@ def start_simulators(config: RunConfig) -> SimulatorCluster | None:
     the caller stops the cluster (also when this raises)."""
     if not config.simulators:
         return None
-    cluster = SimulatorCluster(config.simulators, seed=config.general.sim_seed)
+    cluster = SimulatorCluster(seed=config.general.sim_seed)
     try:
-        cluster.start()
+        for name in sorted(set(config.simulators)):
+            cluster.ensure(name)
     except BaseException:
         cluster.stop()
         raise
