@@ -50,7 +50,7 @@ def run_and_signal(tmp_path: Path, sig: signal.Signals, *args: str, after: bytes
     )
     assert proc.stdout is not None
     seen = b""
-    while b"." not in (seen.partition(after)[2] if after else seen):  # the first scenario passed: the next one is starting now
+    while b"." not in (seen.partition(after)[2] if after else seen):  # a scenario passed; the next one is starting
         chunk = proc.stdout.read(1)
         assert chunk, f"the suite ended before the first scenario passed: {seen!r}"
         seen += chunk
