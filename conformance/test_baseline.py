@@ -34,12 +34,15 @@ async def test_post_top_of_book(venue: VenueUnderTest) -> None:
     """A tracking-limit entry at the touch fills, as maker, never crossing and never over-filling.
 
     Sequence: post-only limit at the best bid (NEW → SUBMITTING → OPEN); re-post after the touch moves
-    away or the interval passes (cancel confirmed first); fills until FILLED.
+    away or the interval passes (cancel confirmed first); fills until FILLED. On a simulator the
+    touch surely moves once: the market holds still while the first attempt rests, the touch rises
+    one tick, and the market runs again once the chase has re-posted.
     Pass: filled exactly the order size over all attempts; no attempt took liquidity; every attempt's
-    transitions legal; attempts and step latencies recorded; the position equals the fill on REST.
+    transitions legal; attempts and step latencies recorded; the position equals the fill on REST;
+    on a simulator the first attempt ended REPRICED and the next rested at the new touch.
     """
     size = await steps.order_size(venue)
-    order = await steps.enter_at_touch(venue, Side.BUY, size)
+    order = await steps.enter_at_touch(venue, Side.BUY, size, move_touch=venue.on_simulator)
     last = order.attempts[-1].tracker
     assert last.state is OrderState.FILLED, f"the last attempt {last.client_id} ended {last.state.value}"
     await steps.wait_position(venue, size, Source.REST)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from decimal import Decimal
 
 import pytest
 
+from xtb.clock import loop_time
 from xtb.conformance import others, steps
 from xtb.conformance.steps import VenueUnderTest
 from xtb.connectors.base import BaseConnector
 from xtb.connectors.client_ids import ClientIdGenerator
 from xtb.errors import OrderNotFound, PostOnlyWouldCross, VenueRejected
-from xtb.model import TERMINAL_STATES, OrderSnapshot, OrderState, Side, Source
+from xtb.execution.orders import Attempt, TrackingLimitOrder, TrackingStatus
+from xtb.execution.tracking_limit import RemainderPolicy, start_tracking_limit_order
+from xtb.model import TERMINAL_STATES, OrderSnapshot, OrderState, Side, Source, TopOfBook
 
 NO_FILL_ENDINGS = {OrderState.FAILED, OrderState.CANCELLED}
 
@@ -329,3 +334,147 @@ async def test_foreign_orders_left_alone(venue: VenueUnderTest) -> None:
             await restarted.stop()
         venue.connector = ours
     assert await venue.control.open_orders() == [], "orders left on the venue after the scenario"
+
+
+@pytest.mark.sim_only
+async def test_remainder_below_minimum(venue: VenueUnderTest) -> None:
+    """A partial fill leaves less than the venue accepts as an order: the tracking limit follows its
+    remainder policy instead of failing. "finish" stops short with what filled; "top_up" posts the
+    venue's minimum order and reports what filled beyond the size, which the flatten then trims.
+
+    Sequence (simulator), once per policy: freeze the market → a tracking-limit buy rests alone one
+    tick inside the spread, for one size step more than the venue's minimum order → the simulator's
+    taker takes the minimum, leaving one step (below the minimum size or notional) → the touch moves
+    up, so the chase must re-post what is left. Where the minimum order is a single step (any whole
+    number of steps can be posted), the buy asks for half a step more than the minimum and the
+    taker fills the resting order: what is left is less than one step. finish → the chase ends
+    FINISHED_SHORT. top_up → it posts the minimum at the touch → the taker fills it → TOPPED_UP.
+    Then flatten.
+    Pass: no error escapes either chase. finish: filled is exactly what the taker took, `remaining`
+    is the rest, one venue order was placed. top_up: the second order is the venue's minimum at its
+    price, filled is what the two takes took and `excess` is filled − size. Every attempt agrees on
+    REST and WS with its fills complete; nothing rests on the venue after a chase; the position is
+    what both chases filled, on REST and WS; the reduce-only flatten closes it.
+    """
+    control = steps.sim_control(venue)
+    short, taken = await _chase_a_small_remainder(venue, RemainderPolicy.FINISH)
+    assert short.status is TrackingStatus.FINISHED_SHORT, f"finish policy: the chase ended {short.status.value}"
+    assert short.filled == taken and short.remaining == short.size - taken, (
+        f"finish policy: filled {short.filled}, {short.remaining} left of {short.size}; the taker took {taken}"
+    )
+    assert len(short.attempts) == 1, f"finish policy: {len(short.attempts)} venue orders, expected 1"
+    await _check_chase_left_nothing(venue, short)
+    held = short.filled
+    await steps.wait_position(venue, held, Source.REST)
+
+    topped, taken = await _chase_a_small_remainder(venue, RemainderPolicy.TOP_UP)
+    try:
+        top_up = await _attempt_resting(venue, topped, 1)
+        market = await venue.connector.get_market_info(venue.symbol)
+        assert top_up.top_up and top_up.size == market.min_order_size(top_up.price), (
+            f"top_up policy: the second order is {top_up.size} at {top_up.price}; the venue's minimum there is "
+            f"{market.min_order_size(top_up.price)}"
+        )
+        taken += Decimal(str((await control.take(venue.symbol, "buy", "1"))["taken"]))
+        await topped.wait_final(venue.config.tracking.timeout)
+    finally:
+        await topped.cancel()  # a no-op once the chase has ended
+        venue.record.add_tracking_order(topped)
+    assert topped.status is TrackingStatus.TOPPED_UP, f"top_up policy: the chase ended {topped.status.value}"
+    assert topped.filled == taken and topped.excess == taken - topped.size, (
+        f"top_up policy: filled {topped.filled} (excess {topped.excess}) of {topped.size}; the takes took {taken}"
+    )
+    await _check_chase_left_nothing(venue, topped)
+    held += topped.filled
+    await steps.wait_position(venue, held, Source.REST)
+    await steps.wait_position(venue, held, Source.WS)
+    await steps.flatten_position(venue)
+
+
+async def _chase_a_small_remainder(
+    venue: VenueUnderTest, policy: RemainderPolicy
+) -> tuple[TrackingLimitOrder, Decimal]:
+    """Start a tracking-limit buy that rests alone at the best bid and have the simulator's taker
+    leave less than the venue's minimum order of it. Returns the chase and what the taker took;
+    for "finish" the chase has ended (and is recorded), for "top_up" it is still running."""
+    control = steps.sim_control(venue)
+    market = await venue.connector.get_market_info(venue.symbol)
+    book = await _frozen_book(venue)
+    if book.bid is None or book.ask is None or book.ask - book.bid < 2 * market.tick_size:
+        raise AssertionError(f"the simulator's spread ({book.bid}/{book.ask}) leaves no room to bid alone inside it")
+    spread_ticks = int((book.ask - book.bid) / market.tick_size)
+    price = book.ask - market.tick_size  # alone at the best bid: the chase's quote clamps there
+    minimum = market.min_order_size(price)
+    whole_steps = minimum > market.step_size  # then one step left over is too small to post
+    size = minimum + (market.step_size if whole_steps else market.step_size / 2)
+    settings = venue.tracking_settings(
+        price_offset_ticks=-(spread_ticks - 1),
+        interval=venue.config.tracking.timeout,  # re-post only when the touch moves
+        remainder_policy=policy,
+    )
+    order = start_tracking_limit_order(venue.connector, venue.symbol, Side.BUY, size, settings)
+    try:
+        first = await _attempt_resting(venue, order, 0)
+        assert first.price == price, f"the chase rests at {first.price}, not alone at {price}"
+        taken = Decimal(str((await control.take(venue.symbol, "buy", "0.5" if whole_steps else "1"))["taken"]))
+        await steps.wait_for_filled(venue, first.tracker, taken)
+        left = size - taken
+        if not (left > 0 and market.order_problem(market.round_size(left), price) is not None):
+            raise AssertionError(f"setup: the taker took {taken} of {size}; {left} left can be posted")
+        if not first.tracker.is_terminal:
+            await control.move_touch(venue.symbol, spread_ticks)  # the bid moves above the order
+        if policy is RemainderPolicy.FINISH:
+            await order.wait_final(venue.config.tracking.timeout)
+    except BaseException:
+        await order.cancel()
+        venue.record.add_tracking_order(order)
+        raise
+    if policy is RemainderPolicy.FINISH:
+        venue.record.add_tracking_order(order)
+    return order, taken
+
+
+async def _frozen_book(venue: VenueUnderTest) -> TopOfBook:
+    """Freeze the simulator's market; its book over REST once the stream shows the same touch (the
+    chase quotes from the stream's book), within the settle time."""
+    await steps.sim_control(venue).freeze(venue.symbol)
+    connector = venue.connector
+    book = await connector.get_top_of_book(venue.symbol, Source.REST)
+    deadline = loop_time() + venue.config.tracking.settle_time
+    while True:
+        seen = connector.book_version(venue.symbol)
+        ws = connector.books_ws.get(venue.symbol)
+        if ws is not None and (ws.bid, ws.ask) == (book.bid, book.ask):
+            return book
+        if not await connector.wait_book_change(venue.symbol, seen, max(0.0, deadline - loop_time())):
+            raise AssertionError(f"the stream's book {ws} never showed the frozen touch {book.bid}/{book.ask}")
+
+
+async def _attempt_resting(venue: VenueUnderTest, order: TrackingLimitOrder, index: int) -> Attempt:
+    """Wait (within the settle time) until the chase's attempt number `index` rests (OPEN)."""
+
+    def resting() -> bool:
+        return len(order.attempts) > index and order.attempts[index].tracker.state is OrderState.OPEN
+
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(venue.config.tracking.settle_time), contextlib.aclosing(order.updates()) as updates:
+            async for _ in updates:  # every change of every attempt; ends with the chase
+                if resting():
+                    break
+    if not resting():
+        raise AssertionError(
+            f"the chase's order {index + 1} is not resting after {venue.config.tracking.settle_time}s: "
+            f"{order.status.value}, {len(order.attempts)} orders, error {order.error!r}"
+        )
+    return order.attempts[index]
+
+
+async def _check_chase_left_nothing(venue: VenueUnderTest, order: TrackingLimitOrder) -> None:
+    """Every attempt agrees on REST and WS with its fills complete, and none rests on the venue."""
+    for attempt in order.attempts:
+        await steps.cross_check(venue, attempt.tracker, f"order {attempt.client_id} after the chase")
+        if attempt.tracker.filled:
+            await steps.check_fills_complete(venue, attempt.tracker)
+    ours = {attempt.client_id for attempt in order.attempts}
+    resting = [o for o in await steps.sim_control(venue).open_orders(venue.symbol) if str(o["client_id"]) in ours]
+    assert resting == [], f"the chase's orders rest on the venue after it ended: {resting}"

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from tests.suite_runs import Run, run_suite
+from tests.suite_runs import ROOT, Run, run_suite, suite_env
 from tests.test_verdict_integrity import BASELINE_K, USAGE_ERROR, junit_properties, run_and_signal, venue_file
 from xtb.conformance.parallel import scope_of
 
@@ -142,4 +144,19 @@ def test_the_scheduler_keeps_a_venue_on_one_worker_and_spreads_the_rest(nodeid: 
 def test_collect_only_writes_no_report(tmp_path: Path) -> None:
     run = run_suite(tmp_path, "--collect-only", "-k", "backpack and metadata")
     assert run.code == 0, run.tail()
+    assert not (tmp_path / "conformance.json").exists()
+
+
+def test_a_parallel_run_without_scenarios_writes_no_report(tmp_path: Path) -> None:
+    """Only xtb's own tests, on workers: no venue session exists anywhere, and no report may claim one."""
+    command = [sys.executable, "-m", "pytest", "tests/test_model.py", "-q", "-p", "no:cacheprovider", "-n", "2"]
+    proc = subprocess.run(
+        [*command, "--report-dir", str(tmp_path)],
+        cwd=ROOT,
+        env=suite_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert not (tmp_path / "conformance.json").exists()

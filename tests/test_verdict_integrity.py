@@ -84,10 +84,12 @@ def test_an_interrupted_run_is_incomplete_cleaned_up_and_exits_non_zero(tmp_path
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_a_scenario_timeout_cancels_it_and_its_cleanup_still_runs(tmp_path: Path) -> None:
-    run = run_suite(tmp_path, "-k", "backpack and post_top_of_book", "--timeout", "0.5")
+    # lost_fill_message waits for the periodic check (reconcile_interval: 0.5 s on the simulator) with
+    # a partly filled order live, so it is still running at 0.3 s however fast the machine
+    run = run_suite(tmp_path, "-k", "backpack and lost_fill_message", "--timeout", "0.3")
     assert run.code == 2, run.tail()
-    assert run.outcomes("backpack") == {"post_top_of_book": "timed_out"}
-    assert "backpack::post_top_of_book; its cleanup passed" in run.output, run.tail()
+    assert run.outcomes("backpack") == {"lost_fill_message": "timed_out"}
+    assert "backpack::lost_fill_message; its cleanup passed" in run.output, run.tail()
     assert "Traceback" not in run.output
 
 

@@ -105,15 +105,6 @@ class TrackingLimitTimeout(ExecutionError, TimeoutError):
         self.filled = filled
 
 
-class RemainderBelowMinimum(ExecutionError):
-    """Part of the order filled and what is left is smaller than the venue accepts as an order."""
-
-    def __init__(self, message: str, *, attempts: Sequence[Any], filled: Any) -> None:
-        super().__init__(message)
-        self.attempts = list(attempts)
-        self.filled = filled
-
-
 class FlattenError(ExecutionError):
     """Exposure remains after a flatten: the residue position and open orders are attached."""
 

@@ -303,6 +303,8 @@ class OrderSnapshot:
     """One source's report of an order at one moment, already mapped to the runtime's vocabulary.
 
     `filled` is the cumulative executed size; `venue_status` keeps the venue's own word for the log.
+    `filled_stated` is False when the message did not carry the cumulative filled size (an answer
+    that only names the state): `filled` is then no statement, only what the mapping assumed.
     """
 
     symbol: str
@@ -318,6 +320,7 @@ class OrderSnapshot:
     venue_status: str = ""
     reason: str = ""
     venue_ts: float | None = None
+    filled_stated: bool = True
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -107,9 +107,8 @@ async def test_raw_async_client_decodes_every_answer(sim: SimHandle, env: sdk.Sd
 async def test_ws_client_gets_legacy_frames_for_its_exact_selectors() -> None:
     """The SDK's WS client logs in with a blocking request in its constructor, so the simulator
     runs in its own thread here, as it does for the conformance suite."""
-    cluster = SimulatorCluster(["grvt"])
-    cluster.start()
-    described = cluster.described["grvt"]
+    cluster = SimulatorCluster()
+    described = cluster.ensure("grvt")
     env = sdk.point_sdk_at(sdk.Hosts.from_hosts(described, described["rest"], described["ws"]), 326)
     before = asyncio.all_tasks()
     client: GrvtCcxtWS | None = None

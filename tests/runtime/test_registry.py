@@ -51,9 +51,9 @@ def test_connectors_and_simulators_are_listed_without_importing_them() -> None:
 async def test_the_markets_a_simulator_lists_are_those_the_running_simulator_serves(name: str) -> None:
     """The runner checks a simulator symbol against `simulator_markets` before starting anything; it
     must agree with the simulator the runner then starts (its control API's /markets)."""
-    cluster = SimulatorCluster([name])
+    cluster = SimulatorCluster()
     try:
-        await asyncio.to_thread(cluster.start)
+        await asyncio.to_thread(cluster.ensure, name)
         client = SimControlClient(cluster.described[name]["control"])
         try:
             served = [m["symbol"] for m in await client.call("GET", "/markets")]

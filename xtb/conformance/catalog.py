@@ -29,6 +29,7 @@ ORDER_SEMANTICS: tuple[str, ...] = (
     "fills_in_several_trades",
     "refusal_after_partial_fill",
     "foreign_orders_left_alone",
+    "remainder_below_minimum",
 )
 
 RESILIENCE: tuple[str, ...] = (

@@ -32,7 +32,7 @@ from xtb.conformance import catalog, parallel, steps
 from xtb.conformance.interrupts import Interrupts, ScenarioStopped, StopKind
 from xtb.conformance.outputs import build_document, mark_allure, mark_junit, write_results
 from xtb.conformance.record import ScenarioRecord
-from xtb.conformance.simulators import SimControlClient, SimulatorCluster, listed_symbols
+from xtb.conformance.simulators import SimControlClient, SimulatorCluster
 from xtb.conformance.venue_config import VenueConfig, load_venue_config
 from xtb.connectors import load_connector_class
 from xtb.connectors.base import BaseConnector
@@ -40,6 +40,7 @@ from xtb.connectors.client_ids import ClientIdGenerator
 from xtb.errors import ConfigError, XtbError
 from xtb.report.verdict import RunVerdict
 from xtb.secrets import redact
+from xtb.sim.registry import simulator_markets
 
 log = logging.getLogger(__name__)
 
@@ -357,7 +358,7 @@ def _check_targets(targets: list[Target]) -> None:
     clear error, not one per scenario)."""
     for t in targets:
         if t.config.on_simulator and t.config.simulator:
-            listed = listed_symbols(t.config.simulator)
+            listed = simulator_markets(t.config.simulator)
             if t.config.symbol not in listed:
                 key = "simulator.symbol" if "symbol" in t.config._sim_overrides else "symbol"
                 raise ConfigError(
@@ -426,6 +427,7 @@ async def venue(request: pytest.FixtureRequest, venue_target: Target) -> AsyncIt
         control = SimControlClient(described["control"])
         await control.clear_faults()
         await control.unfreeze(config.symbol)
+        await control.configure(config.simulator_settings)  # the venue file's simulator.settings
     else:
         connector_config = config.connector_config(allow_mainnet=session.allow_mainnet)
     connector = venue_target.connector_class(connector_config, client_ids=venue_target.client_ids)
@@ -649,18 +651,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     interrupted = "" if xtb is None or xtb.interrupts is None else xtb.interrupts.signal_name
     if not interrupted and exitstatus == pytest.ExitCode.INTERRUPTED:
         interrupted = "interrupted"  # a stop pytest handled itself (e.g. Ctrl-C between scenarios)
-    if parallel.is_worker(session.config):
-        if xtb is not None:
-            session.config.workeroutput[parallel.OUTPUT_KEY] = {  # type: ignore[attr-defined]
-                "items": {
-                    item.nodeid: [venue, result_id(item)]
-                    for item in session.items
-                    if (venue := _scenario_venue(item)) is not None
-                },
-                "selected": xtb.selected,
-                "deselected": {venue: sorted(ids) for venue, ids in xtb.deselected.items()},
-                "interrupted": interrupted,
-            }
+    if parallel.is_worker(session.config):  # always: a worker that collected no scenario says so too
+        session.config.workeroutput[parallel.OUTPUT_KEY] = {  # type: ignore[attr-defined]
+            "items": {
+                item.nodeid: [venue, result_id(item)]
+                for item in session.items
+                if (venue := _scenario_venue(item)) is not None
+            },
+            "selected": {} if xtb is None else xtb.selected,
+            "deselected": {} if xtb is None else {venue: sorted(ids) for venue, ids in xtb.deselected.items()},
+            "interrupted": interrupted,
+        }
         return
     merge: parallel.Merge | None = session.config.pluginmanager.get_plugin(MERGE)
     if merge is not None:

@@ -51,17 +51,6 @@ class SimulatorCluster:
         self._loop.close()
 
 
-def listed_symbols(name: str) -> tuple[str, ...]:
-    """The markets a built-in simulator lists, read from its front-end without starting it (the
-    up-front check of a venue file's symbols, before any simulator runs)."""
-    from xtb.clock import SYSTEM_CLOCK
-    from xtb.sim.engine import Engine
-    from xtb.sim.registry import default_registry
-
-    frontend = default_registry().factory(name)(Engine(SYSTEM_CLOCK), seed=0)
-    return tuple(market.spec.symbol for market in frontend.sim_markets())
-
-
 class SimControlClient:
     """The simulator's control API (`/_sim`) over HTTP, for one venue."""
 
@@ -103,6 +92,10 @@ class SimControlClient:
     async def clear_faults(self) -> None:
         await self.call("DELETE", "/faults")
 
+    async def release_held(self) -> None:
+        """Let the requests a "hold" fault holds go on now."""
+        await self.call("POST", "/faults/release")
+
     async def truth(self) -> Any:
         return await self.call("GET", "/truth", account=self.account)
 
@@ -140,3 +133,12 @@ class SimControlClient:
     async def expire(self, order_id: Any, reason: str = "self_trade") -> Any:
         """The venue ends a live order on its own (self-trade prevention), keeping its fills."""
         return await self.call("POST", f"/orders/{order_id}/expire", {"reason": reason})
+
+    async def configure(self, settings: Any) -> Any:
+        """Apply the run's simulator settings (the venue file's `simulator.settings`: rate limits,
+        on-demand fills); the simulator refuses, by name, any it does not know. Returns them all."""
+        return await self.call("PUT", "/settings", settings)
+
+    async def settings(self) -> Any:
+        """The simulator's current run settings."""
+        return await self.call("GET", "/settings")

@@ -19,7 +19,7 @@ from xtb.connectors.config import ConnectorConfig
 from xtb.connectors.deadline import VenueDeadline
 from xtb.errors import ConfigError, FlattenError, OrderNotFound, WaitTimeout
 from xtb.execution.flatten import ExposureReport, FlattenResult, cancel_open_orders, flatten, verify_flat
-from xtb.execution.orders import TrackingLimitOrder
+from xtb.execution.orders import AttemptOutcome, TrackingLimitOrder
 from xtb.execution.tracker import STALE_KINDS, AnomalyKind, OrderTracker
 from xtb.execution.tracking_limit import TrackingSettings, start_tracking_limit_order
 from xtb.model import Liquidity, MarketInfo, OrderSnapshot, OrderState, Side, Source, TopOfBook
@@ -60,7 +60,11 @@ class VenueUnderTest:
     def tracking_settings(self, **changes: object) -> TrackingSettings:
         t = self.config.tracking
         settings = TrackingSettings(
-            interval=t.interval, timeout=t.timeout, cancel_wait=t.cancel_wait, price_offset_ticks=t.price_offset_ticks
+            interval=t.interval,
+            timeout=t.timeout,
+            cancel_wait=t.cancel_wait,
+            price_offset_ticks=t.price_offset_ticks,
+            remainder_policy=t.remainder_policy,
         )
         return settings if not changes else TrackingSettings(**{**settings.__dict__, **changes})
 
@@ -233,17 +237,32 @@ async def cross_check(venue: VenueUnderTest, tracker: OrderTracker, checkpoint: 
         await wait_any([(tracker.changed, seen)], min(remaining, REST_POLL_S))
 
 
-async def enter_at_touch(venue: VenueUnderTest, side: Side, size: Decimal | None = None) -> TrackingLimitOrder:
+async def enter_at_touch(
+    venue: VenueUnderTest, side: Side, size: Decimal | None = None, *, move_touch: bool = False
+) -> TrackingLimitOrder:
     """Tracking-limit entry at the touch until filled. Records attempts and step latencies; checks
-    that it filled exactly the size, as maker only, with every attempt's order rules intact."""
+    that it filled exactly the size, as maker only, with every attempt's order rules intact.
+
+    `move_touch` (simulator only): the market holds still while the first attempt rests at the
+    touch, then the touch moves away one tick, and the market runs again once the chase has
+    re-posted. The first attempt must end REPRICED and the next one rest at the new touch."""
     size = size if size is not None else await order_size(venue)
+    if move_touch:
+        await hold_market(venue)
     order = start_tracking_limit_order(venue.connector, venue.symbol, side, size, venue.tracking_settings())
+    moved_to: list[Decimal | None] = []  # the touch after the move, as the simulator has it
+    mover = asyncio.create_task(_move_touch_once(venue, order, side, moved_to)) if move_touch else None
     try:
         await order.wait_final()
+        if mover is not None:
+            await mover
     except asyncio.CancelledError:
         await order.cancel()  # stop the chase too: its live attempt is cancelled and confirmed
         raise
     finally:
+        if mover is not None and not mover.done():
+            mover.cancel()
+            await asyncio.gather(mover, return_exceptions=True)
         venue.record.add_tracking_order(order)
     if order.filled != size:
         raise AssertionError(f"tracking limit filled {order.filled} of {size}")
@@ -254,7 +273,70 @@ async def enter_at_touch(venue: VenueUnderTest, side: Side, size: Decimal | None
         takers = [f.trade_id for f in attempt.tracker.fills.values() if f.liquidity is Liquidity.TAKER]
         if takers:
             raise AssertionError(f"post-only attempt {attempt.client_id} took liquidity (trades {takers})")
+    if move_touch:
+        _check_followed_touch(order, moved_to)
     return order
+
+
+async def _move_touch_once(
+    venue: VenueUnderTest, order: TrackingLimitOrder, side: Side, moved_to: list[Decimal | None]
+) -> None:
+    """Once the first attempt rests, move the (held) touch one tick away from it and note where the
+    touch is then; once a later attempt rests, let the market run (its taker fills the touch)."""
+    control = sim_control(venue)
+    async for update in order.updates():
+        if update.entry.state is not OrderState.OPEN:
+            continue
+        if update.attempt == 0 and not moved_to:
+            await control.move_touch(venue.symbol, side.sign)  # a buy's touch rises away from it
+            bid, ask = await sim_top(venue)
+            moved_to.append(bid if side is Side.BUY else ask)
+        elif update.attempt > 0:
+            await control.unfreeze(venue.symbol)
+            return
+
+
+def _check_followed_touch(order: TrackingLimitOrder, moved_to: list[Decimal | None]) -> None:
+    first = order.attempts[0]
+    if not moved_to:
+        raise AssertionError(f"attempt {first.client_id} never rested at the touch ({first.outcome})")
+    if len(order.attempts) < 2 or first.outcome is not AttemptOutcome.REPRICED:
+        raise AssertionError(
+            f"the touch moved away from attempt {first.client_id} at {first.price}; the chase did not re-price "
+            f"it (outcome {first.outcome.value if first.outcome else None}, {len(order.attempts)} attempt(s))"
+        )
+    if order.attempts[1].price != moved_to[0]:
+        raise AssertionError(f"the chase re-posted at {order.attempts[1].price}; the touch had moved to {moved_to[0]}")
+
+
+async def sim_top(venue: VenueUnderTest) -> tuple[Decimal | None, Decimal | None]:
+    """Simulator only: its own best bid and ask (the engine's book, not a stream or REST view)."""
+    book = await sim_control(venue).book(venue.symbol)
+    bids, asks = book.get("bids") or [], book.get("asks") or []
+    return (
+        Decimal(str(bids[0]["price"])) if bids else None,
+        Decimal(str(asks[0]["price"])) if asks else None,
+    )
+
+
+async def hold_market(venue: VenueUnderTest) -> None:
+    """Simulator only: freeze the market under test, its ladder whole, and wait until the
+    connector's stream shows the simulator's best bid and ask (a message in flight has arrived)."""
+    control = sim_control(venue)
+    await control.freeze(venue.symbol)
+    # a full ladder: a level the taker took part of (or all of) just before the freeze is quoted again
+    await control.move_touch(venue.symbol, 0)
+    deadline = loop_time() + venue.config.tracking.settle_time
+    signal = venue.connector.book_changed_signal(venue.symbol)
+    while True:
+        seen = signal.version
+        truth = await sim_top(venue)
+        shown = venue.connector.books_ws.get(venue.symbol)
+        if shown is not None and (shown.bid, shown.ask) == truth:
+            return
+        if loop_time() >= deadline:
+            raise AssertionError(f"{venue.name}: the stream's top {shown} is not the simulator's {truth}")
+        await wait_any([(signal, seen)], 0.05)  # woken by the stream; the simulator's side has no signal here
 
 
 async def submit_passive(venue: VenueUnderTest, side: Side, size: Decimal, ticks_away: int) -> OrderTracker:
@@ -279,10 +361,10 @@ async def rest_alone_at_best_bid(venue: VenueUnderTest, size: Decimal) -> OrderT
         raise AssertionError("rest_alone_at_best_bid needs the simulator's control API")
     await control.freeze(venue.symbol)  # type: ignore[attr-defined]
     market = await venue.connector.get_market_info(venue.symbol)
-    book = await venue.connector.get_top_of_book(venue.symbol, Source.REST)
-    if book.bid is None or book.ask is None or book.ask - book.bid < 2 * market.tick_size:
-        raise AssertionError(f"the simulator's spread ({book.bid}/{book.ask}) leaves no room to bid alone inside it")
-    tracker = await venue.connector.submit_limit_order(venue.symbol, Side.BUY, size, book.bid + market.tick_size)
+    bid, ask = await sim_top(venue)  # the simulator's own book: no venue request spent on a setup step
+    if bid is None or ask is None or ask - bid < 2 * market.tick_size:
+        raise AssertionError(f"the simulator's spread ({bid}/{ask}) leaves no room to bid alone inside it")
+    tracker = await venue.connector.submit_limit_order(venue.symbol, Side.BUY, size, bid + market.tick_size)
     venue.record.track(tracker)
     await cross_check(venue, tracker, "resting")
     return tracker
@@ -335,7 +417,8 @@ async def flatten_position(venue: VenueUnderTest) -> FlattenResult:
         check_order_invariants(tracker)
         if not tracker.request.reduce_only:
             raise AssertionError(f"close order {tracker.client_id} was not reduce-only")
-    await wait_position(venue, Decimal(0), Source.REST)
+    if not result.position_after.is_flat:  # flatten's last REST read proves flat when it is: no read again
+        await wait_position(venue, Decimal(0), Source.REST)
     await wait_position(venue, Decimal(0), Source.WS)
     return result
 
@@ -358,9 +441,11 @@ async def janitor(venue: VenueUnderTest) -> None:
     What the venue lists decides: an order resting there that the connector holds finished is
     cancelled all the same, and the janitor then fails naming the disagreement.
 
-    It asks the venue first (open orders and position over REST, the stream's position beside
-    them) and cleans up only when that shows something: the usual janitor costs two REST reads,
-    not five, which matters on a venue whose budget allows a few reads a second (Lighter)."""
+    It asks the venue first and cleans up only when that shows something. On a simulator it asks
+    the simulator's own truth (its control API, outside the venue's request budget): nothing of the
+    account on the symbol there, and a flat stream position, is proof without a REST read. Elsewhere
+    it reads open orders and the position over REST: two reads, not five, which matters on a venue
+    whose budget allows a few reads a second (Lighter)."""
     connector = venue.connector
     disagreed = len(connector.disagreements)
     for tracker in connector.orders.live(venue.symbol):  # this connector's own: no read needed
@@ -368,16 +453,39 @@ async def janitor(venue: VenueUnderTest) -> None:
             await connector.cancel_order(tracker)
         except OrderNotFound:
             pass
-    try:
-        await verify_flat(connector, venue.symbol)
+    flat = await _simulator_shows_flat(venue)
+    if flat:
         return
-    except FlattenError:
-        pass  # something to clean up: the full routine below, then prove it
+    if flat is None:  # a real venue: ask it
+        try:
+            await verify_flat(connector, venue.symbol)
+            return
+        except FlattenError:
+            pass  # something to clean up: the full routine below, then prove it
     await cancel_open_orders(connector, venue.symbol)
     await flatten(connector, venue.symbol, timeout=venue.config.tracking.timeout)
     await check_zero_exposure(venue)
     if len(connector.disagreements) > disagreed:  # cleaned up, but the connector was wrong: say so
         raise AssertionError(f"{connector.disagreements[disagreed]}; the janitor cancelled it")
+
+
+async def _simulator_shows_flat(venue: VenueUnderTest) -> bool | None:
+    """On a simulator: True when the engine holds no open order of the account on the symbol
+    (whoever placed it) and no position there, the connector tracks nothing live there and its
+    stream position is flat; False when anything is there (to clean up). None on a real venue."""
+    if venue.control is None:
+        return None
+    if venue.connector.orders.live(venue.symbol):
+        return False
+    ws = venue.connector.positions_ws.get(venue.symbol)
+    if ws is not None and not ws.is_flat:
+        return False
+    control = sim_control(venue)
+    if control.account is None:
+        await sim_account(venue)
+    if await control.open_orders(venue.symbol):
+        return False
+    return all(p["market"] != venue.symbol or Decimal(str(p["size"])) == 0 for p in await control.positions())
 
 
 async def wait_for_filled(venue: VenueUnderTest, tracker: OrderTracker, filled: Decimal) -> OrderTracker:

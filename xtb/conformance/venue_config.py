@@ -19,6 +19,11 @@ mappings when one logical message travels on several streams (all of them are fa
 
 `kind` defaults to "*". Targets a scenario needs but the file does not give fail that scenario.
 
+`simulator.extra` overrides the connector's `extra` on the simulator (e.g. its request pace under the
+simulator's stated budget). `simulator.settings` are the simulator's own switches for the run (its
+rate limits, on-demand fills), handed to its control API as they are (`PUT /_sim/settings`), which
+checks them and names any it does not know.
+
 `identifiers` are names of environment variables too, for values that identify an account but are
 not secrets (Lighter's account index): they travel as plain strings, not as `Secret`s. `skips` name
 catalog scenario ids (`xtb.conformance.catalog`); an unknown id is an error naming the known ones.
@@ -38,10 +43,12 @@ import yaml
 from xtb.conformance.catalog import check_scenario_id
 from xtb.connectors.config import ConnectorConfig
 from xtb.errors import ConfigError
+from xtb.execution.tracking_limit import RemainderPolicy
 from xtb.secrets import Secret
 
 ENVIRONMENTS = ("testnet", "mainnet")
 POST_ONLY_CROSS = ("reject", "cancel")
+REMAINDER_POLICIES = tuple(p.value for p in RemainderPolicy)
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,9 @@ class TrackingConfig:
     # SUBMITTING: the venue's window for a late-landing order (short on a simulator, which applies
     # a request at once or never)
     settle_timeout: float = 10.0
+    # what a tracking limit does when a partial fill leaves less than the venue accepts: finish
+    # (stop short, report what did not fill) | top_up (post the minimum; the flatten trims it)
+    remainder_policy: RemainderPolicy = RemainderPolicy.FINISH
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,8 @@ class VenueConfig:
     identifiers: Mapping[str, str] = field(default_factory=dict)  # non-secret name → environment variable
     # another market of the venue, for scenarios about scope (orders on two symbols); simulator only
     second_symbol: str | None = None
+    # the simulator's own switches for this run (`simulator.settings`; simulator only)
+    simulator_settings: Mapping[str, Any] = field(default_factory=dict)
     _sim_overrides: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -132,6 +144,8 @@ class VenueConfig:
             # the notional cap guards real money; the simulator's orders are not
             order_size=replace(self.order_size, max_notional=None, **o.get("order_size", {})),
             hosts={},
+            extra={**self.extra, **o.get("extra", {})},
+            simulator_settings=o.get("settings", {}),
         )
 
     def connector_config(
@@ -282,7 +296,9 @@ def parse_venue_config(raw: Any, where: str) -> VenueConfig:
     overrides: dict[str, Any] = {}
     if simulator_block is not None:
         block = require_mapping(simulator_block, where, "simulator")
-        unknown = sorted(set(block) - {"venue", "symbol", "second_symbol", "tracking", "order_size", "faults"})
+        unknown = sorted(
+            set(block) - {"venue", "symbol", "second_symbol", "tracking", "order_size", "faults", "extra", "settings"}
+        )
         if unknown:
             raise ConfigError(f"{where}: unknown key(s) in simulator: {unknown}")
         sim_name = require_string(block.get("venue", venue), where, "simulator.venue")
@@ -300,6 +316,8 @@ def parse_venue_config(raw: Any, where: str) -> VenueConfig:
                 f"apply on the simulator; set it under order_size (the real venue's block)"
             )
         faults = fault_targets(block.get("faults", {}), where, "simulator.faults")
+        overrides["extra"] = require_mapping(block.get("extra", {}), where, "simulator.extra")
+        overrides["settings"] = require_mapping(block.get("settings", {}), where, "simulator.settings")
     else:
         faults = {}
     return VenueConfig(
@@ -370,6 +388,12 @@ def tracking_fields(raw: Any, where: str, key: str) -> dict[str, Any]:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise ConfigError(f"{where}: {key}.{name} must be a positive number of seconds, not {value!r}")
             out[name] = float(value)
+        elif name == "remainder_policy":
+            if value not in REMAINDER_POLICIES:
+                raise ConfigError(
+                    f"{where}: {key}.{name} must be one of {', '.join(REMAINDER_POLICIES)}, not {value!r}"
+                )
+            out[name] = RemainderPolicy(value)
         else:
             raise ConfigError(f"{where}: unknown key {key}.{name}")
     return out

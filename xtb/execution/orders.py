@@ -2,7 +2,9 @@
 
 `TrackingMarketOrder` wraps one tracker. `TrackingLimitOrder` is a chase made of several attempts
 (one venue order each); its filled quantity is the sum over attempts, so a fill that races a cancel
-is counted once, by the attempt it belongs to.
+is counted once, by the attempt it belongs to. A chase ends FILLED, or — when what is left after a
+partial fill is smaller than the venue accepts — FINISHED_SHORT (policy "finish": `remaining` is
+what did not fill) or TOPPED_UP (policy "top_up": `excess` is what filled beyond the size).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class AttemptOutcome(enum.Enum):
     POST_ONLY_REJECTED = "post_only_rejected"  # refused (or cancelled by the venue) for crossing
     CANCELLED_BY_VENUE = "cancelled_by_venue"
     FAILED = "failed"
+    SIZE_REACHED = "size_reached"  # a top-up cancelled once the chase had filled its size
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Attempt:
     price: Decimal
     outcome: AttemptOutcome | None = None
     cancel_sent_at: float | None = None
+    top_up: bool = False  # posted at the venue's minimum, above the remainder (policy "top_up")
 
     @property
     def client_id(self) -> str:
@@ -78,6 +82,7 @@ class Attempt:
             "filled": str(self.filled),
             "state": self.tracker.state.value,
             "outcome": self.outcome.value if self.outcome else None,
+            "top_up": self.top_up,
             "submitted_at": self.submitted_at,
             "acked_at": self.acked_at,
             "cancel_sent_at": self.cancel_sent_at,
@@ -123,7 +128,9 @@ class TrackingMarketOrder(OrderHandle):
 
 class TrackingStatus(enum.Enum):
     RUNNING = "running"
-    FILLED = "filled"
+    FILLED = "filled"  # exactly the size
+    FINISHED_SHORT = "finished_short"  # stopped with `remaining` unfilled: too small to post
+    TOPPED_UP = "topped_up"  # the size and `excess` more: a minimum-size top-up filled past it
     TIMED_OUT = "timed_out"
     FAILED = "failed"
 
@@ -144,6 +151,7 @@ class TrackingLimitOrder(OrderHandle):
     attempts: list[Attempt] = field(default_factory=list)
     status: TrackingStatus = TrackingStatus.RUNNING
     error: BaseException | None = None
+    note: str = ""  # why it ended as it did, when that is not plain (FINISHED_SHORT, TOPPED_UP)
     log: list[AttemptUpdate] = field(default_factory=list)
     _changed: Changed = field(default_factory=Changed, repr=False)
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
@@ -154,7 +162,13 @@ class TrackingLimitOrder(OrderHandle):
 
     @property
     def remaining(self) -> Decimal:
-        return self.size - self.filled
+        """What is still to fill (never negative)."""
+        return max(self.size - self.filled, ZERO)
+
+    @property
+    def excess(self) -> Decimal:
+        """What filled beyond the size (only a top-up does that); the caller's to trim."""
+        return max(self.filled - self.size, ZERO)
 
     @property
     def is_final(self) -> bool:
@@ -175,13 +189,15 @@ class TrackingLimitOrder(OrderHandle):
         self._changed.notify()
         return attempt
 
-    def finish(self, status: TrackingStatus, error: BaseException | None = None) -> None:
+    def finish(self, status: TrackingStatus, error: BaseException | None = None, note: str = "") -> None:
         self.status = status
         self.error = error
+        self.note = note
         self._changed.notify()
 
     async def wait_final(self, timeout: float | None = None) -> TrackingLimitOrder:
-        """Wait for the chase to end. Re-raises its failure (TrackingLimitTimeout, ...)."""
+        """Wait for the chase to end. Re-raises its failure (TrackingLimitTimeout, ...); an end that
+        is not a failure (FILLED, FINISHED_SHORT, TOPPED_UP) returns, and `status` says which."""
         try:
             async with asyncio.timeout(timeout):
                 while not self.is_final:

@@ -81,6 +81,7 @@ class HistoryEntry:
     previous: OrderState
     filled: Decimal
     note: str = ""
+    filled_stated: bool = False  # the venue's order report stated this filled size (not a local move or a sum of fills)
 
 
 class OrderTracker:
@@ -94,6 +95,7 @@ class OrderTracker:
         self._clock = clock
         self._state = S.NEW
         self._filled = ZERO
+        self._end_stated = False  # the terminal state's filled size is the venue's word
         self._last_at = clock.monotonic()
         self._stamp: float | None = None
         self.reason = ""
@@ -141,6 +143,13 @@ class OrderTracker:
     @property
     def is_terminal(self) -> bool:
         return self._state.is_terminal
+
+    @property
+    def final_filled_stated(self) -> bool:
+        """True once the order is terminal and its final filled size is the venue's word: FILLED
+        (all of it), or a terminal report that carried the cumulative filled size. No query can add
+        to it then. An order ended by a local decision, or by a report without the size, is not."""
+        return self._state is S.FILLED or (self._state.is_terminal and self._end_stated)
 
     @property
     def fills_total(self) -> Decimal:
@@ -228,7 +237,8 @@ class OrderTracker:
             elif snap.venue_id != self.venue_id:
                 return self._anomaly(AnomalyKind.WRONG_ORDER, snap.source, f"venue id {snap.venue_id}")
 
-        filled = snap.filled
+        # A report that does not state the filled size says nothing about it: keep what we know.
+        filled = snap.filled if snap.filled_stated else max(snap.filled, self._filled)
         target = snap.state
         if filled > self.size:
             return self._anomaly(AnomalyKind.OVERFILL, snap.source, f"filled {filled} > size {self.size}")
@@ -254,13 +264,16 @@ class OrderTracker:
         if target is self._state:
             if filled == self._filled:
                 self.duplicates += 1
+                if target.is_terminal and snap.filled_stated:
+                    self._end_stated = True  # e.g. a REST re-read confirming the stream's end
                 self._notify(None)
                 return False
             if target is S.PARTIALLY_FILLED:
-                return self._set(target, filled, snap.source, snap.venue_status)
+                return self._set(target, filled, snap.source, snap.venue_status, stated=snap.filled_stated)
             if target is S.CANCELLED:
-                self._anomaly(AnomalyKind.LATE_FILL, snap.source, f"cancelled order now reports filled {filled}")
-                return self._set(target, filled, snap.source, snap.venue_status)
+                if self._end_stated:  # after an end that did not state the size, this is the size
+                    self._anomaly(AnomalyKind.LATE_FILL, snap.source, f"cancelled order now reports filled {filled}")
+                return self._set(target, filled, snap.source, snap.venue_status, stated=snap.filled_stated)
             return self._anomaly(AnomalyKind.INCONSISTENT, snap.source, f"{target.value} with filled {filled}")
         if not is_legal(self._state, target):
             kind = AnomalyKind.ILLEGAL_TRANSITION
@@ -269,7 +282,7 @@ class OrderTracker:
             return self._anomaly(kind, snap.source, f"{self._state.value} → {target.value}")
         if target is S.FAILED or target is S.CANCELLED:
             self.reason = snap.reason or snap.venue_status
-        return self._set(target, filled, snap.source, snap.venue_status)
+        return self._set(target, filled, snap.source, snap.venue_status, stated=snap.filled_stated)
 
     def apply_fill(self, fill: Fill) -> bool:
         """Record one execution, de-duplicated by trade id. Raises the filled quantity if the fills
@@ -297,7 +310,8 @@ class OrderTracker:
             self._notify(None)
             return True
         if self._state in (S.CANCELLED, S.FAILED):
-            self._anomaly(AnomalyKind.LATE_FILL, fill.source, f"fill {fill.trade_id} after {self._state.value}")
+            if self._state is S.FAILED or self._end_stated:  # else: the size its end did not state
+                self._anomaly(AnomalyKind.LATE_FILL, fill.source, f"fill {fill.trade_id} after {self._state.value}")
             self._set(self._state, total, fill.source, f"late fill {fill.trade_id}")
             return True
         if self._state in (S.NEW,):
@@ -362,8 +376,10 @@ class OrderTracker:
         stamp, self._stamp = self._stamp, None
         return stamp if stamp is not None else self._now()
 
-    def _set(self, state: OrderState, filled: Decimal, source: Source, note: str) -> bool:
-        entry = HistoryEntry(self._take_stamp(), source, state, self._state, filled, note)
+    def _set(self, state: OrderState, filled: Decimal, source: Source, note: str, *, stated: bool = False) -> bool:
+        entry = HistoryEntry(self._take_stamp(), source, state, self._state, filled, note, stated)
+        if state.is_terminal:
+            self._end_stated = stated
         self._state = state
         self._filled = filled
         self.history.append(entry)

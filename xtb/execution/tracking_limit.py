@@ -1,14 +1,20 @@
 """Tracking limit order: rest at the touch and chase it until filled or out of time.
 
 The rules that keep it from over-filling: only one venue order is live at a time; before a re-post
-the cancel is confirmed (the order is terminal) and the filled quantity is re-read over REST; the
-new order is for the remainder only. A fill that races the cancel lands on the attempt it belongs
-to, so it is counted once.
+the cancel is confirmed (the order is terminal) and its final filled quantity known — from the
+word that ended it when that word stated it (the cancel's answer, the stream's final update), else
+re-read over REST; the new order is for the remainder only. A fill that races the cancel lands on
+the attempt it belongs to, so it is counted once.
+
+A partial fill can leave less than the venue accepts as an order (below its minimum size or
+notional, or less than one size step). `TrackingSettings.remainder_policy` decides what then
+happens; see `RemainderPolicy`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -17,10 +23,10 @@ from typing import TYPE_CHECKING
 from xtb.clock import loop_time
 from xtb.errors import (
     AmbiguousOutcome,
+    ConfigError,
     ExecutionError,
     OrderNotFound,
     PostOnlyWouldCross,
-    RemainderBelowMinimum,
     TrackingLimitTimeout,
     VenueRejected,
 )
@@ -35,6 +41,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class RemainderPolicy(enum.Enum):
+    """What the chase does when what is left to fill is too small to post (below the venue's
+    minimum size or notional at the price, or less than one size step).
+
+    FINISH: stop with what filled. The order ends FINISHED_SHORT, `remaining` is what did not fill
+    and `note` says why; it never trades more than asked. The default: a top-up buys exposure
+    nobody asked for, and trimming it needs a close of less than the minimum — which the venue
+    refuses too, unless the caller closes the whole position anyway.
+
+    TOP_UP: post the venue's minimum order instead, so the chase completes. Once the order has its
+    size the rest of that top-up is cancelled; what filled beyond the size is `excess` (less than
+    one minimum order) and the order ends TOPPED_UP (FILLED when the top-up filled exactly what
+    was left). For a caller that flattens the position later (a reduce-only close trims it).
+    """
+
+    FINISH = "finish"
+    TOP_UP = "top_up"
+
+
 @dataclass(frozen=True)
 class TrackingSettings:
     interval: float = 5.0  # re-post after resting this long without filling
@@ -44,6 +69,16 @@ class TrackingSettings:
     post_only: bool = True
     backoff_initial: float = 0.1  # after a post-only rejection
     backoff_max: float = 2.0
+    remainder_policy: RemainderPolicy = RemainderPolicy.FINISH  # a remainder too small to post
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.remainder_policy, RemainderPolicy):
+            try:
+                policy = RemainderPolicy(self.remainder_policy)
+            except ValueError:
+                known = ", ".join(p.value for p in RemainderPolicy)
+                raise ConfigError(f"remainder_policy must be one of {known}, not {self.remainder_policy!r}") from None
+            object.__setattr__(self, "remainder_policy", policy)
 
 
 def quote_price(market: MarketInfo, book: TopOfBook, side: Side, offset_ticks: int) -> Decimal | None:
@@ -87,7 +122,8 @@ async def place_tracking_limit_order(
     **changes,
 ) -> TrackingLimitOrder:
     """Chase until filled; return the handle with every attempt. Raises TrackingLimitTimeout
-    (carrying the attempts) when the timeout runs out first."""
+    (carrying the attempts) when the timeout runs out first. A remainder too small to post ends
+    the chase by `settings.remainder_policy`: check `status` (FILLED, FINISHED_SHORT, TOPPED_UP)."""
     order = start_tracking_limit_order(connector, symbol, side, size, settings, **changes)
     try:
         return await order.wait_final()
@@ -103,7 +139,7 @@ async def _chase(connector: BaseConnector, order: TrackingLimitOrder, s: Trackin
         backoff = s.backoff_initial
         while True:
             if order.remaining <= 0:
-                order.finish(TrackingStatus.FILLED)
+                _finish_filled(order)
                 return
             if loop_time() >= deadline:
                 raise TrackingLimitTimeout(
@@ -120,16 +156,20 @@ async def _chase(connector: BaseConnector, order: TrackingLimitOrder, s: Trackin
                 seen = connector.book_version(order.symbol)
                 await connector.wait_book_change(order.symbol, seen, min(s.interval, deadline - loop_time()))
                 continue
-            if market.order_problem(size, price) is not None:
-                raise RemainderBelowMinimum(
-                    f"{order.symbol}: {order.remaining} left after filling {order.filled}; "
-                    f"{market.order_problem(size, price)}",
-                    attempts=order.attempts,
-                    filled=order.filled,
-                )
+            problem = market.order_problem(size, price)
+            top_up = False
+            if problem is not None and order.filled > 0:  # nothing filled: the order itself is refused
+                why = f"{order.remaining} left after filling {order.filled} cannot be posted at {price}: {problem}"
+                if s.remainder_policy is RemainderPolicy.FINISH:
+                    log.info("tracking limit finished short symbol=%s %s", order.symbol, why)
+                    order.finish(TrackingStatus.FINISHED_SHORT, note=why)
+                    return
+                size, top_up = market.min_order_size(price), True
+                log.info("tracking limit top-up symbol=%s size=%s %s", order.symbol, size, why)
             attempt = await _post(connector, order, size, price, s)
             if attempt is not None:
-                outcome = await _rest(connector, attempt, market, s, deadline)
+                attempt.top_up = top_up
+                outcome = await _rest(connector, order, attempt, market, s, deadline)
                 if attempt.tracker.is_terminal:
                     attempt.outcome = _venue_outcome(attempt, s)
             if attempt is None or attempt.outcome is AttemptOutcome.POST_ONLY_REJECTED:
@@ -178,11 +218,25 @@ async def _post(
     return order.add_attempt(tracker, price)
 
 
+def _finish_filled(order: TrackingLimitOrder) -> None:
+    if order.excess > 0:
+        note = f"filled {order.excess} beyond the size {order.size}: a minimum-size top-up (remainder_policy top_up)"
+        order.finish(TrackingStatus.TOPPED_UP, note=note)
+    else:
+        order.finish(TrackingStatus.FILLED)
+
+
 async def _rest(
-    connector: BaseConnector, attempt: Attempt, market: MarketInfo, s: TrackingSettings, deadline: float
+    connector: BaseConnector,
+    order: TrackingLimitOrder,
+    attempt: Attempt,
+    market: MarketInfo,
+    s: TrackingSettings,
+    deadline: float,
 ) -> AttemptOutcome:
     """Wait while the attempt rests: until it ends, the touch moves away, the interval or the
-    timeout runs out. Returns why a cancel is needed (ignored when the order ended by itself)."""
+    timeout runs out, or (a top-up) the chase has its size. Returns why a cancel is needed
+    (ignored when the order ended by itself)."""
     tracker = attempt.tracker
     symbol = tracker.symbol
     side = tracker.request.side
@@ -192,6 +246,8 @@ async def _rest(
         seen = [(tracker.changed, tracker.changed.version), (book_signal, book_signal.version)]
         if tracker.is_terminal:
             return AttemptOutcome.FILLED
+        if order.remaining <= 0:
+            return AttemptOutcome.SIZE_REACHED  # a top-up: the rest of it would only add excess
         now = loop_time()
         if now >= deadline:
             return AttemptOutcome.TIMED_OUT
@@ -217,10 +273,15 @@ def _venue_outcome(attempt: Attempt, s: TrackingSettings) -> AttemptOutcome:
 
 
 async def _cancel_confirmed(connector: BaseConnector, attempt: Attempt, s: TrackingSettings) -> None:
-    """Cancel, wait for the venue to confirm, then re-read the filled quantity over REST."""
+    """Cancel and wait for the venue to confirm; then the final filled quantity must be known
+    before anything is re-posted. When the word that ended the order stated it (the cancel's
+    answer, the stream's CANCELLED or FILLED update, a query's answer) nothing can add to it, and a
+    REST re-read would only cost a round trip; otherwise (a local decision, an answer without the
+    quantity) it is re-read over REST."""
     attempt.cancel_sent_at = connector.clock.monotonic()
     tracker = await connector.cancel_order(attempt.tracker, wait=s.cancel_wait)
-    await _reread(connector, tracker)
+    if not tracker.final_filled_stated:
+        await _reread(connector, tracker)
 
 
 async def _reread(connector: BaseConnector, tracker: OrderTracker) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from xtb.connectors import CONNECTORS, load_connector_class
 from xtb.errors import ConfigError
-from xtb.sim.registry import default_registry, load_object
+from xtb.sim.registry import default_registry, load_object, simulator_markets
 
 if TYPE_CHECKING:
     from xtb.strategies.base import StrategyBase
@@ -47,16 +47,6 @@ def simulator_names() -> tuple[str, ...]:
 
 
 @cache
-def simulator_markets(name: str) -> tuple[str, ...]:
-    """The symbols a built-in simulator lists, in its own order: what `start_simulators` would give
-    its engine (the same registry and default settings), read without starting anything."""
-    from xtb.clock import SYSTEM_CLOCK
-    from xtb.sim.engine import Engine
-
-    frontend = default_registry().create(name, Engine(SYSTEM_CLOCK))
-    return tuple(market.spec.symbol for market in frontend.sim_markets())
-
-
 def load_strategy_class(name: str) -> type[StrategyBase]:
     """The strategy class for a registered name or a `module:Class` path; ConfigError otherwise."""
     from xtb.strategies.base import StrategyBase

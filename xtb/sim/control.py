@@ -1,7 +1,8 @@
 """The simulator's control surface: what a test (or a person at a local testnet) may do to it.
 
 `SimControl` is the in-process API: reset, create and fund accounts, move or freeze the synthetic
-market, read the engine's truth, inject and clear faults, read the request log. `SimControl.http_app`
+market, change the run's settings (taker flow, on-demand fills, a venue's rate limits), read the
+engine's truth, inject and clear faults, read the request log. `SimControl.http_app`
 serves the same under `CONTROL_PREFIX` (`/_sim/...`) on the front-end's main site, in JSON with
 Decimal as exact strings.
 
@@ -11,6 +12,7 @@ Every command checks its whole input before it changes anything, so a refused co
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import zlib
 from collections.abc import Callable, Coroutine, Mapping
@@ -48,6 +50,11 @@ class ControlError(ValueError):
 
 # ------------------------------------------------------------------------------------------ markets
 
+#: The synthetic market's settings a run may change (`PUT /_sim/settings {"market": {...}}`): how
+#: often it steps, its random taker flow, and on-demand fills. Numbers are JSON numbers; fill_after
+#: may be null (off).
+MARKET_SETTINGS = ("tick_rate", "taker_rate", "volatility_ticks", "fill_after")
+
 
 class MarketSet:
     """The synthetic markets of one engine, by symbol: built from their settings and run as tasks.
@@ -84,6 +91,28 @@ class MarketSet:
         self._running = False
         for market in self._markets.values():
             await market.stop()
+
+    def prepare(self, changes: Mapping[str, Any]) -> Callable[[], None]:
+        """Check `changes` to every market's settings (the `MARKET_SETTINGS` fields, as JSON
+        values); returns what applies them, to the running markets and to the ones a reset builds."""
+        unknown = sorted(set(changes) - set(MARKET_SETTINGS))
+        if unknown:
+            raise ControlError(f"unknown market setting(s) {unknown}; settings are {sorted(MARKET_SETTINGS)}")
+        try:
+            wanted = {symbol: dataclasses.replace(s, **changes) for symbol, s in self._settings.items()}
+        except (TypeError, ValueError) as exc:
+            raise ControlError(f"market settings: {exc}") from None
+
+        def apply() -> None:
+            self._settings.update(wanted)
+            for symbol, market in self._markets.items():
+                market.configure(wanted[symbol])
+
+        return apply
+
+    def settings(self) -> dict[str, dict[str, Any]]:
+        """Each market's changeable settings, by symbol."""
+        return {symbol: {k: getattr(s, k) for k in MARKET_SETTINGS} for symbol, s in self._settings.items()}
 
     def get(self, symbol: str) -> SyntheticMarket:
         market = self._markets.get(symbol)
@@ -360,6 +389,32 @@ class SimControl:
         if market is not None and market not in {spec.symbol for spec in self.engine.markets()}:
             raise ControlError(f"unknown market {market!r}; markets are {[s.symbol for s in self.engine.markets()]}")
 
+    # ----------------------------------------------------------------------- settings
+
+    def configure(self, spec: Any) -> dict[str, Any]:
+        """Change the simulator's settings for this run: `{"market": {...}}` for every synthetic
+        market (`MARKET_SETTINGS`), and the front-end's own (e.g. GRVT's `rate_limit`). Every part is
+        checked before any is applied; they hold until changed again (a reset keeps them)."""
+        if not isinstance(spec, Mapping):
+            raise ControlError('settings must be an object like {"market": {"fill_after": 0.1}}')
+        appliers: list[Callable[[], None]] = []
+        own = {k: v for k, v in spec.items() if k != "market"}
+        if "market" in spec:
+            if not isinstance(spec["market"], Mapping):
+                raise ControlError("settings.market must be an object")
+            appliers.append(self.markets.prepare(spec["market"]))
+        try:
+            appliers.append(self.frontend.prepare_settings(own))
+        except ValueError as exc:
+            raise ControlError(f"settings: {exc}") from None
+        for apply in appliers:
+            apply()
+        log.info("sim settings changed venue=%s settings=%s", self.frontend.name, dict(spec))
+        return self.settings()
+
+    def settings(self) -> dict[str, Any]:
+        return {"market": self.markets.settings(), **self.frontend.current_settings()}
+
     # ------------------------------------------------------------------------- faults
 
     def add_faults(self, spec: Any, *, replace: bool = False) -> list[RestFault | StreamFault]:
@@ -373,6 +428,10 @@ class SimControl:
 
     def clear_faults(self) -> None:
         self.frontend.faults.clear()
+
+    def release_held(self) -> None:
+        """Let the requests a HOLD fault holds go on now (clearing the faults does too)."""
+        self.frontend.faults.release()
 
     def faults(self) -> dict[str, Any]:
         plan = self.frontend.faults
@@ -415,9 +474,12 @@ class SimControl:
             ("POST", "/faults", self._h_add_faults),
             ("PUT", "/faults", self._h_replace_faults),
             ("DELETE", "/faults", self._h_clear_faults),
+            ("POST", "/faults/release", self._h_release_held),
             ("GET", "/requests", self._h_requests),
             ("DELETE", "/requests", self._h_clear_requests),
             ("GET", "/streams", self._h_streams),
+            ("GET", "/settings", self._h_settings),
+            ("PUT", "/settings", self._h_configure),
         ]
         for method, path, handler in routes:
             app.router.add_route(method, path, _json_handler(handler))
@@ -518,6 +580,11 @@ class SimControl:
         self.clear_faults()
         return self.faults()
 
+    async def _h_release_held(self, request: web.Request) -> Any:
+        await _body(request, set())
+        self.release_held()
+        return self.faults()
+
     async def _h_requests(self, request: web.Request) -> Any:
         return self.request_log(_query(request, {"limit"}).get("limit"))
 
@@ -527,6 +594,12 @@ class SimControl:
 
     async def _h_streams(self, request: web.Request) -> Any:
         return self.streams()
+
+    async def _h_settings(self, request: web.Request) -> Any:
+        return self.settings()
+
+    async def _h_configure(self, request: web.Request) -> Any:
+        return self.configure(await _body(request, None))
 
 
 # ------------------------------------------------------------------------------------------ helpers

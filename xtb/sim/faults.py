@@ -7,6 +7,7 @@ A fault matches by method/path (REST) or channel/kind (stream), fires for the ne
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import fnmatch
 from collections import deque
@@ -18,6 +19,7 @@ from typing import Any
 class RestAction(enum.Enum):
     STATUS = "status"  # answer with `status` (e.g. 429 with Retry-After, 500, 503) without applying
     DELAY = "delay"  # wait `delay` seconds, then handle normally
+    HOLD = "hold"  # hold the request until the held requests are released (at most `delay` seconds), then handle it
     DROP_RESPONSE = "drop_response"  # apply the request, then drop the connection: the ambiguous outcome
     APPLY_THEN_STATUS = "apply_then_status"  # apply the request, then answer `status` (a 503 after the fact)
     REJECT_ORDER = "reject_order"  # refuse the next order with `reason`, in the venue's own error shape
@@ -49,6 +51,8 @@ class RestFault:
             raise ValueError(f"a status fault needs a 4xx/5xx status, got {self.status}")
         if self.delay < 0:
             raise ValueError(f"fault delay must be non-negative, got {self.delay}")
+        if self.action is RestAction.HOLD and not self.delay > 0:
+            raise ValueError(f"a hold fault needs a delay > 0 (the longest it holds), got {self.delay}")
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method == "*" or self.method.upper() == method.upper()) and fnmatch.fnmatchcase(path, self.path)
@@ -86,6 +90,7 @@ class FaultPlan:
     stream: list[StreamFault] = field(default_factory=list)
     applied: deque[str] = field(default_factory=lambda: deque(maxlen=1000))  # newest faults fired
     _held: dict[str, list[Any]] = field(default_factory=dict)  # reordered messages per connection
+    _release: asyncio.Event | None = field(default=None, repr=False)  # set to let held requests go
 
     def add(self, *faults: RestFault | StreamFault) -> None:
         for fault in faults:
@@ -95,6 +100,25 @@ class FaultPlan:
         self.rest.clear()
         self.stream.clear()
         self._held.clear()
+        self.release()  # a cleared plan holds nothing back
+
+    async def hold(self, limit: float) -> bool:
+        """Hold a request (a HOLD fault) until `release()`: True, or until `limit` seconds: False."""
+        if self._release is None:
+            self._release = asyncio.Event()
+        released = self._release
+        try:
+            async with asyncio.timeout(limit):
+                await released.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    def release(self) -> None:
+        """Let every held request go on now."""
+        if self._release is not None:
+            self._release.set()
+            self._release = None
 
     def take_rest(self, method: str, path: str) -> RestFault | None:
         """The first REST fault matching this request, consuming one of its count."""

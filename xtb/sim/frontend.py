@@ -414,6 +414,17 @@ class FrontEnd:
         """The markets this venue lists, with how their synthetic markets behave."""
         return ()
 
+    def prepare_settings(self, settings: Mapping[str, Any]) -> Callable[[], None]:
+        """Check the venue's own run settings (name → JSON value, from `PUT /_sim/settings`) and
+        return what applies them; ValueError names one it refuses. A venue with none knows none."""
+        if settings:
+            raise ValueError(f"unknown setting(s) {sorted(settings)}; the {self.name} simulator has none")
+        return lambda: None
+
+    def current_settings(self) -> dict[str, Any]:
+        """The venue's own run settings as `prepare_settings` takes them."""
+        return {}
+
     def make_credentials(self, account_id: AccountId, rng: random.Random) -> dict[str, Any]:
         """The venue's credentials for an account (keys, tokens), drawn from `rng` only, so a seed
         always gives the same ones. Whatever a client needs to sign in goes in the dict."""
@@ -743,6 +754,8 @@ class FrontEnd:
             else:
                 if fault is not None and fault.action is RestAction.DELAY:
                     await asyncio.sleep(fault.delay)
+                elif fault is not None and fault.action is RestAction.HOLD:
+                    await self.faults.hold(fault.delay)  # until released through the control API
                 response = await self._handle(request, handler)
                 if fault is not None and fault.action is RestAction.DROP_RESPONSE:
                     self._record(exchange, response.status, dropped=True)

@@ -15,6 +15,12 @@ Three rules keep the book honest:
 * The taker is its own account, so self-trade prevention never stands between it and the quotes,
   and it takes what rests at the touch in time priority whoever owns it.
 
+Fills on demand (`fill_after`, off by default): besides its random flow, the taker takes an order of
+another account that has been first in line at the touch for `fill_after` seconds — all of it, with
+one IOC at its price — so a passive order at the best price fills promptly and predictably (the
+conformance runs), while one that is not at the touch (behind it, or left there after the touch
+moved away) is never taken this way. The mid keeps walking, so a chase still has to follow it.
+
 Everything random comes from one `random.Random(seed)` owned by the market (not the engine's
 shared stream), so a seed and a sequence of `step()` calls reproduce the same mids and books.
 """
@@ -70,6 +76,9 @@ class MarketSettings:
     tick_rate: float = 10.0  # steps per second when running
     taker_rate: float = 2.0  # expected taker hits per second at the touch (either side)
     taker_fraction: Decimal = Decimal("0.5")  # fraction of the touch level's size a taker hit takes
+    # on-demand fills: the taker takes another account's order first in line at the touch once it has
+    # been there this many seconds (checked each step); None: random taker flow only
+    fill_after: float | None = None
     account_id: str = "synthetic-mm"
     collateral: Decimal = Decimal("1000000000")
 
@@ -88,6 +97,8 @@ class MarketSettings:
         _rate(self.volatility_ticks, "volatility_ticks", positive=False)
         _rate(self.tick_rate, "tick_rate", positive=True)
         _rate(self.taker_rate, "taker_rate", positive=False)
+        if self.fill_after is not None:
+            _rate(self.fill_after, "fill_after", positive=False)
         fraction = _money(self.taker_fraction, "taker_fraction")
         if not ZERO < fraction <= 1:
             raise ValueError(f"taker_fraction must be in (0, 1], got {fraction}")
@@ -133,6 +144,7 @@ class SyntheticMarket:
         self._maker = settings.account_id
         self._taker = f"{settings.account_id}-taker"
         self._hit_probability = min(1.0, settings.taker_rate / settings.tick_rate)
+        self._front_since: dict[int, float] = {}  # order id -> when it was first seen first in line at the touch
         self._frozen = False
         self._stop: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
@@ -144,6 +156,20 @@ class SyntheticMarket:
     @property
     def settings(self) -> MarketSettings:
         return self._settings
+
+    def configure(self, settings: MarketSettings) -> None:
+        """Change how the market behaves from the next step on: its taker flow, pace and on-demand
+        fills. The book's shape (mid, levels, sizes, spread) is fixed at construction."""
+        if not isinstance(settings, MarketSettings):
+            raise ValueError(f"settings must be a MarketSettings, got {type(settings).__name__}")
+        fixed = ("levels", "level_size", "spread_ticks", "account_id", "collateral")
+        changed = [name for name in fixed if getattr(settings, name) != getattr(self._settings, name)]
+        if changed:
+            raise ValueError(f"{', '.join(changed)} cannot change on a running market")
+        self._settings = settings
+        self._hit_probability = min(1.0, settings.taker_rate / settings.tick_rate)
+        if settings.fill_after is None:
+            self._front_since.clear()
 
     @property
     def symbol(self) -> str:
@@ -170,8 +196,10 @@ class SyntheticMarket:
         return self._taker
 
     def freeze(self) -> None:
-        """Stop the mid and the taker flow (a test wants a still market); scripted moves still work."""
+        """Stop the mid and the taker flow (a test wants a still market); scripted moves still work.
+        On-demand fills start counting again after `unfreeze`."""
         self._frozen = True
+        self._front_since.clear()
 
     def unfreeze(self) -> None:
         self._frozen = False
@@ -196,6 +224,8 @@ class SyntheticMarket:
             else:
                 resting = Side.BUY if coin else Side.SELL
             self.take(resting, self._settings.taker_fraction)
+        if self._settings.fill_after is not None:
+            self._fill_on_demand(self._settings.fill_after)
 
     def quote(self) -> None:
         """Bring the ladder in line with the mid: keep quotes that are right and last in their
@@ -293,12 +323,11 @@ class SyntheticMarket:
         if stop is None:
             stop = self._stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        period = 1.0 / self._settings.tick_rate
         deadline = loop.time()
         try:
             while not stop.is_set():
                 self.step()
-                deadline += period
+                deadline += 1.0 / self._settings.tick_rate  # read each step: `configure` may change it
                 delay = deadline - loop.time()
                 if delay < 0:
                     deadline -= delay
@@ -332,6 +361,31 @@ class SyntheticMarket:
             await task
 
     # ------------------------------------------------------------------------------- internals
+
+    def _fill_on_demand(self, after: float) -> None:
+        """Take, whole, each order of another account that has been first in line at a touch for
+        `after` seconds. An order that leaves the front (filled, cancelled, or the touch moved
+        past it) starts over if it comes back."""
+        front: dict[Side, OrderView] = {}
+        for order in self._engine.resting_orders(self._symbol):  # best first per side, in time priority
+            front.setdefault(order.side, order)
+        now = self._engine.clock.monotonic()
+        seen: dict[int, float] = {}
+        due: list[OrderView] = []
+        for order in front.values():
+            if order.account_id in (self._maker, self._taker):
+                continue
+            since = seen[order.order_id] = self._front_since.get(order.order_id, now)
+            if now - since + 1e-9 >= after:  # float seconds: 1000.05 + 0.05 - 1000.0 falls short of 0.1
+                due.append(order)
+        self._front_since = seen
+        for order in due:
+            size = max(order.remaining, self._info.step_size, self._info.min_order_size(order.price))  # type: ignore[arg-type]
+            view = self._engine.submit(
+                self._taker, self._symbol, order.side.opposite, size, price=order.price, time_in_force=TimeInForce.IOC
+            )
+            log.debug("synthetic fill on demand market=%s order=%s took=%s", self._symbol, order.order_id, view.filled)
+            self._front_since.pop(order.order_id, None)
 
     def _ensure_accounts(self) -> None:
         existing = self._engine.accounts()

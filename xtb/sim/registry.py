@@ -91,3 +91,13 @@ class Registry:
 def default_registry() -> Registry:
     """A fresh registry holding the built-in venues (plugins registered into it stay local to it)."""
     return Registry(BUILTIN_VENUES)
+
+
+def simulator_markets(name: str, registry: Registry | None = None) -> tuple[str, ...]:
+    """The symbols a built-in simulator lists, in its own order: what `start_simulators` would give
+    its engine (the same registry and default settings), read without starting anything."""
+    from xtb.clock import SYSTEM_CLOCK
+    from xtb.sim.engine import Engine
+
+    frontend = (registry if registry is not None else default_registry()).create(name, Engine(SYSTEM_CLOCK))
+    return tuple(market.spec.symbol for market in frontend.sim_markets())

@@ -148,6 +148,7 @@ def parse_order(order: Mapping[str, Any], source: Source) -> OrderSnapshot:
         venue_status=status,
         reason="" if reason == "UNSPECIFIED" else reason,
         venue_ts=ns_seconds(state.get("update_time")),
+        filled_stated="traded_size" in state,
         raw=dict(order),
     )
 

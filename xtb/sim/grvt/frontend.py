@@ -29,6 +29,7 @@ from xtb.sim.grvt.auth import Accounts, Ctx, make_identity
 from xtb.sim.grvt.builders import Builders
 from xtb.sim.grvt.errors import EdgeError, GrvtError, json_response
 from xtb.sim.grvt.feeds import Feeds
+from xtb.sim.grvt.limits import RateLimit, TokenBuckets, route_class
 from xtb.sim.grvt.lite import ROUTES, to_full, to_lite
 from xtb.sim.grvt.orders import OrderDesk
 from xtb.sim.grvt.public import MarketData
@@ -85,6 +86,7 @@ class GrvtFrontEnd(FrontEnd):
         self.market_data = MarketData(self)
         self.feeds = Feeds(self)
         self.streams = GrvtStreams(self)
+        self.limits = TokenBuckets(self.settings.rate_limit)
         self._next_housekeeping = 0.0
         md, desk, acc, bld = self.market_data, self.desk, self.account_desk, self.builders
         self.public_routes: dict[str, RouteHandler] = {
@@ -127,6 +129,21 @@ class GrvtFrontEnd(FrontEnd):
     def sim_markets(self) -> list[SimMarket]:
         s = self.settings
         return [SimMarket(s.market_spec(m), s.market_settings(m)) for m in s.markets]
+
+    def prepare_settings(self, settings: Mapping[str, Any]) -> Callable[[], None]:
+        """`rate_limit`: the §7 token bucket per (account, route class), `{"per_second", "burst"}`,
+        or null for none (the default)."""
+        unknown = sorted(set(settings) - {"rate_limit"})
+        if unknown:
+            raise ValueError(f"unknown setting(s) {unknown}; the grvt simulator has rate_limit")
+        if "rate_limit" not in settings:
+            return lambda: None
+        limit = RateLimit.parse(settings["rate_limit"])
+        return lambda: self.limits.set_limit(limit)
+
+    def current_settings(self) -> dict[str, Any]:
+        limit = self.limits.limit
+        return {"rate_limit": None if limit is None else limit.as_json()}
 
     def make_credentials(self, account_id: AccountId, rng: random.Random) -> dict[str, Any]:
         return make_identity(rng)
@@ -227,9 +244,13 @@ class GrvtFrontEnd(FrontEnd):
     def _endpoint(self, name: str, handler: RouteHandler, dialect: str) -> Callable[..., Awaitable[web.StreamResponse]]:
         lite = dialect == "lite"
         request_struct, response_struct = ROUTES.get(name, (None, None))
+        limited_as = route_class(name, private=name in self.private_routes)
 
         async def serve(request: web.Request) -> web.StreamResponse:
             main = request.get(ACCOUNT)
+            who = str(main) if main is not None else f"ip:{request.remote}"
+            if not self.limits.take(who, limited_as, self.engine.clock.monotonic()):
+                return GrvtError(1006).response(lite)
             try:
                 try:
                     body = await inbound.read_json(request, empty={}, parse_float=Decimal)

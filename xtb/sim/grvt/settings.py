@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Literal
 
 from xtb.model import MarketInfo
+from xtb.sim.grvt.limits import RateLimit
 from xtb.sim.market import MarketSettings
 from xtb.sim.values import MarketSpec, VenuePolicy
 
@@ -120,6 +121,7 @@ class GrvtSettings:
     string_ints_in_history: bool = False  # §9.11: v / nonce / num_orders as strings in history answers
     full_reject_reasons: bool = False  # §9.13: only the reasons grvt-pysdk 0.2.1 knows
     max_open_orders: int = 1000  # 2090 / 429 beyond this
+    rate_limit: RateLimit | None = None  # §7: a token bucket per (account, route class); off by default
     speed_bump_ms: int = 25  # §4.6: non-post-only orders wait this long before matching
     ttl_enabled: bool = True  # cancel `time_to_live_ms` pre-cancels (else 2300)
     ttl_max_ms: int = 5000
