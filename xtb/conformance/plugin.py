@@ -34,7 +34,7 @@ from xtb.conformance.outputs import build_document, mark_allure, mark_junit, wri
 from xtb.conformance.record import ScenarioRecord
 from xtb.conformance.simulators import SimControlClient, SimulatorCluster
 from xtb.conformance.venue_config import VenueConfig, load_venue_config
-from xtb.connectors import load_connector_class
+from xtb.connectors import CONNECTORS, load_connector_class
 from xtb.connectors.base import BaseConnector
 from xtb.connectors.client_ids import ClientIdGenerator
 from xtb.errors import ConfigError, XtbError
@@ -79,12 +79,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @dataclass
 class Target:
     config: VenueConfig
-    connector_class: type[BaseConnector]
-    client_ids: ClientIdGenerator  # one per venue per session: unique ids under one run tag
+    connector: str  # a venue name or "module:Class", imported at first use: a parallel worker imports its own only
+    _class: type[BaseConnector] | None = field(default=None, repr=False)
+    _client_ids: ClientIdGenerator | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
         return self.config.venue
+
+    @property
+    def connector_class(self) -> type[BaseConnector]:
+        if self._class is None:
+            self._class = load_connector_class(self.connector)
+        return self._class
+
+    @property
+    def client_ids(self) -> ClientIdGenerator:
+        """One per venue per session: unique ids under one run tag."""
+        if self._client_ids is None:
+            self._client_ids = ClientIdGenerator(self.connector_class.client_id_policy, random.Random())
+        return self._client_ids
 
 
 @dataclass
@@ -171,9 +185,10 @@ def _build_session(config: pytest.Config) -> XtbSession:
         else:
             venue_config.read_credentials()  # fail now, naming the missing or unusable variables
             venue_config.read_identifiers()
-        connector_class = load_connector_class(overrides.get(venue_config.venue, venue_config.connector))
-        rng = random.Random()
-        targets.append(Target(venue_config, connector_class, ClientIdGenerator(connector_class.client_id_policy, rng)))
+        target = Target(venue_config, overrides.get(venue_config.venue, venue_config.connector))
+        if target.connector not in (*CONNECTORS, *CONNECTORS.values()):
+            target.connector_class  # noqa: B018 - another team's class: a bad path stops the run now
+        targets.append(target)
     names = [t.name for t in targets]
     if len(set(names)) != len(names):
         raise ConfigError(f"two venue files name the same venue: {names}")
