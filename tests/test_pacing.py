@@ -224,3 +224,24 @@ def test_the_card_prices_each_request() -> None:
 def test_the_margin_is_a_fraction() -> None:
     with pytest.raises(ValueError, match="fraction"):
         Pacer(RateCard(()), key="k", clock=ManualTime().clock, margin=1.5)
+
+
+class TickingClock:
+    """A clock that moves on every read, as a real one does between two reads."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        self.now += 0.001
+        return self.now
+
+    def time(self) -> float:
+        return self.monotonic()
+
+
+async def test_a_request_that_finds_room_is_not_counted_as_a_wait() -> None:
+    p = Pacer(RateCard((Limit("weight", 100, 60),)), key=f"test-{next(_keys)}", clock=TickingClock(), margin=1.0)
+    for _ in range(5):
+        assert await p.acquire(Cost(1)) == 0
+    assert p.usage == RequestUsage(requests=5, weight=5, waits=0, waited_s=0)

@@ -1,16 +1,20 @@
 """Aster signing against the spec's vectors (§2.2-§2.4), on both sides: the connector's signers
-(eth-account's typed-data encoder, hmac) and the simulator's verifiers (its own keccak encoding)."""
+(typed-data digest with the domain hashed once, held to eth-account's bytes; hmac) and the
+simulator's verifiers (its own keccak encoding)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import random
 
 import pytest
+from eth_account import Account
+from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
 from tests.aster.conftest import VECTORS
-from xtb.connectors.aster.auth import NonceClock, V1Signer, V3Signer, encode_pairs
+from xtb.connectors.aster.auth import DOMAIN_TYPE, ZERO_ADDRESS, NonceClock, V1Signer, V3Signer, encode_pairs
 from xtb.errors import AuthError
 from xtb.secrets import Secret
 from xtb.sim.aster import agents, auth
@@ -212,3 +216,30 @@ def test_a_bad_key_is_an_auth_error_without_the_key() -> None:
     assert bad not in str(caught.value)
     with pytest.raises(AuthError):
         V3Signer("not-an-address", KEY, 714)
+
+
+def test_v3_signatures_are_eth_accounts_byte_for_byte() -> None:
+    """The signer hashes the constant domain once and signs the digest itself; eth-account's own
+    typed-data path (the reference) must give the same bytes for any message."""
+    rng = random.Random(3)
+    for chain in (1666, 714):
+        v3 = signer(chain)
+        for n in range(60):
+            msg = "".join(rng.choice("abcXYZ019=&%~ é€😀") for _ in range(rng.randrange(0, 300 if n else 1)))
+            typed = {
+                "types": {"EIP712Domain": DOMAIN_TYPE, "Message": [{"name": "msg", "type": "string"}]},
+                "primaryType": "Message",
+                "domain": {"name": "AsterSignTransaction", "version": "1", "chainId": chain,
+                           "verifyingContract": ZERO_ADDRESS},
+                "message": {"msg": msg},
+            }  # fmt: skip
+            reference = Account.sign_message(encode_typed_data(full_message=typed), V3["private_key"])
+            assert v3.sign(msg) == reference.signature.hex().removeprefix("0x"), msg
+
+
+def test_the_signed_text_is_the_pairs_then_nonce_user_signer() -> None:
+    v3 = signer(714)
+    expected = encode_pairs([("a", "1 2"), ("nonce", "7"), ("user", V3["user"]), ("signer", V3["address"])])
+    assert v3.signed_text([("a", "1 2")], nonce=7) == f"{expected}&signature={v3.sign(expected)}"
+    bare = encode_pairs([("nonce", "7"), ("user", V3["user"]), ("signer", V3["address"])])
+    assert v3.signed_text([], nonce=7) == f"{bare}&signature={v3.sign(bare)}"

@@ -1,16 +1,22 @@
 """EIP-712 signing against the venue spec's vectors (§2.5, §2.9), copied into fixtures/vectors.json:
-the connector's path (grvt-pysdk) for `Order`, the simulator's own structs for every type."""
+grvt-pysdk's path and the connector's fast signer (held to the SDK's bytes) for `Order`, the
+simulator's own structs for every type."""
 
 from __future__ import annotations
 
+import json
+import random
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from eth_utils import keccak
+from pysdk.grvt_ccxt_utils import EIP712_ORDER_MESSAGE_TYPE
 
 from tests.grvt.conftest import VECTORS
 from xtb.connectors.grvt import sdk
+from xtb.connectors.grvt.signing import OrderSigner, StructHasher
+from xtb.errors import AuthError
 from xtb.secrets import Secret
 from xtb.sim.grvt import eip712
 
@@ -158,3 +164,79 @@ def test_signing_refuses_an_unknown_time_in_force() -> None:
             )  # fmt: skip
     finally:
         sdk.release(env)
+
+
+# ------------------------------------------------------------------ the connector's fast signer
+
+HOSTS = sdk.Hosts("http://e", "http://t", "http://m", "ws://t/ws/full", "ws://m/ws/full")
+
+
+@pytest.fixture
+def env() -> Any:
+    env = sdk.point_sdk_at(HOSTS, 326)
+    yield env
+    sdk.release(env)
+
+
+def v1_order_args(**changes: Any) -> dict[str, Any]:
+    args: dict[str, Any] = {
+        "sub_account_id": V1["sub_account_id"],
+        "instrument": sdk.InstrumentMeta(V1["instrument"], V1["instrument_hash"], V1["base_decimals"], "BTC", "USDT"),
+        "is_buy": False, "size": Decimal(V1["size"]), "limit_price": Decimal(V1["limit_price"]),
+        "time_in_force": V1["time_in_force"], "post_only": False, "reduce_only": False,
+        "client_order_id": "9223372036854775808", "nonce": V1["nonce"], "expiration_ns": int(V1["expiration"]),
+    }  # fmt: skip
+    args.update(changes)
+    return args
+
+
+def test_the_fast_signer_gives_the_published_v1_signature(env: Any) -> None:
+    signer = OrderSigner(env, Secret(KEY, "key"))
+    sig = signer.sign_order(**v1_order_args())["order"]["signature"]
+    assert (sig["v"], sig["r"], sig["s"], sig["signer"]) == (V1["v"], V1["r"], V1["s"], ADDRESS)
+    assert StructHasher(EIP712_ORDER_MESSAGE_TYPE).type_hashes["Order"].hex() == VECTORS["type_hashes"]["Order"][2:]
+
+
+def test_the_fast_signer_makes_the_sdks_bodies_byte_for_byte(env: Any) -> None:
+    """grvt-pysdk's own path (`sdk.sign_order`) is the reference, across what an order can vary in."""
+    rng = random.Random(7)
+    key = Secret("0x" + "5a" * 32, "key")
+    signer = OrderSigner(env, key)
+    cases = 0
+    for tif in sorted(sdk.SIGNING_TIFS):
+        for decimals in (3, 9, 18):
+            for market in (False, True):
+                # finer than the venue's units too, which both truncate the same way
+                size = Decimal(rng.randrange(1, 10**8)).scaleb(-decimals - rng.randrange(0, 3))
+                price = None if market else Decimal(rng.randrange(1, 10**9)).scaleb(-rng.randrange(0, 12))
+                args = v1_order_args(
+                    sub_account_id=str(rng.randrange(2**64)),
+                    instrument=sdk.InstrumentMeta("X_USDT_Perp", hex(rng.randrange(1, 2**24)), decimals, "X", "USDT"),
+                    is_buy=rng.random() < 0.5, size=size, limit_price=price, time_in_force=tif,
+                    post_only=rng.random() < 0.5, reduce_only=rng.random() < 0.5,
+                    client_order_id=str(rng.randrange(2**63, 2**64)), nonce=rng.randrange(2**32),
+                    expiration_ns=rng.randrange(2**63),
+                )  # fmt: skip
+                ours, theirs = signer.sign_order(**args), sdk.sign_order(env, key, **args)
+                assert json.dumps(ours) == json.dumps(theirs), args
+                cases += 1
+    assert cases == len(sdk.SIGNING_TIFS) * 6
+
+
+@pytest.mark.parametrize(
+    "change", [{"nonce": 2**32}, {"nonce": -1}, {"expiration_ns": 2**63}, {"sub_account_id": str(2**64)}]
+)
+def test_the_fast_signer_refuses_what_eth_abi_refuses(env: Any, change: dict[str, Any]) -> None:
+    key = Secret(KEY, "key")
+    with pytest.raises(Exception):  # noqa: B017 - the SDK's path raises eth-abi's own error type
+        sdk.sign_order(env, key, **v1_order_args(**change))
+    with pytest.raises(ValueError, match="out of range"):
+        OrderSigner(env, key).sign_order(**v1_order_args(**change))
+
+
+def test_a_key_off_the_curve_is_an_auth_error_without_the_key(env: Any) -> None:
+    bad = "0x" + "ff" * 32  # above the group order
+    with pytest.raises(AuthError) as caught:
+        OrderSigner(env, Secret(bad, "key"))
+    assert bad[2:] not in str(caught.value)
+    assert KEY[2:] not in repr(OrderSigner(env, Secret(KEY, "key")))

@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import aiohttp
 from yarl import URL
@@ -30,7 +30,7 @@ from xtb.connectors.client_ids import ClientIdGenerator, ClientIdPolicy
 from xtb.connectors.config import ConnectorConfig
 from xtb.connectors.orderbook import LocalBook
 from xtb.connectors.paced_http import PacedSession
-from xtb.connectors.pacing import UNLIMITED, Cost, Pacer, RateCard, RequestUsage
+from xtb.connectors.pacing import UNLIMITED, Pacer, RateCard, RequestUsage
 from xtb.connectors.registry import OrderRegistry
 from xtb.errors import (
     AmbiguousOutcome,
@@ -226,12 +226,14 @@ class BaseConnector(abc.ABC):
             return
         self._started = True
         timeout = aiohttp.ClientTimeout(total=self.config.request_timeout)
-        self._http_session = aiohttp.ClientSession(timeout=timeout, trace_configs=[self._trace_config()])
+        self._http_session = aiohttp.ClientSession(timeout=timeout)
         # aiohttp silently re-sends an idempotent request (GET, DELETE, ...) once when a reused
         # connection drops before the answer: a lost cancel response became a replayed signed
         # request (Aster: "Nonce Expired"). An unseen outcome is the connector's to settle.
         self._http_session._retry_connection = False
-        self._paced_session = PacedSession(self._http_session, self.pacer)
+        self._paced_session = PacedSession(
+            self._http_session, self.pacer, clock=self.clock, on_exchange=self._record_exchange
+        )
         try:
             await self._on_start()
             self._markets = await self._load_markets()
@@ -249,32 +251,13 @@ class BaseConnector(abc.ABC):
             "connector started venue=%s markets=%d streams=%s", self.venue, len(self._markets), self.stream_names()
         )
 
-    def _trace_config(self) -> aiohttp.TraceConfig:
-        """Record every REST request (method, redacted URL, status, latency, weight) in `transcript`,
-        and give the pacer the venue's own count of our usage when an answer carries it."""
-        trace = aiohttp.TraceConfig()
-
-        async def on_start(session: object, ctx: Any, params: aiohttp.TraceRequestStartParams) -> None:
-            ctx.started = self.clock.monotonic()
-
-        async def on_end(session: object, ctx: Any, params: aiohttp.TraceRequestEndParams) -> None:
-            self.pacer.observe(params.response.headers)
-            self._log_request(ctx, params.method, params.url, params.response.status, "")
-
-        async def on_error(session: object, ctx: Any, params: aiohttp.TraceRequestExceptionParams) -> None:
-            self._log_request(ctx, params.method, params.url, None, f"{type(params.exception).__name__}")
-
-        trace.on_request_start.append(on_start)
-        trace.on_request_end.append(on_end)
-        trace.on_request_exception.append(on_error)
-        return trace
-
-    def _log_request(self, ctx: Any, method: str, url: object, status: int | None, error: str) -> None:
-        started = getattr(ctx, "started", self.clock.monotonic())
-        now = self.clock.monotonic()
-        cost = getattr(ctx, "trace_request_ctx", None)
-        weight = cost.weight if isinstance(cost, Cost) else 0
-        self.transcript.append(TranscriptEntry(started, method, redact(str(url)), status, now - started, error, weight))
+    def _record_exchange(
+        self, started: float, method: str, url: str, status: int | None, error: str, weight: int
+    ) -> None:
+        """Every request and socket upgrade of the session (method, redacted URL, status, latency,
+        weight) goes into `transcript` (the session reports them, see paced_http.py)."""
+        latency = self.clock.monotonic() - started
+        self.transcript.append(TranscriptEntry(started, method, redact(url), status, latency, error, weight))
 
     async def _paced_elsewhere(self, method: str, url: str, send: Callable[[], Awaitable[T]]) -> T:
         """A request a library sends on its own HTTP client (the Lighter SDK's key check): paced and
@@ -819,17 +802,18 @@ class BaseConnector(abc.ABC):
         return tracker
 
     def _on_transition(self, tracker: OrderTracker, entry: HistoryEntry) -> None:
-        log.debug(
-            "order transition venue=%s cid=%s vid=%s %s -> %s source=%s filled=%s note=%s",
-            self.venue,
-            tracker.client_id,
-            tracker.venue_id,
-            entry.previous.value,
-            entry.state.value,
-            entry.source.value,
-            entry.filled,
-            entry.note,
-        )
+        if log.isEnabledFor(logging.DEBUG):  # the arguments are work even when the line is dropped
+            log.debug(
+                "order transition venue=%s cid=%s vid=%s %s -> %s source=%s filled=%s note=%s",
+                self.venue,
+                tracker.client_id,
+                tracker.venue_id,
+                entry.previous.value,
+                entry.state.value,
+                entry.source.value,
+                entry.filled,
+                entry.note,
+            )
         self.bus.publish(Event(EventKind.ORDER, self.venue, (tracker, entry), entry.at))
 
     def _route_order(self, snap: OrderSnapshot) -> OrderTracker | None:

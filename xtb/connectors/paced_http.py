@@ -7,28 +7,55 @@ signs, and passes the returned cost as `prepaid=` to the request, which then goe
 Wrapping the request path (rather than waiting inside aiohttp's `on_request_start` trace hook)
 keeps the pacing wait out of the request's timeout: aiohttp starts a request's clock before its
 trace hooks run, so a long wait for room in a window would turn into a timeout, and a timeout is an
-ambiguous outcome. The request's `Cost` travels to the trace hooks as the `trace_request_ctx`, so
-the transcript records the weight of each request.
+ambiguous outcome.
 
-WebSocket upgrades pass through unpaced: venues limit them separately from REST weight.
+The same wrapper reports every exchange to `on_exchange` (the connector's transcript): when it left
+(after any pacing wait), method, URL, the answer's status (None when there was none), the
+exception's name, and the request's weight; and it gives the pacer the venue's own usage counts
+from each answer's headers. aiohttp's trace hooks would see the same moments, at a cost on every
+request (a parameter object per hook, an awaited signal per stage) that this does not pay.
+
+WebSocket upgrades pass through unpaced (venues limit them separately from REST weight), and are
+reported like requests: status 101 once upgraded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+from collections.abc import Coroutine, Generator, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from yarl import URL
 
+from xtb.clock import SYSTEM_CLOCK, Clock
 from xtb.connectors.pacing import Cost, Pacer
+
+WS_UPGRADED = 101
+
+
+class OnExchange(Protocol):
+    def __call__(self, started: float, method: str, url: str, status: int | None, error: str, weight: int) -> None:
+        """One request answered (`status`) or failed (`error`, the exception's type name)."""
+
+
+def _unrecorded(started: float, method: str, url: str, status: int | None, error: str, weight: int) -> None:
+    return None
 
 
 class PacedSession:
-    def __init__(self, session: aiohttp.ClientSession, pacer: Pacer) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        pacer: Pacer,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        on_exchange: OnExchange = _unrecorded,
+    ) -> None:
         self._session = session
         self.pacer = pacer
+        self.clock = clock
+        self.on_exchange = on_exchange
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -46,7 +73,7 @@ class PacedSession:
         return cost
 
     def request(self, method: str, url: str | URL, *, prepaid: Cost | None = None, **kwargs: Any) -> PacedRequest:
-        return PacedRequest(self._session, self.pacer, method, url, kwargs, prepaid)
+        return PacedRequest(self, method, url, kwargs, prepaid)
 
     def get(self, url: str | URL, **kwargs: Any) -> PacedRequest:
         return self.request("GET", url, **kwargs)
@@ -60,8 +87,22 @@ class PacedSession:
     def delete(self, url: str | URL, **kwargs: Any) -> PacedRequest:
         return self.request("DELETE", url, **kwargs)
 
-    def ws_connect(self, url: str | URL, **kwargs: Any) -> Any:
-        return self._session.ws_connect(url, **kwargs)
+    def ws_connect(self, url: str | URL, **kwargs: Any) -> Connecting:
+        """`async with session.ws_connect(...) as ws` or `ws = await session.ws_connect(...)`."""
+        return Connecting(self._ws_connect(url, kwargs))
+
+    async def _ws_connect(self, url: str | URL, kwargs: dict[str, Any]) -> aiohttp.ClientWebSocketResponse:
+        started = self.clock.monotonic()
+        try:
+            ws = await self._session.ws_connect(url, **kwargs)
+        except aiohttp.WSServerHandshakeError as exc:  # answered, but not with an upgrade
+            self.on_exchange(started, "GET", str(URL(url)), exc.status, "", 0)
+            raise
+        except BaseException as exc:
+            self.on_exchange(started, "GET", str(URL(url)), None, type(exc).__name__, 0)
+            raise
+        self.on_exchange(started, "GET", str(URL(url)), WS_UPGRADED, "", 0)
+        return ws
 
 
 def target_url(url: str | URL, params: Mapping[str, Any] | None) -> URL:
@@ -72,20 +113,37 @@ def target_url(url: str | URL, params: Mapping[str, Any] | None) -> URL:
     return target
 
 
+class Connecting:
+    """A socket being opened: awaitable, or an async context manager that closes it on exit."""
+
+    def __init__(self, opening: Coroutine[Any, Any, aiohttp.ClientWebSocketResponse]) -> None:
+        self._opening = opening
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+
+    def __await__(self) -> Generator[Any, None, aiohttp.ClientWebSocketResponse]:
+        return self._opening.__await__()
+
+    async def __aenter__(self) -> aiohttp.ClientWebSocketResponse:
+        self._ws = await self._opening
+        return self._ws
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._ws is not None
+        await self._ws.close()
+
+
 class PacedRequest:
     """`async with session.get(...) as resp` or `await session.get(...)`, as with aiohttp."""
 
     def __init__(
         self,
-        session: aiohttp.ClientSession,
-        pacer: Pacer,
+        paced: PacedSession,
         method: str,
         url: str | URL,
         kwargs: dict[str, Any],
         prepaid: Cost | None = None,
     ) -> None:
-        self._session = session
-        self._pacer = pacer
+        self._paced = paced
         self._method = method.upper()
         self._url = url
         self._kwargs = kwargs
@@ -93,13 +151,21 @@ class PacedRequest:
         self._response: aiohttp.ClientResponse | None = None
 
     async def _send(self) -> aiohttp.ClientResponse:
-        if "trace_request_ctx" in self._kwargs:
-            raise TypeError("the paced session sets trace_request_ctx itself (the request's cost)")
+        paced, pacer = self._paced, self._paced.pacer
         cost = self._prepaid
         if cost is None:
-            cost = self._pacer.cost(self._method, target_url(self._url, self._kwargs.get("params")))
-            await self._pacer.acquire(cost)
-        return await self._session.request(self._method, self._url, trace_request_ctx=cost, **self._kwargs)
+            cost = pacer.cost(self._method, target_url(self._url, self._kwargs.get("params")))
+            await pacer.acquire(cost)
+        started = paced.clock.monotonic()
+        try:
+            response = await paced.session.request(self._method, self._url, **self._kwargs)
+        except BaseException as exc:
+            url = str(target_url(self._url, self._kwargs.get("params")))
+            paced.on_exchange(started, self._method, url, None, type(exc).__name__, cost.weight)
+            raise
+        pacer.observe(response.headers)
+        paced.on_exchange(started, self._method, str(response.url), response.status, "", cost.weight)
+        return response
 
     def __await__(self) -> Generator[Any, None, aiohttp.ClientResponse]:
         return self._send().__await__()

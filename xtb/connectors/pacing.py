@@ -250,6 +250,11 @@ class Pacer:
 
     def _build(self) -> None:
         self._windows = [(lim, ledger(self.clock, self.key, self._account, lim, self.margin)) for lim in self.limits]
+        # per usage header the venue may send: the windows its count is for
+        self._reported = [
+            (name, [w for lim, w in self._windows if lim.meter == meter and lim.seconds == seconds])
+            for name, (meter, seconds) in self._card.usage_headers.items()
+        ]
 
     def cost(self, method: str, url: URL) -> Cost:
         return self._card.cost(method.upper(), url)
@@ -270,6 +275,10 @@ class Pacer:
         if not self._windows:
             self._count(cost, 0.0)
             return 0.0
+        if self.waiting == 0 and self._delay(cost, started) <= 0:
+            self._book(cost, started)  # nobody queued and room now: no lock to take, no wait
+            self._count(cost, 0.0)
+            return 0.0
         self.waiting += 1
         try:
             async with self._lock:  # first come, first served
@@ -282,8 +291,7 @@ class Pacer:
                     # The one wait of the pacer: exactly until the entries that must make room leave
                     # their window (checked again after it: another connector may have booked meanwhile).
                     await self.sleep(delay)
-                for lim, window in self._windows:
-                    window.add(cost.units(lim.meter), now)
+                self._book(cost, now)
         finally:
             self.waiting -= 1
         waited = now - started
@@ -291,6 +299,10 @@ class Pacer:
             log.info("pacing key=%s waited %.2fs for room under %s", self.key, waited, self.status())
         self._count(cost, waited)
         return waited
+
+    def _book(self, cost: Cost, now: float) -> None:
+        for lim, window in self._windows:
+            window.add(cost.units(lim.meter), now)
 
     def _delay(self, cost: Cost, now: float) -> float:
         delays = (w.delay(units, now) for lim, w in self._windows if (units := cost.units(lim.meter)) > 0)
@@ -305,15 +317,12 @@ class Pacer:
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Take the venue's own counts from an answer's headers (the card's `usage_headers`)."""
-        if not self._card.usage_headers:
-            return
-        now = self.clock.monotonic()
-        for name, (meter, seconds) in self._card.usage_headers.items():
+        now = None
+        for name, windows in self._reported:
             value = headers.get(name)
-            if value is None or not value.strip().isdigit():
+            if value is None or not windows or not value.strip().isdigit():
                 continue
-            for lim, window in self._windows:
-                if lim.meter == meter and lim.seconds == seconds and window.resync(int(value), now):
-                    log.debug(
-                        "pacing key=%s: the venue counts %s %s in %ss; ours raised", self.key, value, meter, seconds
-                    )
+            now = self.clock.monotonic() if now is None else now
+            for window in windows:
+                if window.resync(int(value), now):
+                    log.debug("pacing key=%s: the venue counts %s in %s's window; ours raised", self.key, value, name)

@@ -1,4 +1,5 @@
-"""grvt-pysdk in one place: pointing it at the configured hosts, and signing orders with it.
+"""grvt-pysdk in one place: pointing it at the configured hosts, and signing orders with it (the
+reference the connector's fast signer, signing.py, is held to; the connector signs with that one).
 
 The SDK has no base-URL setting (spec §8.2): it resolves hosts through module-level functions at call
 time. `point_sdk_at` replaces those patch points once (`grvt_ccxt_env.get_grvt_endpoint_domains`,

@@ -256,7 +256,7 @@ class LighterConnector(BaseConnector):
         assert signer is not None
 
         def sign(nonce: int, skip: bool) -> Any:
-            return signer.create_order(
+            return signer.create_order(  # a coroutine: the Go library signs on its own thread
                 market_index=int(market.venue_symbol),
                 client_order_index=int(request.client_id),
                 base_amount=base_amount,

@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from xtb.connectors.lighter.rest import InvalidNonce, LighterRest
 from xtb.connectors.lighter.signer import SignedTx
 
 log = logging.getLogger(__name__)
 
-Sign = Callable[[int, bool], SignedTx]  # (nonce, skip_nonce) → signed transaction
+Sign = Callable[[int, bool], Awaitable[SignedTx]]  # (nonce, skip_nonce) → signed transaction
 
 
 class TxSender:
@@ -50,7 +50,7 @@ class TxSender:
         async with self._lock:
             for attempt in (1, 2):
                 nonce = await self._nonce()
-                signed = sign(nonce, self.skip_nonce)
+                signed = await sign(nonce, self.skip_nonce)
                 try:
                     body = await self.rest.send_tx(signed.tx_type, signed.tx_info)
                 except InvalidNonce:
