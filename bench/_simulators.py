@@ -24,8 +24,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from xtb.conformance import steps
-from xtb.conformance.venue_config import VenueConfig, load_venue_config
+from xtb.checks import steps
+from xtb.config.venue_file import VenueConfig, load_venue_config
 from xtb.connectors import load_connector_class
 from xtb.connectors.base import BaseConnector
 from xtb.model import MarketInfo, Rounding, Side

@@ -53,11 +53,11 @@ from _simulators import (
     venue_config,
 )
 
-from xtb.conformance.simulators import SimControlClient
 from xtb.connectors.base import BaseConnector
 from xtb.execution.orders import Attempt, AttemptOutcome, AttemptUpdate, TrackingLimitOrder
 from xtb.execution.tracking_limit import start_tracking_limit_order
 from xtb.model import OrderState, Side
+from xtb.sim.control_client import SimControlClient
 
 WAIT_S = 5.0  # one re-price (or the first post) taking longer than this is a failure, not a sample
 NEVER_S = 3600.0  # the chase's interval and timeout: only the touch moves make it re-post

@@ -82,9 +82,9 @@ from _simulators import (
     venue_config,
 )
 
-from xtb.conformance.simulators import SimControlClient
-from xtb.execution.tracker import OrderTracker
 from xtb.model import Side, Source
+from xtb.orders.tracker import OrderTracker
+from xtb.sim.control_client import SimControlClient
 
 AWAY = Decimal("0.02")  # post 2 % behind the touch: rests, inside every venue's price band
 WS_TIMEOUT_S = 5.0  # a first stream message later than this is a failure, not a sample

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from xtb.conformance import steps
-from xtb.conformance.steps import VenueUnderTest
+from xtb.checks import steps
+from xtb.checks.steps import VenueUnderTest
 from xtb.execution.orders import AttemptOutcome
 from xtb.model import OrderState, Side, Source
 

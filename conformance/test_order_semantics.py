@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from xtb.checks import others, steps
+from xtb.checks.steps import VenueUnderTest
 from xtb.clock import loop_time
-from xtb.conformance import others, steps
-from xtb.conformance.steps import VenueUnderTest
 from xtb.connectors.base import BaseConnector
 from xtb.connectors.client_ids import ClientIdGenerator
 from xtb.errors import OrderNotFound, PostOnlyWouldCross, VenueRejected

@@ -11,14 +11,14 @@ from decimal import Decimal
 
 import pytest
 
+from xtb.checks import steps
+from xtb.checks.steps import VenueUnderTest
 from xtb.clock import loop_time
-from xtb.conformance import steps
-from xtb.conformance.steps import VenueUnderTest
 from xtb.errors import AuthError
 from xtb.events import Event, EventKind, Subscription
-from xtb.execution.tracker import OrderTracker
 from xtb.model import OrderState, Side, Source
 from xtb.notify import wait_any
+from xtb.orders.tracker import OrderTracker
 from xtb.secrets import Secret
 
 pytestmark = pytest.mark.sim_only

@@ -20,7 +20,6 @@ from xtb.connectors.base import BaseConnector, StreamReady
 from xtb.connectors.client_ids import ClientIdGenerator, ClientIdPolicy
 from xtb.connectors.config import ConnectorConfig, ReconnectPolicy
 from xtb.errors import AmbiguousOutcome, AuthError, OrderNotFound, PostOnlyWouldCross, RateLimited, VenueRejected
-from xtb.execution.tracker import OrderTracker
 from xtb.model import (
     Balance,
     Fill,
@@ -34,6 +33,7 @@ from xtb.model import (
     Source,
     TopOfBook,
 )
+from xtb.orders.tracker import OrderTracker
 
 D = Decimal
 SYMBOL = "BTC-PERP"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from xtb.conformance import catalog
+from xtb import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 

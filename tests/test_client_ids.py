@@ -159,7 +159,7 @@ def test_alphabet_without_letters_is_refused() -> None:
 def test_untagged_ids_belong_to_no_known_run(policy: ClientIdPolicy) -> None:
     """The ids a person would use (the scope scenario's foreign orders): valid for the venue and
     owned by neither this run nor the other run it names."""
-    from xtb.conformance.others import UntaggedIds
+    from xtb.checks.others import UntaggedIds
 
     ours, theirs = ClientIdGenerator(policy, random.Random(1)), ClientIdGenerator(policy, random.Random(2))
     person = UntaggedIds(policy, avoid=[ours, theirs], rng=random.Random(3))

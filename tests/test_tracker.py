@@ -9,7 +9,6 @@ from decimal import Decimal as D
 import pytest
 
 from xtb.errors import WaitTimeout
-from xtb.execution.tracker import TRANSITIONS, AnomalyKind, HistoryEntry, OrderTracker
 from xtb.model import (
     ZERO,
     Fill,
@@ -20,6 +19,7 @@ from xtb.model import (
     Side,
     Source,
 )
+from xtb.orders.tracker import TRANSITIONS, AnomalyKind, HistoryEntry, OrderTracker
 
 S = OrderState
 SIZE = D("2")

@@ -10,11 +10,10 @@ from decimal import Decimal
 import pytest
 
 from tests.fake_venue import MARKET, SYMBOL, FakeConnector, FakeVenue
-from xtb.conformance.steps import VenueUnderTest
-from xtb.conformance.venue_config import parse_venue_config
+from xtb.checks.steps import VenueUnderTest
+from xtb.config.venue_file import parse_venue_config
 from xtb.errors import ConfigError, InvalidOrder, TrackingLimitTimeout
 from xtb.execution.orders import AttemptOutcome, TrackingLimitOrder, TrackingStatus
-from xtb.execution.tracker import STALE_KINDS, OrderTracker
 from xtb.execution.tracking_limit import (
     RemainderPolicy,
     TrackingSettings,
@@ -23,6 +22,7 @@ from xtb.execution.tracking_limit import (
     start_tracking_limit_order,
 )
 from xtb.model import ZERO, OrderRequest, OrderSnapshot, OrderState, OrderType, Side, Source, TopOfBook
+from xtb.orders.tracker import STALE_KINDS, OrderTracker
 
 D = Decimal
 SIZE = D("0.1")

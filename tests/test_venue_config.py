@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from xtb.conformance.venue_config import load_venue_config, parse_venue_config
+from xtb.config.venue_file import load_venue_config, parse_venue_config
 from xtb.errors import ConfigError
 from xtb.secrets import Secret
 

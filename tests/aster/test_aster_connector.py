@@ -19,8 +19,8 @@ from xtb.connectors.aster import mapping as aster_mapping
 from xtb.connectors.config import ConnectorConfig, ReconnectPolicy
 from xtb.errors import AuthError, ConnectorError, PostOnlyWouldCross, VenueRejected
 from xtb.execution.flatten import flatten, verify_flat
-from xtb.execution.tracker import OrderTracker
 from xtb.model import OrderState, Side, Source
+from xtb.orders.tracker import OrderTracker
 from xtb.secrets import Secret
 from xtb.sim.server import SimHandle
 

@@ -15,8 +15,8 @@ from tests.waiting import eventually
 from xtb.connectors.aster import AsterConnector
 from xtb.connectors.aster import connector as aster_connector
 from xtb.events import EventKind
-from xtb.execution.tracker import OrderTracker
 from xtb.model import Fill, OrderState, Position, Side, Source
+from xtb.orders.tracker import OrderTracker
 from xtb.sim.server import SimHandle
 
 D = Decimal

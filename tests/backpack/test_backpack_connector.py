@@ -20,9 +20,9 @@ from xtb.connectors.config import ConnectorConfig, ReconnectPolicy
 from xtb.errors import AuthError, PostOnlyWouldCross
 from xtb.execution.flatten import flatten, verify_flat
 from xtb.execution.orders import TrackingStatus
-from xtb.execution.tracker import Anomaly, OrderTracker
 from xtb.execution.tracking_limit import place_tracking_limit_order
 from xtb.model import Liquidity, OrderSnapshot, OrderState, Side, Source, TimeInForce
+from xtb.orders.tracker import Anomaly, OrderTracker
 from xtb.secrets import Secret
 from xtb.sim.server import SimHandle
 

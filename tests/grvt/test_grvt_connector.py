@@ -18,9 +18,9 @@ from xtb.connectors.grvt import GrvtConnector, sdk
 from xtb.errors import AuthError, ConfigError, PostOnlyWouldCross, VenueRejected
 from xtb.execution.flatten import flatten, verify_flat
 from xtb.execution.orders import TrackingStatus
-from xtb.execution.tracker import OrderTracker
 from xtb.execution.tracking_limit import place_tracking_limit_order
 from xtb.model import OrderSnapshot, OrderState, Side, Source, TimeInForce
+from xtb.orders.tracker import OrderTracker
 from xtb.secrets import Secret
 from xtb.sim.server import SimHandle
 

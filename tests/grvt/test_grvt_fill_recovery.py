@@ -18,8 +18,8 @@ from tests.grvt.test_grvt_connector import config
 from tests.waiting import eventually
 from xtb.connectors.grvt import GrvtConnector
 from xtb.connectors.grvt import connector as grvt_connector
-from xtb.execution.tracker import OrderTracker
 from xtb.model import Fill, Liquidity, OrderState, Side, Source
+from xtb.orders.tracker import OrderTracker
 from xtb.sim.server import SimHandle
 
 D = Decimal

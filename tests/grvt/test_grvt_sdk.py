@@ -21,8 +21,8 @@ from pysdk.grvt_raw_base import GrvtApiConfig, GrvtError
 
 from tests.grvt.conftest import BTC, TIMEOUT, hosts
 from tests.waiting import eventually
-from xtb.conformance.simulators import SimulatorCluster
 from xtb.connectors.grvt import sdk
+from xtb.sim.cluster import SimulatorCluster
 from xtb.sim.server import SimHandle
 
 quiet = logging.getLogger("tests.grvt.sdk")

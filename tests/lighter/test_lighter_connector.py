@@ -17,8 +17,8 @@ from xtb.connectors.lighter import LighterConnector
 from xtb.connectors.lighter.rest import TxAuthRejected
 from xtb.errors import AmbiguousOutcome, AuthError
 from xtb.execution.flatten import flatten, verify_flat
-from xtb.execution.tracker import OrderTracker
 from xtb.model import OrderSnapshot, OrderState, Side, Source
+from xtb.orders.tracker import OrderTracker
 from xtb.secrets import Secret
 from xtb.sim.server import SimHandle
 

@@ -15,8 +15,8 @@ from tests.lighter.conftest import ETH, TIMEOUT, Client, frontend
 from tests.lighter.test_lighter_connector import ACCOUNT, config
 from tests.waiting import eventually
 from xtb.connectors.lighter import LighterConnector
-from xtb.execution.tracker import OrderTracker
 from xtb.model import Fill, Liquidity, OrderState, Side, Source
+from xtb.orders.tracker import OrderTracker
 from xtb.sim.server import SimHandle
 
 D = Decimal

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from xtb.conformance.simulators import SimControlClient, SimulatorCluster
-from xtb.conformance.venue_config import load_venue_config
+from xtb.config.venue_file import load_venue_config
 from xtb.errors import ConfigError
 from xtb.runtime import registry
+from xtb.sim.cluster import SimulatorCluster
+from xtb.sim.control_client import SimControlClient
 from xtb.strategies.smoke_test import ConnectorSmokeTestStrategy
 
 ROOT = Path(__file__).resolve().parents[2]

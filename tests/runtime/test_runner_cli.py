@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from tests.runtime.processes import ROOT, RunnerProcess, standalone_simulator
-from xtb.conformance.simulators import SimControlClient
 from xtb.report import parse_report
+from xtb.sim.control_client import SimControlClient
 
 SYMBOL = "SOL_USDC_PERP"
 SECRET_VAR = "XTB_TEST_SIM_SECRET"

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from tests.fake_venue import FakeConnector, FakeVenue
-from xtb.conformance.venue_config import parse_venue_config
+from xtb.config.venue_file import parse_venue_config
 from xtb.errors import AuthError
 from xtb.runtime.core import TradingCore
 from xtb.strategies.base import Outcome

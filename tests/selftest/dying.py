@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from xtb.connectors.backpack import BackpackConnector
-from xtb.execution.tracker import OrderTracker
+from xtb.orders.tracker import OrderTracker
 
 
 def _die_once() -> None:

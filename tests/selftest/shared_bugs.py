@@ -21,8 +21,8 @@ from xtb.connectors.base import BaseConnector
 from xtb.connectors.grvt import GrvtConnector
 from xtb.connectors.lighter import LighterConnector
 from xtb.errors import OrderNotFound, VenueRejected
-from xtb.execution.tracker import OrderTracker
 from xtb.model import Fill, OrderRequest, OrderSnapshot, OrderState, OrderType, Position, Source, TimeInForce
+from xtb.orders.tracker import OrderTracker
 
 VENUES: dict[str, type[BaseConnector]] = {
     "backpack": BackpackConnector,

@@ -22,7 +22,7 @@ import pytest
 from tests.sim.plain_venue import SYMBOL, PlainVenue
 from tests.waiting import TIMEOUT, eventually
 from xtb.clock import ManualClock
-from xtb.conformance.venue_config import load_venue_config, parse_venue_config
+from xtb.config.venue_file import load_venue_config, parse_venue_config
 from xtb.connectors.pacing import SAFETY_MARGIN
 from xtb.errors import ConfigError
 from xtb.model import MarketInfo, Side, TimeInForce

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from xtb.conformance import catalog
+from xtb import catalog
 from xtb.report import parse_report, write_report_files
 from xtb.report.verdict import RunVerdict
 

@@ -28,18 +28,21 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from xtb.conformance import catalog, parallel, steps
+from xtb import catalog
+from xtb.checks import steps
+from xtb.checks.record import ScenarioRecord
+from xtb.config.venue_file import VenueConfig, load_venue_config
+from xtb.conformance import parallel
 from xtb.conformance.interrupts import Interrupts, ScenarioStopped, StopKind
 from xtb.conformance.outputs import build_document, mark_allure, mark_junit, write_results
-from xtb.conformance.record import ScenarioRecord
-from xtb.conformance.simulators import SimControlClient, SimulatorCluster
-from xtb.conformance.venue_config import VenueConfig, load_venue_config
 from xtb.connectors import CONNECTORS, load_connector_class
 from xtb.connectors.base import BaseConnector
 from xtb.connectors.client_ids import ClientIdGenerator
 from xtb.errors import ConfigError, XtbError
 from xtb.report.verdict import RunVerdict
 from xtb.secrets import redact
+from xtb.sim.cluster import SimulatorCluster
+from xtb.sim.control_client import SimControlClient
 from xtb.sim.registry import simulator_markets
 
 log = logging.getLogger(__name__)

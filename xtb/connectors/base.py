@@ -31,7 +31,6 @@ from xtb.connectors.config import ConnectorConfig
 from xtb.connectors.orderbook import LocalBook
 from xtb.connectors.paced_http import PacedSession
 from xtb.connectors.pacing import UNLIMITED, Pacer, RateCard, RequestUsage
-from xtb.connectors.registry import OrderRegistry
 from xtb.errors import (
     AmbiguousOutcome,
     AuthError,
@@ -45,7 +44,6 @@ from xtb.errors import (
     WaitTimeout,
 )
 from xtb.events import ConnectionState, ConnectionStatus, Event, EventBus, EventKind
-from xtb.execution.tracker import HistoryEntry, OrderTracker
 from xtb.logs import debug_requested, enable_debug_logging
 from xtb.model import (
     Balance,
@@ -62,6 +60,8 @@ from xtb.model import (
     TopOfBook,
 )
 from xtb.notify import Changed
+from xtb.orders.registry import OrderRegistry
+from xtb.orders.tracker import HistoryEntry, OrderTracker
 from xtb.secrets import redact
 
 log = logging.getLogger(__name__)
@@ -827,10 +827,7 @@ class BaseConnector(abc.ABC):
         return tracker
 
     def _apply(self, tracker: OrderTracker, snap: OrderSnapshot) -> None:
-        had_venue_id = tracker.venue_id is not None
-        tracker.apply(snap)
-        if not had_venue_id and tracker.venue_id is not None:
-            self.orders.bind(tracker)
+        self.orders.apply(tracker, snap)  # the order table binds the venue id when it first appears
 
     async def _recover_fills(self, tracker: OrderTracker) -> None:
         """When the venue says the order filled more than the fills recorded, read its fills over

@@ -1,1 +1,1 @@
-"""Order tracking and the execution helpers built on it (tracking limit, flatten)."""
+"""Execution helpers built on a connector: the tracking limit order and its handles, flatten."""

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Literal
 
 from xtb.connectors.deadline import VenueDeadline
 from xtb.errors import FlattenError, VenueRejected, WaitTimeout
-from xtb.execution.tracker import OrderTracker
 from xtb.model import OrderSnapshot, Position
+from xtb.orders.tracker import OrderTracker
 
 if TYPE_CHECKING:
     from xtb.connectors.base import BaseConnector

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from xtb.errors import ExecutionError, WaitTimeout
-from xtb.execution.tracker import HistoryEntry, OrderTracker
 from xtb.model import ZERO, OrderState, Side, Source
 from xtb.notify import Changed
+from xtb.orders.tracker import HistoryEntry, OrderTracker
 
 
 class AttemptOutcome(enum.Enum):

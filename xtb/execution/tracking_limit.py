@@ -31,9 +31,9 @@ from xtb.errors import (
     VenueRejected,
 )
 from xtb.execution.orders import Attempt, AttemptOutcome, TrackingLimitOrder, TrackingStatus
-from xtb.execution.tracker import OrderTracker
 from xtb.model import MarketInfo, OrderState, Side, TopOfBook
 from xtb.notify import wait_any
+from xtb.orders.tracker import OrderTracker
 
 if TYPE_CHECKING:
     from xtb.connectors.base import BaseConnector

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import logging
 
+from xtb.checks.steps import simulator_connector_config
 from xtb.clock import SYSTEM_CLOCK, Clock
-from xtb.conformance.simulators import SimulatorCluster
-from xtb.conformance.steps import simulator_connector_config
 from xtb.connectors.base import BaseConnector
 from xtb.connectors.config import ConnectorConfig
 from xtb.runtime.config import ConnectorEntry, RunConfig
 from xtb.runtime.core import TradingCore
+from xtb.sim.cluster import SimulatorCluster
 from xtb.strategies.base import StrategyBase
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from typing import Any
 
 from xtb.clock import SYSTEM_CLOCK, Clock, loop_time
 from xtb.connectors.base import BaseConnector
-from xtb.execution.tracker import OrderTracker
 from xtb.notify import Changed, wait_any
+from xtb.orders.tracker import OrderTracker
 from xtb.strategies.base import Outcome, StrategyBase, describe_error, outcome_of
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from xtb.conformance.simulators import SimulatorCluster
 from xtb.errors import ConfigError
 from xtb.logs import debug_requested, enable_debug_logging
 from xtb.runtime import registry
@@ -37,6 +36,7 @@ from xtb.runtime.builders import build_core, start_simulators
 from xtb.runtime.config import RunConfig, load_run_config
 from xtb.runtime.core import StartFailed, TradingCore
 from xtb.secrets import redact
+from xtb.sim.cluster import SimulatorCluster
 from xtb.strategies.base import Outcome, Table, describe_error
 
 log = logging.getLogger(__name__)

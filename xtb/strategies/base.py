@@ -12,11 +12,12 @@ up can never be reported as a pass, and a run that never signalled is not a pass
 from __future__ import annotations
 
 import abc
+import asyncio
 import enum
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import aiohttp
 
@@ -25,11 +26,17 @@ from xtb.notify import Changed
 from xtb.secrets import redact
 
 if TYPE_CHECKING:
-    from xtb.conformance.venue_config import VenueConfig
+    from xtb.config.venue_file import VenueConfig
     from xtb.connectors.base import BaseConnector
-    from xtb.runtime.core import TradingCore
 
 log = logging.getLogger(__name__)
+
+
+class StrategyHost(Protocol):
+    """What a strategy may ask of what drives it (the runtime's `TradingCore`): the strategy layer
+    names only this, so it does not import the runtime that imports it."""
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]: ...
 
 
 class Outcome(enum.Enum):
@@ -109,7 +116,7 @@ class StrategyBase(abc.ABC):
         self.outcome = Outcome.RUNNING
         self.reasons: list[str] = []
         self.finished = Changed()  # moves whenever the outcome does
-        self._core: TradingCore | None = None
+        self._core: StrategyHost | None = None
 
     # ------------------------------------------------------------------ configuration
 
@@ -126,11 +133,11 @@ class StrategyBase(abc.ABC):
 
     # ------------------------------------------------------------------ lifecycle (called by the core)
 
-    def attach(self, core: TradingCore) -> None:
+    def attach(self, core: StrategyHost) -> None:
         self._core = core
 
     @property
-    def core(self) -> TradingCore:
+    def core(self) -> StrategyHost:
         if self._core is None:
             raise RuntimeError(f"strategy {self.name!r} is not attached to a TradingCore")
         return self._core

@@ -4,7 +4,7 @@ For each connector it lists, concurrently and independently: wait for the first 
 check the symbol is flat; enter with a tracking limit order at the touch until filled; cross-check
 the REST and WS views of every attempt; flatten with a reduce-only market order; check zero
 exposure on REST and WS. Each step is the very function the conformance scenarios call
-(`xtb.conformance.steps`): one implementation, two drivers.
+(`xtb.checks.steps`): one implementation, two drivers.
 
     strategy:
       name: connector_smoke_test
@@ -34,10 +34,10 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from xtb.checks import steps
+from xtb.checks.record import ScenarioRecord
 from xtb.clock import loop_time
-from xtb.conformance import steps
-from xtb.conformance.record import ScenarioRecord
-from xtb.conformance.venue_config import VenueConfig, require_mapping, tracking_fields
+from xtb.config.venue_file import VenueConfig, require_mapping, tracking_fields
 from xtb.errors import ConfigError
 from xtb.execution.flatten import cancel_open_orders
 from xtb.execution.orders import TrackingLimitOrder
@@ -184,7 +184,7 @@ class ConnectorRun:
 class ConnectorSmokeTestStrategy(StrategyBase):
     """Per connector, concurrently: tracking-limit entry at the touch, REST/WS cross-check, flatten, zero exposure.
 
-    The module's docstring gives the settings; `xtb.conformance.steps` holds every step.
+    The module's docstring gives the settings; `xtb.checks.steps` holds every step.
     """
 
     name = "connector_smoke_test"

@@ -27,7 +27,6 @@ from xtb.connectors.config import ConnectorConfig
 from xtb.connectors.orderbook import LocalBook
 from xtb.connectors.pacing import RateCard
 from xtb.errors import AuthError, ConfigError, ConnectionLost, ConnectorError, OrderNotFound
-from xtb.execution.tracker import OrderTracker
 from xtb.model import (
     Balance,
     Fill,
@@ -39,6 +38,7 @@ from xtb.model import (
     TimeInForce,
     TopOfBook,
 )
+from xtb.orders.tracker import OrderTracker
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,6 @@ from xtb.connectors.config import ConnectorConfig
 from xtb.connectors.orderbook import BookGap, LocalBook
 from xtb.connectors.pacing import RateCard
 from xtb.errors import AuthError, ConnectionLost, ConnectorError, OrderNotFound, VenueProtocolError
-from xtb.execution.tracker import OrderTracker
 from xtb.model import (
     Balance,
     Fill,
@@ -38,6 +37,7 @@ from xtb.model import (
     TimeInForce,
     TopOfBook,
 )
+from xtb.orders.tracker import OrderTracker
 
 log = logging.getLogger(__name__)
 

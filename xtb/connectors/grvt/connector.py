@@ -51,7 +51,6 @@ from xtb.errors import (
     VenueProtocolError,
     VenueRejected,
 )
-from xtb.execution.tracker import OrderTracker
 from xtb.model import (
     Balance,
     Fill,
@@ -65,6 +64,7 @@ from xtb.model import (
     TimeInForce,
     TopOfBook,
 )
+from xtb.orders.tracker import OrderTracker
 
 log = logging.getLogger(__name__)
 

@@ -1,54 +1,11 @@
-"""The built-in simulators for a test session: started once, on free loopback ports, in a thread
-with its own event loop, so the connectors under test (on pytest's loops) reach them only over the
-network, exactly as they would reach a venue. Scenarios steer them through the HTTP control API."""
+"""The simulator's control API (`/_sim`) seen from a client, over HTTP: what scenarios, benchmarks
+and a person running `python -m xtb.sim` as a local testnet use to steer it."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import threading
 from typing import Any
 
 import aiohttp
-
-from xtb.sim.server import SimHandle, start_simulators, stop_simulators
-
-log = logging.getLogger(__name__)
-
-
-class SimulatorCluster:
-    """Simulators started on demand, each the first time a scenario needs it: a parallel worker
-    that runs one venue's scenarios starts that venue's simulator only."""
-
-    def __init__(self, *, seed: int = 0, start_timeout: float = 30.0) -> None:
-        self.seed = seed
-        self._timeout = start_timeout
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="xtb-simulators", daemon=True)
-        self._handles: list[SimHandle] = []
-        self.described: dict[str, dict[str, Any]] = {}
-
-    def ensure(self, name: str) -> dict[str, Any]:
-        """The running simulator's description (URLs, test account), starting it if needed."""
-        if name not in self.described:
-            if not self._thread.is_alive():
-                self._thread.start()
-            future = asyncio.run_coroutine_threadsafe(start_simulators([name], seed=self.seed), self._loop)
-            (handle,) = future.result(self._timeout)
-            self._handles.append(handle)
-            self.described[name] = handle.describe()
-            log.info("simulator up: %s at %s", name, self.described[name]["rest"])
-        return self.described[name]
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            future = asyncio.run_coroutine_threadsafe(stop_simulators(self._handles), self._loop)
-            try:
-                future.result(self._timeout)
-            finally:
-                self._loop.call_soon_threadsafe(self._loop.stop)
-                self._thread.join(self._timeout)
-        self._loop.close()
 
 
 class SimControlClient:

@@ -12,18 +12,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from xtb.checks.record import ScenarioRecord
 from xtb.clock import loop_time
-from xtb.conformance.record import ScenarioRecord
-from xtb.conformance.venue_config import VenueConfig, as_secret
+from xtb.config.venue_file import VenueConfig, as_secret
 from xtb.connectors.config import ConnectorConfig
 from xtb.connectors.deadline import VenueDeadline
 from xtb.errors import ConfigError, FlattenError, OrderNotFound, WaitTimeout
 from xtb.execution.flatten import ExposureReport, FlattenResult, cancel_open_orders, flatten, verify_flat
 from xtb.execution.orders import AttemptOutcome, TrackingLimitOrder
-from xtb.execution.tracker import STALE_KINDS, AnomalyKind, OrderTracker
 from xtb.execution.tracking_limit import TrackingSettings, start_tracking_limit_order
 from xtb.model import Liquidity, MarketInfo, OrderSnapshot, OrderState, Side, Source, TopOfBook
 from xtb.notify import wait_any
+from xtb.orders.tracker import STALE_KINDS, AnomalyKind, OrderTracker
+from xtb.sim.control_client import SimControlClient
 
 if TYPE_CHECKING:
     from xtb.connectors.base import BaseConnector
@@ -43,7 +44,7 @@ class VenueUnderTest:
     config: VenueConfig
     connector: BaseConnector
     record: ScenarioRecord
-    control: object | None = None
+    control: SimControlClient | None = None  # on a built-in simulator: its control API
 
     @property
     def name(self) -> str:
@@ -515,7 +516,7 @@ async def wait_state(tracker: OrderTracker, states: set[OrderState], timeout: fl
 # ---------------------------------------------------------------- simulator faults
 
 
-def sim_control(venue: VenueUnderTest) -> Any:
+def sim_control(venue: VenueUnderTest) -> SimControlClient:
     if venue.control is None:
         raise AssertionError(f"{venue.name}: this step needs the simulator's control API")
     return venue.control

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from xtb.events import Event, EventKind
 from xtb.execution.orders import Attempt, AttemptOutcome, TrackingLimitOrder
-from xtb.execution.tracker import OrderTracker
 from xtb.model import OrderState, Source, TopOfBook
+from xtb.orders.tracker import OrderTracker
 from xtb.secrets import redact
 
 if TYPE_CHECKING:

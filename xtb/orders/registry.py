@@ -1,14 +1,17 @@
 """Every order a connector tracks, found by client id or by venue id.
 
 Venues often send the venue id only after the ack (or in a stream message that beats the ack), so
-orders are registered by client id first and bound to their venue id when it appears.
+orders are registered by client id first and bound to their venue id when it appears. The table
+owns that binding: every venue report goes through `apply`, which indexes the venue id the moment
+the tracker learns it (one owner of the key, not a tracker that learns and a caller that tells).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from xtb.execution.tracker import OrderTracker
+from xtb.model import OrderSnapshot
+from xtb.orders.tracker import OrderTracker
 
 
 class OrderRegistry:
@@ -21,6 +24,14 @@ class OrderRegistry:
             raise ValueError(f"client id {tracker.client_id} is already tracked")
         self._by_client[tracker.client_id] = tracker
         if tracker.venue_id is not None:
+            self.bind(tracker)
+
+    def apply(self, tracker: OrderTracker, snap: OrderSnapshot) -> None:
+        """Apply a venue report to one of our orders, indexing its venue id if this report taught
+        it (a report naming another venue id is the tracker's anomaly, not a rebinding)."""
+        had_venue_id = tracker.venue_id is not None
+        tracker.apply(snap)
+        if not had_venue_id and tracker.venue_id is not None:
             self.bind(tracker)
 
     def bind(self, tracker: OrderTracker) -> None:

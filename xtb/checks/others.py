@@ -14,12 +14,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
 
-from xtb.conformance import steps
-from xtb.conformance.steps import VenueUnderTest
+from xtb.checks import steps
+from xtb.checks.steps import VenueUnderTest
 from xtb.connectors.base import BaseConnector
 from xtb.connectors.client_ids import ClientIdGenerator, ClientIdPolicy
-from xtb.execution.tracker import OrderTracker
 from xtb.model import OrderState, Side
+from xtb.orders.tracker import OrderTracker
 
 
 class UntaggedIds(ClientIdGenerator):

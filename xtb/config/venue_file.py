@@ -26,7 +26,7 @@ checks them and names any it does not know.
 
 `identifiers` are names of environment variables too, for values that identify an account but are
 not secrets (Lighter's account index): they travel as plain strings, not as `Secret`s. `skips` name
-catalog scenario ids (`xtb.conformance.catalog`); an unknown id is an error naming the known ones.
+catalog scenario ids (`xtb.catalog`); an unknown id is an error naming the known ones.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from typing import Any
 
 import yaml
 
-from xtb.conformance.catalog import check_scenario_id
+from xtb.catalog import check_scenario_id
 from xtb.connectors.config import ConnectorConfig
 from xtb.errors import ConfigError
 from xtb.execution.tracking_limit import RemainderPolicy
