@@ -54,7 +54,7 @@ from _simulators import (
 )
 
 from xtb.connectors.base import BaseConnector
-from xtb.execution.orders import Attempt, AttemptOutcome, AttemptUpdate, TrackingLimitOrder
+from xtb.execution.handles import Attempt, AttemptOutcome, AttemptUpdate, TrackingLimitOrder
 from xtb.execution.tracking_limit import start_tracking_limit_order
 from xtb.model import OrderState, Side
 from xtb.sim.control_client import SimControlClient

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from xtb.checks import steps
 from xtb.checks.steps import VenueUnderTest
-from xtb.execution.orders import AttemptOutcome
+from xtb.execution.handles import AttemptOutcome
 from xtb.model import OrderState, Side, Source
 
 

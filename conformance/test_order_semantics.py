@@ -14,7 +14,7 @@ from xtb.clock import loop_time
 from xtb.connectors.base import BaseConnector
 from xtb.connectors.client_ids import ClientIdGenerator
 from xtb.errors import OrderNotFound, PostOnlyWouldCross, VenueRejected
-from xtb.execution.orders import Attempt, TrackingLimitOrder, TrackingStatus
+from xtb.execution.handles import Attempt, TrackingLimitOrder, TrackingStatus
 from xtb.execution.tracking_limit import RemainderPolicy, start_tracking_limit_order
 from xtb.model import TERMINAL_STATES, OrderSnapshot, OrderState, Side, Source, TopOfBook
 

@@ -11,13 +11,13 @@ from decimal import Decimal
 
 import pytest
 
+from xtb.change_signal import wait_any
 from xtb.checks import steps
 from xtb.checks.steps import VenueUnderTest
 from xtb.clock import loop_time
 from xtb.errors import AuthError
 from xtb.events import Event, EventKind, Subscription
 from xtb.model import OrderState, Side, Source
-from xtb.notify import wait_any
 from xtb.orders.tracker import OrderTracker
 from xtb.secrets import Secret
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+from xtb.change_signal import Changed
 from xtb.clock import ManualClock
-from xtb.notify import Changed
 
 
 class ManualTime:

@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "xtb.safejson",
         "xtb.secrets",
         "xtb.logs",
-        "xtb.notify",
+        "xtb.change_signal",
         "xtb.events",
         "xtb.crypto",
         "xtb.catalog",

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from tests.test_tracker import make_tracker, snap
 from xtb.model import OrderState
-from xtb.orders.registry import OrderRegistry
+from xtb.orders.table import OrderTable
 
 
 def test_the_report_that_names_the_venue_id_binds_it() -> None:
-    table = OrderRegistry()
+    table = OrderTable()
     tracker = make_tracker()
     table.add(tracker)
     assert table.find(venue_id="V-1") is None
@@ -22,7 +22,7 @@ def test_the_report_that_names_the_venue_id_binds_it() -> None:
 
 
 def test_a_report_naming_another_venue_id_does_not_rebind() -> None:
-    table = OrderRegistry()
+    table = OrderTable()
     tracker = make_tracker()
     table.add(tracker)
     table.apply(tracker, snap(OrderState.OPEN, venue_id="V-1"))

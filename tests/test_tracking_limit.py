@@ -13,7 +13,7 @@ from tests.fake_venue import MARKET, SYMBOL, FakeConnector, FakeVenue
 from xtb.checks.steps import VenueUnderTest
 from xtb.config.venue_file import parse_venue_config
 from xtb.errors import ConfigError, InvalidOrder, TrackingLimitTimeout
-from xtb.execution.orders import AttemptOutcome, TrackingLimitOrder, TrackingStatus
+from xtb.execution.handles import AttemptOutcome, TrackingLimitOrder, TrackingStatus
 from xtb.execution.tracking_limit import (
     RemainderPolicy,
     TrackingSettings,

@@ -218,7 +218,7 @@ def test_a_second_symbol_and_a_position_stream_for_the_simulator() -> None:
 
 @pytest.mark.parametrize("name", ["backpack", "lighter", "grvt", "aster"])
 def test_every_shipped_simulator_names_a_second_symbol_it_lists(name: str) -> None:
-    from xtb.runtime.registry import simulator_markets
+    from xtb.runtime.classes import simulator_markets
 
     config = load_venue_config(ROOT / "venues" / f"{name}.yaml").for_simulator()
     assert config.second_symbol not in (None, config.symbol)

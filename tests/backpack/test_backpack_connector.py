@@ -19,7 +19,7 @@ from xtb.connectors.backpack import BackpackConnector
 from xtb.connectors.config import ConnectorConfig, ReconnectPolicy
 from xtb.errors import AuthError, PostOnlyWouldCross
 from xtb.execution.flatten import flatten, verify_flat
-from xtb.execution.orders import TrackingStatus
+from xtb.execution.handles import TrackingStatus
 from xtb.execution.tracking_limit import place_tracking_limit_order
 from xtb.model import Liquidity, OrderSnapshot, OrderState, Side, Source, TimeInForce
 from xtb.orders.tracker import Anomaly, OrderTracker

@@ -17,7 +17,7 @@ from xtb.connectors.config import ConnectorConfig, ReconnectPolicy
 from xtb.connectors.grvt import GrvtConnector, sdk
 from xtb.errors import AuthError, ConfigError, PostOnlyWouldCross, VenueRejected
 from xtb.execution.flatten import flatten, verify_flat
-from xtb.execution.orders import TrackingStatus
+from xtb.execution.handles import TrackingStatus
 from xtb.execution.tracking_limit import place_tracking_limit_order
 from xtb.model import OrderSnapshot, OrderState, Side, Source, TimeInForce
 from xtb.orders.tracker import OrderTracker

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from xtb.notify import Changed
+from xtb.change_signal import Changed
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 20.0

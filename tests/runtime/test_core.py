@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from tests.fake_venue import SYMBOL, FakeConnector, FakeVenue
+from xtb.change_signal import Changed
 from xtb.clock import ManualClock
 from xtb.connectors.client_ids import ClientIdGenerator
 from xtb.model import OrderRequest, OrderState, OrderType, Side, Source
-from xtb.notify import Changed
 from xtb.runtime.core import StartFailed, TradingCore
 from xtb.strategies.base import Outcome, StrategyBase
 

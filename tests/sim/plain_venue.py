@@ -18,10 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from xtb.model import MarketInfo, OrderType, Side, TimeInForce
-from xtb.sim.frontend import ACCOUNT, AuthFailure, FrontEnd, SimMarket, StreamConnection, jsonable
-from xtb.sim.market import MarketSettings
-from xtb.sim.registry import Registry
-from xtb.sim.values import (
+from xtb.sim.engine_types import (
     AccountId,
     BalanceChanged,
     BookChanged,
@@ -38,6 +35,9 @@ from xtb.sim.values import (
     SimError,
     Trade,
 )
+from xtb.sim.frontend import ACCOUNT, AuthFailure, FrontEnd, SimMarket, StreamConnection, jsonable
+from xtb.sim.market import MarketSettings
+from xtb.sim.registry import Registry
 
 SYMBOL = "BTC-PERP"
 KEY_HEADER = "X-Test-Key"

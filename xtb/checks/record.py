@@ -8,7 +8,7 @@ from statistics import median
 from typing import TYPE_CHECKING, Any
 
 from xtb.events import Event, EventKind
-from xtb.execution.orders import Attempt, AttemptOutcome, TrackingLimitOrder
+from xtb.execution.handles import Attempt, AttemptOutcome, TrackingLimitOrder
 from xtb.model import OrderState, Source, TopOfBook
 from xtb.orders.tracker import OrderTracker
 from xtb.secrets import redact

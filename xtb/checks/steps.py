@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from xtb.change_signal import wait_any
 from xtb.checks.record import ScenarioRecord
 from xtb.clock import loop_time
 from xtb.config.venue_file import VenueConfig, as_secret
@@ -19,10 +20,9 @@ from xtb.connectors.config import ConnectorConfig
 from xtb.connectors.deadline import VenueDeadline
 from xtb.errors import ConfigError, FlattenError, OrderNotFound, WaitTimeout
 from xtb.execution.flatten import ExposureReport, FlattenResult, cancel_open_orders, flatten, verify_flat
-from xtb.execution.orders import AttemptOutcome, TrackingLimitOrder
+from xtb.execution.handles import AttemptOutcome, TrackingLimitOrder
 from xtb.execution.tracking_limit import TrackingSettings, start_tracking_limit_order
 from xtb.model import Liquidity, MarketInfo, OrderSnapshot, OrderState, Side, Source, TopOfBook
-from xtb.notify import wait_any
 from xtb.orders.tracker import STALE_KINDS, AnomalyKind, OrderTracker
 from xtb.sim.control_client import SimControlClient
 

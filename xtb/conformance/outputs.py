@@ -18,7 +18,7 @@ from typing import Any
 
 from xtb import catalog
 from xtb.report import parse_report, write_report_files
-from xtb.report.verdict import RunVerdict
+from xtb.report.verdict import RunVerdict, judge
 
 
 def build_document(
@@ -56,7 +56,7 @@ def write_results(document: dict[str, Any], report_dir: Path) -> tuple[RunVerdic
     """Check the document, judge it, and write conformance.json / .md / .html (ValueError names a bad
     key). The verdict goes into the JSON too, for machines."""
     report = parse_report(document)
-    verdict = report.verdict()
+    verdict = judge(report)
     document = {**document, "verdict": verdict_dict(verdict)}
     report_dir.mkdir(parents=True, exist_ok=True)
     path = report_dir / "conformance.json"

@@ -25,6 +25,7 @@ from typing import TypeVar
 import aiohttp
 from yarl import URL
 
+from xtb.change_signal import Changed
 from xtb.clock import SYSTEM_CLOCK, Clock, loop_time
 from xtb.connectors.client_ids import ClientIdGenerator, ClientIdPolicy
 from xtb.connectors.config import ConnectorConfig
@@ -59,8 +60,7 @@ from xtb.model import (
     TimeInForce,
     TopOfBook,
 )
-from xtb.notify import Changed
-from xtb.orders.registry import OrderRegistry
+from xtb.orders.table import OrderTable
 from xtb.orders.tracker import HistoryEntry, OrderTracker
 from xtb.secrets import redact
 
@@ -102,7 +102,7 @@ class BaseConnector(abc.ABC):
         self.clock = clock
         self.bus = bus or EventBus()
         self._owns_bus = bus is None
-        self.orders = OrderRegistry()
+        self.orders = OrderTable()
         # A generator shared across connectors keeps ids unique and under one run tag per session.
         self.client_ids = client_ids or ClientIdGenerator(self.client_id_policy)
         self.transcript: deque[TranscriptEntry] = deque(maxlen=2000)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from xtb.change_signal import wait_any
 from xtb.clock import loop_time
 from xtb.errors import (
     AmbiguousOutcome,
@@ -30,9 +31,8 @@ from xtb.errors import (
     TrackingLimitTimeout,
     VenueRejected,
 )
-from xtb.execution.orders import Attempt, AttemptOutcome, TrackingLimitOrder, TrackingStatus
+from xtb.execution.handles import Attempt, AttemptOutcome, TrackingLimitOrder, TrackingStatus
 from xtb.model import MarketInfo, OrderState, Side, TopOfBook
-from xtb.notify import wait_any
 from xtb.orders.tracker import OrderTracker
 
 if TYPE_CHECKING:

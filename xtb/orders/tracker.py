@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from xtb.change_signal import Changed
 from xtb.clock import SYSTEM_CLOCK, Clock, loop_time
 from xtb.errors import WaitTimeout
 from xtb.model import ZERO, Fill, OrderRequest, OrderSnapshot, OrderState, Source
-from xtb.notify import Changed
 
 S = OrderState
 

@@ -34,7 +34,7 @@ from xtb.report.model import (
     Result,
 )
 from xtb.report.svg import ASK_COLOUR, BID_COLOUR, MAX_SEGMENTS, chart_geometry, outcome_colour, render_chart
-from xtb.report.verdict import VenueVerdict, Verdict
+from xtb.report.verdict import VenueVerdict, Verdict, judge
 
 T = TypeVar("T")
 
@@ -96,7 +96,7 @@ def _state(state: str) -> str:
 
 
 def _header(report: Report) -> str:
-    verdict = report.verdict()
+    verdict = judge(report)
     totals = report.totals()
     badge = f'<span class="verdict {VERDICT_CSS[verdict.verdict]}">{e(verdict.verdict.value)}</span>'
     counts = (
@@ -143,7 +143,7 @@ def _env(environment: str) -> str:
 
 def _venue_cards(report: Report) -> str:
     cards = []
-    verdicts = {v.venue: v.verdict for v in report.verdict().venues}
+    verdicts = {v.venue: v.verdict for v in judge(report).venues}
     for name in report.venue_order():
         info, by_outcome = report.venue(name), report.totals(name)
         counts = {
@@ -523,7 +523,7 @@ def render_html(
 ) -> str:
     """The whole page; opens offline and prints. The footer names `source` (the results document's
     file name) and `command` (what regenerates this page)."""
-    status = report.verdict().verdict.value
+    status = judge(report).verdict.value
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'

@@ -6,7 +6,7 @@ import re
 
 from xtb.report.metrics import KEY_METRICS, measured, metric_value, venue_medians
 from xtb.report.model import FAILING, UNCHECKED, Outcome, Report, Result
-from xtb.report.verdict import Verdict
+from xtb.report.verdict import Verdict, judge
 
 SYMBOLS = {
     Outcome.PASSED: "✅",
@@ -61,7 +61,7 @@ def _heading(report: Report, result: Result) -> str:
 def render_markdown(report: Report) -> str:
     """The verdict and what decided it, the venue × scenario matrix, failures with their messages,
     what was not checked (skipped, blocked, stopped, deselected) with why, and the key latencies."""
-    verdict = report.verdict()
+    verdict = judge(report)
     totals = report.totals()
     passed = totals[Outcome.PASSED]
     failed = sum(totals[o] for o in FAILING)

@@ -16,10 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
-
-if TYPE_CHECKING:
-    from xtb.report.verdict import RunVerdict
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -166,11 +163,6 @@ class Report:
     baseline: tuple[str, ...] = ()  # the scenario ids a venue must pass to be CONFORMANT
     interrupted: str = ""  # why the run stopped early ("SIGINT"), empty when it ran to the end
     excluded_venues: tuple[str, ...] = ()  # venue files given, but no scenario of theirs was selected
-
-    def verdict(self) -> RunVerdict:
-        from xtb.report.verdict import judge
-
-        return judge(self)
 
     def venue_order(self) -> list[str]:
         """Venues as the suite listed them, then any that only appear in results."""

@@ -35,7 +35,7 @@ import yaml
 
 from xtb.config.venue_file import VenueConfig, parse_venue_config, require_mapping, require_string
 from xtb.errors import ConfigError
-from xtb.runtime.registry import load_connector_class, load_strategy_class, simulator_markets, simulator_names
+from xtb.runtime.classes import load_connector_class, load_strategy_class, simulator_markets, simulator_names
 from xtb.secrets import Secret
 
 if TYPE_CHECKING:

@@ -15,9 +15,9 @@ import logging
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
+from xtb.change_signal import Changed, wait_any
 from xtb.clock import SYSTEM_CLOCK, Clock, loop_time
 from xtb.connectors.base import BaseConnector
-from xtb.notify import Changed, wait_any
 from xtb.orders.tracker import OrderTracker
 from xtb.strategies.base import Outcome, StrategyBase, describe_error, outcome_of
 

@@ -31,7 +31,7 @@ from typing import Any, TextIO
 
 from xtb.errors import ConfigError
 from xtb.logs import debug_requested, enable_debug_logging
-from xtb.runtime import registry
+from xtb.runtime import classes
 from xtb.runtime.builders import build_core, start_simulators
 from xtb.runtime.config import RunConfig, load_run_config
 from xtb.runtime.core import StartFailed, TradingCore
@@ -235,12 +235,12 @@ def _print_summary(out: TextIO, table: Table | None) -> None:
 
 def list_everything(out: TextIO, err: TextIO, path: str | None) -> int:
     """`--list`: the strategies and connectors a YAML file can name (and the file's own, if given)."""
-    simulators = set(registry.simulator_names())
+    simulators = set(classes.simulator_names())
     _say(out, "strategies:")
-    for name in registry.strategy_names():
-        _say(out, f"  {name:<24} {registry.strategy_summary(name)}")
+    for name in classes.strategy_names():
+        _say(out, f"  {name:<24} {classes.strategy_summary(name)}")
     _say(out, "connectors:")
-    for name in registry.connector_names():
+    for name in classes.connector_names():
         note = "built-in simulator" if name in simulators else "no built-in simulator yet"
         _say(out, f"  {name:<24} {note}")
     if path is None:

@@ -1,7 +1,7 @@
 """Local venue simulators: one matching engine (`xtb.sim.engine`) under per-venue protocol front-ends."""
 
 from xtb.sim.engine import Engine
-from xtb.sim.values import (
+from xtb.sim.engine_types import (
     REJECTED_ORDER_ID,
     BalanceChanged,
     BalanceView,

@@ -24,10 +24,7 @@ from aiohttp import web
 from xtb.model import Side, to_decimal
 from xtb.sim import inbound
 from xtb.sim.engine import Engine
-from xtb.sim.faults import RestAction, RestFault, StreamAction, StreamFault
-from xtb.sim.frontend import CONTROL_PREFIX, FrontEnd, jsonable
-from xtb.sim.market import MarketSettings, SyntheticMarket
-from xtb.sim.values import (
+from xtb.sim.engine_types import (
     EXPIRY_REASONS,
     AccountId,
     BalanceView,
@@ -38,6 +35,9 @@ from xtb.sim.values import (
     Reason,
     SimError,
 )
+from xtb.sim.faults import RestAction, RestFault, StreamAction, StreamFault
+from xtb.sim.frontend import CONTROL_PREFIX, FrontEnd, jsonable
+from xtb.sim.market import MarketSettings, SyntheticMarket
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from xtb.clock import Clock
 from xtb.model import ZERO, Liquidity, OrderType, Side, Source, TimeInForce, TopOfBook, to_decimal
 from xtb.sim.accounts import Account, PositionBook
 from xtb.sim.book import BookSide, Level
-from xtb.sim.values import (  # noqa: F401 - VenuePolicy re-exported for callers of the engine
+from xtb.sim.engine_types import (  # noqa: F401 - VenuePolicy re-exported for callers of the engine
     EXACT,
     EXPIRY_REASONS,
     OPEN_STATUSES,

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiohttp import WSMsgType, web
 
+from xtb.sim.engine_types import AccountId, EngineEvent, MarketSpec
 from xtb.sim.faults import Delivery, FaultPlan, RestAction, RestFault
 from xtb.sim.refusals import (
     CONTROL_PREFIX as CONTROL_PREFIX,  # the control API's path prefix: never faulted nor logged
@@ -59,7 +60,6 @@ from xtb.sim.refusals import (
     screen,
 )
 from xtb.sim.transport import VenueRunner
-from xtb.sim.values import AccountId, EngineEvent, MarketSpec
 
 if TYPE_CHECKING:
     from xtb.sim.engine import Engine

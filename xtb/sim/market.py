@@ -37,7 +37,7 @@ from typing import Any
 
 from xtb.model import ZERO, Rounding, Side, TimeInForce, to_decimal
 from xtb.sim.engine import Engine
-from xtb.sim.values import EXACT, OrderStatus, OrderView, SimError
+from xtb.sim.engine_types import EXACT, OrderStatus, OrderView, SimError
 
 log = logging.getLogger(__name__)
 

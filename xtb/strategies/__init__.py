@@ -1,1 +1,1 @@
-"""Strategies the runner drives: `base.StrategyBase` and the ones resolved by name (`xtb.runtime.registry`)."""
+"""Strategies the runner drives: `base.StrategyBase` and the ones resolved by name (`xtb.runtime.classes`)."""

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import aiohttp
 
+from xtb.change_signal import Changed
 from xtb.errors import AuthError, ConfigError, ConnectionLost
-from xtb.notify import Changed
 from xtb.secrets import redact
 
 if TYPE_CHECKING:

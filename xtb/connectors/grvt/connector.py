@@ -468,7 +468,7 @@ class GrvtConnector(BaseConnector):
 
 def _same_order(fill: Fill, client_id: str | None, venue_id: str | None) -> bool:
     """Is `fill` an execution of that order? By client id first, as the stream's fills are routed
-    (`OrderRegistry.find`), else by the venue's order id."""
+    (`OrderTable.find`), else by the venue's order id."""
     if client_id is not None and fill.client_id is not None:
         return fill.client_id == client_id
     return venue_id is not None and fill.venue_id == venue_id

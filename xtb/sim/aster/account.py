@@ -20,8 +20,8 @@ from xtb.sim.aster import payloads as pl
 from xtb.sim.aster.errors import AsterError, json_response, mandatory
 from xtb.sim.aster.params import PARAMS
 from xtb.sim.aster.settings import MAKER_FEE_RATE, QUOTE_ASSET, TAKER_FEE_RATE, MarketDef
+from xtb.sim.engine_types import AccountId, PositionView
 from xtb.sim.frontend import ACCOUNT
-from xtb.sim.values import AccountId, PositionView
 
 if TYPE_CHECKING:
     from xtb.sim.aster.frontend import AsterFrontEnd

@@ -20,7 +20,7 @@ from xtb.model import Side
 from xtb.sim.aster import payloads as pl
 from xtb.sim.aster.market import INTERVALS_MS
 from xtb.sim.aster.state import TapeTrade
-from xtb.sim.values import BookChanged, LevelView, Trade
+from xtb.sim.engine_types import BookChanged, LevelView, Trade
 
 if TYPE_CHECKING:
     from xtb.sim.aster.streams import AsterStreams

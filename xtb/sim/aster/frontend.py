@@ -31,9 +31,9 @@ from xtb.sim.aster.settings import AsterSettings, MarketDef
 from xtb.sim.aster.state import VenueState
 from xtb.sim.aster.streams import AsterStreams
 from xtb.sim.engine import Engine
+from xtb.sim.engine_types import AccountId, EngineEvent
 from xtb.sim.frontend import ACCOUNT, CONTROL_PREFIX, AuthFailure, FrontEnd, Handler, SimMarket, StreamConnection
 from xtb.sim.refusals import Refusal
-from xtb.sim.values import AccountId, EngineEvent
 
 IDENTITY: web.RequestKey[V3Identity] = web.RequestKey("xtb_aster_identity")
 ORDER_COUNTS: web.RequestKey[tuple[int, int]] = web.RequestKey("xtb_aster_order_counts")

@@ -31,8 +31,8 @@ from xtb.sim.aster.errors import AsterError, invalid, json_response, mandatory, 
 from xtb.sim.aster.params import PARAMS, Params
 from xtb.sim.aster.settings import MarketDef
 from xtb.sim.aster.state import OrderMeta, PendingOrder
+from xtb.sim.engine_types import AccountId, OrderStatus, OrderView, Reason, SimError
 from xtb.sim.frontend import ACCOUNT
-from xtb.sim.values import AccountId, OrderStatus, OrderView, Reason, SimError
 
 if TYPE_CHECKING:
     from xtb.sim.aster.frontend import AsterFrontEnd

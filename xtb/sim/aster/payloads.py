@@ -13,7 +13,7 @@ from typing import Any
 from xtb.model import OrderType, Side
 from xtb.sim.aster.settings import QUOTE_ASSET, MarketDef, RateLimits
 from xtb.sim.aster.state import OrderMeta
-from xtb.sim.values import BookView, FillView, LevelView, OrderStatus, OrderView, PositionView
+from xtb.sim.engine_types import BookView, FillView, LevelView, OrderStatus, OrderView, PositionView
 
 ZERO = Decimal(0)
 SIDE_NAMES = {Side.BUY: "BUY", Side.SELL: "SELL"}

@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Literal
 
 from xtb.model import MarketInfo
+from xtb.sim.engine_types import MarketSpec, VenuePolicy
 from xtb.sim.market import MarketSettings
-from xtb.sim.values import MarketSpec, VenuePolicy
 
 D = Decimal
 

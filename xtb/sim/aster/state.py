@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from xtb.model import OrderType, TimeInForce
 from xtb.sim.bounded import BoundedMap
-from xtb.sim.values import AccountId, ClientId, OrderView
+from xtb.sim.engine_types import AccountId, ClientId, OrderView
 
 ORDER_ID_BASE = 17_300_000_000  # order ids are ~11-digit JSON integers
 EPOCH_SPAN = 100_000_000

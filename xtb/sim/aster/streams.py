@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 from xtb.sim import inbound
 from xtb.sim.aster import payloads as pl
 from xtb.sim.aster.feeds import MarketFeeds, StreamSpec, parse_stream
-from xtb.sim.frontend import StreamConnection
-from xtb.sim.values import (
+from xtb.sim.engine_types import (
     AccountId,
     BalanceChanged,
     BookChanged,
@@ -29,6 +28,7 @@ from xtb.sim.values import (
     PositionChanged,
     Trade,
 )
+from xtb.sim.frontend import StreamConnection
 
 if TYPE_CHECKING:
     from xtb.sim.aster.frontend import AsterFrontEnd

@@ -22,7 +22,7 @@ from nacl.signing import VerifyKey
 
 from xtb.sim import inbound
 from xtb.sim.backpack.errors import ApiError, param_error, unauthorized
-from xtb.sim.values import AccountId
+from xtb.sim.engine_types import AccountId
 
 DEFAULT_WINDOW_MS = 5000
 

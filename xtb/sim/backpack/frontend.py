@@ -28,9 +28,9 @@ from xtb.sim.backpack.settings import BackpackSettings, MarketDef
 from xtb.sim.backpack.state import TapeTrade, VenueState
 from xtb.sim.backpack.streams import BackpackStreams
 from xtb.sim.engine import Engine
+from xtb.sim.engine_types import AccountId, EngineEvent, PositionView
 from xtb.sim.frontend import ACCOUNT, AuthFailure, FrontEnd, Handler, SimMarket, StreamConnection
 from xtb.sim.refusals import Refusal
-from xtb.sim.values import AccountId, EngineEvent, PositionView
 
 _GENERIC_MESSAGES = {
     429: ("TOO_MANY_REQUESTS", "Too many requests"),

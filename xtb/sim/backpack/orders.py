@@ -34,8 +34,8 @@ from xtb.sim.backpack.params import (
 )
 from xtb.sim.backpack.settings import MarketDef
 from xtb.sim.backpack.state import OrderMeta, PendingOrder
+from xtb.sim.engine_types import AccountId, OrderStatus, OrderView, Reason, SimError
 from xtb.sim.frontend import ACCOUNT
-from xtb.sim.values import AccountId, OrderStatus, OrderView, Reason, SimError
 
 if TYPE_CHECKING:
     from xtb.sim.backpack.frontend import BackpackFrontEnd

@@ -17,7 +17,7 @@ from typing import Any
 from xtb.model import Liquidity, OrderType, Side
 from xtb.sim.backpack.settings import QUOTE_ASSET, TAKER_FEE_RATE, MarketDef
 from xtb.sim.backpack.state import OrderMeta, TapeTrade
-from xtb.sim.values import BookView, FillView, LevelView, OrderStatus, OrderView, PositionView, Reason
+from xtb.sim.engine_types import BookView, FillView, LevelView, OrderStatus, OrderView, PositionView, Reason
 
 ZERO = Decimal(0)
 WIDE = Context(prec=100)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from xtb.model import OrderType, TimeInForce
 from xtb.sim import inbound
 from xtb.sim.bounded import BoundedMap
-from xtb.sim.values import AccountId, ClientId, OrderView
+from xtb.sim.engine_types import AccountId, ClientId, OrderView
 
 ORDER_ID_BASE = 50_000_000_000  # order ids are ~11-digit numeric strings
 EPOCH_SPAN = 1_000_000_000

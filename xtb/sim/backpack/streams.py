@@ -21,8 +21,7 @@ from xtb.sim import inbound
 from xtb.sim.backpack import payloads as pl
 from xtb.sim.backpack.auth import StreamAuthError
 from xtb.sim.backpack.state import TapeTrade
-from xtb.sim.frontend import StreamConnection
-from xtb.sim.values import (
+from xtb.sim.engine_types import (
     AccountId,
     BalanceChanged,
     BookChanged,
@@ -36,6 +35,7 @@ from xtb.sim.values import (
     PositionChanged,
     Trade,
 )
+from xtb.sim.frontend import StreamConnection
 
 if TYPE_CHECKING:
     from xtb.sim.backpack.frontend import BackpackFrontEnd

@@ -8,12 +8,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from xtb.sim.engine_types import AccountId
 from xtb.sim.grvt import checks
 from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.auth import Ctx
 from xtb.sim.grvt.errors import GrvtError
 from xtb.sim.grvt.orders import page
-from xtb.sim.values import AccountId
 
 if TYPE_CHECKING:
     from xtb.sim.grvt.frontend import GrvtFrontEnd

@@ -21,9 +21,9 @@ from aiohttp import web
 from eth_account import Account
 
 from xtb.sim import inbound
+from xtb.sim.engine_types import AccountId
 from xtb.sim.grvt import checks, eip712
 from xtb.sim.grvt.errors import EdgeError, GrvtError, json_response
-from xtb.sim.values import AccountId
 
 if TYPE_CHECKING:
     from xtb.sim.grvt.frontend import GrvtFrontEnd

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from xtb.model import Side
 from xtb.sim import inbound
+from xtb.sim.engine_types import AccountId
 from xtb.sim.grvt import eip712
 from xtb.sim.grvt.errors import GrvtError
 from xtb.sim.grvt.settings import MarketDef
-from xtb.sim.values import AccountId
 
 if TYPE_CHECKING:
     from xtb.sim.grvt.frontend import GrvtFrontEnd

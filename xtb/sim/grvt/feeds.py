@@ -14,9 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from xtb.model import Side
-from xtb.sim.grvt import payloads as pl
-from xtb.sim.grvt.state import OrderRecord, TapeTrade
-from xtb.sim.values import (
+from xtb.sim.engine_types import (
     AccountId,
     BookChanged,
     EngineEvent,
@@ -31,6 +29,8 @@ from xtb.sim.values import (
     Reason,
     Trade,
 )
+from xtb.sim.grvt import payloads as pl
+from xtb.sim.grvt.state import OrderRecord, TapeTrade
 
 if TYPE_CHECKING:
     from xtb.sim.grvt.frontend import GrvtFrontEnd

@@ -22,6 +22,7 @@ from aiohttp import web
 from xtb.clock import Clock
 from xtb.sim import inbound
 from xtb.sim.engine import Engine
+from xtb.sim.engine_types import AccountId, EngineEvent, PositionView
 from xtb.sim.frontend import ACCOUNT, MAIN_SITE, AuthFailure, FrontEnd, SimMarket, StreamConnection
 from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.account import AccountDesk
@@ -37,7 +38,6 @@ from xtb.sim.grvt.settings import GrvtSettings, MarketDef
 from xtb.sim.grvt.state import VenueState
 from xtb.sim.grvt.streams import GrvtStreams
 from xtb.sim.refusals import Refusal
-from xtb.sim.values import AccountId, EngineEvent, PositionView
 
 EDGE = "edge"
 MARKET_DATA = "market_data"

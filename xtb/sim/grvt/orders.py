@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from xtb.model import OrderType, TimeInForce
 from xtb.sim import inbound
+from xtb.sim.engine_types import AccountId, OrderStatus, SimError
 from xtb.sim.grvt import checks
 from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.auth import Ctx
 from xtb.sim.grvt.errors import GrvtError
 from xtb.sim.grvt.state import OrderRecord
-from xtb.sim.values import AccountId, OrderStatus, SimError
 
 if TYPE_CHECKING:
     from xtb.sim.grvt.frontend import GrvtFrontEnd

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from xtb.sim.engine_types import DISPLAY, LevelView, PositionView
 from xtb.sim.grvt.settings import CURRENCY_IDS, MAKER_FEE_RATE, QUOTE, TAKER_FEE_RATE, MarketDef
-from xtb.sim.values import DISPLAY, LevelView, PositionView
 
 if TYPE_CHECKING:
     from xtb.sim.grvt.state import OrderRecord

@@ -11,9 +11,9 @@ from decimal import Decimal
 from typing import Literal
 
 from xtb.model import MarketInfo
+from xtb.sim.engine_types import MarketSpec, VenuePolicy
 from xtb.sim.grvt.limits import RateLimit
 from xtb.sim.market import MarketSettings
-from xtb.sim.values import MarketSpec, VenuePolicy
 
 D = Decimal
 

@@ -17,8 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from xtb.model import Side
+from xtb.sim.engine_types import AccountId, OrderView
 from xtb.sim.grvt.eip712 import has_builder
-from xtb.sim.values import AccountId, OrderView
 
 ZERO = Decimal(0)
 ACTIVE = frozenset({"PENDING", "OPEN"})

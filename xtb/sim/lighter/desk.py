@@ -15,12 +15,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from xtb.model import OrderType, Side, TimeInForce
+from xtb.sim.engine_types import OrderStatus, OrderView, Reason, SimError
 from xtb.sim.lighter import errors as E
 from xtb.sim.lighter import txs as T
 from xtb.sim.lighter.errors import LighterError
 from xtb.sim.lighter.settings import MarketDef
 from xtb.sim.lighter.state import OrderMeta, PendingOrder
-from xtb.sim.values import OrderStatus, OrderView, Reason, SimError
 
 if TYPE_CHECKING:
     from xtb.sim.lighter.frontend import LighterFrontEnd

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from xtb.model import Side, TimeInForce
+from xtb.sim.engine_types import OrderStatus, OrderView, PositionView, Reason
 from xtb.sim.lighter.settings import (
     MAKER_FEE_PPM,
     QUOTE_ASSET,
@@ -21,7 +22,6 @@ from xtb.sim.lighter.settings import (
     MarketDef,
 )
 from xtb.sim.lighter.state import OrderMeta
-from xtb.sim.values import OrderStatus, OrderView, PositionView, Reason
 
 ZERO = Decimal(0)
 

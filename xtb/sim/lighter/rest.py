@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from xtb.sim import inbound
+from xtb.sim.engine_types import OrderView
 from xtb.sim.frontend import ACCOUNT
 from xtb.sim.lighter import errors as E
 from xtb.sim.lighter import payloads as pl
 from xtb.sim.lighter.errors import LighterError, json_response
 from xtb.sim.lighter.settings import QUOTE_ASSET, QUOTE_DECIMALS, USDC_ASSET_ID, MarketDef
-from xtb.sim.values import OrderView
 
 if TYPE_CHECKING:
     from xtb.sim.lighter.frontend import LighterFrontEnd

@@ -7,10 +7,10 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from xtb.sim.engine_types import OrderView, PositionView
 from xtb.sim.lighter import payloads as pl
 from xtb.sim.lighter.settings import QUOTE_DECIMALS, MarketDef
 from xtb.sim.lighter.state import TxRecord
-from xtb.sim.values import OrderView, PositionView
 
 if TYPE_CHECKING:
     from xtb.sim.lighter.frontend import LighterFrontEnd

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from xtb.sim.bounded import BoundedMap
-from xtb.sim.values import AccountId, ClientId
+from xtb.sim.engine_types import AccountId, ClientId
 
 K = TypeVar("K")
 V = TypeVar("V")

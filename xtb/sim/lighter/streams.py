@@ -17,13 +17,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from xtb.sim import inbound
-from xtb.sim.frontend import StreamConnection
-from xtb.sim.lighter import payloads as pl
-from xtb.sim.lighter.errors import LighterError
-from xtb.sim.lighter.snapshots import PRIVATE, TOKEN_OPTIONAL, Snapshots
-from xtb.sim.lighter.state import TxRecord
-from xtb.sim.lighter.txs import parse_tx
-from xtb.sim.values import (
+from xtb.sim.engine_types import (
     BalanceChanged,
     BookChanged,
     EngineEvent,
@@ -36,6 +30,12 @@ from xtb.sim.values import (
     PositionChanged,
     Trade,
 )
+from xtb.sim.frontend import StreamConnection
+from xtb.sim.lighter import payloads as pl
+from xtb.sim.lighter.errors import LighterError
+from xtb.sim.lighter.snapshots import PRIVATE, TOKEN_OPTIONAL, Snapshots
+from xtb.sim.lighter.state import TxRecord
+from xtb.sim.lighter.txs import parse_tx
 
 if TYPE_CHECKING:
     from xtb.sim.lighter.frontend import LighterFrontEnd

@@ -14,7 +14,7 @@ from xtb.model import OrderSnapshot
 from xtb.orders.tracker import OrderTracker
 
 
-class OrderRegistry:
+class OrderTable:
     def __init__(self) -> None:
         self._by_client: dict[str, OrderTracker] = {}
         self._by_venue: dict[str, OrderTracker] = {}

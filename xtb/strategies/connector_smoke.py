@@ -40,7 +40,7 @@ from xtb.clock import loop_time
 from xtb.config.venue_file import VenueConfig, require_mapping, tracking_fields
 from xtb.errors import ConfigError
 from xtb.execution.flatten import cancel_open_orders
-from xtb.execution.orders import TrackingLimitOrder
+from xtb.execution.handles import TrackingLimitOrder
 from xtb.model import OrderType, Side, Source
 from xtb.strategies.base import Outcome, StrategyBase, Table, describe_error, outcome_of
 

@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 STRATEGIES: dict[str, str] = {
-    "connector_smoke_test": "xtb.strategies.smoke_test:ConnectorSmokeTestStrategy",
+    "connector_smoke_test": "xtb.strategies.connector_smoke:ConnectorSmokeTestStrategy",
 }
 
 

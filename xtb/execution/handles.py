@@ -15,9 +15,9 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from xtb.change_signal import Changed
 from xtb.errors import ExecutionError, WaitTimeout
 from xtb.model import ZERO, OrderState, Side, Source
-from xtb.notify import Changed
 from xtb.orders.tracker import HistoryEntry, OrderTracker
 
 

@@ -13,7 +13,7 @@ from xtb.config.venue_file import parse_venue_config
 from xtb.errors import AuthError
 from xtb.runtime.core import TradingCore
 from xtb.strategies.base import Outcome
-from xtb.strategies.smoke_test import ConnectorSmokeTestStrategy
+from xtb.strategies.connector_smoke import ConnectorSmokeTestStrategy
 
 D = Decimal
 VENUE = {
