@@ -155,3 +155,12 @@ def test_report_files_follow_the_umask(tmp_path: Path, document: dict) -> None:
         os.umask(previous)
     assert [oct(p.stat().st_mode & 0o777) for p in paths] == ["0o644", "0o644"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["conformance.html", "conformance.md"]  # no temp files
+
+
+def test_venue_quirks_have_their_section_escaped(document: dict) -> None:
+    document["venues"]["lighter"]["quirks"] = {"nonce": "one <b>nonce</b> per key & index"}
+    page = render_html(parse_report(document))
+    assert '<h2 id="quirks">Venue quirks</h2>' in page
+    row = '<td>lighter</td><td class="mono">nonce</td><td>one &lt;b&gt;nonce&lt;/b&gt; per key &amp; index</td>'
+    assert row in page
+    assert 'id="quirks"' not in render_html(parse_report({**document, "venues": {}}))

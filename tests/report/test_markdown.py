@@ -64,3 +64,14 @@ def test_venue_text_cannot_break_tables_or_fences(document: dict) -> None:
     text = render_markdown(parse_report(document))
     assert "| lighter | `partial_fill_then_cancel` | ⏭ skipped | needs a \\| b and \\<b>c\\</b> \\*now\\* |" in text
     assert "````text\nbefore\n```\n# not a heading\n```\nafter\n````" in text
+
+
+def test_venue_quirks_are_shown_and_escaped(document: dict) -> None:
+    document["venues"]["backpack"]["quirks"] = {"http_200_errors": "errors come with HTTP 200 | check *every* body"}
+    text = render_markdown(parse_report(document))
+    assert "## Venue quirks" in text
+    assert "- **backpack** · `http_200_errors`: errors come with HTTP 200 \\| check \\*every\\* body" in text
+
+
+def test_no_quirks_no_section(document: dict) -> None:
+    assert "Venue quirks" not in render_markdown(parse_report(document))

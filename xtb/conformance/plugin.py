@@ -706,7 +706,12 @@ def _write_reports(
         results=rows,
         scenarios=scenarios,
         venues={
-            t.name: {"environment": t.config.environment, "symbol": t.config.symbol, "config": t.config.source}
+            t.name: {
+                "environment": t.config.environment,
+                "symbol": t.config.symbol,
+                "config": t.config.source,
+                "quirks": dict(t.config.quirks),
+            }
             for t in ran_venues
         },
         not_run={t.name: _not_run(xtb, rows, t.name) for t in ran_venues},

@@ -123,6 +123,17 @@ def render_markdown(report: Report) -> str:
         f"⏹ interrupted · ⏱ timed out · {NOT_RUN} not run · † simulator only",
     ]
 
+    quirks = [(name, key, text) for name in report.venue_order() for key, text in report.venue(name).quirks.items()]
+    if quirks:
+        lines += [
+            "",
+            "## Venue quirks",
+            "",
+            "What each venue does that a connector must work around (its venue file):",
+            "",
+        ]
+        lines += [f"- **{cell(name)}** · `{cell(key)}`: {cell(text)}" for name, key, text in quirks]
+
     failures = [r for r in report.results if r.outcome in FAILING]
     if failures:
         lines += ["", "## Failures"]

@@ -58,6 +58,7 @@ class VenueInfo:
     symbol: str = ""
     config: str = ""
     not_run: Mapping[str, str] = field(default_factory=dict)  # selected or catalog scenario → why it did not run
+    quirks: Mapping[str, str] = field(default_factory=dict)  # the venue file's quirks: what the connector works around
 
 
 @dataclass(frozen=True)
@@ -423,6 +424,7 @@ def parse_report(document: object) -> Report:
             symbol=node.get("symbol", _opt_str, ""),
             config=node.get("config", _opt_str, ""),
             not_run={k: _str(v, f"venues.{name}.not_run.{k}") for k, v in node.get("not_run", _dict, {}).items()},
+            quirks={k: _str(v, f"venues.{name}.quirks.{k}") for k, v in node.get("quirks", _dict, {}).items()},
         )
     results: list[Result] = []
     seen: dict[tuple[str, str], int] = {}
