@@ -48,7 +48,6 @@ from xtb.secrets import Secret
 
 ENVIRONMENTS = ("testnet", "mainnet")
 POST_ONLY_CROSS = ("reject", "cancel")
-REMAINDER_POLICIES = tuple(p.value for p in RemainderPolicy)
 
 
 @dataclass(frozen=True)
@@ -389,11 +388,10 @@ def tracking_fields(raw: Any, where: str, key: str) -> dict[str, Any]:
                 raise ConfigError(f"{where}: {key}.{name} must be a positive number of seconds, not {value!r}")
             out[name] = float(value)
         elif name == "remainder_policy":
-            if value not in REMAINDER_POLICIES:
-                raise ConfigError(
-                    f"{where}: {key}.{name} must be one of {', '.join(REMAINDER_POLICIES)}, not {value!r}"
-                )
-            out[name] = RemainderPolicy(value)
+            try:
+                out[name] = RemainderPolicy.parse(value)
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: {key}.{exc}") from None
         else:
             raise ConfigError(f"{where}: unknown key {key}.{name}")
     return out

@@ -34,6 +34,8 @@ from typing import Any
 
 import pytest
 
+from xtb.checks.record import ScenarioRecord
+
 log = logging.getLogger(__name__)
 RECORD_ATTR = "xtb_record"  # on a scenario's TestReport: its result row so far, plus scenario metadata
 OUTPUT_KEY = "xtb"  # in a worker's workeroutput
@@ -125,8 +127,9 @@ class Merge:
         self.finished_workers += 1
         for nodeid, (venue, rid) in ours["items"].items():
             self.items.setdefault(nodeid, (venue, rid))
-        if not self.selected:  # every worker collects the same items
-            self.selected = {v: list(ids) for v, ids in ours["selected"].items()}
+        if not self.selected:  # every worker collects the same items: its scenario items are the selection
+            for venue, rid in ours["items"].values():
+                self.selected.setdefault(venue, []).append(rid)
             self.deselected = {v: set(ids) for v, ids in ours["deselected"].items()}
         if ours.get("interrupted") and ours["interrupted"] != self.signal_name:  # not just the one we passed on
             self.stops.append(f"worker {worker}: {ours['interrupted']}")
@@ -136,6 +139,7 @@ class Merge:
     signal_name: str = ""
     _previous: dict[int, Any] = field(default_factory=dict)
     _dsession: Any = None
+    _say: Any = None
 
     def install_stop(self, config: pytest.Config, say: Any) -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -176,7 +180,7 @@ class Merge:
             if nodeid not in self.items:  # no worker said what it was: the run is marked interrupted
                 continue
             venue, rid = self.items[nodeid]
-            row = rows.get(nodeid) or _empty_row(venue, rid)
+            row = rows.get(nodeid) or ScenarioRecord(venue, rid, 0.0).as_result()  # lost before its first report
             prior = f"; {row['reason']}" if row.get("reason") else ""
             rows[nodeid] = {**row, "outcome": "error", "reason": f"lost: {why}{prior}"}
         return list(rows.values())
@@ -201,21 +205,6 @@ def local_workers() -> list[int]:
         except OSError:
             continue
     return pids
-
-
-def _empty_row(venue: str, scenario: str) -> dict[str, Any]:
-    return {
-        "venue": venue,
-        "scenario": scenario,
-        "outcome": "error",
-        "reason": "",
-        "duration_s": 0.0,
-        "metrics": {},
-        "attempts": [],
-        "orders": [],
-        "book": [],
-        "transcript": [],
-    }
 
 
 def _first_line(text: str) -> str:

@@ -676,7 +676,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                 for item in session.items
                 if (venue := _scenario_venue(item)) is not None
             },
-            "selected": {} if xtb is None else xtb.selected,
             "deselected": {} if xtb is None else {venue: sorted(ids) for venue, ids in xtb.deselected.items()},
             "interrupted": interrupted,
         }

@@ -59,6 +59,17 @@ class RemainderPolicy(enum.Enum):
     FINISH = "finish"
     TOP_UP = "top_up"
 
+    @classmethod
+    def parse(cls, value: object) -> RemainderPolicy:
+        """A policy from its name; ConfigError naming the known ones (settings and venue files)."""
+        if isinstance(value, cls):
+            return value
+        try:
+            return cls(value)
+        except ValueError:
+            known = ", ".join(p.value for p in cls)
+            raise ConfigError(f"remainder_policy must be one of {known}, not {value!r}") from None
+
 
 @dataclass(frozen=True)
 class TrackingSettings:
@@ -72,13 +83,7 @@ class TrackingSettings:
     remainder_policy: RemainderPolicy = RemainderPolicy.FINISH  # a remainder too small to post
 
     def __post_init__(self) -> None:
-        if not isinstance(self.remainder_policy, RemainderPolicy):
-            try:
-                policy = RemainderPolicy(self.remainder_policy)
-            except ValueError:
-                known = ", ".join(p.value for p in RemainderPolicy)
-                raise ConfigError(f"remainder_policy must be one of {known}, not {self.remainder_policy!r}") from None
-            object.__setattr__(self, "remainder_policy", policy)
+        object.__setattr__(self, "remainder_policy", RemainderPolicy.parse(self.remainder_policy))
 
 
 def quote_price(market: MarketInfo, book: TopOfBook, side: Side, offset_ticks: int) -> Decimal | None:
