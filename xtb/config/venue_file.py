@@ -171,6 +171,7 @@ class VenueConfig:
             venue=self.venue,
             rest_url=rest,
             ws_url=ws,
+            hosts=hosts,
             credentials=dict(secrets),
             identifiers=dict(identifiers),
             symbols=(self.symbol,),

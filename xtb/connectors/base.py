@@ -20,18 +20,22 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 import aiohttp
 from yarl import URL
 
 from xtb.change_signal import Changed
 from xtb.clock import SYSTEM_CLOCK, Clock, loop_time
+from xtb.connectors.books import BookKeeper
 from xtb.connectors.client_ids import ClientIdGenerator, ClientIdPolicy
 from xtb.connectors.config import ConnectorConfig
+from xtb.connectors.error_table import ErrorTable
+from xtb.connectors.extra import VenueExtra
 from xtb.connectors.orderbook import LocalBook
 from xtb.connectors.paced_http import PacedSession
 from xtb.connectors.pacing import UNLIMITED, Pacer, RateCard, RequestUsage
+from xtb.connectors.streams import StreamReady, VenueStreams
 from xtb.errors import (
     AmbiguousOutcome,
     AuthError,
@@ -78,16 +82,44 @@ class TranscriptEntry:
     weight: int = 0  # what the venue counts it as against its request limit (0: not a paced REST request)
 
 
-StreamReady = Callable[[], None]
 T = TypeVar("T")
 
 # Transport failures after which a request may or may not have been applied by the venue.
 AMBIGUOUS_ERRORS: tuple[type[BaseException], ...] = (AmbiguousOutcome, TimeoutError, aiohttp.ClientError)
 
 
+class ConnectorSink:
+    """The narrow `StreamSink` a venue's stream parsers write to (see streams.py): order updates,
+    fills, positions, the books, and a request to recover what a lost message carried."""
+
+    def __init__(self, connector: BaseConnector) -> None:
+        self._connector = connector
+        self.venue = connector.venue
+        self.books = connector.books
+        self.clock = connector.clock
+
+    def order(self, snapshot: OrderSnapshot) -> None:
+        self._connector._on_order_update(snapshot)
+
+    def fill(self, fill: Fill) -> None:
+        self._connector._on_fill(fill)
+
+    def position(self, position: Position) -> None:
+        self._connector._on_position(position)
+
+    def recover(self, reason: str) -> None:
+        self._connector._recover_in_background(reason)
+
+
 class BaseConnector(abc.ABC):
     #: What the venue accepts as a client order id; a subclass must set this.
     client_id_policy: ClientIdPolicy
+    #: The venue's error answers (error_table.py); the venue's REST client reads them with `errors.error(...)`.
+    errors: ClassVar[ErrorTable | None] = None
+    #: What the venue file's `extra:` may hold (the package's settings.py); read into `self.settings`.
+    extra_type: ClassVar[type[VenueExtra] | None] = None
+    #: A real-time best bid/offer beside the depth stream: tops carry update ids, never step back.
+    ordered_books: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -113,6 +145,11 @@ class BaseConnector(abc.ABC):
         self.positions_ws: dict[str, Position] = {}
         self.books_ws: dict[str, TopOfBook] = {}
         self.book_changed: dict[str, Changed] = {}
+        self.settings = self.extra_type.parse(config.extra, config.venue) if self.extra_type is not None else None
+        # the local books of the streamed symbols (books.py): continuity, re-seeding, top publication
+        self.books = BookKeeper(config.venue, config.symbols, self._on_top_of_book, clock, ordered=self.ordered_books)
+        self.sink = ConnectorSink(self)
+        self._venue_streams: VenueStreams | None = None
         self.positions_changed = Changed()  # moves on every stream position update
         self.debug = debug_requested(config.debug)
         if self.debug:
@@ -139,14 +176,21 @@ class BaseConnector(abc.ABC):
 
     # ================================================================ venue hooks
 
+    def _streams(self) -> VenueStreams | None:
+        """The venue's sockets (its streams.py), built once the REST side is up: they receive
+        `self.sink` and what they need to connect, never the connector. None: no streams."""
+        return None
+
     def stream_names(self) -> list[str]:
-        """Streams to keep alive (e.g. ["public", "private"]). None by default."""
-        return []
+        """Streams to keep alive (e.g. ["market", "account"]): the venue streams' names."""
+        return self._venue_streams.names() if self._venue_streams is not None else []
 
     async def _run_stream(self, name: str, ready: StreamReady) -> None:
         """Connect, subscribe, call `ready()` once live, then parse messages until the connection
         ends (return) or fails (raise). The base reconnects with backoff and reconciles."""
-        raise NotImplementedError(f"{self.venue} declares stream {name!r} but does not run it")
+        if self._venue_streams is None:
+            raise NotImplementedError(f"{self.venue} declares stream {name!r} but does not run it")
+        await self._venue_streams.run(name, ready)
 
     def _rate_card(self) -> RateCard:
         """The venue's published request limits and request costs (its package's `limits.py`).
@@ -237,6 +281,7 @@ class BaseConnector(abc.ABC):
         try:
             await self._on_start()
             self._markets = await self._load_markets()
+            self._venue_streams = self._streams()
             for name in self.stream_names():
                 self._stream_live[name] = False
                 self._stream_tasks[name] = asyncio.create_task(self._supervise(name), name=f"{self.venue}:{name}")
@@ -388,6 +433,25 @@ class BaseConnector(abc.ABC):
         if self._stream_live.get(name) != live:
             self._stream_live[name] = live
             self._streams_changed.notify()
+
+    def _recover_in_background(self, reason: str) -> None:
+        """A stream lost a private message: orders and positions over REST (which recovers the
+        fills of live orders), then the fills of ended orders that fall short of what the venue
+        said they filled (a lost fill of an order the stream then reported FILLED)."""
+        log.warning("venue=%s %s: reconciling", self.venue, reason)
+        self._spawn(self._recover_lost_messages(reason), f"{self.venue}:recover")
+
+    async def _recover_lost_messages(self, reason: str) -> None:
+        try:
+            await self.reconcile()
+            for tracker in list(self.orders):
+                await self._recover_fills(tracker)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            message = redact(f"recovery after {reason} failed: {type(exc).__name__}: {exc}")
+            self.stream_errors.append(message)
+            log.error("venue=%s %s", self.venue, message)
 
     async def _reconcile_after_reconnect(self, stream: str) -> None:
         try:

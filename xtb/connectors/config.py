@@ -31,6 +31,8 @@ class ConnectorConfig:
     venue: str
     rest_url: str
     ws_url: str
+    # every host the venue file names (`rest`, `ws`, and any venue-specific ones such as GRVT's edge)
+    hosts: Mapping[str, str] = field(default_factory=dict)
     credentials: Mapping[str, Secret] = field(default_factory=dict)
     identifiers: Mapping[str, str] = field(default_factory=dict)  # account ids that are not secrets
     symbols: tuple[str, ...] = ()  # markets whose books the connector streams
