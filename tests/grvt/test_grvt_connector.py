@@ -41,7 +41,7 @@ def config(sim: SimHandle, **credentials: str) -> ConnectorConfig:
         start_timeout=TIMEOUT,
         cancel_wait=TIMEOUT,
         reconnect=ReconnectPolicy(initial=0.05, maximum=0.5),
-        extra={"hosts": {k: v for k, v in urls.items() if k != "control"}},
+        hosts={k: v for k, v in urls.items() if k != "control"},
     )
 
 
@@ -334,8 +334,8 @@ async def test_client_ids_are_in_grvts_range(gc: GrvtConnector) -> None:
 
 
 async def test_two_connectors_keep_their_own_hosts(sim: SimHandle, gc: GrvtConnector) -> None:
-    other = GrvtConnector(dataclasses.replace(config(sim), extra={"hosts": {**sim.urls, "edge": "http://127.0.0.1:9"}}))
-    other.env = sdk.point_sdk_at(sdk.Hosts.from_hosts(other.config.extra["hosts"], "x", "y"), 325)
+    other = GrvtConnector(dataclasses.replace(config(sim), hosts={**sim.urls, "edge": "http://127.0.0.1:9"}))
+    other.env = sdk.point_sdk_at(sdk.Hosts.from_hosts(other.config.hosts, "x", "y"), 325)
     try:
         assert sdk.login_url(other.env) == "http://127.0.0.1:9/auth/api_key/login"
         assert sdk.login_url(gc.env) == sim.urls["edge"] + "/auth/api_key/login"  # type: ignore[arg-type]

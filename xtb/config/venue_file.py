@@ -181,7 +181,7 @@ class VenueConfig:
             cancel_wait=self.tracking.cancel_wait,
             settle_timeout=self.tracking.settle_timeout,
             reconcile_interval=self.tracking.reconcile_interval,
-            extra={**self.extra, "hosts": hosts},
+            extra=dict(self.extra),
         )
 
     def read_credentials(self) -> dict[str, Secret]:

@@ -144,7 +144,7 @@ class GrvtConnector(BaseConnector):
         key = private_key.reveal()
         if not (key.startswith("0x") and len(key) == 66 and all(c in "0123456789abcdefABCDEF" for c in key[2:])):
             raise AuthError("grvt private_key must be 0x followed by 64 hex digits", venue=self.venue)
-        hosts = sdk.Hosts.from_hosts(config.extra.get("hosts", {}), config.rest_url, config.ws_url)
+        hosts = sdk.Hosts.from_hosts(config.hosts, config.rest_url, config.ws_url)
         chain_id = int(config.extra.get("chain_id", sdk.CHAIN_BY_ENVIRONMENT.get(config.environment, 326)))
         self.env = sdk.point_sdk_at(hosts, chain_id)
         self.signer = OrderSigner(self.env, private_key)
