@@ -12,7 +12,8 @@ import pytest
 
 from tests.aster.conftest import PAYLOADS
 from xtb.connectors.aster import mapping
-from xtb.connectors.aster.rest import classify
+from xtb.connectors.aster.error_codes import POST_ONLY, TABLE
+from xtb.connectors.aster.rest import read_answer
 from xtb.errors import (
     AmbiguousOutcome,
     AuthError,
@@ -263,7 +264,7 @@ def test_floats_are_refused() -> None:
 
 def classified(status: int, body: object, retry_after: str | None = None, *, post_only: bool = False) -> object:
     raw = body if isinstance(body, str) else json.dumps(body)
-    return classify("POST", "/fapi/v3/order", status, raw, retry_after, post_only=post_only)
+    return read_answer("POST /fapi/v3/order", status, raw, retry_after, POST_ONLY if post_only else TABLE)
 
 
 def test_success_bodies_including_the_string_code() -> None:

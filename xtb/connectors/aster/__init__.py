@@ -1,5 +1,22 @@
-"""Aster (asterdex.com) USDT-M perpetuals: V3 EIP-712 wallet signatures (default) or V1 HMAC keys."""
+"""Aster (asterdex.com) USDT-M perpetuals: V3 EIP-712 wallet signatures (default) or V1 HMAC keys.
 
-from xtb.connectors.aster.connector import PROD_REST, PROD_WS, TESTNET_REST, TESTNET_WS, AsterConnector
+The connector is imported on first use: a venue file's `extra:` is checked against settings.py,
+which must not pull the signing libraries in with this package.
+"""
 
-__all__ = ["PROD_REST", "PROD_WS", "TESTNET_REST", "TESTNET_WS", "AsterConnector"]
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xtb.connectors.aster.connector import AsterConnector
+
+__all__ = ["AsterConnector"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "AsterConnector":
+        from xtb.connectors.aster.connector import AsterConnector
+
+        return AsterConnector
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
