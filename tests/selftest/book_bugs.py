@@ -87,7 +87,7 @@ class AsterStaleTickerApplied(AsterConnector):
         market = streams.market
         assert market is not None
         streams.market = _StaleTickerStream(
-            market.sink, market.sockets, market.rest, market.symbols, market.depth_speed
+            market.sink, market.open_socket, market.rest, market.symbols, market.depth_speed
         )
         return streams
 

@@ -1,17 +1,10 @@
 """Aster (asterdex.com) USDT-M perpetuals: V3 EIP-712 wallet signatures (default) or V1 HMAC keys.
 
-The connector is imported on first use: a venue file's `extra:` is checked against settings.py,
-which must not pull the signing libraries in with this package.
+`AsterConnector` is imported on first use, so checking a venue file against settings.py does not
+load the signing libraries with this package.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from xtb.connectors.aster.connector import AsterConnector
-
-__all__ = ["AsterConnector"]
+from typing import Any
 
 
 def __getattr__(name: str) -> Any:

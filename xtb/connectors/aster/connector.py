@@ -20,10 +20,11 @@ from xtb.connectors.aster.auth import signer_for
 from xtb.connectors.aster.error_codes import TABLE
 from xtb.connectors.aster.rest import AsterRest
 from xtb.connectors.aster.settings import AsterExtra
-from xtb.connectors.aster.streams import AsterStreams, Sockets
+from xtb.connectors.aster.streams import AsterStreams
 from xtb.connectors.base import BaseConnector
 from xtb.connectors.client_ids import ClientIdPolicy
 from xtb.connectors.config import ConnectorConfig
+from xtb.connectors.paced_http import Connecting
 from xtb.connectors.pacing import RateCard
 from xtb.connectors.started_only import StartedOnly
 from xtb.errors import ConnectorError
@@ -71,9 +72,13 @@ class AsterConnector(BaseConnector):
             raise ConnectorError(f"hedge position mode is not supported (dualSidePosition: {hedge})", venue=self.venue)
 
     def _streams(self) -> AsterStreams:
-        sockets = Sockets(self.http, self.config.ws_url, self.settings.ws_heartbeat_s)
+        base, heartbeat = self.config.ws_url.rstrip("/"), self.settings.ws_heartbeat_s
+
+        def open_socket(path: str) -> Connecting:
+            return self.http.ws_connect(base + path, heartbeat=heartbeat)
+
         positions = functools.partial(self._fetch_positions, None)
-        return AsterStreams.build(self.sink, sockets, self.rest, self.settings, self.config.symbols, positions)
+        return AsterStreams(self.sink, open_socket, self.rest, self.settings, self.config.symbols, positions)
 
     # ------------------------------------------------------------------------------ REST hooks
 

@@ -69,23 +69,20 @@ TIME_IN_FORCE_NAMES = {
 
 
 def order_params(request: OrderRequest) -> dict[str, Any]:
-    """POST order's parameters (spec §4.3), asking for the fullest answer (`RESULT`: the order's
-    state and fills, not only its ids). Decimals are sent on the grid by the REST client."""
-    params: dict[str, Any] = {
+    """POST order's parameters (spec §4.3; a None is not sent), asking for the fullest answer
+    (`RESULT`: the order's state and fills, not only its ids)."""
+    limit = request.order_type is OrderType.LIMIT
+    return {
         "symbol": request.symbol,
         "side": SIDE_NAMES[request.side],
-        "type": "LIMIT" if request.order_type is OrderType.LIMIT else "MARKET",
+        "type": "LIMIT" if limit else "MARKET",
+        "timeInForce": TIME_IN_FORCE_NAMES[request.time_in_force] if limit else None,
+        "quantity": request.size,
+        "price": request.price if limit else None,
+        "reduceOnly": True if request.reduce_only else None,
+        "newClientOrderId": request.client_id,
+        "newOrderRespType": "RESULT",
     }
-    if request.order_type is OrderType.LIMIT:
-        params["timeInForce"] = TIME_IN_FORCE_NAMES[request.time_in_force]
-    params["quantity"] = request.size
-    if request.order_type is OrderType.LIMIT:
-        params["price"] = request.price
-    if request.reduce_only:
-        params["reduceOnly"] = "true"
-    params["newClientOrderId"] = request.client_id
-    params["newOrderRespType"] = "RESULT"
-    return params
 
 
 def order_ref(symbol: str, client_id: str | None, venue_id: str | None) -> dict[str, Any]:

@@ -146,7 +146,7 @@ def read_answer(request: str, status: int, raw: str, retry_after: str | None, er
     code = error_code(payload)
     if 200 <= status < 300:
         if payload is None:
-            unread = problem[:160] or "empty"
+            unread = problem[:160] or repr(raw.strip()[:20])  # an empty body, or `null`
             raise UnreadableAnswer(f"{request}: {status} body is not acceptable JSON: {unread}", venue=VENUE)
         if code is None or code >= 0:
             return payload

@@ -5,8 +5,8 @@ the diff depth, which moves the local books, and the real-time `bookTicker`. The
 (`/ws/<listenKey>`) is live once LIST_SUBSCRIPTIONS shows the key; the key is renewed by a
 keep-alive task and asked for afresh on every connection.
 
-The streams hold the sink, the REST client (depth snapshots, listen keys) and how to open a
-socket; never the connector.
+The streams hold the sink, the REST client (depth snapshots, listen keys) and a socket opener (the
+paced session's, so each upgrade is in the transcript); never the connector.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +25,7 @@ from xtb.connectors.aster.error_codes import VENUE, ListenKeyGone
 from xtb.connectors.aster.rest import AsterRest
 from xtb.connectors.aster.settings import AsterExtra
 from xtb.connectors.books import Applied, Snapshot
-from xtb.connectors.paced_http import Connecting, PacedSession
+from xtb.connectors.paced_http import Connecting
 from xtb.connectors.streams import StreamReady, StreamSink, text_frames
 from xtb.errors import ConnectionLost, VenueProtocolError, VenueRejected
 from xtb.model import Position
@@ -39,6 +38,7 @@ LIST_ID = 2
 DEPTH_SNAPSHOT_LIMIT = 100
 
 PositionsSource = Callable[[], Awaitable[list[Position]]]
+SocketOpener = Callable[[str], Connecting]  # a path under the venue's WS base → the connecting socket
 
 
 def decode(data: str) -> Any:
@@ -63,19 +63,6 @@ async def frames(ws: aiohttp.ClientWebSocketResponse) -> AsyncIterator[Any]:
         yield frame
 
 
-@dataclass(frozen=True)
-class Sockets:
-    """How Aster's sockets are opened: through the paced session (so each upgrade is in the
-    transcript), under the venue's WS base URL, with our pings every `heartbeat` seconds."""
-
-    session: PacedSession
-    base: str
-    heartbeat: float
-
-    def open(self, path: str) -> Connecting:
-        return self.session.ws_connect(self.base.rstrip("/") + path, heartbeat=self.heartbeat)
-
-
 class MarketStream:
     """The diff-depth stream is aggregated (100 ms at best), so the top of book is also taken from
     the real-time `bookTicker` stream. Both carry the book's update id and the books are ordered
@@ -83,11 +70,11 @@ class MarketStream:
     sources never step the top backwards."""
 
     def __init__(
-        self, sink: StreamSink, sockets: Sockets, rest: AsterRest, symbols: Sequence[str], depth_speed: str
+        self, sink: StreamSink, open_socket: SocketOpener, rest: AsterRest, symbols: Sequence[str], depth_speed: str
     ) -> None:
         self.sink = sink
         self.books = sink.books
-        self.sockets = sockets
+        self.open_socket = open_socket
         self.rest = rest
         self.symbols = tuple(symbols)
         self.depth_speed = depth_speed
@@ -97,7 +84,7 @@ class MarketStream:
         return [f"{s}@depth@{self.depth_speed}" for s in symbols] + [f"{s}@bookTicker" for s in symbols]
 
     async def run(self, ready: StreamReady) -> None:
-        async with self.sockets.open("/stream") as ws:
+        async with self.open_socket("/stream") as ws:
             self.books.reset()  # deltas are buffered until the snapshot arrives
             await ws.send_str(json.dumps({"method": "SUBSCRIBE", "params": self.subscriptions(), "id": SUBSCRIBE_ID}))
             stream = frames(ws)
@@ -142,10 +129,15 @@ class UserStream:
     connect, so `positions()` (REST) is read once the socket is up."""
 
     def __init__(
-        self, sink: StreamSink, sockets: Sockets, rest: AsterRest, positions: PositionsSource, keepalive_s: float
+        self,
+        sink: StreamSink,
+        open_socket: SocketOpener,
+        rest: AsterRest,
+        positions: PositionsSource,
+        keepalive_s: float,
     ) -> None:
         self.sink = sink
-        self.sockets = sockets
+        self.open_socket = open_socket
         self.rest = rest
         self.positions = positions
         self.keepalive_s = keepalive_s
@@ -153,7 +145,7 @@ class UserStream:
     async def run(self, ready: StreamReady) -> None:
         answer = await self.rest.request("POST", "listenKey", security="USER_STREAM")
         key = str(mapping.field(answer, "listenKey", "listenKey answer"))
-        async with self.sockets.open(f"/ws/{key}") as ws:
+        async with self.open_socket(f"/ws/{key}") as ws:
             await ws.send_str(json.dumps({"method": "LIST_SUBSCRIPTIONS", "id": LIST_ID}))
             stream = frames(ws)
             async for frame in stream:
@@ -218,22 +210,17 @@ class UserStream:
 class AsterStreams:
     """The sockets by name: "market" (when symbols are streamed) and "user"."""
 
-    def __init__(self, market: MarketStream | None, user: UserStream) -> None:
-        self.market = market
-        self.user = user
-
-    @classmethod
-    def build(
-        cls,
+    def __init__(
+        self,
         sink: StreamSink,
-        sockets: Sockets,
+        open_socket: SocketOpener,
         rest: AsterRest,
         settings: AsterExtra,
         symbols: Sequence[str],
         positions: PositionsSource,
-    ) -> AsterStreams:
-        market = MarketStream(sink, sockets, rest, symbols, settings.depth_speed) if symbols else None
-        return cls(market, UserStream(sink, sockets, rest, positions, settings.keepalive_s))
+    ) -> None:
+        self.market = MarketStream(sink, open_socket, rest, symbols, settings.depth_speed) if symbols else None
+        self.user = UserStream(sink, open_socket, rest, positions, settings.keepalive_s)
 
     def names(self) -> list[str]:
         return ["market", "user"] if self.market is not None else ["user"]
