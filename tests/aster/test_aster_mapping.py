@@ -334,3 +334,10 @@ def test_a_refusal_carries_the_venues_code_and_words() -> None:
         classified(400, PAYLOADS["errors"]["reduce_only"])
     assert (caught.value.code, caught.value.reason) == ("-2022", "ReduceOnly Order is rejected.")
     assert str(caught.value) == "aster: POST /fapi/v3/order: 400 -2022 ReduceOnly Order is rejected."
+
+
+@pytest.mark.parametrize("header", ["inf", "-Infinity", "nan", "-7", "Wed, 21 Oct 2026 07:28:00 GMT"])
+def test_a_retry_after_that_is_no_wait_leaves_the_back_off_to_the_connector(header: str) -> None:
+    with pytest.raises(RateLimited) as limited:
+        classified(429, {"code": -1003, "msg": "Too many requests"}, header)
+    assert limited.value.retry_after is None  # never an endless wait
