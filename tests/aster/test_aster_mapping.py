@@ -12,7 +12,9 @@ import pytest
 
 from tests.aster.conftest import PAYLOADS
 from xtb.connectors.aster import mapping
-from xtb.connectors.aster.rest import classify
+from xtb.connectors.aster.error_codes import POST_ONLY, TABLE, ListenKeyGone
+from xtb.connectors.aster.rest import read_answer
+from xtb.connectors.parsing import UnreadableAnswer
 from xtb.errors import (
     AmbiguousOutcome,
     AuthError,
@@ -263,7 +265,7 @@ def test_floats_are_refused() -> None:
 
 def classified(status: int, body: object, retry_after: str | None = None, *, post_only: bool = False) -> object:
     raw = body if isinstance(body, str) else json.dumps(body)
-    return classify("POST", "/fapi/v3/order", status, raw, retry_after, post_only=post_only)
+    return read_answer("POST /fapi/v3/order", status, raw, retry_after, POST_ONLY if post_only else TABLE)
 
 
 def test_success_bodies_including_the_string_code() -> None:
@@ -313,3 +315,29 @@ def test_unknown_status_and_rate_limits() -> None:
     assert limited.value.retry_after == 7.0
     with pytest.raises(RateLimited):
         classified(418, {"code": -1003, "msg": "Way too many requests; IP banned"})
+
+
+def test_a_listen_key_the_venue_forgot_is_its_own_refusal() -> None:
+    with pytest.raises(ListenKeyGone) as caught:
+        read_answer("PUT /fapi/v3/listenKey", 400, json.dumps(PAYLOADS["errors"]["listen_key"]), None)
+    assert isinstance(caught.value, VenueRejected) and caught.value.code == "-1125"
+
+
+@pytest.mark.parametrize("body", ["", "  ", "null"])
+def test_an_empty_success_is_unreadable_and_ambiguous(body: str) -> None:
+    with pytest.raises(UnreadableAnswer, match="POST /fapi/v3/order: 200 body is not acceptable JSON"):
+        classified(200, body)
+
+
+def test_a_refusal_carries_the_venues_code_and_words() -> None:
+    with pytest.raises(VenueRejected) as caught:
+        classified(400, PAYLOADS["errors"]["reduce_only"])
+    assert (caught.value.code, caught.value.reason) == ("-2022", "ReduceOnly Order is rejected.")
+    assert str(caught.value) == "aster: POST /fapi/v3/order: 400 -2022 ReduceOnly Order is rejected."
+
+
+@pytest.mark.parametrize("header", ["inf", "-Infinity", "nan", "-7", "Wed, 21 Oct 2026 07:28:00 GMT"])
+def test_a_retry_after_that_is_no_wait_leaves_the_back_off_to_the_connector(header: str) -> None:
+    with pytest.raises(RateLimited) as limited:
+        classified(429, {"code": -1003, "msg": "Too many requests"}, header)
+    assert limited.value.retry_after is None  # never an endless wait

@@ -25,6 +25,7 @@ from tests.aster.conftest import ETH, TIMEOUT
 from tests.manual_time import ManualTime
 from tests.waiting import eventually
 from xtb.clock import SYSTEM_CLOCK
+from xtb.connectors import venue_clock
 from xtb.connectors.aster import AsterConnector
 from xtb.connectors.aster import rest as aster_rest
 from xtb.connectors.aster.limits import DEFAULT_LIMITS, published_limits, request_cost
@@ -243,7 +244,7 @@ async def test_the_clock_offset_is_measured_around_the_request_not_the_wait_for_
             assert kwargs["prepaid"] == Cost()  # not paced (nor waited for) a second time
             return Answer()
 
-    monkeypatch.setattr(aster_rest, "time", SimpleNamespace(time=wall.monotonic))
+    monkeypatch.setattr(venue_clock, "time", SimpleNamespace(time=wall.monotonic))
     rest = aster_rest.AsterRest(Session(), "http://venue", None)  # type: ignore[arg-type]
     await rest.sync_clock()
     assert rest.clock_offset_ms == 0  # had the wait been timed, the offset would be off by 15 s

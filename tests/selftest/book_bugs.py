@@ -1,10 +1,11 @@
 """Deliberately broken market-data handling, for the self-test on every venue.
 
-`BookGapIgnored` is a mixin for any connector that keeps `self.books: dict[str, LocalBook]` (all
-four do): its local books apply every delta as if it followed the last one, so a lost update leaves
-the book silently wrong. `StaleTickerApplied` is Aster's real-time best bid/ask taken without its
-update id compared, so a late message steps the top back. The other venues' connectors read no
-top-of-book message besides their depth stream, so that bug has no variant there.
+`BookGapIgnored` is a mixin for any connector that keeps `self.books: dict[str, LocalBook]`, and
+`KeptBookGapIgnored` for one whose books are the base's `BookKeeper` (Aster): its local books apply
+every delta as if it followed the last one, so a lost update leaves the book silently wrong.
+`StaleTickerApplied` is Aster's real-time best bid/ask published without its update id compared, so
+a late message steps the top back. The other venues' connectors read no top-of-book message besides
+their depth stream, so that bug has no variant there.
 
 `EXPECTED_FAILURES` maps each class to (venue, the scenario that must fail for it).
 """
@@ -16,8 +17,9 @@ from typing import Any
 
 from xtb.connectors.aster import AsterConnector
 from xtb.connectors.aster import mapping as aster_mapping
-from xtb.connectors.aster.streams import MarketStream
+from xtb.connectors.aster.streams import AsterStreams, MarketStream
 from xtb.connectors.backpack import BackpackConnector
+from xtb.connectors.books import BookKeeper
 from xtb.connectors.grvt import GrvtConnector
 from xtb.connectors.lighter import LighterConnector
 from xtb.connectors.orderbook import Delta, LocalBook
@@ -42,6 +44,16 @@ class BookGapIgnored:
         self.books = {symbol: GapBlindBook(symbol) for symbol in self.books}
 
 
+class KeptBookGapIgnored:
+    """Mixin: the same, for a connector whose books are the base's `BookKeeper`."""
+
+    books: BookKeeper
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.books.books = {symbol: GapBlindBook(symbol) for symbol in self.books.books}
+
+
 class BackpackBookGapIgnored(BookGapIgnored, BackpackConnector):
     pass
 
@@ -54,31 +66,30 @@ class GrvtBookGapIgnored(BookGapIgnored, GrvtConnector):
     pass
 
 
-class AsterBookGapIgnored(BookGapIgnored, AsterConnector):
+class AsterBookGapIgnored(KeptBookGapIgnored, AsterConnector):
     pass
 
 
 class _StaleTickerStream(MarketStream):
-    """Publishes every bookTicker as it comes: its update id is kept but never compared."""
+    """Publishes every bookTicker as it comes: its update id is never compared."""
 
-    async def handle(self, frame: Any) -> None:
-        data = frame.get("data") if isinstance(frame, dict) else None
-        if isinstance(data, dict) and data.get("e") == "bookTicker":
-            top = aster_mapping.parse_ws_book_ticker(data, self.c.clock.monotonic())
-            book = self.c.books.get(top.symbol)
-            if book is not None and book.synced:
-                self.top_ids[top.symbol] = aster_mapping.update_id(data.get("u"), "bookTicker u")
-                self.emit(top)
-            return
-        await super().handle(frame)
+    def on_book_ticker(self, data: Any) -> None:
+        top = aster_mapping.parse_ws_book_ticker(data, self.sink.clock.monotonic())
+        if self.books.synced(top.symbol):
+            self.books.publish_top(top)  # without the update id: never compared
 
 
 class AsterStaleTickerApplied(AsterConnector):
     """A late (reordered) best bid/ask message replaces a newer top."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.market_stream = _StaleTickerStream(self)
+    def _streams(self) -> AsterStreams:
+        streams = super()._streams()
+        market = streams.market
+        assert market is not None
+        streams.market = _StaleTickerStream(
+            market.sink, market.open_socket, market.rest, market.symbols, market.depth_speed
+        )
+        return streams
 
 
 EXPECTED_FAILURES: dict[str, tuple[str, str]] = {

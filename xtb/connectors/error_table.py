@@ -18,6 +18,7 @@ variant of the table (`ErrorTable.but`), not a branch in the venue's code.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -35,13 +36,13 @@ DEFAULT_STATUSES: Mapping[int, ErrorClass] = {429: RateLimited}
 
 
 def retry_after_seconds(header: str | None) -> float | None:
-    """A Retry-After header in seconds (the delta-seconds form); None when absent, negative or not a
-    number (an HTTP date or garbage: the connector's own back-off applies)."""
+    """A Retry-After header in seconds (the delta-seconds form); None when absent, negative, infinite
+    or not a number (an HTTP date or garbage: the connector's own back-off applies)."""
     try:
         seconds = float(header) if header is not None else None
     except ValueError:
         return None
-    return seconds if seconds is not None and seconds >= 0 else None
+    return seconds if seconds is not None and 0 <= seconds < math.inf else None
 
 
 @dataclass(frozen=True)

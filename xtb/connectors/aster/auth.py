@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
 import coincurve
@@ -31,6 +31,7 @@ from eth_account.messages import encode_typed_data
 from eth_hash.auto import keccak
 from eth_utils.exceptions import ValidationError
 
+from xtb.connectors.aster.settings import AsterExtra
 from xtb.errors import AuthError
 from xtb.secrets import Secret
 
@@ -151,3 +152,15 @@ class V1Signer:
         stamp = int(time.time() * 1000) + self.offset_ms if timestamp_ms is None else timestamp_ms
         text = encode_pairs([*pairs, *extra, ("timestamp", str(stamp))])
         return f"{text}&signature={self.sign(text)}"
+
+
+def signer_for(settings: AsterExtra, credentials: Mapping[str, Secret], environment: str) -> V3Signer | V1Signer:
+    """The signer the venue file's `auth` chooses, from the credentials that mode names."""
+    if settings.auth == "v1":
+        if "api_key" not in credentials or "api_secret" not in credentials:
+            raise AuthError("V1 needs the credentials 'api_key' and 'api_secret'", venue=VENUE)
+        return V1Signer(credentials["api_key"], credentials["api_secret"], settings.recv_window)
+    if "user" not in credentials or "signer_private_key" not in credentials:
+        raise AuthError("V3 needs the credentials 'user' and 'signer_private_key'", venue=VENUE)
+    chain_id = settings.chain_id or (MAINNET_CHAIN_ID if environment == "mainnet" else TESTNET_CHAIN_ID)
+    return V3Signer(credentials["user"].reveal(), credentials["signer_private_key"], chain_id)

@@ -24,11 +24,14 @@ from xtb.model import (
     Fill,
     Liquidity,
     MarketInfo,
+    OrderRequest,
     OrderSnapshot,
     OrderState,
+    OrderType,
     Position,
     Side,
     Source,
+    TimeInForce,
     TopOfBook,
 )
 
@@ -57,6 +60,36 @@ EXTERNAL_STATUSES = frozenset({"NEW_INSURANCE", "NEW_ADL"})  # liquidation / ADL
 EXECUTIONS = frozenset({"NEW", "TRADE", "CANCELED", "EXPIRED", "CALCULATED", "AMENDMENT"})
 TIME_IN_FORCE = frozenset({"GTC", "IOC", "FOK", "GTX", "HIDDEN", "RPI"})
 POSITION_SIDES = frozenset({"BOTH", "LONG", "SHORT"})
+TIME_IN_FORCE_NAMES = {
+    TimeInForce.GTC: "GTC",
+    TimeInForce.IOC: "IOC",
+    TimeInForce.FOK: "FOK",
+    TimeInForce.POST_ONLY: "GTX",
+}
+
+
+def order_params(request: OrderRequest) -> dict[str, Any]:
+    """POST order's parameters (spec §4.3; a None is not sent), asking for the fullest answer
+    (`RESULT`: the order's state and fills, not only its ids)."""
+    limit = request.order_type is OrderType.LIMIT
+    return {
+        "symbol": request.symbol,
+        "side": SIDE_NAMES[request.side],
+        "type": "LIMIT" if limit else "MARKET",
+        "timeInForce": TIME_IN_FORCE_NAMES[request.time_in_force] if limit else None,
+        "quantity": request.size,
+        "price": request.price if limit else None,
+        "reduceOnly": True if request.reduce_only else None,
+        "newClientOrderId": request.client_id,
+        "newOrderRespType": "RESULT",
+    }
+
+
+def order_ref(symbol: str, client_id: str | None, venue_id: str | None) -> dict[str, Any]:
+    """How GET / DELETE order name one order: the venue's id when known, else ours."""
+    if venue_id is not None:
+        return {"symbol": symbol, "orderId": venue_id}
+    return {"symbol": symbol, "origClientOrderId": client_id}
 
 
 def side(value: Any) -> Side:
