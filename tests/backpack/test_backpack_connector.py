@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from decimal import Decimal
@@ -17,7 +18,7 @@ from tests.backpack.conftest import SOL, TIMEOUT, start_backpack
 from tests.waiting import eventually
 from xtb.connectors.backpack import BackpackConnector
 from xtb.connectors.config import ConnectorConfig, ReconnectPolicy
-from xtb.errors import AuthError, PostOnlyWouldCross
+from xtb.errors import AuthError, ConfigError, PostOnlyWouldCross
 from xtb.execution.flatten import flatten, verify_flat
 from xtb.execution.handles import TrackingStatus
 from xtb.execution.tracking_limit import place_tracking_limit_order
@@ -309,6 +310,21 @@ async def test_window_over_the_maximum_is_an_auth_error(sim: SimHandle) -> None:
     connector = BackpackConnector(replace(config(sim), extra={"window_ms": 60_001}))
     with pytest.raises(AuthError, match="Invalid X-Window header"):
         await connector.start()
+
+
+@pytest.mark.parametrize(
+    ("extra", "problem"),
+    [
+        ({"window_ms": "soon"}, "extra.window_ms: Input should be a valid integer"),
+        ({"window": 60_000}, "extra.window: unknown key; allowed: window_ms"),
+    ],
+)
+def test_extra_settings_refuse_a_wrong_type_and_an_unknown_key(extra: dict[str, object], problem: str) -> None:
+    offline = ConnectorConfig("backpack", "http://127.0.0.1:9", "ws://127.0.0.1:9", extra=extra)
+    with pytest.raises(ConfigError, match=f"^backpack: {re.escape(problem)}"):
+        BackpackConnector(offline)
+    assert BackpackConnector(replace(offline, extra={"window_ms": 60_000})).settings.window_ms == 60_000
+    assert BackpackConnector(replace(offline, extra={})).settings.window_ms == 5000  # the venue's default
 
 
 async def test_tracking_limit_order_fills_at_the_touch() -> None:

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from tests.hostile_payloads import Kind, dump, kind_tests
-from xtb.connectors.backpack import mapping
+from xtb.connectors.backpack import mapping, streams
 from xtb.connectors.backpack.connector import BackpackConnector
+from xtb.connectors.books import Applied
 from xtb.connectors.config import ConnectorConfig
 from xtb.errors import VenueProtocolError
 
@@ -63,7 +64,7 @@ KINDS = (
     Kind("position update", mapping.parse_position_update, (P["ws_position_opened"],)),
     Kind("balances", mapping.parse_balances, (P["capital"],)),
     Kind("depth", mapping.parse_depth, (P["depth"],)),
-    Kind("top of book", lambda depth: mapping.top_from_depth(SOL, depth, 1.0), (P["depth"],)),
+    Kind("top of book", lambda depth: mapping.top_of_depth(SOL, depth, 1.0), (P["depth"],)),
     Kind(
         "depth delta",
         mapping.parse_depth_delta,
@@ -157,7 +158,7 @@ def test_positions_balances_markets_and_books_refuse_the_impossible() -> None:
         )
     with pytest.raises(VenueProtocolError, match="lastUpdateId"):
         mapping.parse_depth({**P["depth"], "lastUpdateId": 1.5})
-    top = mapping.top_from_depth(SOL, {**P["depth"], "bids": [["149.99", "0"], ["149.98", "4.10"]]}, 1.0)
+    top = mapping.top_of_depth(SOL, {**P["depth"], "bids": [["149.99", "0"], ["149.98", "4.10"]]}, 1.0)
     assert (top.bid, top.bid_size) == (D("149.98"), D("4.10"))  # a zero-size level is no level
 
 
@@ -178,20 +179,25 @@ def test_a_hostile_frame_is_a_protocol_error(text: str) -> None:
         mapping.frame(text)
 
 
-async def test_a_hostile_depth_frame_leaves_the_book_as_it_was() -> None:
+def test_a_hostile_depth_frame_leaves_the_book_as_it_was() -> None:
     connector = _offline()
     book = connector.books[SOL]
     book.on_snapshot([(D("99"), D("1"))], [(D("101"), D("1"))], 10)
     frame = {"stream": f"depth.{SOL}", "data": {"e": "depth", "s": SOL, "U": 11, "u": 11,
              "b": [["100", "5"]], "a": [["101", "1e999"]]}}  # fmt: skip
     with pytest.raises(VenueProtocolError):
-        await connector._handle_market(frame)
+        streams.depth_update(connector.books, frame)
     assert (book.best_bid(), book.best_ask(), book.last_id) == ((D("99"), D("1")), (D("101"), D("1")), 10)
+    frame["data"]["a"] = [["101", "2"]]  # the same frame, readable: it moves the book
+    assert streams.depth_update(connector.books, frame) == (SOL, Applied.CHANGED)
+    assert (book.best_bid(), book.best_ask(), book.last_id) == ((D("100"), D("5")), (D("101"), D("2")), 11)
 
 
-async def test_a_hostile_order_frame_reaches_no_order() -> None:
+def test_a_hostile_order_frame_reaches_no_order() -> None:
     connector = _offline()
     frame = {"stream": "account.orderUpdate", "data": _order_event(z="25", Z="25.19")}
     with pytest.raises(VenueProtocolError):
-        await connector._handle_account(frame)
+        streams.account_update(connector.sink, frame)
     assert connector.foreign_orders == {}
+    streams.account_update(connector.sink, {**frame, "data": _order_event()})  # readable: it arrives
+    assert list(connector.foreign_orders) == [P["ws_order_accepted"]["data"]["i"]]

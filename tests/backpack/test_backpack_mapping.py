@@ -1,4 +1,5 @@
-"""Parsing Backpack payloads: the recorded examples of the venue spec, and the status mapping of §6.3."""
+"""Parsing Backpack payloads: the recorded examples of the venue spec, the status mapping of §6.3, and
+the error answers of §2.6 and §7."""
 
 from __future__ import annotations
 
@@ -9,11 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from xtb.connectors.backpack import mapping
-from xtb.errors import VenueProtocolError
-from xtb.model import Liquidity, OrderState, Side, Source
+from xtb.connectors.backpack import endpoints, mapping
+from xtb.connectors.backpack.rest import error_of
+from xtb.errors import (
+    AmbiguousOutcome,
+    AuthError,
+    ConnectorError,
+    OrderNotFound,
+    PostOnlyWouldCross,
+    RateLimited,
+    VenueProtocolError,
+    VenueRejected,
+)
+from xtb.model import Liquidity, OrderRequest, OrderState, OrderType, Side, Source, TimeInForce
 
 D = Decimal
+SOL = "SOL_USDC_PERP"
 P = json.loads((Path(__file__).parent / "fixtures" / "payloads.json").read_text())
 
 
@@ -31,7 +43,7 @@ def test_market_filters_become_market_info() -> None:
 
 
 def test_rest_depth_best_bid_is_the_last_entry() -> None:
-    top = mapping.top_from_depth("SOL_USDC", P["depth"], 1.0)
+    top = mapping.top_of_depth("SOL_USDC", P["depth"], 1.0)
     assert (top.bid, top.bid_size, top.ask, top.ask_size) == (D("149.99"), D("1.20"), D("151.00"), D("2.00"))
     assert mapping.parse_depth(P["depth"])[2] == 4330360994  # lastUpdateId arrives as a string
     assert top.venue_ts == pytest.approx(1788367430.246081)
@@ -179,12 +191,85 @@ def test_client_id_zero_is_kept() -> None:
     assert mapping.client_id("42") == "42"  # fill history sends it as a string
 
 
-def test_rate_limit_honours_a_retry_after_header_when_one_comes() -> None:
-    from xtb.connectors.backpack.rest import classify_error
-    from xtb.errors import RateLimited
+VECTORS = {
+    v["name"]: v
+    for v in json.loads((Path(__file__).parent / "fixtures" / "signing_vectors.json").read_text())["vectors"]
+}
 
+
+def test_order_bodies_are_the_spec_examples() -> None:
+    post_only = OrderRequest(SOL, Side.BUY, D("1.000"), OrderType.LIMIT, "123", D("150.00"), TimeInForce.POST_ONLY)
+    assert mapping.order_body(post_only) == VECTORS["4-order-limit-post-only"]["params"]
+    close = OrderRequest(SOL, Side.SELL, D("1"), OrderType.MARKET, "0", reduce_only=True)
+    assert mapping.order_body(close) == {**VECTORS["9-market-reduce-only"]["params"], "clientId": 0}
+
+
+@pytest.mark.parametrize(
+    ("order_type", "tif", "sent"),
+    [
+        (OrderType.LIMIT, TimeInForce.GTC, {"timeInForce": "GTC"}),
+        (OrderType.LIMIT, TimeInForce.IOC, {"timeInForce": "IOC"}),
+        (OrderType.LIMIT, TimeInForce.FOK, {"timeInForce": "FOK"}),
+        (OrderType.LIMIT, TimeInForce.POST_ONLY, {"postOnly": True}),  # the venue has no PO time in force
+        (OrderType.MARKET, TimeInForce.GTC, {}),
+        (OrderType.MARKET, TimeInForce.IOC, {}),
+        (OrderType.MARKET, TimeInForce.FOK, {"timeInForce": "FOK"}),
+    ],
+)
+def test_time_in_force_on_the_wire(order_type: OrderType, tif: TimeInForce, sent: dict[str, object]) -> None:
+    price = D("150") if order_type is OrderType.LIMIT else None
+    body = mapping.order_body(OrderRequest(SOL, Side.BUY, D("1"), order_type, "7", price, tif))
+    assert {k: v for k, v in body.items() if k in ("timeInForce", "postOnly")} == sent
+
+
+# ------------------------------------------------------------------------------- error answers
+
+PLACE = endpoints.PLACE_ORDER
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "kind"),
+    [
+        (401, '{"code":"UNAUTHORIZED","message":"Unauthorized"}', AuthError),
+        (400, '{"code":"INVALID_CLIENT_REQUEST","message":"Invalid signature"}', AuthError),
+        (401, '{"code":"INVALID_CLIENT_REQUEST","message":"Request has expired"}', AuthError),
+        (400, '{"code":"INVALID_CLIENT_REQUEST","message":"Invalid X-Window header"}', AuthError),
+        (503, '{"code":"UNAUTHORIZED","message":"Unauthorized"}', AuthError),  # no retry changes credentials
+        (429, '{"code":"TOO_MANY_REQUESTS","message":"Too many requests"}', RateLimited),
+        (429, "Too Many Requests", RateLimited),  # a proxy's plain text
+        (404, '{"code":"RESOURCE_NOT_FOUND","message":"Not Found"}', OrderNotFound),
+        (400, '{"code":"INVALID_ORDER","message":"Order would immediately match and take."}', PostOnlyWouldCross),
+        (503, '{"message":"Unknown error, please check your request or try again later."}', AmbiguousOutcome),
+        (500, '{"code":"RESOURCE_NOT_FOUND","message":"Not Found"}', AmbiguousOutcome),  # may have been applied
+        (400, '{"code":"INSUFFICIENT_MARGIN","message":"Insufficient margin"}', VenueRejected),
+        (400, '{"code":"INVALID_ORDER","message":"Market is not open for this order type"}', VenueRejected),
+    ],
+)
+def test_error_answers_are_read_by_code_and_message(status: int, body: str, kind: type[ConnectorError]) -> None:
+    error = error_of(PLACE, status, body)
+    assert type(error) is kind
+    assert str(error).startswith(f"backpack: POST /api/v1/order: {status}")
+
+
+def test_a_refusal_carries_the_venue_code_and_message() -> None:
+    error = error_of(PLACE, 400, '{"code":"INSUFFICIENT_MARGIN","message":"Insufficient margin"}')
+    assert isinstance(error, VenueRejected)
+    assert (error.code, error.reason) == ("INSUFFICIENT_MARGIN", "Insufficient margin")
+    cross = error_of(PLACE, 400, '{"code":"INVALID_ORDER","message":"Order would immediately match and take."}')
+    assert isinstance(cross, PostOnlyWouldCross)
+    assert (cross.code, cross.reason) == ("INVALID_ORDER", "Order would immediately match and take.")
+
+
+def test_a_plain_text_parse_error_is_a_refusal_with_its_text() -> None:
+    text = 'parse request payload error: failed to parse "MarketSymbol": Invalid market symbol'
+    error = error_of(PLACE, 400, text)
+    assert isinstance(error, VenueRejected) and not isinstance(error, PostOnlyWouldCross)
+    assert (error.code, error.reason) == ("400", text)
+
+
+def test_rate_limit_honours_a_retry_after_header_when_one_comes() -> None:
     body = '{"code":"TOO_MANY_REQUESTS","message":"Too many requests"}'
-    with_header = classify_error("POST", "/api/v1/order", 429, body, "2")
-    without = classify_error("POST", "/api/v1/order", 429, body)
+    with_header = error_of(PLACE, 429, body, "2")
+    without = error_of(PLACE, 429, body)
     assert isinstance(with_header, RateLimited) and with_header.retry_after == 2.0
     assert isinstance(without, RateLimited) and without.retry_after is None

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from xtb.connectors.backpack.auth import INSTRUCTIONS, BackpackSigner, signing_string
+from xtb.connectors.backpack import endpoints
+from xtb.connectors.backpack.auth import BackpackSigner, signing_string
+from xtb.connectors.backpack.endpoints import Endpoint
 from xtb.errors import AuthError
 from xtb.secrets import Secret
+from xtb.sim.backpack.auth import INSTRUCTIONS as SPEC_INSTRUCTIONS  # the spec's §2.4 table
 
 VECTORS = json.loads((Path(__file__).parent / "fixtures" / "signing_vectors.json").read_text())
 SIGNER = BackpackSigner(Secret(VECTORS["secret"], "backpack_secret"))
@@ -56,9 +59,15 @@ def test_ws_subscribe_signature() -> None:
     ]
 
 
-def test_instruction_table_covers_the_connector_routes() -> None:
-    assert INSTRUCTIONS[("DELETE", "/api/v1/order")] == "orderCancel"
-    assert INSTRUCTIONS[("GET", "/wapi/v1/history/fills")] == "fillHistoryQueryAll"
+def test_every_route_signs_the_instruction_the_spec_names() -> None:
+    """Each route of the endpoint table signs the spec's instruction for it (§2.4), and a route
+    the spec signs is never sent unsigned."""
+    routes = [e for e in vars(endpoints).values() if isinstance(e, Endpoint)]
+    assert len(routes) == 14
+    for route in routes:
+        assert route.instruction == SPEC_INSTRUCTIONS.get((route.method, route.path)), route
+    assert endpoints.CANCEL_ORDER.instruction == "orderCancel"
+    assert endpoints.FILL_HISTORY.instruction == "fillHistoryQueryAll"
 
 
 @pytest.mark.parametrize("bad", ["not base64!!", "AQEB"])

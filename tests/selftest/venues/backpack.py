@@ -10,7 +10,7 @@ EXPECTED_FAILURES to fail.
 from __future__ import annotations
 
 from tests.selftest.venues import read_status_as_open
-from xtb.connectors.backpack import BackpackConnector, mapping
+from xtb.connectors.backpack import BackpackConnector, endpoints, mapping
 from xtb.model import Position
 
 
@@ -21,7 +21,7 @@ class WrongPositionField(BackpackConnector):
 
     async def _fetch_positions(self, symbol: str | None) -> list[Position]:
         params = {"symbol": symbol} if symbol else None
-        rows = await self.rest.request("GET", "/api/v1/position", params=params, signed=True)
+        rows = await self.rest.request(endpoints.POSITIONS, params=params)
         return [
             mapping.parse_position({**r, "netQuantity": mapping.field(r, "netExposureQuantity", "position")})
             for r in mapping.rows(rows, "positions")

@@ -3,7 +3,8 @@
 The string is `instruction=<instr>` + `&k=v` for each body key (or query parameter) sorted by key,
 values raw (booleans lower-case), then `&timestamp=<ms>&window=<ms>`. A batch signs one block per
 order, in array order. The secret is the base64 of the 32-byte seed; the API key is the base64 of
-the public key derived from it.
+the public key derived from it. Which instruction a route signs is in the endpoint table
+(endpoints.py).
 """
 
 from __future__ import annotations
@@ -15,30 +16,12 @@ from decimal import Decimal
 
 from nacl.signing import SigningKey
 
+from xtb.connectors.backpack.settings import DEFAULT_WINDOW_MS
 from xtb.errors import AuthError
 from xtb.secrets import Secret
 
 Value = str | int | bool | Decimal
 Params = Mapping[str, Value]
-
-DEFAULT_WINDOW_MS = 5000
-MAX_WINDOW_MS = 60_000
-
-# (method, path) → instruction, for the routes the connector signs.
-INSTRUCTIONS: dict[tuple[str, str], str] = {
-    ("GET", "/api/v1/account"): "accountQuery",
-    ("GET", "/api/v1/capital"): "balanceQuery",
-    ("GET", "/api/v1/capital/collateral"): "collateralQuery",
-    ("GET", "/api/v1/order"): "orderQuery",
-    ("POST", "/api/v1/order"): "orderExecute",
-    ("DELETE", "/api/v1/order"): "orderCancel",
-    ("GET", "/api/v1/orders"): "orderQueryAll",
-    ("POST", "/api/v1/orders"): "orderExecute",
-    ("DELETE", "/api/v1/orders"): "orderCancelAll",
-    ("GET", "/api/v1/position"): "positionQuery",
-    ("GET", "/wapi/v1/history/orders"): "orderHistoryQueryAll",
-    ("GET", "/wapi/v1/history/fills"): "fillHistoryQueryAll",
-}
 
 
 def render(value: Value) -> str:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from xtb.connectors.books import top_of_levels
 from xtb.connectors.orderbook import Delta, Level
 from xtb.connectors.parsing import PayloadReader, clip
 from xtb.model import (
@@ -20,11 +21,14 @@ from xtb.model import (
     Fill,
     Liquidity,
     MarketInfo,
+    OrderRequest,
     OrderSnapshot,
     OrderState,
+    OrderType,
     Position,
     Side,
     Source,
+    TimeInForce,
     TopOfBook,
 )
 
@@ -39,6 +43,7 @@ opt_dec = _read.opt_dec
 parser = _read.parser
 rows = _read.rows
 get = _read.get
+levels = _read.pair_levels  # [[price, size], ...]
 
 SIDES = {"Bid": Side.BUY, "Ask": Side.SELL}
 SIDE_NAMES = {side: name for name, side in SIDES.items()}
@@ -138,6 +143,35 @@ def client_id(value: Any) -> str | None:
     if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= 10):
         raise bad(f"clientId must be a uint32, got {clip(value)}")
     return str(_read.integer(value, "clientId", minimum=0, maximum=2**32 - 1, strings=True))
+
+
+def fmt(value: Decimal) -> str:
+    """A decimal as the venue reads it: no exponent, no trailing zeros ("150", "0.001")."""
+    return format(value.normalize(), "f")
+
+
+def order_body(request: OrderRequest) -> dict[str, Any]:
+    """The `POST /api/v1/order` body. Post-only is the `postOnly` flag (the venue has no PO time in
+    force), sent instead of a time in force; a market order names one only for FOK."""
+    body: dict[str, Any] = {
+        "symbol": request.symbol,
+        "side": SIDE_NAMES[request.side],
+        "orderType": "Limit" if request.order_type is OrderType.LIMIT else "Market",
+        "quantity": fmt(request.size),
+        "clientId": int(request.client_id),
+    }
+    if request.order_type is OrderType.LIMIT:
+        assert request.price is not None  # OrderRequest refuses a limit order without one
+        body["price"] = fmt(request.price)
+        if request.post_only:
+            body["postOnly"] = True
+        else:
+            body["timeInForce"] = request.time_in_force.name
+    elif request.time_in_force is TimeInForce.FOK:
+        body["timeInForce"] = "FOK"
+    if request.reduce_only:
+        body["reduceOnly"] = True
+    return body
 
 
 def _avg(executed: Decimal, executed_quote: Decimal) -> Decimal | None:
@@ -297,10 +331,6 @@ def parse_balances(obj: Mapping[str, Any]) -> list[Balance]:
     return balances
 
 
-def levels(raw: Any, what: str) -> tuple[Level, ...]:
-    return _read.pair_levels(raw, what)
-
-
 @parser
 def parse_depth(obj: Mapping[str, Any]) -> tuple[tuple[Level, ...], tuple[Level, ...], int]:
     """REST depth: both sides ascending (the best bid is LAST); `lastUpdateId` is a string."""
@@ -309,21 +339,10 @@ def parse_depth(obj: Mapping[str, Any]) -> tuple[tuple[Level, ...], tuple[Level,
 
 
 @parser
-def top_from_depth(symbol: str, obj: Mapping[str, Any], received_at: float) -> TopOfBook:
-    """The best level of each side with a size (a zero-size level is no level, as in LocalBook)."""
+def top_of_depth(symbol: str, obj: Mapping[str, Any], received_at: float) -> TopOfBook:
+    """A REST depth answer's top of book, stamped with the venue's time of the book."""
     bids, asks, _ = parse_depth(obj)
-    best_bid = max((lv for lv in bids if lv[1] > 0), default=None, key=lambda level: level[0])
-    best_ask = min((lv for lv in asks if lv[1] > 0), default=None, key=lambda level: level[0])
-    return TopOfBook(
-        symbol,
-        best_bid[0] if best_bid else None,
-        best_bid[1] if best_bid else None,
-        best_ask[0] if best_ask else None,
-        best_ask[1] if best_ask else None,
-        Source.REST,
-        received_at,
-        _micros(obj.get("timestamp")),
-    )
+    return top_of_levels(symbol, bids, asks, received_at, Source.REST, _micros(obj.get("timestamp")))
 
 
 @parser

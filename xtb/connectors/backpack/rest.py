@@ -1,41 +1,30 @@
-"""Backpack REST: signed requests, and errors classified by `code` + `message` (never by status
-alone: auth failures come as 400 or 401, and parse errors as plain text)."""
+"""Backpack REST: requests to the endpoint table, signed where the table says, and error answers
+read into `code` + `message` for the venue's error table (error_codes.py)."""
 
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Mapping
 from typing import Any
 
 from xtb import safejson
-from xtb.connectors.backpack.auth import INSTRUCTIONS, BackpackSigner, Params
+from xtb.connectors import venue_clock
+from xtb.connectors.backpack import endpoints
+from xtb.connectors.backpack.auth import BackpackSigner, Params
+from xtb.connectors.backpack.endpoints import Endpoint
+from xtb.connectors.backpack.error_codes import ERRORS
 from xtb.connectors.paced_http import PacedSession
 from xtb.connectors.pacing import Cost
 from xtb.connectors.parsing import PayloadReader
-from xtb.errors import (
-    AmbiguousOutcome,
-    AuthError,
-    ConnectorError,
-    OrderNotFound,
-    PostOnlyWouldCross,
-    RateLimited,
-    VenueRejected,
-)
+from xtb.errors import ConnectorError
 
-log = logging.getLogger(__name__)
 VENUE = "backpack"
-
-AUTH_MESSAGES = frozenset(
-    {"Invalid signature", "Request has expired", "Invalid X-Signature header", "Invalid X-Window header"}
-)
-POST_ONLY_MESSAGE = "Order would immediately match and take"
 _read = PayloadReader(VENUE)
 
 
 class BackpackRest:
-    def __init__(self, session: PacedSession, base_url: str, signer: BackpackSigner | None, window_ms: int):
+    def __init__(self, session: PacedSession, base_url: str, signer: BackpackSigner, window_ms: int) -> None:
         self._session = session
         self._base = base_url.rstrip("/")
         self._signer = signer
@@ -43,57 +32,56 @@ class BackpackRest:
         self.clock_offset_ms = 0  # venue time minus local time, from /api/v1/time
 
     def now_ms(self) -> int:
+        """Venue time: what a signature's timestamp is judged against."""
         return int(time.time() * 1000) + self.clock_offset_ms
 
+    def subscribe_signature(self) -> list[str]:
+        """The `signature` of a private SUBSCRIBE frame, signed now (a reconnect signs afresh)."""
+        return self._signer.subscribe_signature(self.now_ms(), self._window)
+
     async def sync_clock(self) -> None:
-        """The window check is against venue time: measure the offset (the answer is plain text),
-        around the request itself: room under the rate limits is made before the clock starts."""
-        cost = await self._session.pace("GET", self._base + "/api/v1/time")
-        before = time.time()
-        text = await self.request("GET", "/api/v1/time", text=True, prepaid=cost)
-        after = time.time()
+        """Measure the venue clock's offset: the window check is against venue time."""
+        self.clock_offset_ms = await venue_clock.offset_ms(
+            lambda: self._session.pace(endpoints.TIME.method, self._base + endpoints.TIME.path), self._venue_ms
+        )
+
+    async def _venue_ms(self, cost: Cost) -> int:
+        text = await self._send(endpoints.TIME, {}, None, cost)  # plain text
         try:
-            venue_ms = int(text)
+            return int(text)
         except ValueError:
             raise ConnectorError(f"/api/v1/time answered {text[:80]!r}, not milliseconds", venue=VENUE) from None
-        self.clock_offset_ms = venue_ms - int((before + after) / 2 * 1000)
 
     async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        body: Mapping[str, Any] | None = None,
-        signed: bool = False,
-        text: bool = False,
-        prepaid: Cost | None = None,
+        self, endpoint: Endpoint, *, params: Mapping[str, Any] | None = None, body: Mapping[str, Any] | None = None
     ) -> Any:
-        """One request. Returns parsed JSON (None for an empty body, str when `text`). `prepaid`: the
-        caller already made room for it under the rate limits (`PacedSession.pace`)."""
-        headers = {"Content-Type": "application/json; charset=utf-8"}
+        """One request; its parsed JSON answer (None for an empty body)."""
         query = {k: _query_value(v) for k, v in (params or {}).items()}
-        if signed and self._signer is None:
-            raise AuthError("this request needs credentials and none were configured", venue=VENUE)
+        raw = await self._send(endpoint, query, body, None)
+        return _read.answer(raw, f"{endpoint} answer") if raw.strip() else None
+
+    async def _send(
+        self, endpoint: Endpoint, query: dict[str, str], body: Mapping[str, Any] | None, prepaid: Cost | None
+    ) -> str:
+        """The answer's text, or the error it means. `prepaid`: room under the rate limits was
+        already made (`PacedSession.pace`)."""
+        url = self._base + endpoint.path
+        headers = {"Content-Type": "application/json; charset=utf-8"}
         # room under the rate limits first: a timestamp signed before a long wait falls out of its window
-        cost = prepaid or await self._session.pace(method, self._base + path, query)
-        if signed:
-            assert self._signer is not None
-            instruction = INSTRUCTIONS[(method, path)]
-            signed_params: Params = body if body is not None else query
-            headers.update(self._signer.headers(instruction, signed_params, self.now_ms(), self._window))
+        cost = prepaid or await self._session.pace(endpoint.method, url, query)
+        if endpoint.instruction is not None:
+            signed: Params = body if body is not None else query
+            headers.update(self._signer.headers(endpoint.instruction, signed, self.now_ms(), self._window))
         data = json.dumps(body, separators=(",", ":")) if body is not None else None
         async with self._session.request(
-            method, self._base + path, params=query or None, data=data, headers=headers, prepaid=cost
+            endpoint.method, url, params=query or None, data=data, headers=headers, prepaid=cost
         ) as resp:
             raw = await resp.text()
             status = resp.status
             retry_after = resp.headers.get("Retry-After")
         if 200 <= status < 300:
-            if text:
-                return raw
-            return _read.answer(raw, f"{method} {path} answer") if raw.strip() else None
-        raise classify_error(method, path, status, raw, retry_after)
+            return raw
+        raise error_of(endpoint, status, raw, retry_after)
 
 
 def _query_value(value: Any) -> str:
@@ -102,38 +90,16 @@ def _query_value(value: Any) -> str:
     return str(value)
 
 
-def classify_error(method: str, path: str, status: int, raw: str, retry_after: str | None = None) -> ConnectorError:
-    """Turn a non-2xx answer into the runtime's meaning of it. Backpack sends no Retry-After; one
-    that comes anyway (a proxy, a future venue change) is honoured."""
+def error_of(endpoint: Endpoint, status: int, raw: str, retry_after: str | None = None) -> ConnectorError:
+    """A non-2xx answer as the runtime's error: the body's `code` and `message` when it is JSON,
+    else its text (a parameter or body parse error is plain text)."""
     try:
         payload = safejson.loads(raw)
     except ValueError:  # not JSON, or refused by its bounds: the text itself is the message
         payload = None
-    code = message = ""
     if isinstance(payload, dict):
-        code = str(payload.get("code", ""))
-        message = str(payload.get("message", ""))
-    else:
-        message = raw.strip()[:300]
-    where = f"{method} {path}: {status} {code} {message}".strip()
-    if code == "UNAUTHORIZED" or (code == "INVALID_CLIENT_REQUEST" and message in AUTH_MESSAGES):
-        return AuthError(where, venue=VENUE)
-    if status == 429 or code == "TOO_MANY_REQUESTS":
-        return RateLimited(where, venue=VENUE, retry_after=_seconds(retry_after))
-    if status >= 500:
-        # 503 "Unknown error..." may come after the venue applied the request.
-        return AmbiguousOutcome(where, venue=VENUE)
-    if code == "RESOURCE_NOT_FOUND":
-        return OrderNotFound(where, venue=VENUE)
-    if code == "INVALID_ORDER" and message.rstrip(".") == POST_ONLY_MESSAGE:
-        return PostOnlyWouldCross(where, venue=VENUE, code=code, reason=message)
-    if 400 <= status < 500:
-        return VenueRejected(where, venue=VENUE, code=code or str(status), reason=message or raw.strip()[:300])
-    return ConnectorError(where, venue=VENUE)
-
-
-def _seconds(header: str | None) -> float | None:
-    try:
-        return None if header is None else max(0.0, float(header))
-    except ValueError:
-        return None  # an HTTP-date or garbage: fall back to our own back-off
+        code = payload.get("code")
+        return ERRORS.error(
+            str(endpoint), status, None if code is None else str(code), str(payload.get("message", "")), retry_after
+        )
+    return ERRORS.error(str(endpoint), status, None, raw.strip()[:300], retry_after)
