@@ -8,16 +8,15 @@ from __future__ import annotations
 import enum
 import itertools
 import json
-import logging
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import aiohttp
 
 from xtb.connectors.parsing import PayloadReader, clip
-from xtb.errors import ConnectionLost, VenueProtocolError
+from xtb.connectors.streams import text_frames
+from xtb.errors import VenueProtocolError
 
-log = logging.getLogger(__name__)
 VENUE = "grvt"
 _read = PayloadReader(VENUE)
 
@@ -82,11 +81,7 @@ class RpcSocket:
 
     async def frames(self) -> AsyncIterator[dict[str, Any]]:
         """Parsed text frames until the socket ends (then ConnectionLost)."""
-        async for msg in self.ws:
-            if msg.type is aiohttp.WSMsgType.TEXT:
-                frame = _read.json(msg.data, "stream frame")
-                if isinstance(frame, dict):
-                    yield frame
-            elif msg.type is aiohttp.WSMsgType.ERROR:
-                raise ConnectionLost(f"stream error: {self.ws.exception()!r}", venue=VENUE)
-        raise ConnectionLost(f"stream closed (code {self.ws.close_code})", venue=VENUE)
+        async for text in text_frames(self.ws, VENUE):
+            frame = _read.json(text, "stream frame")
+            if isinstance(frame, dict):
+                yield frame

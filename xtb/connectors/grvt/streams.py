@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
-from xtb.connectors.books import Applied
+from xtb.connectors.books import Applied, BookKeeper
 from xtb.connectors.grvt import mapping
 from xtb.connectors.grvt.inflight import InflightOrders
 from xtb.connectors.grvt.rpc import RpcSocket, Seq
@@ -37,28 +38,20 @@ PRIVATE_STREAMS = ("v1.order", "v1.fill", "v1.position")
 HEARTBEAT_S = 20.0
 
 
+@dataclass(frozen=True)
 class GrvtStreams:
-    def __init__(
-        self,
-        sink: StreamSink,
-        http: PacedSession,
-        session: GrvtSession,
-        inflight: InflightOrders,
-        *,
-        market_url: str,
-        private_url: str,
-        sub_account_id: str,
-        book_rate_ms: int,
-    ) -> None:
-        self.sink = sink
-        self.books = sink.books
-        self._http = http
-        self._session = session
-        self._inflight = inflight
-        self._market_url = market_url
-        self._private_url = private_url
-        self._sub_account_id = sub_account_id
-        self._book_rate_ms = book_rate_ms
+    sink: StreamSink
+    http: PacedSession
+    session: GrvtSession  # the private socket opens with its cookie, renews it, invalidates it on a refusal
+    inflight: InflightOrders  # the way order updates and fills reach the sink
+    market_url: str
+    private_url: str
+    sub_account_id: str
+    book_rate_ms: int
+
+    @property
+    def books(self) -> BookKeeper:
+        return self.sink.books
 
     def names(self) -> list[str]:
         return ["market", "private"] if self.books.symbols else ["private"]
@@ -72,10 +65,10 @@ class GrvtStreams:
     # ------------------------------------------------------------------ market
 
     async def _run_market(self, ready: StreamReady) -> None:
-        async with self._http.ws_connect(self._market_url, heartbeat=HEARTBEAT_S) as ws:
+        async with self.http.ws_connect(self.market_url, heartbeat=HEARTBEAT_S) as ws:
             sock = RpcSocket(ws)
             self.books.reset()
-            await sock.subscribe(BOOK_STREAM, [f"{s}@{self._book_rate_ms}" for s in self.books.symbols])
+            await sock.subscribe(BOOK_STREAM, [f"{s}@{self.book_rate_ms}" for s in self.books.symbols])
             live = False
             async for frame in sock.frames():
                 if "error" in frame:
@@ -105,16 +98,16 @@ class GrvtStreams:
     # ------------------------------------------------------------------ private
 
     async def _run_private(self, ready: StreamReady) -> None:
-        await self._session.ensure()  # a session that expired while disconnected is renewed first
+        await self.session.ensure()  # a session that expired while disconnected is renewed first
         try:
-            ws = await self._http.ws_connect(self._private_url, headers=self._session.headers(), heartbeat=HEARTBEAT_S)
+            ws = await self.http.ws_connect(self.private_url, headers=self.session.headers(), heartbeat=HEARTBEAT_S)
         except aiohttp.WSServerHandshakeError as exc:
             if exc.status == 401:
-                self._session.invalidate()  # the next attempt logs in again
+                self.session.invalidate()  # the next attempt logs in again
             raise ConnectionLost(f"private stream upgrade refused: {exc.status}", venue=VENUE) from None
         async with ws:
             sock = RpcSocket(ws)
-            waiting = {await sock.subscribe(stream, [self._sub_account_id]) for stream in PRIVATE_STREAMS}
+            waiting = {await sock.subscribe(stream, [self.sub_account_id]) for stream in PRIVATE_STREAMS}
             async for frame in sock.frames():
                 if "error" in frame:
                     self._private_error(frame)
@@ -130,10 +123,10 @@ class GrvtStreams:
         error = frame.get("error") or {}
         code = error.get("code") if isinstance(error, dict) else None
         if code == 1000:
-            self._session.invalidate()
+            self.session.invalidate()
             raise ConnectionLost("private stream: session refused (1000); logging in again", venue=VENUE)
         if code == 1001:
-            raise AuthError(f"private stream: sub-account {self._sub_account_id} not authorised", venue=VENUE)
+            raise AuthError(f"private stream: sub-account {self.sub_account_id} not authorised", venue=VENUE)
         raise VenueProtocolError(f"private stream error {error!r}", venue=VENUE)
 
     def on_private_frame(self, sock: RpcSocket, frame: Mapping[str, Any]) -> None:
@@ -147,9 +140,9 @@ class GrvtStreams:
         feed = mapping.field(frame, "feed", "private frame")
         if stream == "v1.order":
             snap = mapping.parse_order(feed, Source.WS)
-            self._inflight.route(snap.client_id, snap)
+            self.inflight.route(snap.client_id, snap)
         elif stream == "v1.fill":
             fill = mapping.parse_fill(feed, Source.WS)
-            self._inflight.route(fill.client_id, fill)
+            self.inflight.route(fill.client_id, fill)
         elif stream == "v1.position":
             self.sink.position(mapping.parse_position(feed, Source.WS))
