@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from pysdk import grvt_ccxt_env
@@ -406,3 +409,13 @@ def test_extra_settings_reach_the_connector_typed(sim: SimHandle) -> None:
         100, 60.0, 8289849667772468, 325,
     )  # fmt: skip
     assert settings.requests_per_second == 10 and settings.post_only_verdict_s == 2.0  # the defaults
+
+
+def test_the_extra_settings_load_without_the_sdk() -> None:
+    """A venue file's `extra:` is checked when it loads; that must not import grvt-pysdk (or the
+    connector's crypto), which only a run on GRVT needs."""
+    heavy = "{'pysdk', 'eth_account', 'coincurve'}"
+    probe = f"import sys, xtb.connectors.grvt.settings; print(sorted({heavy} & sys.modules.keys()))"
+    root = Path(__file__).resolve().parents[2]  # this checkout's xtb, first on the child's path
+    shown = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=TIMEOUT)
+    assert (shown.returncode, shown.stdout.strip()) == (0, "[]"), shown.stderr
