@@ -1,10 +1,11 @@
 """Deliberately broken market-data handling, for the self-test on every venue.
 
-`BookGapIgnored` is a mixin for any connector that keeps `self.books: dict[str, LocalBook]` (all
-four do): its local books apply every delta as if it followed the last one, so a lost update leaves
-the book silently wrong. `StaleTickerApplied` is Aster's real-time best bid/ask taken without its
-update id compared, so a late message steps the top back. The other venues' connectors read no
-top-of-book message besides their depth stream, so that bug has no variant there.
+`BookGapIgnored` is a mixin for a connector that keeps `self.books: dict[str, LocalBook]`
+(`KeptBooksGapIgnored` for one whose books are the base's `BookKeeper`): its local books apply
+every delta as if it followed the last one, so a lost update leaves the book silently wrong.
+`StaleTickerApplied` is Aster's real-time best bid/ask taken without its update id compared, so a
+late message steps the top back. The other venues' connectors read no top-of-book message besides
+their depth stream, so that bug has no variant there.
 
 `EXPECTED_FAILURES` maps each class to (venue, the scenario that must fail for it).
 """
@@ -18,6 +19,7 @@ from xtb.connectors.aster import AsterConnector
 from xtb.connectors.aster import mapping as aster_mapping
 from xtb.connectors.aster.streams import MarketStream
 from xtb.connectors.backpack import BackpackConnector
+from xtb.connectors.books import BookKeeper
 from xtb.connectors.grvt import GrvtConnector
 from xtb.connectors.lighter import LighterConnector
 from xtb.connectors.orderbook import Delta, LocalBook
@@ -50,7 +52,17 @@ class LighterBookGapIgnored(BookGapIgnored, LighterConnector):
     pass
 
 
-class GrvtBookGapIgnored(BookGapIgnored, GrvtConnector):
+class KeptBooksGapIgnored:
+    """Mixin: `BookGapIgnored` for a connector whose books live in the base's `BookKeeper`."""
+
+    books: BookKeeper
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.books.books = {symbol: GapBlindBook(symbol) for symbol in self.books.symbols}
+
+
+class GrvtBookGapIgnored(KeptBooksGapIgnored, GrvtConnector):
     pass
 
 
