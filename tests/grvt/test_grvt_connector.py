@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from pysdk import grvt_ccxt_env
@@ -311,6 +314,7 @@ async def test_lost_book_message_resubscribes_and_resyncs(sim: SimHandle, gc: Gr
         )
 
     await eventually(synced_with_truth, what="book resubscribed and equal to the engine")
+    assert "/full/v1/book" not in [r.path for r in fe(sim).request_log.records()]  # no REST re-seed
     ws = await gc.get_top_of_book(BTC, Source.WS)
     assert ws.bid == sim.engine.top_of_book(BTC).bid
 
@@ -376,3 +380,42 @@ def test_the_request_rate_is_a_setting(sim: SimHandle) -> None:
     assert GrvtConnector(faster).pacer.limits[0].limit == 50
     with pytest.raises(ConfigError, match="requests_per_second"):
         GrvtConnector(dataclasses.replace(config(sim), extra={"requests_per_second": 0}))
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ({"requests_per_second": "50"}, "extra.requests_per_second: Input should be a valid integer"),
+        ({"requests_per_second": True}, "extra.requests_per_second"),
+        ({"book_rate_ms": 75}, "extra.book_rate_ms: Input should be 50, 100, 500 or 1000"),
+        ({"order_ttl_s": 31 * 86_400}, "extra.order_ttl_s: Input should be less than or equal to 2592000"),
+        ({"post_only_verdict_s": "soon"}, "extra.post_only_verdict_s"),
+        ({"sub_account_id": "not-a-number"}, "extra.sub_account_id"),
+        ({"book_rate": 50}, "extra.book_rate: unknown key; allowed: book_rate_ms, chain_id, "),
+    ],
+)
+def test_extra_settings_of_a_wrong_type_or_unknown_are_refused_by_name(
+    sim: SimHandle, extra: dict[str, object], words: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        GrvtConnector(dataclasses.replace(config(sim), extra=extra))
+    assert words in str(caught.value) and str(caught.value).startswith("grvt: ")
+
+
+def test_extra_settings_reach_the_connector_typed(sim: SimHandle) -> None:
+    extra = {"book_rate_ms": 100, "order_ttl_s": 60, "sub_account_id": "8289849667772468", "chain_id": "325"}
+    settings = GrvtConnector(dataclasses.replace(config(sim), extra=extra)).settings
+    assert (settings.book_rate_ms, settings.order_ttl_s, settings.sub_account_id, settings.chain_id) == (
+        100, 60.0, 8289849667772468, 325,
+    )  # fmt: skip
+    assert settings.requests_per_second == 10 and settings.post_only_verdict_s == 2.0  # the defaults
+
+
+def test_the_extra_settings_load_without_the_sdk() -> None:
+    """A venue file's `extra:` is checked when it loads; that must not import grvt-pysdk (or the
+    connector's crypto), which only a run on GRVT needs."""
+    heavy = "{'pysdk', 'eth_account', 'coincurve'}"
+    probe = f"import sys, xtb.connectors.grvt.settings; print(sorted({heavy} & sys.modules.keys()))"
+    root = Path(__file__).resolve().parents[2]  # this checkout's xtb, first on the child's path
+    shown = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=TIMEOUT)
+    assert (shown.returncode, shown.stdout.strip()) == (0, "[]"), shown.stderr

@@ -16,7 +16,8 @@ from tests.hostile_payloads import Kind, dump, kind_tests
 from xtb.connectors.config import ConnectorConfig
 from xtb.connectors.grvt import mapping
 from xtb.connectors.grvt.connector import GrvtConnector
-from xtb.connectors.grvt.streams import RpcSocket
+from xtb.connectors.grvt.rpc import RpcSocket
+from xtb.connectors.grvt.streams import GrvtStreams
 from xtb.errors import VenueProtocolError
 from xtb.model import Source
 
@@ -150,8 +151,15 @@ def test_positions_balances_instruments_and_books_refuse_the_impossible() -> Non
 # --------------------------------------------------------------------------------- stream frames
 
 
-def _offline() -> GrvtConnector:
-    return GrvtConnector(ConnectorConfig("grvt", "http://127.0.0.1:9", "ws://127.0.0.1:9", symbols=(BTC,)))
+def _offline() -> tuple[GrvtConnector, GrvtStreams]:
+    """A connector never started, and its streams' parser writing to its sink (no socket is opened:
+    the frames are handed to the parser directly)."""
+    connector = GrvtConnector(ConnectorConfig("grvt", "http://127.0.0.1:9", "ws://127.0.0.1:9", symbols=(BTC,)))
+    streams = GrvtStreams(
+        connector.sink, None, None, connector.inflight,  # type: ignore[arg-type]
+        market_url="", private_url="", sub_account_id="1", book_rate_ms=50,
+    )  # fmt: skip
+    return connector, streams
 
 
 @pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, '{"feed": NaN}', '{"x": 1e400}', "{"])
@@ -161,25 +169,26 @@ def test_a_hostile_frame_is_a_protocol_error(text: str) -> None:
 
 
 async def test_a_hostile_book_frame_leaves_the_book_as_it_was() -> None:
-    connector = _offline()
+    connector, streams = _offline()
     sock = RpcSocket(None)  # type: ignore[arg-type]  # no request is sent on this path
-    await connector._on_book_frame(sock, {**PAYLOADS["book_frame"], "stream": "v1.book.d", "selector": f"{BTC}@50"})
+    await streams.on_book_frame(sock, {**PAYLOADS["book_frame"], "stream": "v1.book.d", "selector": f"{BTC}@50"})
     book = connector.books[BTC]
     before = (book.best_bid(), book.best_ask(), book.last_id)
+    assert book.synced and before[0] is not None
     feed = {"bids": [{"price": "88107.5", "size": "1"}], "asks": [{"price": "88107.4", "size": "-5"}]}
     with pytest.raises(VenueProtocolError):
-        await connector._on_book_frame(
+        await streams.on_book_frame(
             sock, {"stream": "v1.book.d", "selector": f"{BTC}@50", "sequence_number": "1", "feed": feed}
         )
     assert (book.best_bid(), book.best_ask(), book.last_id) == before
 
 
 def test_a_hostile_order_frame_reaches_no_order() -> None:
-    connector = _offline()
+    connector, streams = _offline()
     sock = RpcSocket(None)  # type: ignore[arg-type]
     frame = {"stream": "v1.order", "selector": "1", "sequence_number": "1", "feed": _order(traded_size=["0.5"])}
     with pytest.raises(VenueProtocolError, match="more than its size"):
-        connector._on_private_frame(sock, frame)
+        streams.on_private_frame(sock, frame)
     assert connector.foreign_orders == {}
     with pytest.raises(VenueProtocolError, match="sequence number"):
-        connector._on_private_frame(sock, {**frame, "sequence_number": 1.5})
+        streams.on_private_frame(sock, {**frame, "sequence_number": 1.5})

@@ -12,8 +12,7 @@ import pytest
 
 from tests.grvt.conftest import PAYLOADS
 from xtb.connectors.grvt import mapping
-from xtb.connectors.grvt.connector import _ack
-from xtb.connectors.grvt.rest import classify
+from xtb.connectors.grvt.errors import ERRORS
 from xtb.connectors.grvt.session import _gravity
 from xtb.errors import (
     AmbiguousOutcome,
@@ -140,10 +139,10 @@ def test_balances_read_the_settle_currency_free_margin() -> None:
 
 
 def test_cancel_ack_as_boolean_or_string() -> None:
-    _ack(PAYLOADS["cancel_ack"], "grvt")
-    _ack(PAYLOADS["cancel_ack_docs"], "grvt")
+    mapping.ack(PAYLOADS["cancel_ack"])
+    mapping.ack(PAYLOADS["cancel_ack_docs"])
     with pytest.raises(VenueProtocolError):
-        _ack({"result": {"ack": False}}, "grvt")
+        mapping.ack({"result": {"ack": False}})
 
 
 @pytest.mark.parametrize(
@@ -161,10 +160,15 @@ def test_cancel_ack_as_boolean_or_string() -> None:
         (503, 1009, AmbiguousOutcome),
         (400, 2062, VenueRejected),
         (400, 2400, VenueRejected),
+        (401, None, AuthError),  # no code: the status decides
+        (403, None, AuthError),
+        (404, None, OrderNotFound),
+        (429, None, RateLimited),
+        (502, None, AmbiguousOutcome),
     ],
 )
-def test_error_classification(status: int, code: int, kind: type) -> None:
-    error = classify("create_order", status, code, "message", retry_after="2")
+def test_error_classification(status: int, code: int | None, kind: type) -> None:
+    error = ERRORS.error("POST /full/v1/create_order", status, code, "message", retry_after="2")
     assert type(error) is kind
     if isinstance(error, VenueRejected):
         assert error.code == str(code)

@@ -10,8 +10,7 @@ EXPECTED_FAILURES to fail.
 from __future__ import annotations
 
 from tests.selftest.venues import read_status_as_open
-from xtb.connectors.grvt import GrvtConnector, mapping
-from xtb.connectors.grvt.connector import TD, _result
+from xtb.connectors.grvt import GrvtConnector, endpoints, mapping
 from xtb.model import Position, Source
 
 
@@ -24,8 +23,8 @@ class WrongPositionField(GrvtConnector):
     entry, which the market decides, so a self-test could not count on catching it."""
 
     async def _fetch_positions(self, symbol: str | None) -> list[Position]:
-        answer = await self.rest.call(self._url(TD, "positions"), self._account_body(symbol), private=True)
-        rows = _result(answer, "positions", list)
+        answer = await self.rest.call(endpoints.POSITIONS, self._account_body(symbol))
+        rows = mapping.result(answer, "positions", list)
         positions = [mapping.parse_position({**row, "size": row.get("notional")}, Source.REST) for row in rows]
         return [p for p in positions if symbol is None or p.symbol == symbol]
 

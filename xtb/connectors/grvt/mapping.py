@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from xtb.connectors.books import top_of_levels
 from xtb.connectors.grvt.sdk import InstrumentMeta
 from xtb.connectors.orderbook import Level
 from xtb.connectors.parsing import PayloadReader, clip
@@ -206,24 +207,32 @@ def levels(raw: Any, what: str) -> tuple[Level, ...]:
 
 @parser
 def top_from_book(symbol: str, book: Mapping[str, Any], received_at: float) -> TopOfBook:
-    """The best level of each side with a size (a zero-size level is no level, as in LocalBook)."""
-    bids = [lv for lv in levels(get(book, "bids", "book", []), "bids") if lv[1] > 0]
-    asks = [lv for lv in levels(book.get("asks", []), "asks") if lv[1] > 0]
-    best_bid = max(bids, default=None, key=lambda level: level[0])
-    best_ask = min(asks, default=None, key=lambda level: level[0])
-    return TopOfBook(
-        symbol,
-        best_bid[0] if best_bid else None,
-        best_bid[1] if best_bid else None,
-        best_ask[0] if best_ask else None,
-        best_ask[1] if best_ask else None,
-        Source.REST,
-        received_at,
-        ns_seconds(book.get("event_time")),
-    )
+    """A `book` answer's top (the venue lists the best level first; `top_of_levels` does not rely on it)."""
+    bids, asks = levels(get(book, "bids", "book", []), "bids"), levels(book.get("asks", []), "asks")
+    return top_of_levels(symbol, bids, asks, received_at, Source.REST, ns_seconds(book.get("event_time")))
 
 
 @parser
 def book_levels(feed: Any) -> tuple[tuple[Level, ...], tuple[Level, ...]]:
     """(bids, asks) of a `v1.book.d` frame's feed (snapshot or delta: a 0 size deletes)."""
     return levels(get(feed, "bids", "book feed", []), "bids"), levels(feed.get("asks", []), "asks")
+
+
+def result(answer: Any, route: str, kind: type = Mapping) -> Any:
+    """The `result` of a success answer (`{"result": ...}`, §4.0), of the kind the route returns."""
+    value = answer.get("result") if isinstance(answer, dict) else None
+    if not isinstance(value, kind):
+        raise bad(f"{route} answered without a result: {clip(answer, 200)}")
+    return value
+
+
+def ack(answer: Any) -> None:
+    """A cancel's `{"result": {"ack": true}}`: the docs show "true", the schema a boolean; both are an ack."""
+    value = answer.get("result") if isinstance(answer, dict) else None
+    if (value.get("ack") if isinstance(value, dict) else None) not in (True, "true"):
+        raise bad(f"expected an ack, got {clip(answer, 200)}")
+
+
+def server_time(text: str) -> int:
+    """`GET /time`'s `{"server_time": <unix ms>}` (§4.1: an integer, UNCONFIRMED)."""
+    return _read.integer(field(document(text, "time answer"), "server_time", "time answer"), "server_time", minimum=0)

@@ -1,6 +1,7 @@
-"""GRVT REST: every call a JSON POST; private ones carry the session and are re-sent once after a
-new login when the venue answers 401 / 1000 (the SDK never re-logs in: hazard §10.16). Errors are
-classified by the venue's `code`, never guessed from the status alone."""
+"""GRVT REST: every call a JSON POST to an endpoint of the table (endpoints.py); private ones carry
+the session and are re-sent once after a new login when the venue answers 401 / 1000 (the SDK never
+re-logs in: hazard §10.16). A refusal is read as its `code` and message and classified by the
+venue's error table (errors.py), never guessed from the status alone."""
 
 from __future__ import annotations
 
@@ -10,38 +11,31 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from xtb import safejson
+from xtb.connectors.grvt import sdk
+from xtb.connectors.grvt.endpoints import Endpoint
+from xtb.connectors.grvt.errors import ERRORS
 from xtb.connectors.grvt.session import GrvtSession
 from xtb.connectors.paced_http import PacedSession
 from xtb.connectors.parsing import PayloadReader, UnreadableAnswer
-from xtb.errors import (
-    AmbiguousOutcome,
-    AuthError,
-    ConnectorError,
-    OrderNotFound,
-    RateLimited,
-    VenueRejected,
-)
 
 log = logging.getLogger(__name__)
 VENUE = "grvt"
 _read = PayloadReader(VENUE)
 
-SESSION_CODES = frozenset({1000, 1001, 1008})
-# Order-level signature and authorisation refusals: the order was not created (FAILED, not fatal).
-ORDER_AUTH_CODES = frozenset({1012, 1400, 2000, 2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008})
-
 
 class GrvtRest:
-    def __init__(self, http: Callable[[], PacedSession], session: GrvtSession) -> None:
+    def __init__(self, http: Callable[[], PacedSession], session: GrvtSession, env: sdk.SdkEnv) -> None:
         self._http = http
         self.session = session
+        self._env = env
 
-    async def call(self, url: str, body: Mapping[str, Any] | None = None, *, private: bool = False) -> Any:
+    async def call(self, endpoint: Endpoint, body: Mapping[str, Any] | None = None) -> Any:
         """POST `body` (`{}` when None); returns the parsed JSON answer."""
+        url, request = sdk.rest_url(self._env, endpoint.host, endpoint.route), f"POST /full/v1/{endpoint.route}"
         data = json.dumps(body or {}, separators=(",", ":"))
         for attempt in (1, 2):
             headers = {"Content-Type": "application/json"}
-            if private:
+            if endpoint.private:
                 await self.session.ensure()
                 headers.update(self.session.headers())
             async with self._http().post(url, data=data, headers=headers) as resp:
@@ -49,22 +43,19 @@ class GrvtRest:
                 retry_after = resp.headers.get("Retry-After")
             if 200 <= status < 300:
                 if kind != "application/json":
-                    raise UnreadableAnswer(f"{_route(url)} answered {status} as {kind!r}, not JSON", venue=VENUE)
-                return _read.answer(text, f"{_route(url)} answer")
+                    raise UnreadableAnswer(f"{request} answered {status} as {kind!r}, not JSON", venue=VENUE)
+                return _read.answer(text, f"{request} answer")
             code, message = _error(text)
-            if private and attempt == 1 and (status == 401 or code == 1000):
-                log.info("grvt session refused route=%s code=%s: logging in again", _route(url), code)
+            if endpoint.private and attempt == 1 and (status == 401 or code == 1000):
+                log.info("grvt session refused route=%s code=%s: logging in again", endpoint.route, code)
                 self.session.invalidate()
                 continue
-            raise classify(_route(url), status, code, message, retry_after)
+            raise ERRORS.error(request, status, code, message, retry_after)
         raise AssertionError("unreachable")
 
 
-def _route(url: str) -> str:
-    return url.split("/full/", 1)[-1]
-
-
 def _error(text: str) -> tuple[int | None, str]:
+    """The `code` and message of an error body (`{code, message}`, or the lite `{c, m}`)."""
     try:
         body = safejson.loads(text)
     except ValueError:  # not JSON, or refused by its bounds: the text itself is the message
@@ -74,26 +65,3 @@ def _error(text: str) -> tuple[int | None, str]:
     code = body.get("code", body.get("c"))
     message = body.get("message", body.get("m", ""))
     return (code if isinstance(code, int) and not isinstance(code, bool) else None), str(message)
-
-
-def classify(route: str, status: int, code: int | None, message: str, retry_after: str | None = None) -> ConnectorError:
-    """A non-2xx answer in the runtime's terms."""
-    where = f"{route}: {status} {code if code is not None else ''} {message}".replace("  ", " ").strip()
-    if code in ORDER_AUTH_CODES:
-        return VenueRejected(where, venue=VENUE, code=str(code), reason=message)
-    if code in SESSION_CODES or status in (401, 403):
-        return AuthError(where, venue=VENUE)
-    if code == 1006 or (status == 429 and code != 2090):
-        wait = None
-        try:
-            wait = float(retry_after) if retry_after is not None else None
-        except ValueError:
-            wait = None
-        return RateLimited(where, venue=VENUE, retry_after=wait)
-    if status >= 500:
-        return AmbiguousOutcome(where, venue=VENUE)  # the venue may have applied it
-    if code == 1004 or status == 404:
-        return OrderNotFound(where, venue=VENUE)
-    if 400 <= status < 500:
-        return VenueRejected(where, venue=VENUE, code=str(code if code is not None else status), reason=message)
-    return ConnectorError(where, venue=VENUE)
