@@ -1,10 +1,11 @@
 """Deliberately broken market-data handling, for the self-test on every venue.
 
-`BookGapIgnored` is a mixin for any connector that keeps `self.books: dict[str, LocalBook]` (all
-four do): its local books apply every delta as if it followed the last one, so a lost update leaves
-the book silently wrong. `StaleTickerApplied` is Aster's real-time best bid/ask taken without its
-update id compared, so a late message steps the top back. The other venues' connectors read no
-top-of-book message besides their depth stream, so that bug has no variant there.
+`BookGapIgnored` is a mixin for any connector that keeps its local books in `self.books` (the
+base's BookKeeper, or a venue's own dict): its local books apply every delta as if it followed the
+last one, so a lost update leaves the book silently wrong. `StaleTickerApplied` is Aster's
+real-time best bid/ask taken without its update id compared, so a late message steps the top back.
+The other venues' connectors read no top-of-book message besides their depth stream, so that bug
+has no variant there.
 
 `EXPECTED_FAILURES` maps each class to (venue, the scenario that must fail for it).
 """
@@ -18,6 +19,7 @@ from xtb.connectors.aster import AsterConnector
 from xtb.connectors.aster import mapping as aster_mapping
 from xtb.connectors.aster.streams import MarketStream
 from xtb.connectors.backpack import BackpackConnector
+from xtb.connectors.books import BookKeeper
 from xtb.connectors.grvt import GrvtConnector
 from xtb.connectors.lighter import LighterConnector
 from xtb.connectors.orderbook import Delta, LocalBook
@@ -35,11 +37,14 @@ class GapBlindBook(LocalBook):
 class BookGapIgnored:
     """Mixin: the connector's local books never notice a sequence gap (so never resync on one)."""
 
-    books: dict[str, LocalBook]
+    books: BookKeeper | dict[str, LocalBook]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.books = {symbol: GapBlindBook(symbol) for symbol in self.books}
+        # replaced in place: the stream sink holds the base's BookKeeper (a venue not yet on it, its dict)
+        books = self.books.books if isinstance(self.books, BookKeeper) else self.books
+        for symbol in list(books):
+            books[symbol] = GapBlindBook(symbol)
 
 
 class BackpackBookGapIgnored(BookGapIgnored, BackpackConnector):

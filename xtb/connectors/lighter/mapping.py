@@ -304,11 +304,12 @@ def best_from_orders(orders: Any, what: str) -> tuple[Decimal, Decimal] | None:
 @parser
 def touch_levels(body: Mapping[str, Any]) -> tuple[tuple[Level, ...], tuple[Level, ...]]:
     """(bids, asks) of an `orderBookOrders` answer, each its best level (or none), for `top_of_levels`."""
-    sides = []
-    for side in ("bids", "asks"):
-        best = best_from_orders(field(body, side, "orderBookOrders"), side)
-        sides.append(() if best is None else (best,))
-    return sides[0], sides[1]
+
+    def best(side: str) -> tuple[Level, ...]:
+        level = best_from_orders(field(body, side, "orderBookOrders"), side)
+        return () if level is None else (level,)
+
+    return best("bids"), best("asks")
 
 
 # ------------------------------------------------------------------------------------ market ids
