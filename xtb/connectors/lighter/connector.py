@@ -111,7 +111,7 @@ class LighterConnector(BaseConnector):
 
     def _streams(self) -> LighterStreams:
         return LighterStreams(
-            self.sink,
+            sink=self.sink,
             session=self.http,
             url=self.config.ws_url,
             markets=self.market_ids,

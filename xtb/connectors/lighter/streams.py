@@ -18,6 +18,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -41,34 +42,23 @@ TOKEN_MARGIN_S = 120  # reconnect at most this long before the token's deadline
 TokenSource = Callable[[int], tuple[str, int]]  # ttl → a token with most of its life left, its deadline (epoch s)
 
 
+@dataclass(kw_only=True)
 class LighterStreams:
-    def __init__(
-        self,
-        sink: StreamSink,
-        *,
-        session: PacedSession,
-        url: str,
-        markets: MarketIds,
-        settings: LighterExtra,
-        account: int,
-        token: TokenSource,
-        greeting_timeout: float,
-    ) -> None:
-        self._sink = sink
-        self._session = session
-        self._url = url
-        self._markets = markets
-        self._settings = settings
-        self._account = account
-        self._token = token
-        self._greeting_timeout = greeting_timeout
+    sink: StreamSink
+    session: PacedSession  # the connector's: socket upgrades land in its transcript
+    url: str
+    markets: MarketIds
+    settings: LighterExtra
+    account: int
+    token: TokenSource
+    greeting_timeout: float
 
     def names(self) -> list[str]:
-        return ["market", "account"] if self._sink.books.symbols else ["account"]
+        return ["market", "account"] if self.sink.books.symbols else ["account"]
 
     async def run(self, name: str, ready: StreamReady) -> None:
-        async with self._session.ws_connect(self._url, heartbeat=None) as ws:
-            first = mapping.frame(await ws.receive_str(timeout=self._greeting_timeout))
+        async with self.session.ws_connect(self.url, heartbeat=None) as ws:
+            first = mapping.frame(await ws.receive_str(timeout=self.greeting_timeout))
             if first.get("type") != "connected":
                 raise VenueProtocolError(f"expected the connected greeting, got {mapping.clip(first)}", venue=VENUE)
             keepalive = asyncio.create_task(self._keepalive(ws), name=f"lighter-keepalive-{name}")
@@ -83,7 +73,7 @@ class LighterStreams:
     async def _keepalive(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         try:
             while not ws.closed:
-                await asyncio.sleep(self._settings.ws_keepalive)  # a timer, not a wait for a condition
+                await asyncio.sleep(self.settings.ws_keepalive)  # a timer, not a wait for a condition
                 await ws.send_str('{"type":"ping"}')
         except (ConnectionError, RuntimeError):  # the socket went away; the reader reports it
             return
@@ -108,15 +98,15 @@ class LighterStreams:
                 yield frame
 
     async def _run_market(self, ws: aiohttp.ClientWebSocketResponse, ready: StreamReady) -> None:
-        books = self._sink.books
+        books = self.sink.books
         books.reset()
-        market_ids = [self._markets.market_id(symbol) for symbol in books.symbols]
+        market_ids = [self.markets.market_id(symbol) for symbol in books.symbols]
         for market_id in market_ids:
             await _send(ws, "subscribe", f"order_book/{market_id}")
         waiting = set(market_ids)
         async for frame in self._frames(ws):
             name, _, market_id = str(frame.get("channel", "")).partition(":")
-            symbol = self._markets.symbol(market_id)
+            symbol = self.markets.symbol(market_id)
             if name != "order_book" or symbol is None or symbol not in books:
                 continue
             order_book = mapping.field(frame, "order_book", "order_book frame")
@@ -132,17 +122,17 @@ class LighterStreams:
                     await _send(ws, kind, f"order_book/{market_id}")
 
     async def _run_account(self, ws: aiohttp.ClientWebSocketResponse, ready: StreamReady) -> None:
-        ttl = self._settings.auth_ttl
-        token, deadline = self._token(ttl)
+        ttl = self.settings.auth_ttl
+        token, deadline = self.token(ttl)
         for name in ACCOUNT_CHANNELS:
-            await _send(ws, "subscribe", f"{name}/{self._account}", auth=token)
+            await _send(ws, "subscribe", f"{name}/{self.account}", auth=token)
         waiting = set(ACCOUNT_CHANNELS)
         lifetime = max(1.0, deadline - time.time() - min(TOKEN_MARGIN_S, ttl / 4))
         try:
             async with asyncio.timeout(lifetime):
                 async for frame in self._frames(ws):
                     name = str(frame.get("channel", "")).partition(":")[0]
-                    apply_account_frame(self._sink, self._markets, self._account, name, frame)
+                    apply_account_frame(self.sink, self.markets, self.account, name, frame)
                     if waiting and str(frame.get("type")).startswith("subscribed/"):
                         waiting.discard(name)
                         if not waiting:
