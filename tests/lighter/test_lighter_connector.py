@@ -14,7 +14,7 @@ from tests.lighter.conftest import ETH, TIMEOUT, frontend, sdk_client, start_lig
 from tests.waiting import eventually
 from xtb.connectors.config import ConnectorConfig, ReconnectPolicy
 from xtb.connectors.lighter import LighterConnector
-from xtb.connectors.lighter.rest import TxAuthRejected
+from xtb.connectors.lighter.errors import TxAuthRejected
 from xtb.errors import AmbiguousOutcome, AuthError
 from xtb.execution.flatten import flatten, verify_flat
 from xtb.model import OrderSnapshot, OrderState, Side, Source

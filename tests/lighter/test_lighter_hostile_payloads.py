@@ -5,6 +5,7 @@ with one bad entry is refused whole, before any of it reaches an order or a posi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -12,9 +13,10 @@ import pytest
 
 from tests.hostile_payloads import Kind, dump, kind_tests
 from tests.lighter.conftest import PAYLOADS
+from xtb.connectors.books import top_of_levels
 from xtb.connectors.config import ConnectorConfig
-from xtb.connectors.lighter import mapping
-from xtb.connectors.lighter.connector import LighterConnector
+from xtb.connectors.lighter import LighterConnector, mapping
+from xtb.connectors.lighter.streams import apply_account_frame
 from xtb.errors import VenueProtocolError
 from xtb.model import Source
 
@@ -65,7 +67,7 @@ KINDS = (
     Kind("balance", mapping.parse_balance, (ACCOUNT,)),
     Kind("book", mapping.parse_book, (BOOK,)),
     Kind("book delta", mapping.book_delta, (BOOK,)),
-    Kind("top of book", lambda body: mapping.top_from_orders("ETH", body, 1.0), (ORDERS_ANSWER,)),
+    Kind("top of book", lambda body: top_of_levels("ETH", *mapping.touch_levels(body), 1.0), (ORDERS_ANSWER,)),
 )
 
 
@@ -133,7 +135,7 @@ def test_impossible_positions_balances_and_books_are_refused() -> None:
     with pytest.raises(VenueProtocolError, match="nonce"):
         mapping.parse_book({**BOOK, "nonce": "9182390020"})
     with pytest.raises(VenueProtocolError, match="remaining_base_amount must be positive"):
-        mapping.top_from_orders("ETH", {**ORDERS_ANSWER, "asks": [{"price": "3000", "remaining_base_amount": "0"}]}, 1)
+        mapping.touch_levels({**ORDERS_ANSWER, "asks": [{"price": "3000", "remaining_base_amount": "0"}]})
     with pytest.raises(VenueProtocolError, match="price_decimals is out of range"):
         mapping.parse_market({**PAYLOADS["order_book_detail_eth"], "price_decimals": 10**9})
 
@@ -141,13 +143,15 @@ def test_impossible_positions_balances_and_books_are_refused() -> None:
 # --------------------------------------------------------------------------------- stream frames
 
 
-def _offline() -> LighterConnector:
+def _offline() -> tuple[LighterConnector, Callable[[str, dict[str, Any]], None]]:
+    """A connector that was never started, and its account frames applied to its sink as the
+    account socket applies them."""
     connector = LighterConnector(ConnectorConfig("lighter", "http://127.0.0.1:9", "ws://127.0.0.1:9"))
-    connector.account_index = OURS
     market = mapping.parse_market(PAYLOADS["order_book_detail_eth"])
     assert market is not None
-    connector._markets = {"ETH": market}
-    return connector
+    markets = mapping.MarketIds()
+    markets.load([market])
+    return connector, lambda name, frame: apply_account_frame(connector.sink, markets, OURS, name, frame)
 
 
 @pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, '{"type": NaN}', '{"x": -1e400}', "[]", "{"])
@@ -157,13 +161,13 @@ def test_a_hostile_frame_is_a_protocol_error(text: str) -> None:
 
 
 def test_an_account_frame_with_one_bad_order_is_refused_whole() -> None:
-    connector = _offline()
+    connector, on_frame = _offline()
     bad = {**ORDER, "order_index": 7, "filled_base_amount": "0.5"}  # filled above its 0.02
     frame = {"channel": f"account_all_orders:{OURS}", "orders": {"0": [ORDER, bad]}}
     with pytest.raises(VenueProtocolError, match="more than its size"):
-        connector._handle_account("account_all_orders", frame)
+        on_frame("account_all_orders", frame)
     assert connector.foreign_orders == {}  # the good order was not applied either
-    connector._handle_account("account_all_orders", {**frame, "orders": {"0": [ORDER]}})
+    on_frame("account_all_orders", {**frame, "orders": {"0": [ORDER]}})
     assert set(connector.foreign_orders) == {str(ORDER["order_index"])}
 
 
@@ -178,7 +182,7 @@ def test_an_account_frame_with_one_bad_order_is_refused_whole() -> None:
     ],
 )
 def test_account_frames_of_the_wrong_shape_are_protocol_errors(name: str, frame: dict[str, Any]) -> None:
-    connector = _offline()
+    connector, on_frame = _offline()
     with pytest.raises(VenueProtocolError):
-        connector._handle_account(name, frame)
+        on_frame(name, frame)
     assert connector.foreign_orders == {} and connector.positions_ws == {}

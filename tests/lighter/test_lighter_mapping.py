@@ -3,17 +3,22 @@ example shapes, venue integers from the declared decimals, and answers classifie
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
 
 from tests.lighter.conftest import PAYLOADS
 from xtb.connectors.lighter import mapping
-from xtb.connectors.lighter.rest import InvalidNonce, TxAuthRejected, classify
+from xtb.connectors.lighter.endpoints import ACTIVE_ORDERS, ORDERS_BY_CLIENT_ID, SEND_TX, Endpoint
+from xtb.connectors.lighter.errors import InvalidNonce, TxAuthRejected
+from xtb.connectors.lighter.rest import answer
 from xtb.connectors.lighter.signer import chain_id_for
+from xtb.connectors.parsing import UnreadableAnswer
 from xtb.errors import (
     AmbiguousOutcome,
     AuthError,
+    ConnectorError,
     InvalidOrder,
     OrderNotFound,
     RateLimited,
@@ -129,21 +134,49 @@ def test_book_frames_are_contiguous_deltas() -> None:
     assert best == (D("3000.02"), D("1.5"))
 
 
+def error_of(status: int, body: object, endpoint: Endpoint = SEND_TX, retry_after: str | None = None) -> Exception:
+    """What the REST client raises for one answer (read as it reads a body off the wire)."""
+    raw = "" if body is None else body if isinstance(body, str) else json.dumps(body)
+    with pytest.raises(ConnectorError) as caught:
+        answer(endpoint, status, raw, retry_after)
+    return caught.value
+
+
 def test_answers_are_classified_by_code() -> None:
-    def kind(status: int, body: object, path: str = "/api/v1/sendTx") -> type:
-        return type(classify("POST", path, status, body, ""))
+    def kind(status: int, body: object, endpoint: Endpoint = SEND_TX) -> type:
+        return type(error_of(status, body, endpoint))
 
     assert kind(400, PAYLOADS["invalid_nonce"]) is InvalidNonce
     assert kind(400, PAYLOADS["invalid_nonce_2025"]) is InvalidNonce
     assert kind(429, PAYLOADS["rate_limited"]) is RateLimited
     assert kind(400, PAYLOADS["rate_limited"]) is RateLimited
     assert kind(503, None) is AmbiguousOutcome
+    assert kind(400, {"code": 29500, "message": "internal server error"}) is AmbiguousOutcome
     assert kind(400, {"code": 21120, "message": "invalid signature"}) is TxAuthRejected
     assert issubclass(TxAuthRejected, VenueRejected) and issubclass(TxAuthRejected, AuthError)
-    assert kind(400, {"code": 21120, "message": "invalid auth: x"}, "/api/v1/accountActiveOrders") is AuthError
+    assert kind(400, {"code": 21120, "message": "invalid auth: x"}, ACTIVE_ORDERS) is AuthError
     assert kind(400, {"code": 21600, "message": "given order is not an active limit order"}) is OrderNotFound
     assert kind(400, {"code": 21728, "message": "client order index already exists"}) is VenueRejected
-    assert kind(404, {"code": 29404, "message": "not found"}, "/api/v1/tx") is OrderNotFound
+    assert kind(404, {"code": 29404, "message": "not found"}, ORDERS_BY_CLIENT_ID) is OrderNotFound
+    assert kind(404, {"code": 29404, "message": "not found"}) is VenueRejected  # a transaction is refused
+
+
+def test_an_error_code_in_a_200_answer_is_an_error() -> None:
+    assert type(error_of(200, {"code": 21706, "message": "invalid order base or quote amount"})) is VenueRejected
+    assert type(error_of(200, {"code": 21706, "message": "?"}, ACTIVE_ORDERS)) is VenueProtocolError
+    assert type(error_of(200, "<html>", ACTIVE_ORDERS)) is UnreadableAnswer
+    assert answer(ACTIVE_ORDERS, 200, '{"code": 200, "orders": []}') == {"code": 200, "orders": []}
+
+
+def test_a_refusal_carries_the_venues_code_and_words_and_a_rate_limit_its_wait() -> None:
+    refused = error_of(400, {"code": 21728, "message": "client order index already exists"})
+    assert isinstance(refused, VenueRejected)
+    assert (refused.code, refused.reason) == ("21728", "client order index already exists")
+    assert str(refused) == "lighter: POST /api/v1/sendTx: 400 21728 client order index already exists"
+    limited = error_of(429, PAYLOADS["rate_limited"], ACTIVE_ORDERS, retry_after="2")
+    assert isinstance(limited, RateLimited) and limited.retry_after == 2.0
+    unnamed = error_of(400, "Bad Request", ACTIVE_ORDERS)
+    assert isinstance(unnamed, VenueRejected) and (unnamed.code, unnamed.reason) == ("400", "Bad Request")
 
 
 def test_chain_id_from_configuration_or_host() -> None:

@@ -1,10 +1,10 @@
 """Deliberately broken market-data handling, for the self-test on every venue.
 
-`BookGapIgnored` is a mixin for any connector whose `self.books` holds its local books (all four
-do): its local books apply every delta as if it followed the last one, so a lost update leaves
-the book silently wrong. `StaleTickerApplied` is Aster's real-time best bid/ask taken without its
-update id compared, so a late message steps the top back. The other venues' connectors read no
-top-of-book message besides their depth stream, so that bug has no variant there.
+`BookGapIgnored` is a mixin for any connector (its local books are the base's BookKeeper): its local books apply every delta as if it followed the
+last one, so a lost update leaves the book silently wrong. `StaleTickerApplied` is Aster's
+real-time best bid/ask taken without its update id compared, so a late message steps the top back.
+The other venues' connectors read no top-of-book message besides their depth stream, so that bug
+has no variant there.
 
 `EXPECTED_FAILURES` maps each class to (venue, the scenario that must fail for it).
 """
@@ -36,14 +36,13 @@ class GapBlindBook(LocalBook):
 class BookGapIgnored:
     """Mixin: the connector's local books never notice a sequence gap (so never resync on one)."""
 
-    books: BookKeeper | dict[str, LocalBook]
+    books: BookKeeper
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # the base's BookKeeper, or the dict a venue not yet moved onto it keeps
-        books = self.books.books if isinstance(self.books, BookKeeper) else self.books
-        for symbol in list(books):
-            books[symbol] = GapBlindBook(symbol)
+        # replaced in place: the stream sink holds the same BookKeeper
+        for symbol in self.books.symbols:
+            self.books.books[symbol] = GapBlindBook(symbol)
 
 
 class BackpackBookGapIgnored(BookGapIgnored, BackpackConnector):

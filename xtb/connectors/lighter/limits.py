@@ -13,11 +13,15 @@ tier is known are booked in both ledgers: "requests" (standard) and "weight" (pr
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
+from typing import Any
 
 from yarl import URL
 
 from xtb.connectors.pacing import Cost, Limit, RateCard
+
+log = logging.getLogger(__name__)
 
 STANDARD = "standard"
 # Spec §7: "standard 60 requests/min (unweighted); premium 24 000 weighted/min; plus 120 000; builder
@@ -52,6 +56,17 @@ def tier_name(value: object) -> str:
     if name not in TIER_LIMITS:
         raise ValueError(f"unknown Lighter rate tier {value!r} (one of {sorted(TIER_LIMITS)})")
     return name
+
+
+def reported_tier(account_limits: Any) -> str:
+    """The tier an `accountLimits` answer reports (`user_tier`); the standard tier, the strictest,
+    when it names none known here."""
+    reported = account_limits.get("user_tier") if isinstance(account_limits, dict) else None
+    try:
+        return tier_name(reported)
+    except ValueError:
+        log.warning("accountLimits reports tier %r; pacing as %s", reported, STANDARD)
+        return STANDARD
 
 
 def _path(url: URL) -> str:

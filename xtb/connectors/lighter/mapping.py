@@ -9,13 +9,13 @@ are made here from the market's declared decimals, never from the shape of a pri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from xtb.connectors.orderbook import Delta, Level
 from xtb.connectors.parsing import PayloadReader, clip
-from xtb.errors import InvalidOrder
+from xtb.errors import ConnectorError, InvalidOrder
 from xtb.model import (
     ZERO,
     Balance,
@@ -27,7 +27,6 @@ from xtb.model import (
     Position,
     Side,
     Source,
-    TopOfBook,
 )
 
 VENUE = "lighter"
@@ -303,16 +302,49 @@ def best_from_orders(orders: Any, what: str) -> tuple[Decimal, Decimal] | None:
 
 
 @parser
-def top_from_orders(symbol: str, body: Mapping[str, Any], received_at: float) -> TopOfBook:
-    """The top of book from an `orderBookOrders` answer."""
-    bid = best_from_orders(field(body, "bids", "orderBookOrders"), "bids")
-    ask = best_from_orders(field(body, "asks", "orderBookOrders"), "asks")
-    return TopOfBook(
-        symbol,
-        bid[0] if bid else None,
-        bid[1] if bid else None,
-        ask[0] if ask else None,
-        ask[1] if ask else None,
-        Source.REST,
-        received_at,
-    )
+def touch_levels(body: Mapping[str, Any]) -> tuple[tuple[Level, ...], tuple[Level, ...]]:
+    """(bids, asks) of an `orderBookOrders` answer, each its best level (or none), for `top_of_levels`."""
+
+    def best(side: str) -> tuple[Level, ...]:
+        level = best_from_orders(field(body, side, "orderBookOrders"), side)
+        return () if level is None else (level,)
+
+    return best("bids"), best("asks")
+
+
+# ------------------------------------------------------------------------------------ market ids
+
+
+class MarketIds:
+    """market_id <-> symbol of the loaded markets: frames and answers name markets by id. One object
+    for the REST hooks and the streams, refilled whenever the markets are loaded again."""
+
+    def __init__(self) -> None:
+        self._symbols: dict[str, str] = {}
+        self._ids: dict[str, str] = {}
+
+    def load(self, markets: Iterable[MarketInfo]) -> None:
+        self._ids = {m.symbol: m.venue_symbol for m in markets}
+        self._symbols = {market_id: symbol for symbol, market_id in self._ids.items()}
+
+    def __contains__(self, symbol: object) -> bool:
+        return symbol in self._ids
+
+    def symbol(self, market_id: Any) -> str | None:
+        """The symbol of a market id (as a frame writes it: "0" or 0); None for a market not loaded."""
+        return self._symbols.get(str(market_id))
+
+    def market_id(self, symbol: str) -> str:
+        try:
+            return self._ids[symbol]
+        except KeyError:
+            raise ConnectorError(f"unknown symbol {symbol!r}", venue=VENUE) from None
+
+    def per_market(self, frame: Mapping[str, Any], key: str) -> list[tuple[str, Any]]:
+        """(symbol, entry) of a `{market_id: [entry, ...]}` frame field, for the loaded markets."""
+        out = []
+        for market_id, entries in obj(frame.get(key) or {}, key).items():
+            symbol = self.symbol(market_id)
+            if symbol is not None:
+                out.extend((symbol, entry) for entry in rows(entries, key))
+        return out

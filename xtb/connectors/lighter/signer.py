@@ -21,7 +21,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -238,25 +238,15 @@ class LighterSigner:
         self._token = (token, now + ttl_s)
         return token
 
-    @property
-    def token_deadline(self) -> int | None:
-        return None if self._token is None else self._token[1]
+    def lasting_token(self, ttl_s: int) -> tuple[str, int]:
+        """A token with at least half its life left, and its deadline (epoch seconds): what a socket
+        subscribes with, to come back with a new one before that deadline."""
+        token = self.auth_token(ttl_s, min_left_s=ttl_s // 2)
+        assert self._token is not None
+        return token, self._token[1]
 
 
 def _clean(error: object, secret: Secret) -> str:
     text = str(error)
     raw = secret.reveal()
     return text.replace(raw, "***").replace(raw.removeprefix("0x"), "***")
-
-
-def credentials_int(credentials: Mapping[str, Secret], extra: Mapping[str, Any], name: str) -> int | None:
-    """An integer setting from the credentials (a Secret) or the venue extras; None when absent."""
-    if name in credentials:
-        text = credentials[name].reveal().strip()
-    elif name in extra:
-        text = str(extra[name]).strip()
-    else:
-        return None
-    if not text.isdigit():
-        raise AuthError(f"{name} must be a non-negative integer", venue=VENUE)
-    return int(text)

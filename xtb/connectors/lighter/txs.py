@@ -13,7 +13,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from xtb.connectors.lighter.rest import InvalidNonce, LighterRest
+from xtb.connectors.lighter.errors import InvalidNonce
+from xtb.connectors.lighter.rest import LighterRest
 from xtb.connectors.lighter.signer import SignedTx
 
 log = logging.getLogger(__name__)
