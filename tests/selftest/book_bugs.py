@@ -1,10 +1,10 @@
 """Deliberately broken market-data handling, for the self-test on every venue.
 
-`BookGapIgnored` is a mixin for any connector (its local books are the base's BookKeeper): its local books apply every delta as if it followed the
-last one, so a lost update leaves the book silently wrong. `StaleTickerApplied` is Aster's
-real-time best bid/ask taken without its update id compared, so a late message steps the top back.
-The other venues' connectors read no top-of-book message besides their depth stream, so that bug
-has no variant there.
+`BookGapIgnored` is a mixin for any connector (its local books are the base's BookKeeper): they
+apply every delta as if it followed the last one, so a lost update leaves the book silently wrong.
+`StaleTickerApplied` is Aster's real-time best bid/ask taken without its update id compared, so a
+late message steps the top back. The other venues' connectors read no top-of-book message besides
+their depth stream, so that bug has no variant there.
 
 `EXPECTED_FAILURES` maps each class to (venue, the scenario that must fail for it).
 """
