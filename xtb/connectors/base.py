@@ -32,7 +32,6 @@ from xtb.connectors.client_ids import ClientIdGenerator, ClientIdPolicy
 from xtb.connectors.config import ConnectorConfig
 from xtb.connectors.error_table import ErrorTable
 from xtb.connectors.extra import VenueExtra
-from xtb.connectors.orderbook import LocalBook
 from xtb.connectors.paced_http import PacedSession
 from xtb.connectors.pacing import UNLIMITED, Pacer, RateCard, RequestUsage
 from xtb.connectors.streams import StreamReady, VenueStreams
@@ -838,19 +837,6 @@ class BaseConnector(abc.ABC):
         self.positions_ws[position.symbol] = position
         self.positions_changed.notify()
         self.bus.publish(Event(EventKind.POSITION, self.venue, position, self.clock.monotonic()))
-
-    def _publish_local_book(self, book: LocalBook) -> None:
-        """Publish a local book's top as the stream's view of the market, when it changed."""
-        bid, ask = book.best_bid() or (None, None), book.best_ask() or (None, None)
-        top = TopOfBook(book.symbol, bid[0], bid[1], ask[0], ask[1], Source.WS, self.clock.monotonic())
-        previous = self.books_ws.get(book.symbol)
-        if previous is None or (previous.bid, previous.bid_size, previous.ask, previous.ask_size) != (
-            top.bid,
-            top.bid_size,
-            top.ask,
-            top.ask_size,
-        ):
-            self._on_top_of_book(top)
 
     def _on_top_of_book(self, tob: TopOfBook) -> None:
         self.books_ws[tob.symbol] = tob
