@@ -34,7 +34,7 @@ def make_attempt(price: str, submitted: float, cancelled: float | None = None, f
 def make_result(book: list[tuple[float, str | None, str | None]], attempts: tuple[Attempt, ...] = (),
                 orders: tuple[Order, ...] = ()) -> Result:  # fmt: skip
     samples = tuple(BookSample(t, Decimal(b) if b else None, Decimal(a) if a else None) for t, b, a in book)
-    return Result(0, "v", "s", Outcome.PASSED, book=samples, attempts=attempts, orders=orders)
+    return Result("v", "s", Outcome.PASSED, book=samples, attempts=attempts, orders=orders)
 
 
 def test_frame_maps_seconds_and_prices_onto_the_plot_box() -> None:
