@@ -138,9 +138,7 @@ def test_a_workers_row_reaches_the_controller_exactly_as_it_left() -> None:
         reason="call: the order was counted twice",
         duration_s=1.5,
         metrics={"requests": 3.0},
-        attempts=(
-            Attempt("c1", "", Decimal("150.10"), Decimal("0.1"), None, "open", "", 0.01, None, None, None, None),
-        ),
+        attempts=(Attempt("c1", price=Decimal("150.10"), size=Decimal("0.1"), state="open", submitted_at=0.01),),
         transcript=(Exchange(0.1, "POST", "http://127.0.0.1:1/api/v1/order", None, 0.5, "dropped", 1),),
     )
     scenario = ScenarioInfo(row.scenario, title="Ambiguous submit", doc="Purpose: ...", sim_only=True)

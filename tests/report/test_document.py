@@ -153,6 +153,30 @@ def test_a_document_with_every_field_set_comes_back_equal(tmp_path: Path) -> Non
     assert sorted(p.name for p in path.parent.iterdir()) == ["run.json"]  # no temporary file left
 
 
+def test_the_keys_are_the_ones_readers_of_earlier_documents_know() -> None:
+    written = report_to_json(full_report())
+    assert list(written) == [
+        *("generated_at", "duration_s", "target", "baseline", "interrupted", "excluded_venues"),
+        *("scenarios", "venues", "results", "run"),
+    ]
+    row = written["results"][0]
+    assert list(row) == [
+        *("venue", "scenario", "outcome", "reason", "duration_s", "metrics"),
+        *("attempts", "orders", "book", "transcript", "steps"),
+    ]
+    assert list(row["attempts"][0]) == [
+        *("client_id", "venue_id", "price", "size", "filled", "state", "outcome", "top_up"),
+        *("submitted_at", "acked_at", "cancel_sent_at", "cancelled_at", "filled_at"),
+    ]
+    assert list(row["orders"][0]) == [
+        *("client_id", "venue_id", "side", "size", "price", "type", "reduce_only", "state", "filled"),
+        *("history", "anomalies"),
+    ]
+    assert list(row["transcript"][0]) == ["t", "method", "url", "status", "latency_s", "error", "weight"]
+    assert list(written["venues"]["backpack"]) == ["environment", "symbol", "config", "quirks", "not_run"]
+    assert list(written["scenarios"]["post_top_of_book"]) == ["title", "doc", "sim_only", "baseline"]
+
+
 def test_a_row_survives_the_trip_a_parallel_worker_sends_it_on() -> None:
     row = full_result()
     assert parse_result(json.loads(json.dumps(result_to_json(row)))) == row

@@ -1,98 +1,219 @@
 """The results document's JSON edge: the only code that writes a `Report` as JSON or reads one back.
 
-Each type's keys are listed once, in a `_Shape`, and both directions walk that one list, so the
-writer and the reader cannot drift: a key is written exactly as it is read. Reading checks every
-value; a malformed document raises `ValueError` whose message starts with the path of the bad
-value (`results[3] (grvt/metadata).outcome: ...`), so the line that produced it is easy to find.
-Keys no shape knows are ignored (`verdict`, which the suite adds for machines and which is derived,
-and keys older documents carried). A parallel worker ships each row as `result_to_json` and the
-controller reads it with `parse_result`: the same shapes, so a row arrives exactly as it left.
+Both directions follow the model's own definitions (each dataclass field is a key, read and checked
+by its type), so the writer and the reader cannot drift from each other or from the types: a new
+field is written and read with no change here. Reading checks every value; a malformed document
+raises `ValueError` whose message starts with the path of the bad value (`results[3]
+(grvt/metadata).outcome: ...`), so the line that produced it is easy to find. Keys the model does
+not know are ignored (`verdict`, which the suite adds for machines and which is derived, and keys
+older documents carried). A parallel worker ships each row as `result_to_json` and the controller
+reads it with `parse_result`, so a row arrives exactly as it left.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+import functools
 import json
 import math
 import os
+import types
+import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
-from xtb.report.model import (
-    Anomaly,
-    Attempt,
-    BookSample,
-    Exchange,
-    HistoryEntry,
-    Order,
-    Outcome,
-    Report,
-    Result,
-    RunInfo,
-    ScenarioInfo,
-    Step,
-    VenueInfo,
-)
+from xtb.report.model import Order, Outcome, Report, Result, ScenarioInfo, VenueInfo
 
-_NOTHING: Mapping[str, Any] = MappingProxyType({})  # the default of an absent object (shared, so read-only)
 Read = Callable[[object, str], Any]  # (JSON value, its path) → the value, or ValueError naming the path
-Write = Callable[[Any], object]
-REQUIRED = object()  # a key's default when the document must have it
+
+_RENAMED = {(Order, "order_type"): "type"}  # where the attribute cannot be named like its key
+_KEYED_BY = {ScenarioInfo: "id", VenueInfo: "name"}  # held as the key of the object that lists them
+_ONLY_WHEN_SET = {(Result, "steps"), (Report, "run")}  # `xtb run`'s parts: not written as empty
+_REQUIRED = object()
 
 
-class _Node:
-    """A JSON object being read, with the path used in error messages."""
-
-    def __init__(self, data: object, path: str) -> None:
-        if not isinstance(data, dict):
-            raise ValueError(f"{path or 'document'}: expected an object, got {_describe(data)}")
-        self.data: dict[str, Any] = data
-        self.path = path
-
-    def at(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def get(self, key: str, read: Read, default: Any) -> Any:
-        if key not in self.data:
-            if default is REQUIRED:
-                raise ValueError(f"{self.path or 'document'}: missing key {key!r}")
-            return default
-        return read(self.data[key], self.at(key))
+# ---------------------------------------------------------------------------------- the edge
 
 
-@dataclass(frozen=True)
-class _Key:
-    """One key of an object: how its value is read and written, and its value when absent."""
-
-    name: str
-    read: Read
-    write: Write = lambda value: value
-    default: Any = REQUIRED
-    attr: str = ""  # the attribute, when it is not named like the key
-    omit_default: bool = False  # left out of the JSON when it holds its default (what one writer only fills)
+def report_to_json(report: Report) -> dict[str, Any]:
+    """The document as JSON values, exactly what `parse_report` reads back."""
+    return _write(report)
 
 
-@dataclass(frozen=True)
-class _Shape:
-    """A type and its keys: the one description both directions use."""
+def parse_report(document: object) -> Report:
+    """Check a results document and read it into values; ValueError names the first bad key."""
+    if not isinstance(document, dict):
+        raise ValueError(f"document: expected a JSON object, got {_describe(document)}")
+    return _read_object(Report, document, "")
 
-    cls: type
-    keys: tuple[_Key, ...]
 
-    def write(self, value: Any) -> dict[str, object]:
-        out: dict[str, object] = {}
-        for key in self.keys:
-            held = getattr(value, key.attr or key.name)
-            if not (key.omit_default and held == key.default):
-                out[key.name] = key.write(held)
-        return out
+def result_to_json(result: Result) -> dict[str, Any]:
+    return _write(result)
 
-    def read(self, node: _Node, **given: Any) -> Any:
-        values = {key.attr or key.name: node.get(key.name, key.read, key.default) for key in self.keys}
-        return self.cls(**values, **given)
+
+def parse_result(data: object, path: str = "result") -> Result:
+    """One row; once its venue and scenario are read, errors name them (`results[3] (grvt/metadata)`)."""
+    row = _dict(data, path)
+    for key in ("venue", "scenario"):
+        if key not in row:
+            raise ValueError(f"{path}: missing key {key!r}")
+    venue, scenario = _str(row["venue"], f"{path}.venue"), _str(row["scenario"], f"{path}.scenario")
+    return _read_object(Result, row, f"{path} ({venue}/{scenario})")
+
+
+def scenario_to_json(scenario: ScenarioInfo) -> dict[str, Any]:
+    return _write(scenario)
+
+
+def parse_scenario(scenario_id: str, data: object, path: str = "scenario") -> ScenarioInfo:
+    return _read_object(ScenarioInfo, data, path, scenario_id)
+
+
+def load_report(path: Path) -> Report:
+    """Read and check a results file; ValueError (naming the file) when it is not a valid document."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON: {exc}") from None
+    try:
+        return parse_report(document)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+def save_report(report: Report, path: Path, *, verdict: Mapping[str, Any] | None = None) -> Path:
+    """Write the document (atomically: a reader never sees half of it). The suite adds its verdict
+    for machines; it is derived from the rest, so nothing reads it back."""
+    document = report_to_json(report)
+    if verdict is not None:
+        document["verdict"] = dict(verdict)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, json.dumps(document, indent=1))
+    return path
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write beside the target and rename, so a reader never sees half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------------------------- writing
+
+
+def _write(value: Any) -> Any:
+    """JSON values: objects by their fields, decimals by their text, outcomes by their name."""
+    if dataclasses.is_dataclass(value):
+        return {key: _write(getattr(value, attr)) for attr, key in _written_fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple):
+        return [_write(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(k): _write(v) for k, v in value.items()}
+    return value
+
+
+def _written_fields(value: Any) -> list[tuple[str, str]]:
+    cls = type(value)
+    return [
+        (f.name, _RENAMED.get((cls, f.name), f.name))
+        for f in _fields(cls)
+        if not ((cls, f.name) in _ONLY_WHEN_SET and getattr(value, f.name) == _default(f))
+    ]
+
+
+# ---------------------------------------------------------------------------------- reading
+
+
+@functools.cache
+def _fields(cls: type) -> tuple[dataclasses.Field[Any], ...]:
+    """The fields a document holds for `cls`: what its constructor takes, less the one a listing keys it by."""
+    return tuple(f for f in dataclasses.fields(cls) if f.init and f.name != _KEYED_BY.get(cls))
+
+
+def _default(f: dataclasses.Field[Any]) -> Any:
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return _REQUIRED
+
+
+@functools.cache
+def _field_reader(cls: type, name: str) -> Read:
+    hints = typing.get_type_hints(cls)
+    field = next(f for f in dataclasses.fields(cls) if f.name == name)
+    return _reader(hints[name], required=_default(field) is _REQUIRED)
+
+
+def _read_object(cls: type, data: object, path: str, key: str | None = None) -> Any:
+    """An object of `cls`: a missing key without a default is an error, one with a default takes it."""
+    node = _dict(data, path or "document")
+    values: dict[str, Any] = {} if key is None else {_KEYED_BY[cls]: key}
+    for f in _fields(cls):
+        name = _RENAMED.get((cls, f.name), f.name)
+        at = f"{path}.{name}" if path else name
+        if name in node:
+            values[f.name] = _field_reader(cls, f.name)(node[name], at)
+        elif (default := _default(f)) is _REQUIRED:
+            raise ValueError(f"{path or 'document'}: missing key {name!r}")
+        else:
+            values[f.name] = default
+    return cls(**values)
+
+
+def _reader(hint: Any, *, required: bool) -> Read:
+    """How a value of type `hint` is read. A string that may be absent is a label (null reads as
+    empty, a number as its text: venue ids are often ints); a required one must be a string."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is types.UnionType:  # X | None
+        (inner,) = [a for a in args if a is not type(None)]
+        read_inner = _reader(inner, required=required)
+        return lambda value, path: None if value is None else read_inner(value, path)
+    if origin is tuple:
+        return _many(args[0])
+    if origin is Mapping:
+        return _by_key(args[1])
+    if dataclasses.is_dataclass(hint):
+        return functools.partial(_read_object, hint)
+    simple: dict[Any, Read] = {
+        str: _str if required else _label,
+        bool: _bool,
+        int: _int,
+        float: _number,
+        Decimal: _decimal,
+        Outcome: _outcome,
+    }
+    return simple[hint]
+
+
+def _many(item: Any) -> Read:
+    read_item = parse_result if item is Result else _reader(item, required=True)
+
+    def read(value: object, path: str) -> tuple[Any, ...]:
+        return tuple(read_item(entry, f"{path}[{i}]") for i, entry in enumerate(_list(value, path)))
+
+    return read
+
+
+def _by_key(item: Any) -> Read:
+    """An object of values by name; objects listed this way (scenarios, venues) hold their name too."""
+    if item in _KEYED_BY:
+        return lambda value, path: {k: _read_object(item, v, f"{path}.{k}", k) for k, v in _dict(value, path).items()}
+    read_item = _reader(item, required=True)
+    return lambda value, path: {str(k): read_item(v, f"{path}.{k}") for k, v in _dict(value, path).items()}
 
 
 # ---------------------------------------------------------------------------------- values
@@ -124,16 +245,11 @@ def _str(value: object, path: str) -> str:
 
 
 def _label(value: object, path: str) -> str:
-    """Identifiers and labels: null reads as empty, numbers as their text (venue ids are often ints)."""
     if value is None:
         return ""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     return _str(value, path)
-
-
-def _opt_str(value: object, path: str) -> str | None:
-    return None if value is None else _str(value, path)
 
 
 def _bool(value: object, path: str) -> bool:
@@ -150,23 +266,15 @@ def _number(value: object, path: str) -> float:
     return float(value)
 
 
-def _opt_number(value: object, path: str) -> float | None:
-    return None if value is None else _number(value, path)
-
-
 def _int(value: object, path: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{path}: expected an integer, got {_describe(value)}")
     return value
 
 
-def _opt_int(value: object, path: str) -> int | None:
-    return None if value is None else _int(value, path)
-
-
 def _decimal(value: object, path: str) -> Decimal | None:
     """Prices and sizes are written as strings; a JSON number is taken by its text, never through float math."""
-    if value is None or value == "":
+    if value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError(f"{path}: expected a decimal string, got {_describe(value)}")
@@ -179,282 +287,8 @@ def _decimal(value: object, path: str) -> Decimal | None:
     return number
 
 
-def _decimal_text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
 def _outcome(value: object, path: str) -> Outcome:
     if not isinstance(value, str) or value not in Outcome._value2member_map_:
         allowed = ", ".join(o.value for o in Outcome)
         raise ValueError(f"{path}: unknown outcome {value!r} (expected one of: {allowed})")
     return Outcome(value)
-
-
-def _outcome_text(value: Outcome) -> str:
-    return value.value
-
-
-def _metrics(value: object, path: str) -> dict[str, float | None]:
-    return {str(k): _opt_number(v, f"{path}.{k}") for k, v in _dict(value, path).items()}
-
-
-def _texts(value: object, path: str) -> tuple[str, ...]:
-    return tuple(_str(item, f"{path}[{i}]") for i, item in enumerate(_list(value, path)))
-
-
-def _text_map(value: object, path: str) -> dict[str, str]:
-    return {str(k): _str(v, f"{path}.{k}") for k, v in _dict(value, path).items()}
-
-
-def _as_list(values: tuple[Any, ...]) -> list[Any]:
-    return list(values)
-
-
-def _as_dict(values: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(values)
-
-
-def _many(name: str, shape: _Shape, *, omit_empty: bool = False) -> _Key:
-    """A list of `shape` objects, held as a tuple."""
-
-    def read(value: object, path: str) -> tuple[Any, ...]:
-        return tuple(shape.read(_Node(item, f"{path}[{i}]")) for i, item in enumerate(_list(value, path)))
-
-    return _Key(name, read, lambda values: [shape.write(v) for v in values], (), omit_default=omit_empty)
-
-
-def _keyed(name: str, shape: _Shape, id_attr: str) -> _Key:
-    """An object of `shape` objects by their id (scenario id, venue name), the id held on each."""
-
-    def read(value: object, path: str) -> dict[str, Any]:
-        return {k: shape.read(_Node(raw, f"{path}.{k}"), **{id_attr: k}) for k, raw in _dict(value, path).items()}
-
-    return _Key(name, read, lambda values: {k: shape.write(v) for k, v in values.items()})
-
-
-# ---------------------------------------------------------------------------------- shapes
-
-_ATTEMPT = _Shape(
-    Attempt,
-    (
-        _Key("client_id", _label, default=""),
-        _Key("venue_id", _label, default=""),
-        _Key("price", _decimal, _decimal_text, None),
-        _Key("size", _decimal, _decimal_text, None),
-        _Key("filled", _decimal, _decimal_text, None),
-        _Key("state", _label, default=""),
-        _Key("outcome", _label, default=""),
-        _Key("top_up", _bool, default=False),
-        _Key("submitted_at", _opt_number, default=None),
-        _Key("acked_at", _opt_number, default=None),
-        _Key("cancel_sent_at", _opt_number, default=None),
-        _Key("cancelled_at", _opt_number, default=None),
-        _Key("filled_at", _opt_number, default=None),
-    ),
-)
-_HISTORY = _Shape(
-    HistoryEntry,
-    (
-        _Key("at", _opt_number, default=None),
-        _Key("source", _label, default=""),
-        _Key("state", _label, default=""),
-        _Key("filled", _decimal, _decimal_text, None),
-        _Key("note", _label, default=""),
-    ),
-)
-_ANOMALY = _Shape(
-    Anomaly,
-    (
-        _Key("kind", _label, default=""),
-        _Key("source", _label, default=""),
-        _Key("at", _opt_number, default=None),
-        _Key("detail", _label, default=""),
-    ),
-)
-_ORDER = _Shape(
-    Order,
-    (
-        _Key("client_id", _label, default=""),
-        _Key("venue_id", _label, default=""),
-        _Key("side", _label, default=""),
-        _Key("size", _decimal, _decimal_text, None),
-        _Key("price", _decimal, _decimal_text, None),
-        _Key("type", _label, default="", attr="order_type"),
-        _Key("reduce_only", _bool, default=False),
-        _Key("state", _label, default=""),
-        _Key("filled", _decimal, _decimal_text, None),
-        _many("history", _HISTORY),
-        _many("anomalies", _ANOMALY),
-    ),
-)
-_BOOK_SAMPLE = _Shape(
-    BookSample,
-    (
-        _Key("t", _number),
-        _Key("bid", _decimal, _decimal_text, None),
-        _Key("ask", _decimal, _decimal_text, None),
-    ),
-)
-_EXCHANGE = _Shape(
-    Exchange,
-    (
-        _Key("t", _opt_number, default=None),
-        _Key("method", _label, default=""),
-        _Key("url", _label, default=""),
-        _Key("status", _opt_int, default=None),
-        _Key("latency_s", _opt_number, default=None),
-        _Key("error", _label, default=""),
-        _Key("weight", _int, default=0),
-    ),
-)
-_STEP = _Shape(
-    Step,
-    (
-        _Key("name", _str),
-        _Key("outcome", _outcome, _outcome_text),
-        _Key("duration_s", _number),
-        _Key("detail", _label, default=""),
-    ),
-)
-_RESULT = _Shape(
-    Result,
-    (
-        _Key("venue", _str),
-        _Key("scenario", _str),
-        _Key("outcome", _outcome, _outcome_text),
-        _Key("reason", _label, default=""),
-        _Key("duration_s", _opt_number, default=None),
-        _Key("metrics", _metrics, _as_dict, _NOTHING),
-        _many("attempts", _ATTEMPT),
-        _many("orders", _ORDER),
-        _many("book", _BOOK_SAMPLE),
-        _many("transcript", _EXCHANGE),
-        _many("steps", _STEP, omit_empty=True),
-    ),
-)
-_SCENARIO = _Shape(
-    ScenarioInfo,
-    (
-        _Key("title", _label, default=""),
-        _Key("doc", _label, default=""),
-        _Key("sim_only", _bool, default=False),
-        _Key("baseline", _bool, default=False),
-    ),
-)
-_VENUE = _Shape(
-    VenueInfo,
-    (
-        _Key("environment", _label, default=""),
-        _Key("symbol", _label, default=""),
-        _Key("config", _label, default=""),
-        _Key("quirks", _text_map, _as_dict, _NOTHING),
-        _Key("not_run", _text_map, _as_dict, _NOTHING),
-    ),
-)
-_RUN = _Shape(
-    RunInfo,
-    (
-        _Key("config", _str),
-        _Key("strategy", _str),
-        _Key("started_at", _str),
-        _Key("outcome", _outcome, _outcome_text),
-        _Key("exit_code", _int),
-        _Key("reasons", _texts, _as_list, ()),
-        _Key("interrupted_by", _opt_str, default=None),
-        _Key("stop_errors", _texts, _as_list, ()),
-    ),
-)
-
-
-def _results(value: object, path: str) -> tuple[Result, ...]:
-    return tuple(parse_result(item, f"{path}[{i}]") for i, item in enumerate(_list(value, path)))
-
-
-def _run(value: object, path: str) -> RunInfo | None:
-    return None if value is None else _RUN.read(_Node(value, path))
-
-
-_REPORT = _Shape(
-    Report,
-    (
-        _Key("generated_at", _str),
-        _Key("duration_s", _opt_number),
-        _Key("target", _str),
-        _Key("baseline", _texts, _as_list, ()),
-        _Key("interrupted", _label, default=""),
-        _Key("excluded_venues", _texts, _as_list, ()),
-        _keyed("scenarios", _SCENARIO, "id"),
-        _keyed("venues", _VENUE, "name"),
-        _Key("results", _results, lambda rows: [result_to_json(r) for r in rows]),
-        _Key("run", _run, lambda run: _RUN.write(run), None, omit_default=True),
-    ),
-)
-
-
-# ---------------------------------------------------------------------------------- the edge
-
-
-def report_to_json(report: Report) -> dict[str, object]:
-    """The document as JSON values, exactly what `parse_report` reads back."""
-    return _REPORT.write(report)
-
-
-def parse_report(document: object) -> Report:
-    """Check a results document and read it into values; ValueError names the first bad key."""
-    if not isinstance(document, dict):
-        raise ValueError(f"document: expected a JSON object, got {_describe(document)}")
-    return _REPORT.read(_Node(document, ""))
-
-
-def result_to_json(result: Result) -> dict[str, object]:
-    return _RESULT.write(result)
-
-
-def parse_result(data: object, path: str = "result") -> Result:
-    """One row; once its venue and scenario are known, errors name them (`results[3] (grvt/metadata)`)."""
-    node = _Node(data, path)
-    node.path = f"{path} ({node.get('venue', _str, REQUIRED)}/{node.get('scenario', _str, REQUIRED)})"
-    return _RESULT.read(node)
-
-
-def scenario_to_json(scenario: ScenarioInfo) -> dict[str, object]:
-    return _SCENARIO.write(scenario)
-
-
-def parse_scenario(scenario_id: str, data: object, path: str = "scenario") -> ScenarioInfo:
-    return _SCENARIO.read(_Node(data, path), id=scenario_id)
-
-
-def load_report(path: Path) -> Report:
-    """Read and check a results file; ValueError (naming the file) when it is not a valid document."""
-    try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not valid JSON: {exc}") from None
-    try:
-        return parse_report(document)
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
-
-
-def save_report(report: Report, path: Path, *, verdict: Mapping[str, object] | None = None) -> Path:
-    """Write the document (atomically: a reader never sees half of it). The suite adds its verdict
-    for machines; it is derived from the rest, so nothing reads it back."""
-    document = report_to_json(report)
-    if verdict is not None:
-        document["verdict"] = dict(verdict)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, json.dumps(document, indent=1))
-    return path
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write beside the target and rename, so a reader never sees half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8", newline="\n")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

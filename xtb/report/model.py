@@ -2,9 +2,11 @@
 renderers and the verdict read.
 
 Both writers fill these types and make the document with `build_report` (one place decides which
-scenarios become columns, what the target is, which rows are unique); `document.py` is the only
-code that turns them into JSON and back. Prices and sizes are `Decimal`, times are seconds from the
-scenario's start, and an outcome is always an `Outcome`: strings exist only in the JSON.
+scenarios become columns, what the target is, which rows are unique); `document.py` turns them into
+JSON and back by these very definitions, so the types are the schema: a field without a default is
+a key the document must have, one with a default may be absent. Prices and sizes are `Decimal`,
+times are seconds from the scenario's start, and an outcome is always an `Outcome`: strings exist
+only in the JSON.
 """
 
 from __future__ import annotations
@@ -64,69 +66,69 @@ class VenueInfo:
 class Attempt:
     """One venue order of a chase. Times are seconds from scenario start."""
 
-    client_id: str
-    venue_id: str
-    price: Decimal | None
-    size: Decimal | None
-    filled: Decimal | None
-    state: str
-    outcome: str  # how the chase ended this attempt (repriced, filled, ...); empty while it was live
-    submitted_at: float | None
-    acked_at: float | None
-    cancel_sent_at: float | None
-    cancelled_at: float | None
-    filled_at: float | None
+    client_id: str = ""
+    venue_id: str = ""  # empty: the venue never named it
+    price: Decimal | None = None
+    size: Decimal | None = None
+    filled: Decimal | None = None
+    state: str = ""
+    outcome: str = ""  # how the chase ended this attempt (repriced, filled, ...); empty while it was live
     top_up: bool = False  # posted to bring a remainder below the venue's minimum back above it
+    submitted_at: float | None = None
+    acked_at: float | None = None
+    cancel_sent_at: float | None = None
+    cancelled_at: float | None = None
+    filled_at: float | None = None
 
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    at: float | None
-    source: str
-    state: str
-    filled: Decimal | None
-    note: str
+    at: float | None = None
+    source: str = ""
+    state: str = ""
+    filled: Decimal | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)
 class Anomaly:
-    kind: str
-    source: str
-    at: float | None
-    detail: str
+    kind: str = ""
+    source: str = ""
+    at: float | None = None
+    detail: str = ""
 
 
 @dataclass(frozen=True)
 class Order:
-    client_id: str
-    venue_id: str
-    side: str
-    size: Decimal | None
-    price: Decimal | None
-    state: str
-    filled: Decimal | None
+    client_id: str = ""
+    venue_id: str = ""
+    side: str = ""
+    size: Decimal | None = None
+    price: Decimal | None = None
+    order_type: str = ""  # limit, market (the JSON calls it `type`)
+    reduce_only: bool = False
+    state: str = ""
+    filled: Decimal | None = None
     history: tuple[HistoryEntry, ...] = ()
     anomalies: tuple[Anomaly, ...] = ()
-    order_type: str = ""  # limit, market
-    reduce_only: bool = False
 
 
 @dataclass(frozen=True)
 class BookSample:
     t: float
-    bid: Decimal | None
-    ask: Decimal | None
+    bid: Decimal | None = None
+    ask: Decimal | None = None
 
 
 @dataclass(frozen=True)
 class Exchange:
     """One request in the transcript."""
 
-    t: float | None
-    method: str
-    url: str
-    status: int | None
-    latency_s: float | None
+    t: float | None = None
+    method: str = ""
+    url: str = ""
+    status: int | None = None
+    latency_s: float | None = None
     error: str = ""
     weight: int = 0  # what the venue counts it as against its request limit
 
@@ -181,7 +183,7 @@ class RunInfo:
     stop_errors: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Report:
     """One results document. Rows are unique by venue and scenario, and the target is one of
     TARGETS: a document that breaks either is refused (ValueError) however it was made."""
@@ -189,12 +191,12 @@ class Report:
     generated_at: str
     duration_s: float | None
     target: str
-    scenarios: Mapping[str, ScenarioInfo]
-    venues: Mapping[str, VenueInfo]
-    results: tuple[Result, ...]
     baseline: tuple[str, ...] = ()  # the scenario ids a venue must pass to be CONFORMANT
     interrupted: str = ""  # why the run stopped early ("SIGINT"), empty when it ran to the end
     excluded_venues: tuple[str, ...] = ()  # venue files given, but no scenario of theirs was selected
+    scenarios: Mapping[str, ScenarioInfo]
+    venues: Mapping[str, VenueInfo]
+    results: tuple[Result, ...]
     run: RunInfo | None = None  # `xtb run` only
     _rows: dict[tuple[str, str], int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
