@@ -11,13 +11,17 @@ import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from tests.suite_runs import ROOT, Run, run_suite, suite_env
 from tests.test_verdict_integrity import BASELINE_K, USAGE_ERROR, junit_properties, run_and_signal, venue_file
-from xtb.conformance.parallel import scope_of
+from xtb.conformance.parallel import RECORD_ATTR, Merge, record_payload, scope_of
+from xtb.report.model import Attempt, Exchange, Outcome, Result, ScenarioInfo
 
 # backpack fails its flatten (the rest of its scenarios are then blocked by the residue); aster passes
 SELECTION = f"(backpack or aster) and ({BASELINE_K} or cancel_resting)"
@@ -124,6 +128,32 @@ def test_a_config_mistake_stops_a_parallel_run_once_before_any_worker(tmp_path: 
     assert run.output.count("simulator.symbol 'DOGE_USDC_PERP' is not a market of the backpack simulator") == 1
     assert "INTERNALERROR" not in run.output and "bringing up nodes" not in run.output
     assert not (tmp_path / "reports" / "conformance.json").exists()
+
+
+def test_a_workers_row_reaches_the_controller_exactly_as_it_left() -> None:
+    row = Result(
+        "backpack",
+        "ambiguous_submit[drop_response]",
+        Outcome.FAILED,
+        reason="call: the order was counted twice",
+        duration_s=1.5,
+        metrics={"requests": 3.0},
+        attempts=(Attempt("c1", price=Decimal("150.10"), size=Decimal("0.1"), state="open", submitted_at=0.01),),
+        transcript=(Exchange(0.1, "POST", "http://127.0.0.1:1/api/v1/order", None, 0.5, "dropped", 1),),
+    )
+    scenario = ScenarioInfo(row.scenario, title="Ambiguous submit", doc="Purpose: ...", sim_only=True)
+    nodeid = "conformance/test_resilience.py::test_ambiguous_submit[backpack-drop_response]"
+    report = SimpleNamespace(nodeid=nodeid, failed=True, when="call")
+    # what xdist's report serialisation carries from the worker: plain JSON values
+    setattr(report, RECORD_ATTR, json.loads(json.dumps(record_payload(row, scenario))))
+    merge = Merge()
+    merge.pytest_runtest_logreport(report)  # type: ignore[arg-type]
+    assert merge.rows() == [row] and merge.scenarios == {row.scenario: scenario}
+    merge.crashed[nodeid] = "worker gw1 crashed while running it"
+    (lost,) = merge.rows()
+    assert lost == replace(
+        row, outcome=Outcome.ERROR, reason=f"lost: worker gw1 crashed while running it; {row.reason}"
+    )
 
 
 @pytest.mark.parametrize(

@@ -180,7 +180,7 @@ async def test_timeout_cancels_and_reports_the_attempts(connector: FakeConnector
     assert attempts[-1].outcome is AttemptOutcome.TIMED_OUT
     assert all(a.outcome is AttemptOutcome.INTERVAL for a in attempts[:-1])
     assert venue.resting() == []  # nothing left behind
-    assert all(a.as_dict()["cancel_sent_at"] is not None for a in attempts)
+    assert all(a.cancel_sent_at is not None for a in attempts)
 
 
 async def test_updates_stream_every_attempt(connector: FakeConnector, venue: FakeVenue) -> None:

@@ -16,7 +16,7 @@ def test_example_document_reads_into_values(report: Report) -> None:
     assert report.totals() == {Outcome.PASSED: 9, Outcome.FAILED: 2, Outcome.SKIPPED: 2}
     assert report.totals("lighter") == {Outcome.PASSED: 3, Outcome.FAILED: 1, Outcome.SKIPPED: 2}
     chase = report.cell("backpack", "post_top_of_book")
-    assert chase is not None and chase.index == 1
+    assert chase is not None and report.position(chase) == 1
     assert chase.attempts[0].price == Decimal("150.00") and str(chase.attempts[0].price) == "150.00"
     assert chase.book[0].bid == Decimal("150.00") and chase.book[0].ask == Decimal("150.02")
     assert chase.metrics["submit_to_ack_s"] == 0.004

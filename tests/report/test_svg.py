@@ -27,14 +27,14 @@ FRAME = Frame(t0=0.0, t1=2.0, p0=99.0, p1=102.0, left=50.0, top=10.0, width=200.
 
 def make_attempt(price: str, submitted: float, cancelled: float | None = None, filled: float | None = None,
                  outcome: str = "repriced", client_id: str = "1") -> Attempt:  # fmt: skip
-    return Attempt(client_id, "", Decimal(price), Decimal("1"), Decimal("0"), "", outcome, submitted, None, None,
-                   cancelled, filled)  # fmt: skip
+    return Attempt(client_id, price=Decimal(price), size=Decimal("1"), filled=Decimal("0"), outcome=outcome,
+                   submitted_at=submitted, cancelled_at=cancelled, filled_at=filled)  # fmt: skip
 
 
 def make_result(book: list[tuple[float, str | None, str | None]], attempts: tuple[Attempt, ...] = (),
                 orders: tuple[Order, ...] = ()) -> Result:  # fmt: skip
     samples = tuple(BookSample(t, Decimal(b) if b else None, Decimal(a) if a else None) for t, b, a in book)
-    return Result(0, "v", "s", Outcome.PASSED, book=samples, attempts=attempts, orders=orders)
+    return Result("v", "s", Outcome.PASSED, book=samples, attempts=attempts, orders=orders)
 
 
 def test_frame_maps_seconds_and_prices_onto_the_plot_box() -> None:
@@ -96,7 +96,8 @@ def test_partial_fills_come_from_the_order_history() -> None:
         HistoryEntry(0.6, "rest", "partially_filled", Decimal("0.4"), ""),
         HistoryEntry(1.0, "ws", "filled", Decimal("1"), ""),
     )
-    order = Order("7", "", "buy", Decimal("1"), Decimal("100"), "filled", Decimal("1"), history)
+    order = Order("7", side="buy", size=Decimal("1"), price=Decimal("100"), state="filled", filled=Decimal("1"),
+                  history=history)  # fmt: skip
     assert fill_times(attempt, order) == [(0.5, False), (1.0, True)]
     assert fill_times(make_attempt("100", 0.0, filled=0.9), None) == [(0.9, True)]
     chart = chart_geometry(make_result([(0.0, "100", "101"), (2.0, "100", "101")], (attempt,), (order,)), FRAME)

@@ -5,14 +5,16 @@ begin with, when the run is stopped mid-entry, and when the connection dies."""
 from __future__ import annotations
 
 import asyncio
+import json
 from decimal import Decimal
 from typing import Any
 
 from tests.fake_venue import FakeConnector, FakeVenue
 from xtb.config.venue_file import parse_venue_config
 from xtb.errors import AuthError
+from xtb.report import Outcome
+from xtb.report.document import parse_result, result_to_json
 from xtb.runtime.core import TradingCore
-from xtb.strategies.base import Outcome
 from xtb.strategies.connector_smoke import ConnectorSmokeTestStrategy
 
 D = Decimal
@@ -50,8 +52,10 @@ async def test_a_round_trip_passes_and_leaves_nothing() -> None:
     assert steps_of(strategy) == dict.fromkeys(["ready", "entry", "cross_check", "flatten", "zero_exposure"], "passed")
     assert venue.position == 0 and not venue.resting()
     (result,) = strategy.results()
-    assert result["outcome"] == "passed" and result["venue"] == "fake" and result["scenario"] == "smoke_test"
-    assert result["metrics"]["attempts"] == 1 and [o["reduce_only"] for o in result["orders"]] == [False, True]
+    assert result.outcome is Outcome.PASSED and result.venue == "fake" and result.scenario == "smoke_test"
+    assert result.metrics["attempts"] == 1 and [o.reduce_only for o in result.orders] == [False, True]
+    assert [s.outcome for s in result.steps] == [Outcome.PASSED] * 5 and result.attempts
+    assert parse_result(json.loads(json.dumps(result_to_json(result)))) == result  # the report holds it exactly
     assert strategy.summary().rows[0][-1] == "PASS"
 
 
@@ -75,7 +79,7 @@ async def test_a_stop_mid_entry_cancels_and_flattens() -> None:
     assert venue.position == 0 and not venue.resting()
     assert steps_of(strategy) == {"ready": "passed", "entry": "interrupted", "cleanup": "passed"}
     assert strategy.runs["fake"].reason == "interrupted by SIGINT during entry"
-    assert strategy.results()[0]["outcome"] == "skipped"
+    assert strategy.results()[0].outcome is Outcome.INTERRUPTED  # cut short: never a pass, never a skip
 
 
 async def test_a_refused_flatten_fails_and_says_what_is_left() -> None:

@@ -15,8 +15,9 @@ from xtb.change_signal import Changed
 from xtb.clock import ManualClock
 from xtb.connectors.client_ids import ClientIdGenerator
 from xtb.model import OrderRequest, OrderState, OrderType, Side, Source
+from xtb.report import Outcome
 from xtb.runtime.core import StartFailed, TradingCore
-from xtb.strategies.base import Outcome, StrategyBase
+from xtb.strategies.base import StrategyBase
 
 D = Decimal
 Script = Callable[["ScriptedStrategy"], Awaitable[None]]
@@ -190,6 +191,7 @@ async def test_the_strategy_ticks_on_the_cores_clock() -> None:
 
 def test_an_outcome_only_gets_worse() -> None:
     strategy = ScriptedStrategy()
+    assert strategy.outcome is None and not strategy.done  # a running strategy has no result yet
     strategy.succeed()
     strategy.interrupt("stopped")
     assert strategy.outcome is Outcome.INTERRUPTED

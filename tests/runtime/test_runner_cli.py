@@ -16,6 +16,7 @@ import yaml
 
 from tests.runtime.processes import ROOT, RunnerProcess, standalone_simulator
 from xtb.report import parse_report
+from xtb.report.verdict import Verdict, judge
 from xtb.sim.control_client import SimControlClient
 
 SYMBOL = "SOL_USDC_PERP"
@@ -154,6 +155,8 @@ async def test_a_signal_mid_run_leaves_no_open_order_and_no_position(
     assert document["run"]["interrupted_by"] == sig.name and document["run"]["exit_code"] == 128 + sig
     steps = {s["name"]: s["outcome"] for s in document["results"][0]["steps"]}
     assert steps == {"ready": "passed", "entry": "interrupted", "cleanup": "passed"}
+    assert document["results"][0]["outcome"] == "interrupted" and document["interrupted"] == sig.name
+    assert judge(parse_report(document)).verdict is Verdict.INCOMPLETE  # rendered later, it never reads as a pass
 
 
 async def test_a_bad_config_exits_2_naming_the_key(tmp_path: Path) -> None:

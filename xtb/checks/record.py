@@ -1,16 +1,21 @@
 """What one scenario run leaves behind for the report: metrics, attempts, order timelines, book
-samples and the REST transcript, with times in seconds from the scenario's start."""
+samples and the REST transcript, with times in seconds from the scenario's start.
+
+The record fills the report's own types (`xtb.report.model`) as the scenario runs, and `as_result`
+hands over the row both the suite and `xtb run` put in their document: no dicts in between."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from statistics import median
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from xtb.events import Event, EventKind
-from xtb.execution.handles import Attempt, AttemptOutcome, TrackingLimitOrder
+from xtb.execution import handles
+from xtb.execution.handles import AttemptOutcome, TrackingLimitOrder
 from xtb.model import OrderState, Source, TopOfBook
 from xtb.orders.tracker import OrderTracker
+from xtb.report.model import Anomaly, Attempt, BookSample, Exchange, HistoryEntry, Order, Outcome, Result, Step
 from xtb.secrets import redact
 
 if TYPE_CHECKING:
@@ -24,14 +29,15 @@ class ScenarioRecord:
     venue: str
     scenario: str
     t0: float  # monotonic start, on the connector's clock
-    metrics: dict[str, float] = field(default_factory=dict)
-    attempts: list[dict[str, Any]] = field(default_factory=list)
-    orders: list[OrderTracker] = field(default_factory=list)
-    book: list[dict[str, Any]] = field(default_factory=list)
-    transcript: list[dict[str, Any]] = field(default_factory=list)
-    outcome: str = "skipped"
+    outcome: Outcome = Outcome.SKIPPED  # until the scenario says otherwise
     reason: str = ""
     duration_s: float = 0.0
+    metrics: dict[str, float] = field(default_factory=dict)
+    attempts: list[Attempt] = field(default_factory=list)
+    orders: list[OrderTracker] = field(default_factory=list)
+    book: list[BookSample] = field(default_factory=list)
+    transcript: list[Exchange] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)  # `xtb run`'s smoke test, step by step
     _connector: BaseConnector | None = field(default=None, repr=False)
 
     def rel(self, at: float | None) -> float | None:
@@ -45,13 +51,7 @@ class ScenarioRecord:
     def _on_book(self, event: Event) -> None:
         top: TopOfBook = event.payload
         if len(self.book) < MAX_BOOK_SAMPLES:
-            self.book.append(
-                {
-                    "t": self.rel(event.ts),
-                    "bid": None if top.bid is None else str(top.bid),
-                    "ask": None if top.ask is None else str(top.ask),
-                }
-            )
+            self.book.append(BookSample(t=round(event.ts - self.t0, 6), bid=top.bid, ask=top.ask))
 
     def track(self, tracker: OrderTracker) -> None:
         if tracker not in self.orders:
@@ -61,14 +61,25 @@ class ScenarioRecord:
         """Keep the attempts of a tracking limit order and derive its step latencies."""
         for attempt in order.attempts:
             self.track(attempt.tracker)
-            self.attempts.append(self._attempt_dict(attempt))
+            self.attempts.append(self._attempt(attempt))
         self.metrics.update(tracking_metrics(order))
 
-    def _attempt_dict(self, attempt: Attempt) -> dict[str, Any]:
-        out = attempt.as_dict()
-        for key in ("submitted_at", "acked_at", "cancel_sent_at", "cancelled_at", "filled_at"):
-            out[key] = self.rel(out[key])
-        return out
+    def _attempt(self, attempt: handles.Attempt) -> Attempt:
+        return Attempt(
+            client_id=attempt.client_id,
+            venue_id=attempt.tracker.venue_id or "",
+            price=attempt.price,
+            size=attempt.size,
+            filled=attempt.filled,
+            state=attempt.tracker.state.value,
+            outcome=attempt.outcome.value if attempt.outcome else "",
+            top_up=attempt.top_up,
+            submitted_at=self.rel(attempt.submitted_at),
+            acked_at=self.rel(attempt.acked_at),
+            cancel_sent_at=self.rel(attempt.cancel_sent_at),
+            cancelled_at=self.rel(attempt.cancelled_at),
+            filled_at=self.rel(attempt.filled_at),
+        )
 
     def finish(self) -> None:
         """Collect the connector's orders and transcript (call before the connector stops)."""
@@ -78,61 +89,59 @@ class ScenarioRecord:
             self.track(tracker)
         entries = [entry for entry in self._connector.transcript if entry.at >= self.t0]
         self.transcript = [
-            {
-                "t": self.rel(entry.at),
-                "method": entry.method,
-                "url": entry.url,
-                "status": entry.status,
-                "latency_s": round(entry.latency_s, 6),
-                "error": entry.error,
-                "weight": entry.weight,
-            }
+            Exchange(
+                t=self.rel(entry.at),
+                method=entry.method,
+                url=entry.url,
+                status=entry.status,
+                latency_s=round(entry.latency_s, 6),
+                error=entry.error,
+                weight=entry.weight,
+            )
             for entry in entries
         ]
         # what the scenario cost against the venue's request budget (the report shows it per scenario)
         self.metrics["requests"] = float(len(entries))
         self.metrics["request_weight"] = float(sum(entry.weight for entry in entries))
 
-    def as_result(self) -> dict[str, Any]:
-        return {
-            "venue": self.venue,
-            "scenario": self.scenario,
-            "outcome": self.outcome,
-            "reason": redact(self.reason),
-            "duration_s": round(self.duration_s, 3),
-            "metrics": self.metrics,
-            "attempts": self.attempts,
-            "orders": [self._order_dict(t) for t in self.orders],
-            "book": self.book,
-            "transcript": self.transcript,
-        }
+    def as_result(self) -> Result:
+        """The scenario's row in the results document, as it stands now."""
+        return Result(
+            venue=self.venue,
+            scenario=self.scenario,
+            outcome=self.outcome,
+            reason=redact(self.reason),
+            duration_s=round(self.duration_s, 3),
+            metrics=dict(self.metrics),
+            attempts=tuple(self.attempts),
+            orders=tuple(self._order(t) for t in self.orders),
+            book=tuple(self.book),
+            transcript=tuple(self.transcript),
+            steps=tuple(self.steps),
+        )
 
-    def _order_dict(self, t: OrderTracker) -> dict[str, Any]:
-        return {
-            "client_id": t.client_id,
-            "venue_id": t.venue_id,
-            "side": t.request.side.value,
-            "size": str(t.size),
-            "price": None if t.request.price is None else str(t.request.price),
-            "type": t.request.order_type.value,
-            "reduce_only": t.request.reduce_only,
-            "state": t.state.value,
-            "filled": str(t.filled),
-            "history": [
-                {
-                    "at": self.rel(e.at),
-                    "source": e.source.value,
-                    "state": e.state.value,
-                    "filled": str(e.filled),
-                    "note": e.note,
-                }
+    def _order(self, t: OrderTracker) -> Order:
+        return Order(
+            client_id=t.client_id,
+            venue_id=t.venue_id or "",
+            side=t.request.side.value,
+            size=t.size,
+            price=t.request.price,
+            order_type=t.request.order_type.value,
+            reduce_only=t.request.reduce_only,
+            state=t.state.value,
+            filled=t.filled,
+            history=tuple(
+                HistoryEntry(
+                    at=self.rel(e.at), source=e.source.value, state=e.state.value, filled=e.filled, note=e.note
+                )
                 for e in t.history
-            ],
-            "anomalies": [
-                {"kind": a.kind.value, "source": a.source.value, "at": self.rel(a.at), "detail": a.detail}
+            ),
+            anomalies=tuple(
+                Anomaly(kind=a.kind.value, source=a.source.value, at=self.rel(a.at), detail=a.detail)
                 for a in t.anomalies
-            ],
-        }
+            ),
+        )
 
 
 def tracking_metrics(order: TrackingLimitOrder) -> dict[str, float]:

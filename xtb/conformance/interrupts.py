@@ -20,27 +20,23 @@ scenario by name.
 
 from __future__ import annotations
 
-import enum
 import signal
 import threading
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+from xtb.report.model import Outcome
+
 #: After a timeout, how long the scenario's cancellation and cleanup may take before it is abandoned
 #: (the janitor's own steps are bounded by the venue's tracking timeout; this is the backstop).
 CLEANUP_GRACE_S = 60.0
 
 
-class StopKind(enum.StrEnum):
-    INTERRUPTED = "interrupted"
-    TIMED_OUT = "timed_out"
-
-
 class ScenarioStopped(Exception):
     """The scenario was cut short (its cleanup still runs); the report says by what."""
 
-    def __init__(self, kind: StopKind, why: str) -> None:
+    def __init__(self, kind: Outcome, why: str) -> None:  # INTERRUPTED or TIMED_OUT
         super().__init__(why)
         self.kind = kind
         self.why = why
@@ -107,7 +103,7 @@ class Interrupts:
             self.signal_name = name
             self._request_stop(f"interrupted by {name}")
 
-    def _aim(self, kind: StopKind, why: str) -> None:
+    def _aim(self, kind: Outcome, why: str) -> None:
         if self.phase in ("setup", "call") and self.pending is None:
             self.pending = ScenarioStopped(kind, why)
 
@@ -116,7 +112,7 @@ class Interrupts:
         delivered for SIGTERM or the timer)."""
         if self.pending is None:
             self._stop_run("SIGINT")
-            self.pending = ScenarioStopped(StopKind.INTERRUPTED, "interrupted by SIGINT")
+            self.pending = ScenarioStopped(Outcome.INTERRUPTED, "interrupted by SIGINT")
         return self.pending
 
     def take_pending(self) -> ScenarioStopped | None:
@@ -127,7 +123,7 @@ class Interrupts:
 
     def _on_sigterm(self, signum: int, frame: FrameType | None) -> None:
         self._stop_run("SIGTERM")
-        self._aim(StopKind.INTERRUPTED, "interrupted by SIGTERM")
+        self._aim(Outcome.INTERRUPTED, "interrupted by SIGTERM")
         self._deliver(frame)
 
     def _on_sigint_outside(self, signum: int, frame: FrameType | None) -> None:
@@ -174,12 +170,12 @@ class Interrupts:
 
     def _on_timer(self, signum: int, frame: FrameType | None) -> None:
         if self.phase in ("setup", "call") and self.pending is None:
-            self._aim(StopKind.TIMED_OUT, f"timed out after {self._timeout:g}s")
+            self._aim(Outcome.TIMED_OUT, f"timed out after {self._timeout:g}s")
             signal.setitimer(signal.ITIMER_REAL, CLEANUP_GRACE_S)  # the backstop for the cleanup
             self._deliver(frame)
             return
         if self.phase == "teardown" and self.pending is None:
-            self.pending = ScenarioStopped(StopKind.TIMED_OUT, f"timed out after {self._timeout:g}s (in cleanup)")
+            self.pending = ScenarioStopped(Outcome.TIMED_OUT, f"timed out after {self._timeout:g}s (in cleanup)")
             signal.setitimer(signal.ITIMER_REAL, CLEANUP_GRACE_S)
             return
         raise CleanupAbandoned(

@@ -4,8 +4,9 @@ A venue under test is one account, so two workers running its scenarios at once 
 other's orders and position. A scheduler of our own keeps a venue's scenarios on one worker (other
 tests spread freely); distribution modes that would split a venue are refused.
 
-Workers run scenarios and write no reports. Each scenario's record rides to the controller on its
-test reports (`xtb_record`, a JSON-safe attribute that pytest's report serialisation carries), and
+Workers run scenarios and write no reports. Each scenario's row rides to the controller on its
+test reports (`xtb_record`, a JSON-safe attribute that pytest's report serialisation carries,
+written and read by the results document's own codec, so it arrives exactly as it left), and
 each worker's selection — which scenario items exist and what `-k` left out — on its
 `workeroutput` when it finishes. The controller merges them into the one results document the
 serial run writes. What could make that document claim more than ran is named, not dropped:
@@ -27,17 +28,18 @@ import logging
 import os
 import signal
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import pytest
 
-from xtb.checks.record import ScenarioRecord
+from xtb.report.document import parse_result, parse_scenario, result_to_json, scenario_to_json
+from xtb.report.model import Outcome, Result, ScenarioInfo
 
 log = logging.getLogger(__name__)
-RECORD_ATTR = "xtb_record"  # on a scenario's TestReport: its result row so far, plus scenario metadata
+RECORD_ATTR = "xtb_record"  # on a scenario's TestReport: its result row so far, and its scenario's title and doc
 OUTPUT_KEY = "xtb"  # in a worker's workeroutput
 ALLOWED_DIST = ("no", "load", "loadgroup")  # "no" becomes "load" in xdist right after
 
@@ -89,12 +91,17 @@ def scope_of(nodeid: str, venues: set[str]) -> str:
     return f"venue:{first}" if first in venues else nodeid
 
 
+def record_payload(result: Result, scenario: ScenarioInfo | None) -> dict[str, Any]:
+    """What a worker attaches to a scenario's test report (`RECORD_ATTR`): plain JSON values."""
+    return {"result": result_to_json(result), "scenario": None if scenario is None else scenario_to_json(scenario)}
+
+
 @dataclass
 class Merge:
     """What the controller gathers from its workers while they run."""
 
-    results: dict[str, dict[str, Any]] = field(default_factory=dict)  # nodeid → latest result row
-    scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)  # result id → title, doc, sim_only
+    results: dict[str, Result] = field(default_factory=dict)  # nodeid → latest result row
+    scenarios: dict[str, ScenarioInfo] = field(default_factory=dict)  # result id → title, doc, sim_only
     items: dict[str, tuple[str, str]] = field(default_factory=dict)  # nodeid → (venue, result id)
     selected: dict[str, list[str]] = field(default_factory=dict)
     deselected: dict[str, set[str]] = field(default_factory=dict)
@@ -103,13 +110,14 @@ class Merge:
     crashed: dict[str, str] = field(default_factory=dict)  # nodeid → which worker crashed running it
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        row = getattr(report, RECORD_ATTR, None)
-        if isinstance(row, dict):
-            meta = row.pop("scenario_meta", None)
+        payload = getattr(report, RECORD_ATTR, None)
+        if isinstance(payload, dict):
+            row = parse_result(payload["result"], f"{report.nodeid}: {RECORD_ATTR}.result")
             self.results[report.nodeid] = row
-            self.items.setdefault(report.nodeid, (row["venue"], row["scenario"]))
-            if isinstance(meta, dict):
-                self.scenarios.setdefault(row["scenario"], meta)
+            self.items.setdefault(report.nodeid, (row.venue, row.scenario))
+            if payload["scenario"] is not None and row.scenario not in self.scenarios:
+                where = f"{report.nodeid}: {RECORD_ATTR}.scenario"
+                self.scenarios[row.scenario] = parse_scenario(row.scenario, payload["scenario"], where)
         elif report.failed and report.when not in ("setup", "call", "teardown"):
             # xdist's report for the test a worker was running when it died (when="???")
             worker = getattr(getattr(report, "node", None), "gateway", None)
@@ -173,16 +181,16 @@ class Merge:
             # then xdist shuts the workers down; a worker on another machine finishes its queue first
             self._dsession.shouldstop = f"{name} received"
 
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self) -> list[Result]:
         """The merged result rows: each scenario's last word, and an error row for each lost one."""
         rows = dict(self.results)
         for nodeid, why in self.crashed.items():
             if nodeid not in self.items:  # no worker said what it was: the run is marked interrupted
                 continue
             venue, rid = self.items[nodeid]
-            row = rows.get(nodeid) or ScenarioRecord(venue, rid, 0.0).as_result()  # lost before its first report
-            prior = f"; {row['reason']}" if row.get("reason") else ""
-            rows[nodeid] = {**row, "outcome": "error", "reason": f"lost: {why}{prior}"}
+            row = rows.get(nodeid) or Result(venue, rid, Outcome.ERROR, duration_s=0.0)  # lost before its first report
+            prior = f"; {row.reason}" if row.reason else ""
+            rows[nodeid] = replace(row, outcome=Outcome.ERROR, reason=f"lost: {why}{prior}")
         return list(rows.values())
 
     def interrupted(self) -> str:

@@ -21,7 +21,7 @@ import random
 import socket
 import time
 from collections.abc import AsyncIterator, Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,12 +33,15 @@ from xtb.checks import steps
 from xtb.checks.record import ScenarioRecord
 from xtb.config.venue_file import VenueConfig, load_venue_config
 from xtb.conformance import parallel
-from xtb.conformance.interrupts import Interrupts, ScenarioStopped, StopKind
-from xtb.conformance.outputs import build_document, mark_allure, mark_junit, write_results
+from xtb.conformance.interrupts import Interrupts, ScenarioStopped
+from xtb.conformance.outputs import mark_allure, mark_junit, write_results
 from xtb.connectors import CONNECTORS, load_connector_class
 from xtb.connectors.base import BaseConnector
 from xtb.connectors.client_ids import ClientIdGenerator
 from xtb.errors import ConfigError, XtbError
+from xtb.report import build_report
+from xtb.report.document import result_to_json
+from xtb.report.model import FAILING, Outcome, Result, ScenarioInfo, VenueInfo
 from xtb.report.verdict import RunVerdict
 from xtb.secrets import redact
 from xtb.sim.cluster import SimulatorCluster
@@ -50,6 +53,7 @@ log = logging.getLogger(__name__)
 SESSION = pytest.StashKey["XtbSession"]()
 MERGE = "xtb-parallel-merge"  # the controller's plugin that gathers the workers' results (parallel.py)
 RECORD = pytest.StashKey[ScenarioRecord]()
+STOPPED = frozenset({Outcome.INTERRUPTED, Outcome.TIMED_OUT})  # cut short by a signal or the timeout
 REACH_TIMEOUT_S = 5.0  # how long the up-front check waits for a real venue's host to accept a connection
 
 
@@ -119,7 +123,7 @@ class XtbSession:
     allow_mainnet: bool
     seed: int
     records: list[ScenarioRecord] = field(default_factory=list)
-    scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)
+    scenarios: dict[str, ScenarioInfo] = field(default_factory=dict)  # result id → its title and doc
     started_at: float = field(default_factory=time.monotonic)
     selected: dict[str, list[str]] = field(default_factory=dict)  # venue → result ids selected to run
     deselected: dict[str, set[str]] = field(default_factory=dict)  # venue → result ids -k / -m left out
@@ -251,11 +255,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     session = _session(metafunc.config)
     doc = inspect.cleandoc(metafunc.function.__doc__ or "")
     scenario = scenario_id(metafunc.function.__name__)
-    session.scenarios[scenario] = {
-        "title": doc.splitlines()[0] if doc else scenario,
-        "doc": doc,
-        "sim_only": metafunc.definition.get_closest_marker("sim_only") is not None,
-    }
+    session.scenarios[scenario] = ScenarioInfo(
+        scenario,
+        title=doc.splitlines()[0] if doc else scenario,
+        doc=doc,
+        sim_only=metafunc.definition.get_closest_marker("sim_only") is not None,
+    )
     # the parameter is the venue's name: readable, and stable across runs (allure's history ids)
     names = [t.name for t in session.targets]
     metafunc.parametrize("venue_target", names, ids=names, indirect=True)
@@ -426,9 +431,8 @@ async def venue(request: pytest.FixtureRequest, venue_target: Target) -> AsyncIt
     base = scenario_id(request.node.originalname)
     scenario = result_id(request.node)
     if scenario != base:  # a parametrized scenario: one row per variant, e.g. ambiguous_submit[drop_response]
-        session.scenarios.setdefault(
-            scenario, session.scenarios.get(base, {"title": scenario, "doc": "", "sim_only": False})
-        )
+        shared = session.scenarios.get(base) or ScenarioInfo(base, title=scenario)
+        session.scenarios.setdefault(scenario, replace(shared, id=scenario))
     record = ScenarioRecord(config.venue, scenario, time.monotonic())
     request.node.stash[RECORD] = record
     session.records.append(record)
@@ -459,7 +463,7 @@ async def venue(request: pytest.FixtureRequest, venue_target: Target) -> AsyncIt
         yield vut
     finally:
         try:
-            if connector.started and record.outcome != "blocked":  # blocked: the same residue, reported once
+            if connector.started and record.outcome is not Outcome.BLOCKED:  # the same residue, reported once
                 if control is not None:
                     await control.clear_faults()
                     for symbol in (config.symbol, config.second_symbol):
@@ -481,7 +485,7 @@ async def _janitor_before(session: XtbSession, vut: steps.VenueUnderTest, scenar
         await steps.janitor(vut)
     except Exception as exc:
         if earlier is not None:
-            vut.record.outcome = "blocked"
+            vut.record.outcome = Outcome.BLOCKED
             pytest.skip(f"blocked: residue left by {earlier.scenario} is still there: {_first_line(exc)}")
         session.residue[vut.name] = Residue(f"{scenario} (found before it ran)", _first_line(exc))
         raise
@@ -521,7 +525,7 @@ def _guard(item: pytest.Item, phase: str) -> Generator[None, Any, Any]:
     interrupts.enter(phase, f"{_scenario_venue(item)}::{result_id(item)}")
     if phase == "setup" and interrupts.stopping:  # the stop came between scenarios: do not start this one
         interrupts.leave()
-        raise ScenarioStopped(StopKind.INTERRUPTED, f"not started: the run was stopping ({interrupts.signal_name})")
+        raise ScenarioStopped(Outcome.INTERRUPTED, f"not started: the run was stopping ({interrupts.signal_name})")
     try:
         result = yield
     except KeyboardInterrupt:
@@ -545,7 +549,7 @@ def _guard(item: pytest.Item, phase: str) -> Generator[None, Any, Any]:
 def _say_stopped(item: pytest.Item, interrupts: Interrupts, cleanup: str) -> None:
     """One line after a stopped scenario's cleanup: what was cut short, and what was cleaned."""
     record = item.stash.get(RECORD, None)
-    if record is not None and record.outcome in (StopKind.INTERRUPTED.value, StopKind.TIMED_OUT.value):
+    if record is not None and record.outcome in STOPPED:
         interrupts.say(f"xtb: {record.reason} — {record.venue}::{record.scenario}; {cleanup}")
 
 
@@ -597,31 +601,30 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return report
     record.duration_s += report.duration
     if isinstance(stopped, ScenarioStopped):
-        record.outcome = stopped.kind.value
+        record.outcome = stopped.kind
         record.reason = f"{stopped.why} during {call.when}"
-    elif report.skipped and record.outcome not in ("failed", "error"):
-        if record.outcome != "blocked":
-            record.outcome = "skipped"
+    elif report.skipped and record.outcome not in FAILING:
+        if record.outcome is not Outcome.BLOCKED:
+            record.outcome = Outcome.SKIPPED
         longrepr = report.longrepr
         record.reason = str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr)
     elif report.failed:
         reason = f"{report.when}: {_failure_message(call)}"
-        if record.outcome in (StopKind.INTERRUPTED.value, StopKind.TIMED_OUT.value):
+        if record.outcome in STOPPED:
             record.reason = f"{record.reason}; {reason}"  # cleanup failed after a stop: keep both
-            record.outcome = "error"
-        elif record.outcome in ("failed", "error"):
+            record.outcome = Outcome.ERROR
+        elif record.outcome in FAILING:
             record.reason = f"{record.reason}; {reason}"  # the first failure names the outcome
         else:
             record.reason = reason
-            record.outcome = "failed" if report.when == "call" else "error"
-    elif report.when == "call" and report.passed and record.outcome not in ("failed", "error"):
-        record.outcome = "passed"
+            record.outcome = Outcome.FAILED if report.when == "call" else Outcome.ERROR
+    elif report.when == "call" and report.passed and record.outcome not in FAILING:
+        record.outcome = Outcome.PASSED
     if report.when == "call":
         _attach_to_allure(record)
     if parallel.is_worker(item.config):  # the controller writes the report: the record travels with this one
-        session = item.config.stash[SESSION]
-        meta = session.scenarios.get(record.scenario)
-        setattr(report, parallel.RECORD_ATTR, {**record.as_result(), "scenario_meta": meta})
+        scenario = item.config.stash[SESSION].scenarios.get(record.scenario)
+        setattr(report, parallel.RECORD_ATTR, parallel.record_payload(record.as_result(), scenario))
     return report
 
 
@@ -641,9 +644,9 @@ def _failure_message(call: pytest.CallInfo[None]) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
-def _not_run(xtb: XtbSession, rows: list[dict[str, Any]], venue: str) -> dict[str, str]:
+def _not_run(xtb: XtbSession, rows: list[Result], venue: str) -> dict[str, str]:
     """Each catalog scenario, and each selected one, that has no result for this venue, with why."""
-    ran = {r["scenario"] for r in rows if r["venue"] == venue}
+    ran = {r.scenario for r in rows if r.venue == venue}
     selected = set(xtb.selected.get(venue, ()))
     deselected = xtb.deselected.get(venue, set())
     out: dict[str, str] = {}
@@ -698,28 +701,36 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def _write_reports(
-    session: pytest.Session, xtb: XtbSession, rows: list[dict[str, Any]], scenarios: dict[str, Any], interrupted: str
+    session: pytest.Session,
+    xtb: XtbSession,
+    rows: list[Result],
+    scenarios: dict[str, ScenarioInfo],
+    interrupted: str,
 ) -> None:
-    ran_venues = [t for t in xtb.targets if t.name in xtb.selected]
-    document = build_document(
-        results=rows,
-        scenarios=scenarios,
-        venues={
-            t.name: {
-                "environment": t.config.environment,
-                "symbol": t.config.symbol,
-                "config": t.config.source,
-                "quirks": dict(t.config.quirks),
-            }
-            for t in ran_venues
-        },
-        not_run={t.name: _not_run(xtb, rows, t.name) for t in ran_venues},
-        excluded_venues=[t.name for t in xtb.targets if t.name not in xtb.selected],
-        interrupted=interrupted,
-        started_at=xtb.started_at,
-    )
+    """The document (only venues that had something selected, each with what did not run and why),
+    its pages, and the verdict."""
     try:
-        xtb.verdict, _ = write_results(document, xtb.report_dir)
+        report = build_report(
+            results=rows,
+            scenarios=scenarios,
+            venues=[
+                VenueInfo(
+                    t.name,
+                    environment=t.config.environment,
+                    symbol=t.config.symbol,
+                    config=t.config.source,
+                    quirks=dict(t.config.quirks),
+                    not_run=_not_run(xtb, rows, t.name),
+                )
+                for t in xtb.targets
+                if t.name in xtb.selected
+            ],
+            duration_s=time.monotonic() - xtb.started_at,
+            baseline=catalog.BASELINE,
+            interrupted=interrupted,
+            excluded_venues=[t.name for t in xtb.targets if t.name not in xtb.selected],
+        )
+        xtb.verdict, _ = write_results(report, xtb.report_dir)
     except ValueError as exc:  # loud, and the run fails: the reports are part of the job
         session.config.get_terminal_writer().line(f"xtb: could not write the conformance reports: {exc}", red=True)
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
@@ -790,7 +801,7 @@ def _attach_to_allure(record: ScenarioRecord) -> None:
     except ImportError:  # pragma: no cover - allure-pytest is a dependency
         return
     record.finish()
-    result = record.as_result()
+    result = result_to_json(record.as_result())
     allure.attach(
         json.dumps(result["orders"], indent=1), name="order timelines", attachment_type=allure.attachment_type.JSON
     )

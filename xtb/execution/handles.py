@@ -73,23 +73,6 @@ class Attempt:
     def filled_at(self) -> float | None:
         return self.tracker.first_time(OrderState.FILLED)
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "client_id": self.client_id,
-            "venue_id": self.tracker.venue_id,
-            "price": str(self.price),
-            "size": str(self.size),
-            "filled": str(self.filled),
-            "state": self.tracker.state.value,
-            "outcome": self.outcome.value if self.outcome else None,
-            "top_up": self.top_up,
-            "submitted_at": self.submitted_at,
-            "acked_at": self.acked_at,
-            "cancel_sent_at": self.cancel_sent_at,
-            "cancelled_at": self.cancelled_at,
-            "filled_at": self.filled_at,
-        }
-
 
 class OrderHandle:
     """What a strategy holds: wait for the end, or stream updates as they happen."""

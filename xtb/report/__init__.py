@@ -1,52 +1,43 @@
-"""Conformance reports: the suite's results document rendered as Markdown and a standalone HTML page.
+"""Conformance reports: the results document (`model.py`, `document.py`) rendered as Markdown and a
+standalone HTML page.
 
-The pytest plugin writes `reports/conformance.json` and hands the same document to `write_reports`
-(conformance.md and conformance.html beside it); `python -m xtb.report RESULTS.json` does the same
-later from any results file, under that file's own name (`reports/smoke_sim.json` → smoke_sim.md,
-smoke_sim.html). The HTML footer names the document and the command that regenerates the page.
+The pytest plugin and `xtb run` make the document with `build_report` and save it as JSON; the
+plugin then renders conformance.md and conformance.html beside it. `python -m xtb.report RESULTS.json`
+does the same later from any results file, under that file's own name (`reports/smoke_sim.json` →
+smoke_sim.md, smoke_sim.html). The HTML footer names the document and the command that regenerates
+the page.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import shlex
 from pathlib import Path
 
+from xtb.report.document import load_report, parse_report, report_to_json, save_report, write_atomic
 from xtb.report.html import render_html
 from xtb.report.markdown import render_markdown
-from xtb.report.model import Outcome, Report, Result, load_report, parse_report
+from xtb.report.model import Outcome, Report, Result, build_report
 
 __all__ = [
     "Outcome",
     "Report",
     "Result",
+    "build_report",
     "load_report",
     "parse_report",
     "regenerate_command",
     "render_html",
     "render_markdown",
     "report_paths",
+    "report_to_json",
+    "save_report",
     "write_report_files",
-    "write_reports",
 ]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_STEM = "conformance"
-MARKDOWN_NAME = f"{DEFAULT_STEM}.md"
-HTML_NAME = f"{DEFAULT_STEM}.html"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write beside the target and rename, so a reader never sees half a report."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8", newline="\n")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def report_paths(report_dir: Path, stem: str = DEFAULT_STEM) -> list[Path]:
@@ -74,14 +65,6 @@ def write_report_files(
     paths = report_paths(report_dir, stem)
     page = render_html(report, source=source.name, command=regenerate_command(source, report_dir))
     for path, text in zip(paths, (render_markdown(report), page), strict=True):
-        _write_atomic(path, text)
+        write_atomic(path, text)
     log.info("report written md=%s html=%s results=%d", paths[0], paths[1], len(report.results))
     return paths
-
-
-def write_reports(
-    document: dict, report_dir: Path, *, stem: str = DEFAULT_STEM, source: Path | None = None
-) -> list[Path]:
-    """The plugin's entry point: check the results document (ValueError naming the bad key and row)
-    and write STEM.md and STEM.html (conformance.md and conformance.html) into report_dir."""
-    return write_report_files(parse_report(document), report_dir, stem=stem, source=source)

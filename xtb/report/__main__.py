@@ -13,8 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from xtb.report import report_paths, write_report_files
-from xtb.report.model import load_report
+from xtb.report import load_report, report_paths, write_report_files
 
 EXIT_INVALID = 2
 

@@ -69,9 +69,9 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def anchor(result: Result) -> str:
-    """A stable id for a result's section; the row index keeps it unique."""
-    return f"r{result.index}-" + re.sub(r"[^A-Za-z0-9_-]+", "-", f"{result.venue}-{result.scenario}")
+def anchor(report: Report, result: Result) -> str:
+    """A stable id for a result's section; the row's position keeps it unique."""
+    return f"r{report.position(result)}-" + re.sub(r"[^A-Za-z0-9_-]+", "-", f"{result.venue}-{result.scenario}")
 
 
 def head_tail(items: Sequence[T], head: int, tail: int) -> tuple[list[T], int, list[T]]:
@@ -219,7 +219,7 @@ def _matrix(report: Report) -> str:
                 cells.append(f'<td><span class="c-none" title="{e(name)} · {e(scenario_id)}: not run">·</span></td>')
                 continue
             cells.append(
-                f'<td><a class="c-{result.outcome.value}" href="#{anchor(result)}" '
+                f'<td><a class="c-{result.outcome.value}" href="#{anchor(report, result)}" '
                 f'title="{e(_cell_title(report, result))}">{SYMBOLS[result.outcome]}</a></td>'
             )
         rows.append(f"<tr>{''.join(cells)}</tr>")
@@ -245,12 +245,12 @@ def _failures(report: Report) -> str:
     for result in failures:
         title = report.scenario(result.scenario).title
         items.append(
-            f'<div class="failure"><div class="what"><a href="#{anchor(result)}">{e(result.venue)} · '
+            f'<div class="failure"><div class="what"><a href="#{anchor(report, result)}">{e(result.venue)} · '
             f"<code>{e(result.scenario)}</code></a>"
             f"{' — ' + e(title) if title else ''}</div>"
             f"<pre>{e(clip(result.reason or '(no message)', MAX_SUMMARY_REASON))}</pre>"
             + (
-                f'<a class="note" href="#{anchor(result)}">full message in the details ↓</a>'
+                f'<a class="note" href="#{anchor(report, result)}">full message in the details ↓</a>'
                 if len(result.reason) > MAX_SUMMARY_REASON
                 else ""
             )
@@ -262,7 +262,7 @@ def _failures(report: Report) -> str:
 def _skips(report: Report) -> str:
     """Everything that was not checked, with why: skipped, blocked, stopped, and not run at all."""
     rows = [
-        f'<tr><td>{e(r.venue)}</td><td><a href="#{anchor(r)}"><code>{e(r.scenario)}</code></a></td>'
+        f'<tr><td>{e(r.venue)}</td><td><a href="#{anchor(report, r)}"><code>{e(r.scenario)}</code></a></td>'
         f"<td>{e(r.outcome.value)}</td><td>{e(r.reason) or '—'}</td></tr>"
         for r in report.results
         if r.outcome in UNCHECKED
@@ -287,7 +287,7 @@ def _latency(report: Report) -> str:
         return ""
     head = "".join(f"<th>{e(m.heading)}</th>" for m in KEY_METRICS)
     body = "".join(
-        f'<tr><td><a href="#{anchor(r)}"><code>{e(r.scenario)}</code></a></td><td>{e(r.venue)}</td>'
+        f'<tr><td><a href="#{anchor(report, r)}"><code>{e(r.scenario)}</code></a></td><td>{e(r.venue)}</td>'
         f'<td><span class="pill {r.outcome.value}">{r.outcome.value}</span></td>'
         + "".join(f"<td>{e(m.format(metric_value(r, m)))}</td>" for m in KEY_METRICS)
         + "</tr>"
@@ -508,7 +508,7 @@ def _result_section(report: Report, result: Result) -> str:
         body.append(f'<div class="split"><div>{doc}</div><div>{metrics}</div></div>')
     body += [_chart(result), _attempts(result), _orders(result), _transcript(result)]
     return (
-        f'<details class="result {outcome}" id="{anchor(result)}"{opened}>{summary}'
+        f'<details class="result {outcome}" id="{anchor(report, result)}"{opened}>{summary}'
         f'<div class="body">{"".join(body)}</div></details>'
     )
 

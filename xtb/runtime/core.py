@@ -19,7 +19,8 @@ from xtb.change_signal import Changed, wait_any
 from xtb.clock import SYSTEM_CLOCK, Clock, loop_time
 from xtb.connectors.base import BaseConnector
 from xtb.orders.tracker import OrderTracker
-from xtb.strategies.base import Outcome, StrategyBase, describe_error, outcome_of
+from xtb.report.model import Outcome
+from xtb.strategies.base import StrategyBase, describe_error, outcome_of
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +73,10 @@ class TradingCore:
 
     # ------------------------------------------------------------------ running
 
-    async def run(self, timeout: float | None = None) -> Outcome:
-        """Start, tick until the strategy is done (or a stop is asked for, or `timeout` passes), stop.
-        Raises StartFailed when a connector cannot start (after closing them all)."""
+    async def run(self, timeout: float | None = None) -> Outcome | None:
+        """Start, tick until the strategy is done (or a stop is asked for, or `timeout` passes), stop;
+        the strategy's outcome (the loop always ends it). Raises StartFailed when a connector cannot
+        start (after closing them all)."""
         try:
             await self.start()
             await self._loop(timeout)
@@ -202,7 +204,7 @@ class TradingCore:
             self._stop_failed(f"cleanup did not finish within {self.stop_timeout}s")
         finally:
             await self._close_connectors()
-        log.info("run stopped outcome=%s", self.strategy.outcome.value)
+        log.info("run stopped outcome=%s", self.strategy.outcome or "running")
 
     def _stop_failed(self, message: str) -> None:
         self.stop_errors.append(message)

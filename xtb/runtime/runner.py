@@ -2,7 +2,8 @@
 
 It checks the file before anything connects, starts the simulators the file asks for, runs the
 strategy in a TradingCore with a live progress line per connector, prints a summary table, writes a
-JSON report (in the conformance results shape, so `python -m xtb.report` renders it) and exits:
+JSON report (a conformance results document, made by the suite's own `build_report`, so
+`python -m xtb.report` renders it) and exits:
 
     0  every check passed
     1  a check failed (or cleanup left something behind)
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import shutil
@@ -27,17 +27,19 @@ import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from xtb.errors import ConfigError
 from xtb.logs import debug_requested, enable_debug_logging
+from xtb.report import Outcome, Report, build_report, save_report
+from xtb.report.model import RunInfo, ScenarioInfo, VenueInfo
 from xtb.runtime import classes
 from xtb.runtime.builders import build_core, start_simulators
 from xtb.runtime.config import RunConfig, load_run_config
 from xtb.runtime.core import StartFailed, TradingCore
 from xtb.secrets import redact
 from xtb.sim.cluster import SimulatorCluster
-from xtb.strategies.base import Outcome, Table, describe_error
+from xtb.strategies.base import Table, describe_error, label
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +148,9 @@ async def run(config: RunConfig, out: TextIO) -> int:
     if core is not None:
         _print_summary(out, core.strategy.summary())
     report = report_document(config, core, outcome, reasons, code, interrupt.signal, started_at, loop.time() - started)
-    verdict = outcome.label
+    verdict = label(outcome)
     try:
-        where = f"report: {write_report(config.general.report, report)}"
+        where = f"report: {save_report(report, config.general.report)}"
     except OSError as exc:  # a pass nobody can read about is not a pass
         where = f"could not write the report {config.general.report}: {exc}"
         verdict, code = (f"ERROR after {verdict}", EXIT_ERROR) if code == EXIT_PASSED else (verdict, code)
@@ -169,7 +171,8 @@ async def _drive(core: TradingCore, config: RunConfig, out: TextIO, interrupt: _
         return Outcome.ERROR, [f"{name}: could not start: {describe_error(e)}" for name, e in exc.failures.items()]
     finally:
         progress.update(core.strategy.progress())
-    return core.strategy.outcome, list(core.strategy.reasons)
+    # the run loop always ends the strategy; one that had not would not have passed
+    return core.strategy.outcome or Outcome.FAILED, list(core.strategy.reasons)
 
 
 def exit_code(outcome: Outcome, interrupted_by: signal.Signals | None) -> int:
@@ -268,41 +271,29 @@ def report_document(
     interrupted_by: signal.Signals | None,
     started_at: float,
     duration_s: float,
-) -> dict[str, Any]:
-    """The run as a conformance results document (venue × scenario, with orders, attempts and the
-    transcript), plus a `run` block: outcome, exit code, reasons, what stopped it."""
+) -> Report:
+    """The run as a results document (a row per connector, with orders, attempts, steps and the
+    transcript), plus its `run` block: outcome, exit code, reasons, what stopped it."""
     strategy_doc = (config.strategy_class.__doc__ or "").strip()
+    title = strategy_doc.splitlines()[0] if strategy_doc else ""
     results = core.strategy.results() if core is not None else []
-    environments = {e.environment for e in config.connectors.values()}
-    return {
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "duration_s": round(duration_s, 3),
-        "target": next(iter(environments)) if len(environments) == 1 else "mixed",
-        "scenarios": {
-            r["scenario"]: {"title": strategy_doc.splitlines()[0] if strategy_doc else "", "doc": strategy_doc}
-            for r in results
-        },
-        "venues": {
-            name: {"environment": e.environment, "symbol": e.venue.symbol, "config": e.where}
+    return build_report(
+        results=results,
+        scenarios={r.scenario: ScenarioInfo(r.scenario, title=title, doc=strategy_doc) for r in results},
+        venues=[
+            VenueInfo(name, environment=e.environment, symbol=e.venue.symbol, config=e.where)
             for name, e in config.connectors.items()
-        },
-        "results": results,
-        "run": {
-            "config": config.source,
-            "strategy": config.strategy_name,
-            "started_at": datetime.fromtimestamp(started_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "outcome": outcome.value,
-            "exit_code": code,
-            "reasons": [redact(r) for r in reasons],
-            "interrupted_by": interrupted_by.name if interrupted_by is not None else None,
-            "stop_errors": [redact(e) for e in core.stop_errors] if core is not None else [],
-        },
-    }
-
-
-def write_report(path: Path, document: dict[str, Any]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(document, indent=1))
-    os.replace(tmp, path)
-    return path
+        ],
+        duration_s=duration_s,
+        interrupted=interrupted_by.name if interrupted_by is not None else "",
+        run=RunInfo(
+            config=config.source,
+            strategy=config.strategy_name,
+            started_at=datetime.fromtimestamp(started_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            outcome=outcome,
+            exit_code=code,
+            reasons=tuple(redact(r) for r in reasons),
+            interrupted_by=interrupted_by.name if interrupted_by is not None else None,
+            stop_errors=tuple(redact(e) for e in core.stop_errors) if core is not None else (),
+        ),
+    )

@@ -6,14 +6,16 @@ its clock until the strategy signals how it ended (`succeed` / `fail`) or a stop
 `stop(reason)` exactly once while the connectors are still open.
 
 The outcome only ever gets worse: a failure after a success wins, so a problem found while cleaning
-up can never be reported as a pass, and a run that never signalled is not a pass either.
+up can never be reported as a pass, and a run that never signalled is not a pass either. It is the
+results document's own `Outcome` (PASSED, INTERRUPTED, FAILED or ERROR), so what a run ended as is
+what its report says, with no translation; a run still going has none yet (None), since a state
+such as "running" is not a result.
 """
 
 from __future__ import annotations
 
 import abc
 import asyncio
-import enum
 import logging
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ import aiohttp
 
 from xtb.change_signal import Changed
 from xtb.errors import AuthError, ConfigError, ConnectionLost
+from xtb.report.model import FAILING, Outcome, Result
 from xtb.secrets import redact
 
 if TYPE_CHECKING:
@@ -39,38 +42,22 @@ class StrategyHost(Protocol):
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]: ...
 
 
-class Outcome(enum.Enum):
-    RUNNING = "running"
-    PASSED = "passed"
-    INTERRUPTED = "interrupted"  # stopped by a signal (or a caller) before it finished
-    FAILED = "failed"  # a check failed
-    ERROR = "error"  # a configuration or connection error
-
-    @property
-    def severity(self) -> int:
-        return _SEVERITY[self]
-
-    @property
-    def label(self) -> str:
-        """What a summary shows: PASS, FAIL, ERROR, STOPPED."""
-        return _LABELS[self]
+# How a run ends, from best to worst: the outcome only ever moves down this list.
+_ENDINGS = (Outcome.PASSED, Outcome.INTERRUPTED, Outcome.FAILED, Outcome.ERROR)
+_LABELS = {Outcome.PASSED: "PASS", Outcome.INTERRUPTED: "STOPPED", Outcome.FAILED: "FAIL", Outcome.ERROR: "ERROR"}
 
 
-_SEVERITY = {
-    Outcome.RUNNING: 0,
-    Outcome.PASSED: 1,
-    Outcome.INTERRUPTED: 2,
-    Outcome.FAILED: 3,
-    Outcome.ERROR: 4,
-}
+def worse(current: Outcome | None, new: Outcome) -> Outcome:
+    """The worse of two endings (None: not ended yet), so a failure after a pass wins."""
+    if current is None or _ENDINGS.index(new) > _ENDINGS.index(current):
+        return new
+    return current
 
-_LABELS = {
-    Outcome.RUNNING: "RUNNING",
-    Outcome.PASSED: "PASS",
-    Outcome.INTERRUPTED: "STOPPED",
-    Outcome.FAILED: "FAIL",
-    Outcome.ERROR: "ERROR",
-}
+
+def label(outcome: Outcome | None) -> str:
+    """What a summary shows: PASS, FAIL, ERROR, STOPPED, or RUNNING before it ended."""
+    return "RUNNING" if outcome is None else _LABELS[outcome]
+
 
 # Failures that say "could not talk to the venue" rather than "the venue misbehaved".
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
@@ -113,7 +100,7 @@ class StrategyBase(abc.ABC):
         self.settings = settings
         self.connectors = dict(connectors)
         self.venues = dict(venues)
-        self.outcome = Outcome.RUNNING
+        self.outcome: Outcome | None = None  # None while it runs: a run has no result until it ends
         self.reasons: list[str] = []
         self.finished = Changed()  # moves whenever the outcome does
         self._core: StrategyHost | None = None
@@ -157,14 +144,14 @@ class StrategyBase(abc.ABC):
 
     @property
     def done(self) -> bool:
-        return self.outcome is not Outcome.RUNNING
+        return self.outcome is not None
 
     def succeed(self, note: str = "") -> None:
         self._finish(Outcome.PASSED, note)
 
     def fail(self, reason: str, outcome: Outcome = Outcome.FAILED) -> None:
         """Signal a failure (FAILED, or ERROR for a configuration or connection problem); it ends the run."""
-        if outcome.severity < Outcome.INTERRUPTED.severity:
+        if outcome not in FAILING:
             raise ValueError(f"fail() needs a failing outcome, not {outcome.value}")
         self._finish(outcome, reason)
 
@@ -174,9 +161,9 @@ class StrategyBase(abc.ABC):
     def _finish(self, outcome: Outcome, reason: str) -> None:
         if reason and reason not in self.reasons:
             self.reasons.append(reason)
-        if outcome.severity > self.outcome.severity:
+        if worse(self.outcome, outcome) is not self.outcome:
             log.info(
-                "strategy outcome strategy=%s %s -> %s reason=%s", self.name, self.outcome.value, outcome.value, reason
+                "strategy outcome strategy=%s %s -> %s reason=%s", self.name, self.outcome or "running", outcome, reason
             )
             self.outcome = outcome
         self.finished.notify()
@@ -191,6 +178,6 @@ class StrategyBase(abc.ABC):
         """The final table, or None for none."""
         return None
 
-    def results(self) -> list[dict[str, Any]]:
-        """Rows for the JSON report, in the conformance results shape (`venue`, `scenario`, `outcome`, ...)."""
+    def results(self) -> list[Result]:
+        """The rows of the run's results document (`xtb run` writes it, `python -m xtb.report` renders it)."""
         return []

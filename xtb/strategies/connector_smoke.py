@@ -42,7 +42,8 @@ from xtb.errors import ConfigError
 from xtb.execution.flatten import cancel_open_orders
 from xtb.execution.handles import TrackingLimitOrder
 from xtb.model import OrderType, Side, Source
-from xtb.strategies.base import Outcome, StrategyBase, Table, describe_error, outcome_of
+from xtb.report.model import Outcome, Result, Step
+from xtb.strategies.base import StrategyBase, Table, describe_error, label, outcome_of, worse
 
 if TYPE_CHECKING:
     from xtb.connectors.base import BaseConnector
@@ -55,14 +56,6 @@ SCENARIO = "smoke_test"
 STEPS = ("ready", "entry", "cross_check", "flatten", "zero_exposure")
 CLEANUP = "cleanup"
 _OWN_KEYS = ("side", "size")
-
-_RECORD_OUTCOME = {
-    Outcome.PASSED: "passed",
-    Outcome.INTERRUPTED: "skipped",
-    Outcome.FAILED: "failed",
-    Outcome.ERROR: "failed",
-    Outcome.RUNNING: "failed",
-}
 
 
 @dataclass(frozen=True)
@@ -79,22 +72,6 @@ class SmokeTestSettings:
     connectors: tuple[ConnectorSettings, ...]
 
 
-@dataclass
-class StepResult:
-    name: str
-    outcome: str  # passed | failed | interrupted
-    duration_s: float
-    detail: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "outcome": self.outcome,
-            "duration_s": round(self.duration_s, 3),
-            "detail": self.detail,
-        }
-
-
 class ConnectorRun:
     """One connector's smoke test: where it is, what it found, and the record for the report."""
 
@@ -103,8 +80,7 @@ class ConnectorRun:
         self.settings = settings
         self.venue = venue
         self.step = "waiting"
-        self.steps: list[StepResult] = []
-        self.outcome = Outcome.RUNNING
+        self.outcome: Outcome | None = None  # None until this connector's run ends
         self.reason = ""
         self.note = ""
         self.may_flatten = False  # the symbol was flat before the run: any position on it is ours
@@ -118,8 +94,12 @@ class ConnectorRun:
         return self.venue.record
 
     @property
+    def steps(self) -> list[Step]:
+        return self.record.steps
+
+    @property
     def done(self) -> bool:
-        return self.outcome is not Outcome.RUNNING
+        return self.outcome is not None
 
     async def run_step(self, name: str, action: Awaitable[T]) -> T:
         self.step = name
@@ -127,22 +107,24 @@ class ConnectorRun:
         try:
             result = await action
         except asyncio.CancelledError:
-            self.steps.append(StepResult(name, "interrupted", loop_time() - started))
+            self.add_step(name, Outcome.INTERRUPTED, loop_time() - started)
             raise
         except Exception as exc:
-            self.steps.append(StepResult(name, "failed", loop_time() - started, describe_error(exc)))
+            self.add_step(name, Outcome.FAILED, loop_time() - started, describe_error(exc))
             raise
         elapsed = loop_time() - started
-        self.steps.append(StepResult(name, "passed", elapsed))
+        self.add_step(name, Outcome.PASSED, elapsed)
         self.record.metrics[f"{name}_s"] = round(elapsed, 6)
         return result
+
+    def add_step(self, name: str, outcome: Outcome, elapsed: float, detail: str = "") -> None:
+        self.steps.append(Step(name, outcome, round(elapsed, 3), detail))
 
     def finish(self, outcome: Outcome, reason: str = "") -> None:
         """Record how this connector ended; it only gets worse (a failed cleanup fails a pass)."""
         if reason:
             self.reason = f"{self.reason}; {reason}" if self.reason else reason
-        if outcome.severity > self.outcome.severity:
-            self.outcome = outcome
+        self.outcome = worse(self.outcome, outcome)
         self.ended_at = loop_time()
 
     @property
@@ -151,7 +133,7 @@ class ConnectorRun:
 
     def progress(self) -> str:
         if self.done:
-            result = self.outcome.label
+            result = label(self.outcome)
             text = self.reason if self.outcome is not Outcome.PASSED else self.note
             return f"{result} in {self.duration_s:.1f}s" + (f" — {text}" if text else "")
         return f"{self.step:<13} {self._detail()}".rstrip()
@@ -177,7 +159,9 @@ class ConnectorRun:
         """The summary table's cell for one step."""
         for result in reversed(self.steps):
             if result.name == step:
-                return {"passed": f"{result.duration_s:.2f}s", "failed": "FAIL"}.get(result.outcome, "stopped")
+                if result.outcome is Outcome.PASSED:
+                    return f"{result.duration_s:.2f}s"
+                return "FAIL" if result.outcome is Outcome.FAILED else "stopped"
         return "-"
 
 
@@ -284,7 +268,8 @@ class ConnectorSmokeTestStrategy(StrategyBase):
         await asyncio.gather(*(self._cleanup(r) for r in running))
         self._conclude()
         for run in self.runs.values():
-            run.record.outcome = _RECORD_OUTCOME[run.outcome]
+            # every run has ended by now; one that had not did not pass
+            run.record.outcome = run.outcome or Outcome.FAILED
             run.record.reason = run.reason
             run.record.duration_s = run.duration_s
             run.record.finish()
@@ -356,11 +341,11 @@ class ConnectorSmokeTestStrategy(StrategyBase):
             else:
                 await cancel_open_orders(run.venue.connector, run.venue.symbol)
         except Exception as exc:
-            run.steps.append(StepResult(CLEANUP, "failed", loop_time() - started, describe_error(exc)))
+            run.add_step(CLEANUP, Outcome.FAILED, loop_time() - started, describe_error(exc))
             run.finish(outcome_of(exc), f"cleanup: {describe_error(exc)}")
             log.error("smoke test cleanup failed connector=%s error=%s", run.name, describe_error(exc))
         else:
-            run.steps.append(StepResult(CLEANUP, "passed", loop_time() - started))
+            run.add_step(CLEANUP, Outcome.PASSED, loop_time() - started)
         finally:
             run.step = previous
             run.ended_at = loop_time()
@@ -391,21 +376,11 @@ class ConnectorSmokeTestStrategy(StrategyBase):
                     run.venue.symbol,
                     *(run.cell(step) for step in (*STEPS, CLEANUP)),
                     f"{run.duration_s:.2f}s",
-                    run.outcome.label,
+                    label(run.outcome),
                 )
             )
         return Table(headers, tuple(rows))
 
-    def results(self) -> list[dict[str, Any]]:
-        out = []
-        for run in self.runs.values():
-            result = run.record.as_result()
-            result.update(
-                connector=run.name,
-                symbol=run.venue.symbol,  # the symbol this connector traded
-                side=run.settings.side.value,
-                steps=[s.as_dict() for s in run.steps],
-                run_outcome=run.outcome.value,
-            )
-            out.append(result)
-        return out
+    def results(self) -> list[Result]:
+        """One row per connector (its name is the row's venue; the document's venues give its symbol)."""
+        return [run.record.as_result() for run in self.runs.values()]
