@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
 
 import yaml
-from annotated_types import Gt, MinLen
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     PlainValidator,
     Strict,
+    StringConstraints,
     TypeAdapter,
     ValidationError,
     create_model,
@@ -41,9 +41,9 @@ from xtb.errors import ConfigError
 T = TypeVar("T")
 
 #: A non-empty string (a name, a path, an environment variable); a number is not one.
-NonEmptyStr = Annotated[str, Strict(), MinLen(1)]
+NonEmptyStr = Annotated[str, StringConstraints(strict=True, min_length=1)]
 #: A duration in seconds: an int or a float above zero (a bool or a quoted number is refused).
-PositiveSeconds = Annotated[float, Strict(), Gt(0)]
+PositiveSeconds = Annotated[float, Strict(), Field(gt=0)]
 #: An integer, never a bool or a quoted number.
 StrictInt = Annotated[int, Strict()]
 #: true or false, never "yes" or 1.

@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar
 
-from annotated_types import MinLen
 from pydantic import BeforeValidator, Field, field_validator
 
 from xtb.config.order_size import OrderSizeConfig
@@ -67,8 +66,8 @@ def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, Mapping) else value
 
 
-RestTargets = Annotated[tuple[RestTarget, ...], BeforeValidator(_one_or_many), MinLen(1)]
-StreamTargets = Annotated[tuple[StreamTarget, ...], BeforeValidator(_one_or_many), MinLen(1)]
+RestTargets = Annotated[tuple[RestTarget, ...], BeforeValidator(_one_or_many), Field(min_length=1)]
+StreamTargets = Annotated[tuple[StreamTarget, ...], BeforeValidator(_one_or_many), Field(min_length=1)]
 
 
 class SimulatorFaults(SchemaModel):

@@ -31,8 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from annotated_types import MinLen
-from pydantic import ConfigDict, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from xtb.config.venue_file import VenueConfig
@@ -84,7 +83,7 @@ class StrategyBlock(SchemaModel):
 
 class RunFile(SchemaModel):
     general: GeneralConfig = GeneralConfig()  # a dataclass: the CLI's --debug and --report replace fields
-    connectors: Annotated[dict[NonEmptyStr, ConnectorBlock], MinLen(1)]
+    connectors: Annotated[dict[NonEmptyStr, ConnectorBlock], Field(min_length=1)]
     strategy: StrategyBlock
 
 

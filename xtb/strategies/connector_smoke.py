@@ -34,8 +34,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from annotated_types import MinLen
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 
 from xtb.checks import steps
 from xtb.checks.record import ScenarioRecord
@@ -93,7 +92,7 @@ def _listed(connectors: Any) -> Any:
 class SmokeTestBlock(SchemaModel):
     """The strategy's block of the run file (`strategy:` without its `name`)."""
 
-    connectors: Annotated[dict[NonEmptyStr, SmokeConnectorBlock], BeforeValidator(_listed), MinLen(1)]
+    connectors: Annotated[dict[NonEmptyStr, SmokeConnectorBlock], BeforeValidator(_listed), Field(min_length=1)]
 
 
 @dataclass(frozen=True)
