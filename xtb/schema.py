@@ -90,11 +90,11 @@ class Changes(SchemaModel):
     """Changes to some fields of a settings type (`changes_of`): each key optional, and only the
     keys given change anything. `apply` returns the settings with them, validated again."""
 
-    changes_of: ClassVar[type]
+    settings_type: ClassVar[type]  # what these change
 
     def changes(self) -> dict[str, Any]:
         """The keys given, with their validated values."""
-        names = _fields(self.changes_of) or {}
+        names = _fields(self.settings_type) or {}
         return {name: getattr(self, name) for name in self.model_fields_set if name in names}
 
     def apply(self, settings: T) -> T:
@@ -109,7 +109,7 @@ def changes_of(settings: type) -> type[Changes]:
         annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
         fields[field_name] = (annotation, Field(default=None))
     model = create_model(f"{settings.__name__}Changes", __base__=Changes, **fields)
-    model.changes_of = settings
+    model.settings_type = settings
     return model
 
 

@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from typing_extensions import TypedDict
 
 from xtb.catalog import check_scenario_id
@@ -88,29 +88,32 @@ class VenueConfig(SchemaModel):
             raise ValueError("must be testnet or mainnet (the simulator is chosen with --sim or `simulator: true`)")
         return environment
 
+    def model_post_init(self, context: Any, /) -> None:
+        self._source = str((context or {}).get("where", ""))  # the reader names the file (xtb.schema)
+
     @model_validator(mode="after")
-    def _consistent(self, info: ValidationInfo) -> VenueConfig:
+    def _consistent(self) -> VenueConfig:
         both = sorted(set(self.identifiers) & set(self.credentials))
         if both:
             raise ValueError(f"{both} listed under both credentials and identifiers; keep one")
         sim = self.simulator_block
         if sim is not None and sim.second_symbol is not None and sim.second_symbol == (sim.symbol or self.symbol):
             raise ValueError("simulator.second_symbol must differ from the symbol under test")
-        self._source = str((info.context or {}).get("where", ""))
-        self._check_extra()
         return self
 
-    def _check_extra(self) -> None:
-        """`extra` against the settings its connector declares, alone and with `simulator.extra` over it."""
+    @model_validator(mode="after")
+    def _extra_fits_its_connector(self) -> VenueConfig:
+        """`extra` against the settings its connector declares, alone and with `simulator.extra` over
+        it. A ConfigError of its own (it names the file and the key), not one of pydantic's."""
         try:
             extra_type = load_extra_type(self.connector)
         except ConfigError as exc:
             raise ConfigError(f"{self.source}: connector: {exc}") from None
-        if extra_type is None:
-            return
-        extra_type.parse(self.extra, self.source, "extra")
-        if self.simulator_block is not None:
-            extra_type.parse({**self.extra, **self.simulator_block.extra}, self.source, "simulator.extra")
+        if extra_type is not None:
+            extra_type.parse(self.extra, self.source, "extra")
+            if self.simulator_block is not None:
+                extra_type.parse({**self.extra, **self.simulator_block.extra}, self.source, "simulator.extra")
+        return self
 
     # ------------------------------------------------------------------ what a run reads
 
