@@ -64,6 +64,7 @@ BAD: list[tuple[str, Callable[[dict[str, Any]], object], str]] = [
     ),
     ("general-timeout", lambda d: d.update(general={"timeout": -1}), "general.timeout: Input should be greater than 0"),
     ("general-debug", lambda d: d.update(general={"debug": "yes"}), "general.debug: Input should be a valid boolean"),
+    ("general-report", lambda d: d.update(general={"report": ""}), "general.report: must not be empty"),
     (
         "general-seed",
         lambda d: d.update(general={"sim_seed": "1"}),

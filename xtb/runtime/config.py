@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from xtb.config.venue_file import VenueConfig
@@ -47,10 +47,16 @@ if TYPE_CHECKING:
 DEFAULT_REPORT = Path("reports/run.json")
 
 
+def _not_empty(path: Any) -> Any:
+    if path == "":
+        raise ValueError("must not be empty")
+    return path
+
+
 @pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class GeneralConfig:
     debug: StrictBool = False
-    report: Path = DEFAULT_REPORT
+    report: Annotated[Path, BeforeValidator(_not_empty)] = DEFAULT_REPORT  # relative to the working directory
     timeout: PositiveSeconds = 300.0
     start_timeout: PositiveSeconds = 30.0
     stop_timeout: PositiveSeconds = 60.0
