@@ -57,6 +57,9 @@ class Hosts(TypedDict, extra_items=NonEmptyStr):  # type: ignore[call-arg]
 
 
 class VenueConfig(SchemaModel):
+    """A venue file's schema, and what a run holds of it: one type. `for_simulator()` points it at
+    the built-in simulator (`environment: simulator`, the simulator block's changes applied)."""
+
     venue: NonEmptyStr
     connector: NonEmptyStr = ""  # a key of CONNECTORS or module:Class; default: the venue's name
     environment: Literal["testnet", "mainnet", "simulator"] = "testnet"  # simulator: after for_simulator()
