@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from xtb.checks import others, steps
 from xtb.checks.steps import VenueUnderTest
 from xtb.clock import loop_time
+from xtb.config.capabilities import PostOnlyCross
 from xtb.connectors.base import BaseConnector
 from xtb.connectors.client_ids import ClientIdGenerator
 from xtb.errors import OrderNotFound, PostOnlyWouldCross, VenueRejected
@@ -57,7 +59,7 @@ async def test_post_only_would_cross(venue: VenueUnderTest) -> None:
         await venue.control.freeze(venue.symbol)
     book = await venue.connector.get_top_of_book(venue.symbol, Source.REST)
     assert book.ask is not None
-    if venue.config.post_only_cross == "reject":
+    if venue.config.capabilities.post_only_cross is PostOnlyCross.REJECT:
         with pytest.raises(PostOnlyWouldCross) as caught:
             await venue.connector.submit_limit_order(venue.symbol, Side.BUY, size, book.ask, post_only=True)
         tracker = caught.value.tracker
@@ -407,7 +409,8 @@ async def _chase_a_small_remainder(
     minimum = market.min_order_size(price)
     whole_steps = minimum > market.step_size  # then one step left over is too small to post
     size = minimum + (market.step_size if whole_steps else market.step_size / 2)
-    settings = venue.tracking_settings(
+    settings = replace(
+        venue.config.tracking,
         price_offset_ticks=-(spread_ticks - 1),
         interval=venue.config.tracking.timeout,  # re-post only when the touch moves
         remainder_policy=policy,

@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "xtb.events",
         "xtb.crypto",
         "xtb.catalog",
+        "xtb.schema",
         "xtb.report",
     ),
     ("xtb.orders",),

@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 
 from tests.fake_venue import MARKET, SYMBOL, FakeConnector, FakeVenue
-from xtb.checks.steps import VenueUnderTest
 from xtb.config.venue_file import parse_venue_config
 from xtb.errors import ConfigError, InvalidOrder, TrackingLimitTimeout
 from xtb.execution.handles import AttemptOutcome, TrackingLimitOrder, TrackingStatus
@@ -396,13 +395,14 @@ async def test_an_order_too_small_from_the_start_is_refused(connector: FakeConne
 def test_remainder_policy_names_are_checked() -> None:
     assert TrackingSettings(remainder_policy="top_up").remainder_policy is RemainderPolicy.TOP_UP  # type: ignore[arg-type]
     assert TrackingSettings().remainder_policy is RemainderPolicy.FINISH
-    with pytest.raises(ConfigError, match="remainder_policy must be one of finish, top_up, not 'topup'"):
+    with pytest.raises(ValueError, match=r"remainder_policy\n  Input should be 'finish' or 'top_up'"):
         TrackingSettings(remainder_policy="topup")  # type: ignore[arg-type]
 
 
 def test_the_venue_file_sets_the_remainder_policy() -> None:
     doc = {
         "venue": "demo",
+        "connector": "tests.fake_venue:FakeConnector",
         "hosts": {"rest": "https://demo.invalid", "ws": "wss://demo.invalid"},
         "symbol": "BTC-PERP",
         "credentials": {"api_secret": "DEMO_API_SECRET"},
@@ -410,9 +410,9 @@ def test_the_venue_file_sets_the_remainder_policy() -> None:
         "simulator": {"venue": "demo", "tracking": {"remainder_policy": "finish"}},
     }
     config = parse_venue_config(doc, "demo.yaml")
-    settings = VenueUnderTest(config, connector=None, record=None).tracking_settings()  # type: ignore[arg-type]
-    assert settings.remainder_policy is RemainderPolicy.TOP_UP
-    on_sim = VenueUnderTest(config.for_simulator(), connector=None, record=None).tracking_settings()  # type: ignore[arg-type]
-    assert on_sim.remainder_policy is RemainderPolicy.FINISH
-    with pytest.raises(ConfigError, match=r"tracking\.remainder_policy must be one of finish, top_up"):
+    assert config.tracking.remainder_policy is RemainderPolicy.TOP_UP
+    assert config.for_simulator().tracking.remainder_policy is RemainderPolicy.FINISH
+    with pytest.raises(
+        ConfigError, match=r"demo\.yaml: tracking\.remainder_policy: Input should be 'finish' or 'top_up'"
+    ):
         parse_venue_config({**doc, "tracking": {"remainder_policy": "more"}}, "demo.yaml")

@@ -15,6 +15,7 @@ from xtb.secrets import Secret
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = {
     "venue": "demo",
+    "connector": "tests.fake_venue:FakeConnector",
     "environment": "testnet",
     "hosts": {"rest": "https://demo.invalid", "ws": "wss://demo.invalid"},
     "symbol": "BTC-PERP",
@@ -47,15 +48,23 @@ def test_good_file_and_simulator_overrides() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"symbol": None}, "symbol must be a non-empty string"),
-        ({"environment": "prod"}, "environment must be one of"),
-        ({"hosts": {"rest": "x"}}, "hosts.ws is required"),
-        ({"tracking": {"interval": -1}}, "tracking.interval must be a positive number"),
-        ({"tracking": {"intervall": 1}}, "unknown key tracking.intervall"),
-        ({"order_size": {"max_notional": 10.5}}, "order_size.max_notional must be a positive decimal"),
-        ({"capabilities": {"post_only_cross": "maybe"}}, "capabilities.post_only_cross"),
-        ({"colour": "blue"}, "unknown key(s) ['colour']"),
-        ({"skips": {"x": 1}}, "skips.x must be a non-empty string"),
+        ({"symbol": None}, "symbol: Input should be a valid string"),
+        ({"symbol": ""}, "symbol: must not be empty"),
+        ({"environment": "prod"}, "environment: must be testnet or mainnet"),
+        ({"environment": "simulator"}, "environment: must be testnet or mainnet"),
+        ({"hosts": {"rest": "x"}}, "hosts.ws: missing required key"),
+        ({"hosts": {"rest": "x", "ws": "y", "edge": 3}}, "hosts.edge: Input should be a valid string"),
+        ({"tracking": {"interval": -1}}, "tracking.interval: Input should be greater than 0"),
+        ({"tracking": {"interval": True}}, "tracking.interval: Input should be a valid number"),
+        ({"tracking": {"price_offset_ticks": "1"}}, "tracking.price_offset_ticks: Input should be a valid integer"),
+        ({"tracking": {"intervall": 1}}, "tracking.intervall: unknown key; allowed: backoff_initial, backoff_max"),
+        ({"order_size": {"max_notional": 10.5}}, "order_size.max_notional: must be a positive decimal"),
+        ({"order_size": {"min_size_multiple": "0"}}, "order_size.min_size_multiple: must be a positive decimal"),
+        ({"capabilities": {"post_only_cross": "maybe"}}, "capabilities.post_only_cross: Input should be 'reject' or"),
+        ({"capabilities": {"reduce_only": "no"}}, "capabilities.reduce_only: Input should be a valid boolean"),
+        ({"capabilities": {"post_only": "reject"}}, "capabilities.post_only: unknown key; allowed: hedge_mode,"),
+        ({"colour": "blue"}, "colour: unknown key; allowed: capabilities, connector, credentials, environment"),
+        ({"skips": {"metadata": 1}}, "skips.metadata: Input should be a valid string"),
         ({"skips": {"post_top_of_bok": "typo"}}, "skips.post_top_of_bok: unknown scenario 'post_top_of_bok'"),
         ({"skips": {"ambiguous_submit[nope]": "x"}}, "unknown variant 'ambiguous_submit[nope]'"),
         ({"skips": {"metadata[x]": "x"}}, "metadata has no variants"),
@@ -64,6 +73,7 @@ def test_good_file_and_simulator_overrides() -> None:
             "simulator.order_size.max_notional: the notional cap guards real money",
         ),
         ({"identifiers": {"api_secret": "DEMO_ID"}}, "['api_secret'] listed under both credentials and identifiers"),
+        ({"connector": "nope"}, "connector: unknown venue connector 'nope'"),
     ],
 )
 def test_bad_values_name_the_key(change: dict, message: str) -> None:
@@ -75,7 +85,7 @@ def test_bad_values_name_the_key(change: dict, message: str) -> None:
 
 def test_missing_required_key() -> None:
     doc = {k: v for k, v in GOOD.items() if k != "credentials"}
-    with pytest.raises(ConfigError, match="missing required key 'credentials'"):
+    with pytest.raises(ConfigError, match=r"demo\.yaml: credentials: missing required key"):
         parse_venue_config(doc, "demo.yaml")
 
 
@@ -146,12 +156,15 @@ def test_simulator_fault_targets() -> None:
 @pytest.mark.parametrize(
     ("faults", "message"),
     [
-        ({"submitt": {"path": "/x"}}, "unknown key simulator.faults.submitt"),
-        ({"submit": {"method": "POST"}}, "simulator.faults.submit.path is required"),
-        ({"submit": {"path": "/x", "channel": "c"}}, "unknown key(s) ['channel'] in simulator.faults.submit"),
-        ({"book_stream": [{"kind": "depth"}]}, "simulator.faults.book_stream[0].channel is required"),
-        ({"book_stream": []}, "simulator.faults.book_stream must not be empty"),
-        ({"order_stream": {"channel": 3}}, "simulator.faults.order_stream.channel must be a non-empty string"),
+        ({"submitt": {"path": "/x"}}, "simulator.faults.submitt: unknown key; allowed: book_stream, cancel"),
+        ({"submit": {"method": "POST"}}, "simulator.faults.submit.path: missing required key"),
+        (
+            {"submit": {"path": "/x", "channel": "c"}},
+            "simulator.faults.submit.channel: unknown key; allowed: method, path",
+        ),
+        ({"book_stream": [{"kind": "depth"}]}, "simulator.faults.book_stream[0].channel: missing required key"),
+        ({"book_stream": []}, "simulator.faults.book_stream: must not be empty"),
+        ({"order_stream": {"channel": 3}}, "simulator.faults.order_stream.channel: Input should be a valid string"),
     ],
 )
 def test_bad_fault_targets_name_the_key(faults: dict, message: str) -> None:
@@ -235,5 +248,5 @@ def test_the_settle_window_reaches_the_connector() -> None:
     assert config.connector_config(hosts=hosts, secrets=secrets, identifiers={}).settle_timeout == 4
     on_sim = config.for_simulator().connector_config(hosts=hosts, secrets=secrets, identifiers={})
     assert on_sim.settle_timeout == 1
-    with pytest.raises(ConfigError, match=r"tracking\.settle_timeout must be a positive number of seconds"):
+    with pytest.raises(ConfigError, match=r"tracking\.settle_timeout: Input should be greater than 0"):
         parse_venue_config({**GOOD, "tracking": {"settle_timeout": 0}}, "demo.yaml")

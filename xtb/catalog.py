@@ -5,6 +5,10 @@ CONFORMANT only when every BASELINE scenario ran and passed, so a baseline scena
 skipped, deselected or never reached shows up as missing. Venue files name scenario ids in
 `skips:`; a typo there is an error naming the known ids (`check_scenario_id`), caught when the file
 loads. tests/test_catalog.py keeps this list and the test functions in `conformance/` identical.
+
+`NEEDS` is the catalog's "skip when" column: the venue features (boolean keys of a venue file's
+`capabilities:`, `xtb.config.capabilities`) a scenario cannot run without. A venue whose file says
+it lacks one gets the scenario skipped with that reason: reported, counted as not run, never passed.
 """
 
 from __future__ import annotations
@@ -61,6 +65,14 @@ VARIANTS: dict[str, tuple[str, ...]] = {
 
 SCENARIOS: tuple[str, ...] = BASELINE + ORDER_SEMANTICS + RESILIENCE
 
+#: Scenario → the capabilities it needs (each must be true in the venue file; true unless set).
+NEEDS: dict[str, tuple[str, ...]] = {
+    "reduce_only_flatten": ("reduce_only",),
+    "reduce_only_without_position": ("reduce_only",),
+    "reduce_only_oversize": ("reduce_only",),
+    "query_by_client_id": ("query_by_client_id",),
+}
+
 
 def result_ids(scenario: str) -> tuple[str, ...]:
     """The result rows one scenario produces: itself, or one per variant."""
@@ -76,6 +88,11 @@ def all_result_ids() -> tuple[str, ...]:
 def base_id(result_id: str) -> str:
     """`ambiguous_submit[drop_response]` → `ambiguous_submit`."""
     return result_id.split("[", 1)[0]
+
+
+def needs(result_id: str) -> tuple[str, ...]:
+    """The capabilities a scenario (or one variant of it) needs from the venue."""
+    return NEEDS.get(base_id(result_id), ())
 
 
 def is_baseline(result_id: str) -> bool:

@@ -52,25 +52,38 @@ def strategy_block(**settings: Any) -> Callable[[dict[str, Any]], None]:
 
 
 BAD: list[tuple[str, Callable[[dict[str, Any]], object], str]] = [
-    ("unknown-top-key", lambda d: d.update(generals={}), "unknown key(s) ['generals']"),
-    ("unknown-general-key", lambda d: d.update(general={"debugg": True}), "unknown key(s) ['general.debugg']"),
-    ("general-timeout", lambda d: d.update(general={"timeout": -1}), "general.timeout must be a positive number"),
-    ("general-debug", lambda d: d.update(general={"debug": "yes"}), "general.debug must be true or false"),
-    ("general-seed", lambda d: d.update(general={"sim_seed": "1"}), "general.sim_seed must be an integer"),
-    ("no-strategy", lambda d: d.pop("strategy"), "missing required key 'strategy'"),
-    ("no-connectors", lambda d: d.pop("connectors"), "missing required key 'connectors'"),
-    ("empty-connectors", lambda d: d.update(connectors={}), "connectors must define at least one connector"),
-    ("no-strategy-name", lambda d: d["strategy"].pop("name"), "missing required key 'strategy.name'"),
+    (
+        "unknown-top-key",
+        lambda d: d.update(generals={}),
+        "generals: unknown key; allowed: connectors, general, strategy",
+    ),
+    (
+        "unknown-general-key",
+        lambda d: d.update(general={"debugg": True}),
+        "general.debugg: unknown key; allowed: debug,",
+    ),
+    ("general-timeout", lambda d: d.update(general={"timeout": -1}), "general.timeout: Input should be greater than 0"),
+    ("general-debug", lambda d: d.update(general={"debug": "yes"}), "general.debug: Input should be a valid boolean"),
+    ("general-report", lambda d: d.update(general={"report": ""}), "general.report: must not be empty"),
+    (
+        "general-seed",
+        lambda d: d.update(general={"sim_seed": "1"}),
+        "general.sim_seed: Input should be a valid integer",
+    ),
+    ("no-strategy", lambda d: d.pop("strategy"), "strategy: missing required key"),
+    ("no-connectors", lambda d: d.pop("connectors"), "connectors: missing required key"),
+    ("empty-connectors", lambda d: d.update(connectors={}), "connectors: must not be empty"),
+    ("no-strategy-name", lambda d: d["strategy"].pop("name"), "strategy.name: missing required key"),
     (
         "unknown-strategy",
         lambda d: d["strategy"].update(name="nope"),
         "strategy.name: unknown strategy 'nope'; known: ['connector_smoke_test']",
     ),
-    ("unknown-connector-key", lambda d: connector(d).update(colour="red"), "['connectors.backpack.colour']"),
+    ("unknown-connector-key", lambda d: connector(d).update(colour="red"), "connectors.backpack.colour: unknown key"),
     (
         "connector-without-venue",
         lambda d: d["connectors"].update(backpack={"simulator": True}),
-        "connectors.backpack needs venue_file or settings",
+        "connectors.backpack: needs venue_file or settings",
     ),
     (
         "missing-venue-file",
@@ -80,14 +93,18 @@ BAD: list[tuple[str, Callable[[dict[str, Any]], object], str]] = [
     (
         "unknown-venue-key",
         lambda d: connector(d).update(settings={"symbl": "X"}),
-        f"connectors.backpack (venue file {VENUE_FILE}): unknown key(s) ['symbl']",
+        f"connectors.backpack (venue file {VENUE_FILE}): symbl: unknown key; allowed: capabilities,",
     ),
     (
         "bad-venue-tracking",
         lambda d: connector(d).update(settings={"tracking": {"interval": 0}}),
-        "tracking.interval must be a positive number of seconds",
+        f"connectors.backpack (venue file {VENUE_FILE}): tracking.interval: Input should be greater than 0",
     ),
-    ("simulator-not-bool", lambda d: connector(d).update(simulator="yes"), "connectors.backpack.simulator must be"),
+    (
+        "simulator-not-bool",
+        lambda d: connector(d).update(simulator="yes"),
+        "connectors.backpack.simulator: Input should be a valid boolean",
+    ),
     (
         "unknown-connector-class",
         lambda d: connector(d).update(settings={"connector": "nope"}),
@@ -113,29 +130,37 @@ BAD: list[tuple[str, Callable[[dict[str, Any]], object], str]] = [
         lambda d: connector(d).update(simulator=False, allow_mainnet=True),
         "set the environment variable(s) BACKPACK_API_SECRET for backpack",
     ),
-    ("unknown-strategy-key", lambda d: d["strategy"].update(speed=1), "unknown key(s) ['strategy.speed']"),
-    ("no-strategy-connectors", lambda d: d["strategy"].pop("connectors"), "missing required key 'strategy.connectors'"),
+    ("unknown-strategy-key", lambda d: d["strategy"].update(speed=1), "strategy.speed: unknown key"),
+    ("no-strategy-connectors", lambda d: d["strategy"].pop("connectors"), "strategy.connectors: missing required key"),
     (
         "empty-strategy-connectors",
         lambda d: d["strategy"].update(connectors=[]),
-        "strategy.connectors must name at least one connector",
+        "strategy.connectors: must not be empty",
     ),
     (
         "twice-in-strategy",
         lambda d: d["strategy"].update(connectors=["backpack", "backpack"]),
-        "strategy.connectors lists a connector twice",
+        "strategy.connectors: lists a connector twice",
     ),
     (
         "undefined-connector",
         lambda d: d["strategy"].update(connectors=["bp"]),
         "strategy.connectors.bp: no connector 'bp' under connectors; defined: ['backpack']",
     ),
-    ("unknown-setting", strategy_block(colour="red"), "unknown key strategy.connectors.backpack.colour"),
-    ("bad-side", strategy_block(side="long"), "strategy.connectors.backpack.side must be buy or sell, not 'long'"),
-    ("float-size", strategy_block(size=0.5), "strategy.connectors.backpack.size must be a positive decimal"),
-    ("negative-size", strategy_block(size="-1"), "strategy.connectors.backpack.size must be a positive decimal"),
-    ("bad-interval", strategy_block(interval=0), "strategy.connectors.backpack.interval must be a positive number"),
-    ("bad-offset", strategy_block(price_offset_ticks="1"), "strategy.connectors.backpack.price_offset_ticks must be"),
+    ("unknown-setting", strategy_block(colour="red"), "strategy.connectors.backpack.colour: unknown key; allowed:"),
+    ("bad-side", strategy_block(side="long"), "strategy.connectors.backpack.side: Input should be 'buy' or 'sell'"),
+    ("float-size", strategy_block(size=0.5), "strategy.connectors.backpack.size: must be a positive decimal"),
+    ("negative-size", strategy_block(size="-1"), "strategy.connectors.backpack.size: must be a positive decimal"),
+    (
+        "bad-interval",
+        strategy_block(interval=0),
+        "strategy.connectors.backpack.interval: Input should be greater than 0",
+    ),
+    (
+        "bad-offset",
+        strategy_block(price_offset_ticks="1"),
+        "strategy.connectors.backpack.price_offset_ticks: Input should be a valid integer",
+    ),
 ]
 
 

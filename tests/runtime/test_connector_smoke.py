@@ -20,6 +20,7 @@ from xtb.strategies.connector_smoke import ConnectorSmokeTestStrategy
 D = Decimal
 VENUE = {
     "venue": "fake",
+    "connector": "tests.fake_venue:FakeConnector",
     "environment": "testnet",
     "hosts": {"rest": "http://fake.invalid", "ws": "ws://fake.invalid"},
     "symbol": "BTC-PERP",

@@ -165,7 +165,7 @@ async def test_a_bad_config_exits_2_naming_the_key(tmp_path: Path) -> None:
     runner = await RunnerProcess.start(str(config))
     assert await runner.finish() == 2
     assert runner.lines["stderr"] == [
-        f"xtb run: configuration error: {config}: strategy.connectors.backpack.side must be buy or sell, not 'long'"
+        f"xtb run: configuration error: {config}: strategy.connectors.backpack.side: Input should be 'buy' or 'sell'"
     ]
     assert runner.stdout == ""
 

@@ -328,6 +328,7 @@ def test_grvts_connector_pace_on_the_simulator_fits_the_bucket_it_switches_on() 
 def _raw(**simulator: Any) -> dict[str, Any]:
     return {
         "venue": "v",
+        "connector": "tests.fake_venue:FakeConnector",
         "hosts": {"rest": "https://x", "ws": "wss://x"},
         "symbol": "S",
         "credentials": {},
@@ -342,7 +343,7 @@ def test_simulator_extra_overrides_the_connectors_extra_and_settings_pass_throug
     sim = config.for_simulator()
     assert sim.extra == {"a": 1, "b": 3}
     assert sim.simulator_settings == {"market": {"fill_after": 0.1}}
-    with pytest.raises(ConfigError, match=r"simulator\.settings"):
+    with pytest.raises(ConfigError, match=r"v\.yaml: simulator\.settings: must be a mapping, not list"):
         parse_venue_config(_raw(settings=[1]), "v.yaml")
-    with pytest.raises(ConfigError, match=r"unknown key\(s\) in simulator: \['setting'\]"):
+    with pytest.raises(ConfigError, match=r"v\.yaml: simulator\.setting: unknown key; allowed: extra, faults"):
         parse_venue_config(_raw(setting={}), "v.yaml")

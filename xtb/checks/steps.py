@@ -21,7 +21,7 @@ from xtb.connectors.deadline import VenueDeadline
 from xtb.errors import ConfigError, FlattenError, OrderNotFound, WaitTimeout
 from xtb.execution.flatten import ExposureReport, FlattenResult, cancel_open_orders, flatten, verify_flat
 from xtb.execution.handles import AttemptOutcome, TrackingLimitOrder
-from xtb.execution.tracking_limit import TrackingSettings, start_tracking_limit_order
+from xtb.execution.tracking_limit import start_tracking_limit_order
 from xtb.model import Liquidity, MarketInfo, OrderSnapshot, OrderState, Side, Source, TopOfBook
 from xtb.orders.tracker import STALE_KINDS, AnomalyKind, OrderTracker
 from xtb.sim.control_client import SimControlClient
@@ -57,17 +57,6 @@ class VenueUnderTest:
     @property
     def on_simulator(self) -> bool:
         return self.config.on_simulator
-
-    def tracking_settings(self, **changes: object) -> TrackingSettings:
-        t = self.config.tracking
-        settings = TrackingSettings(
-            interval=t.interval,
-            timeout=t.timeout,
-            cancel_wait=t.cancel_wait,
-            price_offset_ticks=t.price_offset_ticks,
-            remainder_policy=t.remainder_policy,
-        )
-        return settings if not changes else TrackingSettings(**{**settings.__dict__, **changes})
 
 
 def simulator_connector_config(
@@ -250,7 +239,7 @@ async def enter_at_touch(
     size = size if size is not None else await order_size(venue)
     if move_touch:
         await hold_market(venue)
-    order = start_tracking_limit_order(venue.connector, venue.symbol, side, size, venue.tracking_settings())
+    order = start_tracking_limit_order(venue.connector, venue.symbol, side, size, venue.config.tracking)
     moved_to: list[Decimal | None] = []  # the touch after the move, as the simulator has it
     mover = asyncio.create_task(_move_touch_once(venue, order, side, moved_to)) if move_touch else None
     try:
@@ -530,7 +519,7 @@ async def arm_fault(venue: VenueUnderTest, target: str, action: str, **fields: A
     since = len(await faults_applied(venue))
     spec: dict[str, list[dict[str, Any]]] = {"rest": [], "stream": []}
     for t in venue.config.fault_targets(target):
-        spec["rest" if t.path is not None else "stream"].append({"action": action, **t.spec(), **fields})
+        spec[t.transport].append({"action": action, **t.spec(), **fields})
     await sim_control(venue).add_faults(spec)
     return since
 

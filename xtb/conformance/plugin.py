@@ -383,10 +383,9 @@ def _check_targets(targets: list[Target]) -> None:
         if t.config.on_simulator and t.config.simulator:
             listed = simulator_markets(t.config.simulator)
             if t.config.symbol not in listed:
-                key = "simulator.symbol" if "symbol" in t.config._sim_overrides else "symbol"
                 raise ConfigError(
-                    f"{t.config.source}: {key} {t.config.symbol!r} is not a market of the {t.config.simulator} "
-                    f"simulator; it lists: {', '.join(listed)}"
+                    f"{t.config.source}: {t.config.symbol_key} {t.config.symbol!r} is not a market of the "
+                    f"{t.config.simulator} simulator; it lists: {', '.join(listed)}"
                 )
             second = t.config.second_symbol
             if second is not None and second not in listed:
@@ -439,6 +438,9 @@ async def venue(request: pytest.FixtureRequest, venue_target: Target) -> AsyncIt
     skip = config.skips.get(scenario, config.skips.get(base))  # a variant, or the whole scenario
     if skip is not None:
         pytest.skip(f"{config.source}: {skip}")
+    lacking = config.capabilities.lacking(catalog.needs(scenario))
+    if lacking:
+        pytest.skip(f"{config.source}: capabilities.{lacking[0]} is false; {base} needs it")
     if request.node.get_closest_marker("sim_only") and not config.on_simulator:
         pytest.skip("needs the simulator's control API (scripted fills or faults); skipped on a real venue")
     control = None

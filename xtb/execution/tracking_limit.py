@@ -16,15 +16,17 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
+
+from pydantic import ConfigDict
+from pydantic.dataclasses import dataclass
 
 from xtb.change_signal import wait_any
 from xtb.clock import loop_time
 from xtb.errors import (
     AmbiguousOutcome,
-    ConfigError,
     ExecutionError,
     OrderNotFound,
     PostOnlyWouldCross,
@@ -34,6 +36,7 @@ from xtb.errors import (
 from xtb.execution.handles import Attempt, AttemptOutcome, TrackingLimitOrder, TrackingStatus
 from xtb.model import MarketInfo, OrderState, Side, TopOfBook
 from xtb.orders.tracker import OrderTracker
+from xtb.schema import PositiveSeconds, StrictBool, StrictInt
 
 if TYPE_CHECKING:
     from xtb.connectors.base import BaseConnector
@@ -59,31 +62,33 @@ class RemainderPolicy(enum.Enum):
     FINISH = "finish"
     TOP_UP = "top_up"
 
-    @classmethod
-    def parse(cls, value: object) -> RemainderPolicy:
-        """A policy from its name; ConfigError naming the known ones (settings and venue files)."""
-        if isinstance(value, cls):
-            return value
-        try:
-            return cls(value)
-        except ValueError:
-            known = ", ".join(p.value for p in cls)
-            raise ConfigError(f"remainder_policy must be one of {known}, not {value!r}") from None
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class TrackingSettings:
-    interval: float = 5.0  # re-post after resting this long without filling
-    timeout: float = 60.0  # give up (cancel, confirm, raise) after this long overall
-    cancel_wait: float = 5.0  # how long a cancel may take to be confirmed
-    price_offset_ticks: int = 0  # positive = more passive than the touch; never crosses
-    post_only: bool = True
-    backoff_initial: float = 0.1  # after a post-only rejection
-    backoff_max: float = 2.0
-    remainder_policy: RemainderPolicy = RemainderPolicy.FINISH  # a remainder too small to post
+    """How orders are tracked on a venue: the venue file's `tracking:` block, its simulator's
+    overrides and a strategy's, all this one type (`dataclasses.replace` checks each change).
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "remainder_policy", RemainderPolicy.parse(self.remainder_policy))
+    The chase reads the first group. The rest travel with it because the file keeps one block of
+    order-tracking timings and the consumers overlap (`cancel_wait` is the chase's and the
+    connector's, `timeout` the chase's and the checks'): `settle_time` is how long the checks let
+    REST and the stream take to agree; `settle_timeout` and `reconcile_interval` are the connector's
+    tracking of an ambiguous submit and of a silent live order (`VenueConfig.connector_config`).
+    """
+
+    interval: PositiveSeconds = 5.0  # re-post after resting this long without filling
+    timeout: PositiveSeconds = 60.0  # give up (cancel, confirm, raise) after this long overall
+    cancel_wait: PositiveSeconds = 5.0  # how long a cancel may take to be confirmed
+    price_offset_ticks: StrictInt = 0  # positive = more passive than the touch; never crosses
+    post_only: StrictBool = True
+    backoff_initial: PositiveSeconds = 0.1  # after a post-only rejection
+    backoff_max: PositiveSeconds = 2.0
+    remainder_policy: RemainderPolicy = RemainderPolicy.FINISH  # a remainder too small to post
+    settle_time: PositiveSeconds = 3.0  # how long REST and WS may take to agree after a change
+    # how long a submit whose answer was lost is asked about by client id before it is left
+    # SUBMITTING: the venue's window for a late-landing order (short on a simulator, which applies
+    # a request at once or never)
+    settle_timeout: PositiveSeconds = 10.0
+    reconcile_interval: PositiveSeconds = 5.0  # a live order silent this long is re-read over REST
 
 
 def quote_price(market: MarketInfo, book: TopOfBook, side: Side, offset_ticks: int) -> Decimal | None:

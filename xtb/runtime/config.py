@@ -27,15 +27,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import yaml
+from pydantic import BeforeValidator, ConfigDict, Field, model_validator
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
-from xtb.config.venue_file import VenueConfig, parse_venue_config, require_mapping, require_string
+from xtb.config.venue_file import VenueConfig
 from xtb.errors import ConfigError
 from xtb.runtime.classes import load_connector_class, load_strategy_class, simulator_markets, simulator_names
+from xtb.schema import NonEmptyStr, PositiveSeconds, SchemaModel, StrictBool, StrictInt, load, read_yaml, validate
 from xtb.secrets import Secret
 
 if TYPE_CHECKING:
@@ -44,18 +46,51 @@ if TYPE_CHECKING:
 
 DEFAULT_REPORT = Path("reports/run.json")
 
-_TOP_KEYS = ("general", "connectors", "strategy")
-_CONNECTOR_KEYS = ("venue_file", "settings", "simulator", "allow_mainnet")
+
+def _not_empty(path: Any) -> Any:
+    if path == "":
+        raise ValueError("must not be empty")
+    return path
 
 
-@dataclass(frozen=True)
+@pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class GeneralConfig:
-    debug: bool = False
-    report: Path = DEFAULT_REPORT
-    timeout: float = 300.0
-    start_timeout: float = 30.0
-    stop_timeout: float = 60.0
-    sim_seed: int = 0
+    debug: StrictBool = False
+    report: Annotated[Path, BeforeValidator(_not_empty)] = DEFAULT_REPORT  # relative to the working directory
+    timeout: PositiveSeconds = 300.0
+    start_timeout: PositiveSeconds = 30.0
+    stop_timeout: PositiveSeconds = 60.0
+    sim_seed: StrictInt = 0
+
+
+class ConnectorBlock(SchemaModel):
+    """One entry of `connectors:`: where the venue is; the venue's own keys are checked as a venue
+    file once the file and the inline settings are merged."""
+
+    venue_file: NonEmptyStr | None = None  # relative to the run file
+    settings: dict[NonEmptyStr, Any] = {}  # venue-file keys inline (they win)
+    simulator: StrictBool = False
+    allow_mainnet: StrictBool = False
+
+    @model_validator(mode="after")
+    def _names_a_venue(self) -> ConnectorBlock:
+        if self.venue_file is None and "settings" not in self.model_fields_set:
+            raise ValueError("needs venue_file or settings (venue-file keys inline)")
+        return self
+
+
+class StrategyBlock(SchemaModel):
+    """`strategy:`: its name; the rest is the strategy's own, checked by the strategy."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: NonEmptyStr
+
+
+class RunFile(SchemaModel):
+    general: GeneralConfig = GeneralConfig()  # a dataclass: the CLI's --debug and --report replace fields
+    connectors: Annotated[dict[NonEmptyStr, ConnectorBlock], Field(min_length=1)]
+    strategy: StrategyBlock
 
 
 @dataclass(frozen=True)
@@ -97,97 +132,48 @@ class RunConfig:
 def load_run_config(path: str | Path) -> RunConfig:
     """Read and check the runner's YAML. Every error is a ConfigError naming the file and the key."""
     path = Path(path)
-    return parse_run_config(_read_yaml(path, str(path), "config file"), str(path), base_dir=path.parent)
-
-
-def _read_yaml(path: Path, where: str, what: str) -> Any:
-    """The file's YAML; `where` starts every error, `what` names the file when it is missing."""
-    try:
-        return yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{where}: no such {what}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{where}: cannot read: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{where}: not valid YAML: {exc}") from None
+    return _resolve(load(RunFile, path, "config file"), str(path), path.parent)
 
 
 def parse_run_config(raw: Any, where: str, *, base_dir: Path = Path(".")) -> RunConfig:
-    doc = require_mapping(raw, where, "the file")
-    _known(doc, _TOP_KEYS, where, "")
-    for key in ("connectors", "strategy"):
-        if key not in doc:
-            raise ConfigError(f"{where}: missing required key {key!r}")
-    general = _general(doc.get("general"), where)
-    blocks = require_mapping(doc["connectors"], where, "connectors")
-    if not blocks:
-        raise ConfigError(f"{where}: connectors must define at least one connector")
-    for name in blocks:
-        if not isinstance(name, str) or not name:
-            raise ConfigError(f"{where}: connectors: a connector name must be a non-empty string, not {name!r}")
+    return _resolve(validate(RunFile, raw, where), where, base_dir)
 
-    strategy = dict(require_mapping(doc["strategy"], where, "strategy"))
-    if "name" not in strategy:
-        raise ConfigError(f"{where}: missing required key 'strategy.name'")
-    strategy_name = require_string(strategy.pop("name"), where, "strategy.name")
+
+def _resolve(doc: RunFile, where: str, base_dir: Path) -> RunConfig:
+    """The strategy's settings, then every connector entry (venue files read and checked)."""
     try:
-        strategy_class = load_strategy_class(strategy_name)
+        strategy_class = load_strategy_class(doc.strategy.name)
     except ConfigError as exc:
         raise ConfigError(f"{where}: strategy.name: {exc}") from None
-    settings = strategy_class.parse_settings(strategy, where, "strategy", list(blocks))
+    settings = strategy_class.parse_settings(doc.strategy.model_extra or {}, where, "strategy", list(doc.connectors))
     wanted = strategy_class.wanted_connectors(settings)
-    entries = {name: _connector(name, block, where, base_dir, wanted=name in wanted) for name, block in blocks.items()}
-    return RunConfig(where, general, {n: e for n, e in entries.items() if n in wanted}, strategy_class, settings)
+    entries = {
+        name: _connector(name, block, where, base_dir, wanted=name in wanted) for name, block in doc.connectors.items()
+    }
+    return RunConfig(where, doc.general, {n: e for n, e in entries.items() if n in wanted}, strategy_class, settings)
 
 
-def _general(raw: Any, where: str) -> GeneralConfig:
-    block = require_mapping(raw, where, "general")
-    _known(block, ("debug", "report", "timeout", "start_timeout", "stop_timeout", "sim_seed"), where, "general")
-    values: dict[str, Any] = {}
-    if "debug" in block:
-        values["debug"] = _bool(block["debug"], where, "general.debug")
-    if "report" in block:
-        values["report"] = Path(require_string(block["report"], where, "general.report"))
-    for key in ("timeout", "start_timeout", "stop_timeout"):
-        if key in block:
-            value = block[key]
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise ConfigError(f"{where}: general.{key} must be a positive number of seconds, not {value!r}")
-            values[key] = float(value)
-    if "sim_seed" in block:
-        seed = block["sim_seed"]
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise ConfigError(f"{where}: general.sim_seed must be an integer, not {seed!r}")
-        values["sim_seed"] = seed
-    return GeneralConfig(**values)
-
-
-def _connector(name: str, raw: Any, where: str, base_dir: Path, *, wanted: bool) -> ConnectorEntry:
+def _connector(name: str, block: ConnectorBlock, where: str, base_dir: Path, *, wanted: bool) -> ConnectorEntry:
     """Every entry is checked; only one the strategy uses must be cleared to trade and find its
     credentials in the environment."""
     key = f"connectors.{name}"
-    block = require_mapping(raw, where, key)
-    _known(block, _CONNECTOR_KEYS, where, key)
-    if "venue_file" not in block and "settings" not in block:
-        raise ConfigError(f"{where}: {key} needs venue_file or settings (venue-file keys inline)")
     venue_doc: dict[str, Any] = {}
     label = f"{where}: {key}"
-    if "venue_file" in block:
-        venue_file = Path(os.path.normpath(base_dir / require_string(block["venue_file"], where, f"{key}.venue_file")))
-        raw_venue = _read_yaml(venue_file, f"{where}: {key}.venue_file {venue_file}", "venue file")
-        venue_doc = dict(require_mapping(raw_venue, str(venue_file), "the file"))
+    if block.venue_file is not None:
+        venue_file = Path(os.path.normpath(base_dir / block.venue_file))
+        raw_venue = read_yaml(venue_file, f"{where}: {key}.venue_file {venue_file}", "venue file")
+        if not isinstance(raw_venue, Mapping):
+            raise ConfigError(f"{venue_file}: the file must be a mapping, not {type(raw_venue).__name__}")
+        venue_doc = dict(raw_venue)
         label = f"{where}: {key} (venue file {venue_file})"
-    inline = require_mapping(block.get("settings"), where, f"{key}.settings")
-    venue_doc.update(inline)
-    venue = parse_venue_config(venue_doc, label)
-    simulator = _bool(block.get("simulator", False), where, f"{key}.simulator")
-    allow_mainnet = _bool(block.get("allow_mainnet", False), where, f"{key}.allow_mainnet")
+    venue_doc.update(block.settings)
+    venue = validate(VenueConfig, venue_doc, label)
     try:
         connector_class = load_connector_class(venue.connector)
     except ConfigError as exc:
         raise ConfigError(f"{label}: connector: {exc}") from None
     secrets: dict[str, Secret] | None = None
-    if simulator:
+    if block.simulator:
         known = simulator_names()
         if venue.simulator is not None and venue.simulator not in known:
             raise ConfigError(
@@ -195,20 +181,20 @@ def _connector(name: str, raw: Any, where: str, base_dir: Path, *, wanted: bool)
                 f"for {venue.venue} yet; built-in: {list(known)}"
             )
         venue = venue.for_simulator()  # refuses a venue without a simulator block, naming it
-        venue = _simulator_symbol(venue, venue_doc, inline, f"{where}: {key}.settings", label)
+        venue = _simulator_symbol(venue, block.settings, f"{where}: {key}.settings", label)
     elif wanted:
-        if venue.environment == "mainnet" and not allow_mainnet:
+        if venue.environment == "mainnet" and not block.allow_mainnet:
             raise ConfigError(
                 f"{where}: {key}: {venue.venue} is a mainnet venue; set {key}.allow_mainnet: true to trade "
                 f"on it (orders stay under order_size.max_notional), or {key}.simulator: true"
             )
         secrets = venue.read_credentials()
-    return ConnectorEntry(name, venue, connector_class, simulator, allow_mainnet, secrets, f"{where}: {key}")
+    return ConnectorEntry(
+        name, venue, connector_class, block.simulator, block.allow_mainnet, secrets, f"{where}: {key}"
+    )
 
 
-def _simulator_symbol(
-    venue: VenueConfig, venue_doc: Mapping[str, Any], inline: Mapping[str, Any], at_inline: str, label: str
-) -> VenueConfig:
+def _simulator_symbol(venue: VenueConfig, inline: Mapping[str, Any], at_inline: str, label: str) -> VenueConfig:
     """The symbol to trade on the simulator, most specific first: `settings.simulator.symbol`, then
     `settings.symbol` (the run file's override wins over the venue file's simulator block), then the
     venue file's `simulator.symbol`, then its `symbol`. The simulator must list it: a symbol it does
@@ -217,11 +203,9 @@ def _simulator_symbol(
     if isinstance(inline_sim, Mapping) and "symbol" in inline_sim:
         at = f"{at_inline}.simulator.symbol"  # already applied by for_simulator()
     elif "symbol" in inline:
-        venue, at = replace(venue, symbol=inline["symbol"]), f"{at_inline}.symbol"
+        venue, at = venue.model_copy(update={"symbol": inline["symbol"]}), f"{at_inline}.symbol"
     else:
-        file_sim = venue_doc.get("simulator")
-        from_block = isinstance(file_sim, Mapping) and "symbol" in file_sim
-        at = f"{label}: simulator.symbol" if from_block else f"{label}: symbol"
+        at = f"{label}: {venue.symbol_key}"
     try:
         listed = simulator_markets(str(venue.simulator))
     except Exception as exc:  # e.g. a simulator whose SDK is not installed
@@ -231,16 +215,3 @@ def _simulator_symbol(
             f"{at}: the {venue.simulator} simulator does not list {venue.symbol!r}; it lists {list(listed)}"
         )
     return venue
-
-
-def _known(block: Mapping[str, Any], allowed: tuple[str, ...], where: str, key: str) -> None:
-    unknown = sorted(str(k) for k in set(block) - set(allowed))
-    if unknown:
-        at = f"{key}." if key else ""
-        raise ConfigError(f"{where}: unknown key(s) {[at + k for k in unknown]}; allowed: {list(allowed)}")
-
-
-def _bool(value: Any, where: str, key: str) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}: {key} must be true or false, not {value!r}")
-    return value

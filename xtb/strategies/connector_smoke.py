@@ -31,18 +31,22 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, TypeVar
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+from pydantic import BeforeValidator, Field
 
 from xtb.checks import steps
 from xtb.checks.record import ScenarioRecord
 from xtb.clock import loop_time
-from xtb.config.venue_file import VenueConfig, require_mapping, tracking_fields
+from xtb.config.venue_file import VenueConfig
 from xtb.errors import ConfigError
 from xtb.execution.flatten import cancel_open_orders
 from xtb.execution.handles import TrackingLimitOrder
+from xtb.execution.tracking_limit import TrackingSettings
 from xtb.model import OrderType, Side, Source
 from xtb.report.model import Outcome, Result, Step
+from xtb.schema import NonEmptyStr, PositiveDecimal, SchemaModel, changes_of, validate
 from xtb.strategies.base import StrategyBase, Table, describe_error, label, outcome_of, worse
 
 if TYPE_CHECKING:
@@ -55,7 +59,33 @@ T = TypeVar("T")
 SCENARIO = "smoke_test"
 STEPS = ("ready", "entry", "cross_check", "flatten", "zero_exposure")
 CLEANUP = "cleanup"
-_OWN_KEYS = ("side", "size")
+
+
+class SmokeConnectorBlock(changes_of(TrackingSettings)):  # type: ignore[misc]
+    """One connector's block under `strategy.connectors`: the entry side and size, and changes to
+    the venue file's tracking settings (any key of `tracking:`)."""
+
+    side: Side = Side.BUY
+    size: PositiveDecimal | None = None  # None: the venue file's order_size policy
+
+
+def _listed(connectors: Any) -> Any:
+    """`connectors` as a mapping: a list of names takes every setting from the venue file."""
+    if isinstance(connectors, list):
+        if not all(isinstance(name, str) for name in connectors):
+            raise ValueError("a list of connectors holds their names")
+        if len(set(connectors)) != len(connectors):
+            raise ValueError(f"lists a connector twice: {connectors}")
+        return {name: {} for name in connectors}
+    if isinstance(connectors, Mapping):
+        return {name: {} if block is None else block for name, block in connectors.items()}
+    return connectors
+
+
+class SmokeTestBlock(SchemaModel):
+    """The strategy's block of the run file (`strategy:` without its `name`)."""
+
+    connectors: Annotated[dict[NonEmptyStr, SmokeConnectorBlock], BeforeValidator(_listed), Field(min_length=1)]
 
 
 @dataclass(frozen=True)
@@ -64,7 +94,7 @@ class ConnectorSettings:
     where: str  # "FILE: strategy.connectors.NAME", for messages
     side: Side = Side.BUY
     size: Decimal | None = None  # None: the venue file's order_size policy
-    tracking: Mapping[str, Any] = field(default_factory=dict)  # overrides of the venue file's tracking
+    tracking: Mapping[str, Any] = field(default_factory=dict)  # changes to the venue file's tracking
 
 
 @dataclass(frozen=True)
@@ -180,48 +210,14 @@ class ConnectorSmokeTestStrategy(StrategyBase):
     def parse_settings(
         cls, raw: Mapping[str, Any], where: str, key: str, connectors: Sequence[str]
     ) -> SmokeTestSettings:
-        unknown = sorted(set(raw) - {"connectors"})
-        if unknown:
-            raise ConfigError(
-                f"{where}: unknown key(s) {[f'{key}.{k}' for k in unknown]}; allowed: ['name', 'connectors']"
-            )
-        if "connectors" not in raw:
-            raise ConfigError(f"{where}: missing required key '{key}.connectors'")
-        listed = raw["connectors"]
-        if isinstance(listed, list):
-            blocks: dict[Any, Any] = {name: None for name in listed}
-            if len(blocks) != len(listed):
-                raise ConfigError(f"{where}: {key}.connectors lists a connector twice: {listed}")
-        else:
-            blocks = dict(require_mapping(listed, where, f"{key}.connectors"))
-        if not blocks:
-            raise ConfigError(f"{where}: {key}.connectors must name at least one connector")
+        block = validate(SmokeTestBlock, raw, where, key)
         parsed = []
-        for name, block in blocks.items():
+        for name, settings in block.connectors.items():
             at = f"{key}.connectors.{name}"
             if name not in connectors:
                 raise ConfigError(f"{where}: {at}: no connector {name!r} under connectors; defined: {list(connectors)}")
-            parsed.append(cls._connector_settings(str(name), require_mapping(block, where, at), where, at))
+            parsed.append(ConnectorSettings(name, f"{where}: {at}", settings.side, settings.size, settings.changes()))
         return SmokeTestSettings(tuple(parsed))
-
-    @staticmethod
-    def _connector_settings(name: str, block: Mapping[str, Any], where: str, at: str) -> ConnectorSettings:
-        side = block.get("side", "buy")
-        if side not in ("buy", "sell"):
-            raise ConfigError(f"{where}: {at}.side must be buy or sell, not {side!r}")
-        size = None
-        if "size" in block:
-            value = block["size"]
-            try:
-                size = Decimal(str(value)) if isinstance(value, int | str) and not isinstance(value, bool) else None
-            except InvalidOperation:
-                size = None
-            if size is None or not size.is_finite() or size <= 0:
-                raise ConfigError(
-                    f"{where}: {at}.size must be a positive decimal (int or quoted string), not {value!r}"
-                )
-        tracking = tracking_fields({k: v for k, v in block.items() if k not in _OWN_KEYS}, where, at)
-        return ConnectorSettings(name, f"{where}: {at}", Side(side), size, tracking)
 
     @classmethod
     def wanted_connectors(cls, settings: SmokeTestSettings) -> list[str]:
@@ -240,7 +236,9 @@ class ConnectorSmokeTestStrategy(StrategyBase):
         for settings in self.settings.connectors:
             connector = self.connectors[settings.connector]
             venue_config = self.venues[settings.connector]
-            venue_config = replace(venue_config, tracking=replace(venue_config.tracking, **settings.tracking))
+            venue_config = venue_config.model_copy(
+                update={"tracking": replace(venue_config.tracking, **settings.tracking)}
+            )
             record = ScenarioRecord(settings.connector, SCENARIO, connector.clock.monotonic())
             record.attach(connector)
             run = ConnectorRun(settings, steps.VenueUnderTest(venue_config, connector, record))
