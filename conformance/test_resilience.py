@@ -447,7 +447,8 @@ async def _injected_everywhere(venue: VenueUnderTest, action: str, since: int, t
 
 async def _quiet_book(venue: VenueUnderTest) -> tuple[list[str], _Top]:
     """Freeze the market under test and the venue's second one (no other book message can come),
-    and wait until the connector shows the venue's top. Returns the symbols frozen, and that top."""
+    re-quote the ladder, wait until every book stream has sent that change and the connector shows
+    the venue's top. Returns the symbols frozen, and that top."""
     assert venue.control is not None
     frozen = [s for s in (venue.symbol, venue.config.second_symbol) if s]
     for symbol in frozen:
@@ -455,7 +456,20 @@ async def _quiet_book(venue: VenueUnderTest) -> tuple[list[str], _Top]:
     try:
         # Re-quote a full ladder first: a level an earlier scenario took part of would otherwise be
         # cancelled and placed again at the first move — a real, not a stale, step back of the top.
-        await venue.control.move_touch(venue.symbol, 0)
+        # Up a tick and back is a change every book stream sends, and the marker on each stream's
+        # next message says when it left: a connector whose top comes from a real-time best bid/ask
+        # (Aster's bookTicker) shows the new top before its aggregated depth update has even been
+        # sent, and a fault armed then would drop that update with the scenario's own.
+        since = await steps.arm_fault(venue, "book_stream", "delay", delay=0, count=1)
+        await venue.control.move_touch(venue.symbol, 1)
+        await venue.control.move_touch(venue.symbol, -1)
+
+        async def sent() -> bool:
+            return await _injected_everywhere(venue, "delay", since)
+
+        if not await _book_wait(venue, sent, venue.config.tracking.settle_time):
+            raise AssertionError(f"{venue.name}: the re-quoted ladder was not sent on every book stream")
+        await venue.control.clear_faults()
         truth = await _true_top(venue)
         await _wait_top(venue, truth, "before the scenario's first step")
     except BaseException:
