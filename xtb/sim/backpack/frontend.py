@@ -1,7 +1,9 @@
 """The Backpack Exchange simulator: REST at the root, one WebSocket URL, ED25519 auth (spec §2-§7).
 
-Routes: public `/api/v1/{status,ping,time,markets,market,depth,ticker,tickers,trades,markPrices}`;
-signed `/api/v1/{order,orders,position,capital,capital/collateral,account}` and
+Routes: public `/api/v1/{status,ping,time,markets,market,depth,ticker,tickers,trades,markPrices}`,
+the reference data `/api/v1/{assets,collateral,securities,market-sessions,borrowLend/markets,vaults,
+wallets}` and market history `/api/v1/{klines,trades/history,openInterest,fundingRates}`; signed
+`/api/v1/{order,orders,position,capital,capital/collateral,account,account/limits/order}` and
 `/wapi/v1/history/{orders,fills}`. Anything else is a plain-text 404 `not found` (`refusal`). The
 WebSocket is served at `/` (which is also what a client sends for the empty path).
 """
@@ -20,11 +22,14 @@ from nacl.signing import SigningKey
 from xtb.clock import Clock
 from xtb.model import OrderType, Side
 from xtb.sim.backpack import payloads as pl
+from xtb.sim.backpack import reference
 from xtb.sim.backpack.auth import INSTRUCTIONS, Verifier, parse_json
 from xtb.sim.backpack.errors import ApiError, VenueError, json_response, payload_error, text_response
+from xtb.sim.backpack.margin import margin, max_order_quantity
+from xtb.sim.backpack.market_data import MarketData
 from xtb.sim.backpack.orders import UNKNOWN_ERROR, OrderDesk, VenueFaults
-from xtb.sim.backpack.params import BODY, MARKET_TYPES, query_enum, query_uint
-from xtb.sim.backpack.settings import BackpackSettings, MarketDef
+from xtb.sim.backpack.params import BODY, MARKET_TYPES, query_bool, query_decimal, query_enum, query_side, query_uint
+from xtb.sim.backpack.settings import ACCOUNT_IMF, ACCOUNT_MMF, LEVERAGE_LIMIT, BackpackSettings, MarketDef
 from xtb.sim.backpack.state import TapeTrade, VenueState
 from xtb.sim.backpack.streams import BackpackStreams
 from xtb.sim.engine import Engine
@@ -92,6 +97,7 @@ class BackpackFrontEnd(FrontEnd):
         self.streams = BackpackStreams(self)
         self.venue_faults = VenueFaults()
         self.desk = OrderDesk(self, random.Random(seed))
+        self.market_data = MarketData(self)
 
     def now_ms(self) -> int:
         return round(self.auth_clock.time() * 1000)
@@ -185,7 +191,14 @@ class BackpackFrontEnd(FrontEnd):
             "/api/v1/tickers": self._tickers,
             "/api/v1/trades": self._trades,
             "/api/v1/markPrices": self._mark_prices,
+            "/api/v1/assets": self._assets,
+            "/api/v1/collateral": self._public_collateral,
+            "/api/v1/klines": self.market_data.klines,
+            "/api/v1/trades/history": self.market_data.trade_history,
+            "/api/v1/openInterest": self.market_data.open_interest,
+            "/api/v1/fundingRates": self.market_data.funding_rates,
         }
+        public.update(dict.fromkeys(reference.EMPTY_LIST_ROUTES, self._empty_list))
         for path, handler in public.items():
             self.route("GET", path, endpoint(handler))
         desk = self.desk
@@ -201,6 +214,7 @@ class BackpackFrontEnd(FrontEnd):
             ("GET", "/api/v1/capital/collateral", self._collateral),
             ("GET", "/api/v1/account", self._account),
             ("PATCH", "/api/v1/account", self._update_account),
+            ("GET", "/api/v1/account/limits/order", self._order_limit),
             ("GET", "/wapi/v1/history/orders", desk.order_history),
             ("GET", "/wapi/v1/history/fills", desk.fill_history),
         ]
@@ -235,6 +249,15 @@ class BackpackFrontEnd(FrontEnd):
         book = self.engine.book(market.symbol, depth)  # no await between the book and its update id
         return json_response(pl.depth_json(book, self.state.update_ids[market.symbol], self.engine.clock.time()))
 
+    async def _assets(self, request: web.Request) -> web.StreamResponse:
+        return json_response(reference.assets_json(self.market_defs.values()))
+
+    async def _public_collateral(self, request: web.Request) -> web.StreamResponse:
+        return json_response(reference.collateral_json())
+
+    async def _empty_list(self, request: web.Request) -> web.StreamResponse:
+        return json_response([])
+
     async def _ticker(self, request: web.Request) -> web.StreamResponse:
         market = self.desk.symbol(request.query)
         return json_response(self._ticker_row(market.symbol, self._interval(request)))
@@ -254,18 +277,7 @@ class BackpackFrontEnd(FrontEnd):
         market = self.desk.symbol(request.query)
         limit = min(query_uint(request.query, "limit", 100) or 100, 1000)
         tape = list(self.state.tapes[market.symbol])[-limit:]
-        rows = [
-            {
-                "id": t.trade_id,
-                "price": pl.plain(t.price),
-                "quantity": pl.plain(t.size),
-                "quoteQuantity": pl.plain(t.price * t.size),
-                "timestamp": pl.ms(t.ts),
-                "isBuyerMaker": t.buyer_is_maker,
-            }
-            for t in tape
-        ]
-        return json_response(rows)
+        return json_response([pl.tape_trade_json(t) for t in tape])
 
     async def _mark_prices(self, request: web.Request) -> web.StreamResponse:
         symbol = request.query.get("symbol")
@@ -307,21 +319,8 @@ class BackpackFrontEnd(FrontEnd):
         return json_response({pl.QUOTE_ASSET: {"available": pl.plain(cash), "locked": "0", "staked": "0"}})
 
     async def _collateral(self, request: web.Request) -> web.StreamResponse:
-        account = request[ACCOUNT]
-        cash = self.engine.balance(account).cash
-        figures = list(self.open_positions(account, None))
-        unrealized = sum((f.unrealized for f in figures), Decimal(0))
-        exposure = sum((abs(f.view.size) * f.mark for f in figures), Decimal(0))
-        locked = sum((Decimal(f.market.imf[0]) * abs(f.exposure) * f.mark for f in figures), Decimal(0))
-        for order in self.engine.open_orders(account):
-            market = self.market_defs.get(order.market)
-            if (
-                market is not None
-                and order.price is not None
-                and order.market not in {f.market.symbol for f in figures}
-            ):
-                locked += Decimal(market.imf[0]) * order.remaining * order.price
-        equity = cash + unrealized
+        figures = margin(self, request[ACCOUNT])
+        cash = figures.cash
         row = {
             "assetMarkPrice": "1",
             "availableQuantity": pl.plain(cash),
@@ -338,15 +337,15 @@ class BackpackFrontEnd(FrontEnd):
                 "assetsValue": pl.plain(cash),
                 "borrowLiability": "0",
                 "collateral": [row] if cash else [],
-                "imf": "0.02",
+                "imf": ACCOUNT_IMF,
                 "liabilitiesValue": "0",
-                "marginFraction": pl.plain(pl.rounded(equity / exposure)) if exposure else None,
-                "mmf": "0.0135",
-                "netEquity": pl.plain(equity),
-                "netEquityAvailable": pl.plain(equity - locked),
-                "netEquityLocked": pl.plain(locked),
-                "netExposureFutures": pl.plain(exposure),
-                "pnlUnrealized": pl.plain(unrealized),
+                "marginFraction": pl.plain(pl.rounded(figures.equity / figures.exposure)) if figures.exposure else None,
+                "mmf": ACCOUNT_MMF,
+                "netEquity": pl.plain(figures.equity),
+                "netEquityAvailable": pl.plain(figures.available),
+                "netEquityLocked": pl.plain(figures.locked),
+                "netExposureFutures": pl.plain(figures.exposure),
+                "pnlUnrealized": pl.plain(figures.unrealized),
                 "unsettledEquity": "0",
             }
         )
@@ -364,7 +363,7 @@ class BackpackFrontEnd(FrontEnd):
                 "borrowLimit": "0",
                 "futuresMakerFee": pl.plain(policy.maker_fee_rate * bps),
                 "futuresTakerFee": pl.plain(policy.taker_fee_rate * bps),
-                "leverageLimit": "10",
+                "leverageLimit": pl.plain(LEVERAGE_LIMIT),
                 "limitOrders": sum(1 for o in orders if o.order_type is OrderType.LIMIT),
                 "liquidating": False,
                 "positionLimit": "1000000",
@@ -376,6 +375,33 @@ class BackpackFrontEnd(FrontEnd):
 
     async def _update_account(self, request: web.Request) -> web.StreamResponse:
         return web.Response(status=200)
+
+    async def _order_limit(self, request: web.Request) -> web.StreamResponse:
+        """§4.14 `maxOrderQuantity` at `price` (default: the mark); the spot margin flags are echoed."""
+        query = request.query
+        market = self.desk.symbol(query)
+        side = query_side(query)
+        price = query_decimal(query, "price")
+        reduce_only = query_bool(query, "reduceOnly")
+        flags = {key: query_bool(query, key) for key in ("autoBorrow", "autoBorrowRepay", "autoLendRedeem")}
+        reference_price = price if price is not None else self.mark_price(market.symbol)
+        if reference_price is not None and reference_price <= 0:
+            raise ApiError(400, "INVALID_PRICE", "Invalid price")
+        quantity = (
+            Decimal(0)
+            if reference_price is None
+            else max_order_quantity(self, request[ACCOUNT], market, side, reference_price, bool(reduce_only))
+        )
+        return json_response(
+            {
+                "maxOrderQuantity": pl.plain(quantity),
+                "symbol": market.symbol,
+                "side": pl.SIDE_NAMES[side],
+                "price": None if price is None else pl.plain(price),
+                "reduceOnly": reduce_only,
+                **flags,
+            }
+        )
 
     # ------------------------------------------------------------------------------ figures
 

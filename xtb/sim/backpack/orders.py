@@ -12,7 +12,7 @@ import math
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import ROUND_CEILING, Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -137,13 +137,16 @@ class OrderDesk:
         if taker and delay:
             await asyncio.sleep(delay / 1000)
         tif = TimeInForce.POST_ONLY if args.post_only else TIF[args.time_in_force]
+        quote = args.quote_quantity
+        if quote is None and args.order_type is OrderType.MARKET:
+            quote = self._quote_for_size(market, args.side, size)
         meta = OrderMeta(
             "Limit" if args.order_type is OrderType.LIMIT else "Market",
             args.time_in_force,
             args.post_only,
             args.reduce_only,
             args.self_trade_prevention,
-            args.quote_quantity,
+            quote,
         )
         fe.state.pending = PendingOrder(account, market.symbol, args.client_id, meta)
         try:
@@ -203,6 +206,25 @@ class OrderDesk:
         if size < market.min_quantity:
             raise ApiError(400, *_INVALID_QUANTITY)
         return size
+
+    def _quote_for_size(self, market: MarketDef, side: Side, size: Decimal) -> Decimal | None:
+        """What a market order for `size` costs on the book as it arrives, rounded up to the price
+        decimals: the venue fills in `quoteQuantity` so (live sample: 0.001 filled for 3.81428, quoted
+        3.82). Beyond the book's depth the last level's price counts; no book, the mark."""
+        book = self.fe.engine.book(market.symbol, self.fe.settings.depth_limit)
+        left, cost, price = size, Decimal(0), self.fe.mark_price(market.symbol)
+        with localcontext(pl.WIDE):
+            for level in book.asks if side is Side.BUY else book.bids:
+                take = min(level.size, left)
+                cost += take * level.price
+                left -= take
+                price = level.price
+                if not left:
+                    break
+            if price is None:
+                return None
+            cost += left * price
+            return cost.quantize(Decimal(1).scaleb(-market.price_decimals), ROUND_CEILING)
 
     async def _jitter(self) -> None:
         """Hold the REST answer back (settings), so the account stream's events for the order come

@@ -274,3 +274,32 @@ def query_order_ids(query: Mapping[str, str]) -> tuple[str | None, int | None]:
     if (order_id is None) == (cid is None):
         raise invalid_request("Must specify either orderId or clientId")
     return order_id, cid
+
+
+def query_side(query: Mapping[str, str]) -> Side:
+    value = query_enum(query, "side", "Side", SIDES)
+    if value is None:
+        raise param_error("side", "Side")
+    return SIDES[value]
+
+
+def query_decimal(query: Mapping[str, str], key: str) -> Decimal | None:
+    value = query.get(key)
+    if value is None:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise param_error(key, "Decimal", "invalid decimal") from None
+    if not number.is_finite() or not _fits(number):
+        raise param_error(key, "Decimal", "invalid decimal")
+    return number
+
+
+def query_bool(query: Mapping[str, str], key: str) -> bool | None:
+    value = query.get(key)
+    if value is None:
+        return None
+    if value not in ("true", "false"):
+        raise param_error(key, "boolean", "provided string was not `true` or `false`")
+    return value == "true"

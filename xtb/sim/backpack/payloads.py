@@ -94,6 +94,11 @@ def iso_ms(ts: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
 
 
+def iso_seconds(ts: float) -> str:
+    """Naive UTC to the second, as funding intervals write it ("2026-09-23T04:00:00")."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 # ---------------------------------------------------------------------------------- enums
 
 
@@ -157,6 +162,18 @@ def market_json(m: MarketDef) -> dict[str, Any]:
         "fundingRateUpperBound": "100",
         "openInterestLimit": m.open_interest_limit,
         "positionLimitWeight": "1",
+    }
+
+
+def tape_trade_json(t: TapeTrade) -> dict[str, Any]:
+    """§4.2 public trade (`/trades`, `/trades/history`)."""
+    return {
+        "id": t.trade_id,
+        "price": plain(t.price),
+        "quantity": plain(t.size),
+        "quoteQuantity": plain(t.price * t.size),
+        "timestamp": ms(t.ts),
+        "isBuyerMaker": t.buyer_is_maker,
     }
 
 

@@ -19,6 +19,9 @@ D = Decimal
 MAKER_FEE_RATE = D("0.0002")  # perps tier 1: 0.02 %
 TAKER_FEE_RATE = D("0.0005")  # 0.05 %
 QUOTE_ASSET = "USDC"
+LEVERAGE_LIMIT = D("10")  # account-wide, as `/api/v1/account` shows it
+ACCOUNT_IMF = "0.02"  # the account's margin fractions in `/capital/collateral` and public `/collateral`
+ACCOUNT_MMF = "0.0135"
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ class BackpackSettings:
     history_limit: int = 10_000  # closed orders kept per account for /wapi/v1/history/orders
     tape_size: int = 10_000  # recent trades kept per market (ticker, /api/v1/trades)
     depth_limit: int = 5000  # levels per side of /api/v1/depth without `limit`
+    history_rate_limit: int | None = 30  # §7.1: klines + trades/history requests per minute per client (None: no cap)
 
     def __post_init__(self) -> None:
         if self.auth_error_status not in (400, 401):
@@ -141,6 +145,10 @@ class BackpackSettings:
         for name in ("max_window_ms", "history_limit", "tape_size", "depth_limit"):
             if type(getattr(self, name)) is not int or getattr(self, name) < 1:
                 raise ValueError(f"{name} must be a positive int, got {getattr(self, name)!r}")
+        if self.history_rate_limit is not None and (
+            type(self.history_rate_limit) is not int or self.history_rate_limit < 1
+        ):
+            raise ValueError(f"history_rate_limit must be a positive int or None, got {self.history_rate_limit!r}")
         if not self.markets or len({m.symbol for m in self.markets}) != len(self.markets):
             raise ValueError("markets must be a non-empty tuple with unique symbols")
 
