@@ -39,7 +39,7 @@ async def simulator() -> AsyncIterator[str]:
     """The README's first line (a free port instead of 8700), running; yields its base URL."""
     start = block("bash").splitlines()[0].split("#", 1)[0].strip()
     assert start == "python -m xtb.sim lighter --port 8700 &"
-    args = start.removesuffix("&").split()[1:-1] + ["0"]
+    args = [*start.removesuffix("&").split()[1:-1], "0"]
     proc = await asyncio.create_subprocess_exec(
         sys.executable, *args, cwd=ROOT, env=environment(), stdout=asyncio.subprocess.PIPE
     )

@@ -469,7 +469,7 @@ class SimControl:
         return [{**m, "top": _top(self.engine, m["symbol"])} for m in self.markets.state()]
 
     async def _h_book(self, request: web.Request) -> Any:
-        return self.book(request.match_info["symbol"], request.query.get("depth", "10"))
+        return self.book(request.match_info["symbol"], _query(request, {"depth"}).get("depth", "10"))
 
     async def _h_set_mid(self, request: web.Request) -> Any:
         body = await _body(request, {"price"})

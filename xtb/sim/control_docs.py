@@ -36,12 +36,12 @@ def full_path(route: ControlRoute) -> str:
 
 
 def index(venue: str, base_url: str) -> dict[str, Any]:
-    """Every control route with its method, path and purpose; a GET without path parameters has an
+    """Every control route with its method, path and purpose; a GET that needs no input has an
     `href` to follow. `base_url` is the simulator's origin (`http://127.0.0.1:PORT`)."""
     routes = []
     for route in CONTROL_ROUTES:
         entry: dict[str, Any] = {"method": route.method, "path": full_path(route), "summary": route.summary}
-        if route.method == "GET" and not route.path_params:
+        if route.method == "GET" and route.link and not route.path_params:
             entry["href"] = base_url + full_path(route)
         routes.append(entry)
     return {

@@ -103,7 +103,8 @@ MARKET_SETTING_FIELDS: dict[str, Field] = {
 class ControlRoute:
     """One control route. `path` is under `CONTROL_PREFIX`, in aiohttp's `{name}` syntax; `handler`
     names the `SimControl` method that answers it; `body` is a JSON object's fields, or a name of a
-    shared schema (`Faults`, `Settings`) whose fields depend on the running simulator."""
+    shared schema (`Faults`, `Settings`) whose fields depend on the running simulator. `link`: a GET
+    that answers without any input, so the index gives a URL to follow."""
 
     method: str
     path: str
@@ -113,6 +114,7 @@ class ControlRoute:
     path_params: tuple[tuple[str, str], ...] = ()
     query: tuple[tuple[str, Field], ...] = ()
     body: tuple[tuple[str, Field], ...] | str | None = None
+    link: bool = True
 
     @property
     def key(self) -> tuple[str, str]:
@@ -244,6 +246,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
             _ACCOUNT_QUERY,
             ("client_id", Field(STRING, "the client's order id (with account)")),
         ),
+        link=False,
     ),
     ControlRoute(
         "POST",
