@@ -4,7 +4,8 @@
 market, change the run's settings (taker flow, on-demand fills, a venue's rate limits), read the
 engine's truth, inject and clear faults, read the request log. `SimControl.http_app`
 serves the same under `CONTROL_PREFIX` (`/_sim/...`) on the front-end's main site, in JSON with
-Decimal as exact strings.
+Decimal as exact strings; its routes come from `xtb.sim.control_spec`, which also describes them
+(`GET /_sim` lists them, `GET /_sim/openapi.json` is their OpenAPI document).
 
 Every command checks its whole input before it changes anything, so a refused command (a
 `ControlError`, HTTP 400 with `{"error": ...}` naming the problem) leaves the simulator as it was.
@@ -22,7 +23,8 @@ from typing import Any
 from aiohttp import web
 
 from xtb.model import Side, to_decimal
-from xtb.sim import inbound
+from xtb.sim import control_docs, inbound
+from xtb.sim.control_spec import CONTROL_ROUTES, MARKET_SETTING_FIELDS, REST_FAULT_FIELDS, STREAM_FAULT_FIELDS
 from xtb.sim.engine import Engine
 from xtb.sim.engine_types import (
     EXPIRY_REASONS,
@@ -36,7 +38,7 @@ from xtb.sim.engine_types import (
     SimError,
 )
 from xtb.sim.faults import RestAction, RestFault, StreamAction, StreamFault
-from xtb.sim.frontend import CONTROL_PREFIX, FrontEnd, jsonable
+from xtb.sim.frontend import CONTROL_PREFIX, MAIN_SITE, FrontEnd, jsonable
 from xtb.sim.market import MarketSettings, SyntheticMarket
 
 log = logging.getLogger(__name__)
@@ -50,10 +52,8 @@ class ControlError(ValueError):
 
 # ------------------------------------------------------------------------------------------ markets
 
-#: The synthetic market's settings a run may change (`PUT /_sim/settings {"market": {...}}`): how
-#: often it steps, its random taker flow, and on-demand fills. Numbers are JSON numbers; fill_after
-#: may be null (off).
-MARKET_SETTINGS = ("tick_rate", "taker_rate", "volatility_ticks", "fill_after")
+#: The synthetic market's settings a run may change (`PUT /_sim/settings {"market": {...}}`).
+MARKET_SETTINGS = tuple(MARKET_SETTING_FIELDS)
 
 
 class MarketSet:
@@ -128,23 +128,6 @@ class MarketSet:
 
 # ------------------------------------------------------------------------------------------- faults
 
-_REST_FIELDS: dict[str, tuple[type | tuple[type, ...], bool]] = {
-    # name -> (accepted JSON types, may be null)
-    "path": (str, False),
-    "method": (str, False),
-    "count": (int, True),
-    "status": (int, False),
-    "retry_after": ((int, float), True),
-    "delay": ((int, float), False),
-    "reason": (str, False),
-}
-_STREAM_FIELDS: dict[str, tuple[type | tuple[type, ...], bool]] = {
-    "channel": (str, False),
-    "kind": (str, False),
-    "count": (int, True),
-    "delay": ((int, float), False),
-}
-
 
 def parse_faults(spec: Any) -> list[RestFault | StreamFault]:
     """Faults from JSON: `{"rest": [{"action": "status", "status": 429, ...}], "stream": [...]}`.
@@ -156,8 +139,8 @@ def parse_faults(spec: Any) -> list[RestFault | StreamFault]:
         raise ControlError(f"unknown fault group(s) {unknown}; use 'rest' and 'stream'")
     faults: list[RestFault | StreamFault] = []
     for group, action_type, allowed, cls in (
-        ("rest", RestAction, _REST_FIELDS, RestFault),
-        ("stream", StreamAction, _STREAM_FIELDS, StreamFault),
+        ("rest", RestAction, REST_FAULT_FIELDS, RestFault),
+        ("stream", StreamAction, STREAM_FAULT_FIELDS, StreamFault),
     ):
         entries = spec.get(group, [])
         if not isinstance(entries, list):
@@ -176,11 +159,11 @@ def parse_faults(spec: Any) -> list[RestFault | StreamFault]:
                     continue
                 if key not in allowed:
                     raise ControlError(f"{where}: unknown field {key!r}; fields are {['action', *allowed]}")
-                types, nullable = allowed[key]
-                if value is None and nullable:
+                field = allowed[key]
+                if value is None and field.nullable:
                     kwargs[key] = None
                     continue
-                if isinstance(value, bool) or not isinstance(value, types):
+                if isinstance(value, bool) or not isinstance(value, field.types):
                     raise ControlError(f"{where}.{key} has the wrong type: {value!r}")
                 kwargs[key] = value
             if "action" not in kwargs:
@@ -451,39 +434,17 @@ class SimControl:
     def http_app(self) -> web.Application:
         """The control API as an aiohttp sub-application, to mount at `CONTROL_PREFIX`."""
         app = web.Application(middlewares=[_errors])
-        routes: list[tuple[str, str, Callable[[web.Request], Coroutine[Any, Any, Any]]]] = [
-            ("POST", "/reset", self._h_reset),
-            ("GET", "/accounts", self._h_accounts),
-            ("POST", "/accounts", self._h_create_account),
-            ("POST", "/accounts/{account}/fund", self._h_fund),
-            ("GET", "/markets", self._h_markets),
-            ("GET", "/markets/{symbol}/book", self._h_book),
-            ("POST", "/markets/{symbol}/mid", self._h_set_mid),
-            ("POST", "/markets/{symbol}/move", self._h_move),
-            ("POST", "/markets/{symbol}/freeze", self._h_freeze),
-            ("POST", "/markets/{symbol}/unfreeze", self._h_unfreeze),
-            ("POST", "/markets/{symbol}/take", self._h_take),
-            ("GET", "/orders", self._h_orders),
-            ("GET", "/order", self._h_order),
-            ("POST", "/orders/{order_id}/expire", self._h_expire),
-            ("GET", "/fills", self._h_fills),
-            ("GET", "/positions", self._h_positions),
-            ("GET", "/balances", self._h_balances),
-            ("GET", "/truth", self._h_truth),
-            ("GET", "/faults", self._h_faults),
-            ("POST", "/faults", self._h_add_faults),
-            ("PUT", "/faults", self._h_replace_faults),
-            ("DELETE", "/faults", self._h_clear_faults),
-            ("POST", "/faults/release", self._h_release_held),
-            ("GET", "/requests", self._h_requests),
-            ("DELETE", "/requests", self._h_clear_requests),
-            ("GET", "/streams", self._h_streams),
-            ("GET", "/settings", self._h_settings),
-            ("PUT", "/settings", self._h_configure),
-        ]
-        for method, path, handler in routes:
-            app.router.add_route(method, path, _json_handler(handler))
+        for route in CONTROL_ROUTES:
+            app.router.add_route(route.method, route.path, _json_handler(getattr(self, route.handler)))
         return app
+
+    async def _h_index(self, request: web.Request) -> Any:
+        return control_docs.index(self.frontend.name, self.frontend.base_url(MAIN_SITE))
+
+    async def _h_openapi(self, request: web.Request) -> Any:
+        return control_docs.openapi(
+            self.frontend.name, self.frontend.base_url(MAIN_SITE), self.frontend.current_settings()
+        )
 
     async def _h_reset(self, request: web.Request) -> Any:
         await _body(request, set())
@@ -508,7 +469,7 @@ class SimControl:
         return [{**m, "top": _top(self.engine, m["symbol"])} for m in self.markets.state()]
 
     async def _h_book(self, request: web.Request) -> Any:
-        return self.book(request.match_info["symbol"], request.query.get("depth", "10"))
+        return self.book(request.match_info["symbol"], _query(request, {"depth"}).get("depth", "10"))
 
     async def _h_set_mid(self, request: web.Request) -> Any:
         body = await _body(request, {"price"})
