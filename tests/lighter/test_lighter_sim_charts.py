@@ -35,18 +35,39 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
-@pytest.fixture
-async def sim(clock: ManualClock) -> AsyncIterator[SimHandle]:
-    """ETH publishes a funding rate of 0.0012 % an hour (longs pay), BTC -0.0002 % (shorts pay)."""
-    markets = (replace(ETH, funding_rate=D("0.0012")), replace(BTC, funding_rate=D("-0.0002")))
-    factory = functools.partial(LighterFrontEnd, settings=LighterSettings(markets=markets))
+async def start_frozen(clock: ManualClock, settings: LighterSettings) -> SimHandle:
+    """A simulator on `clock`, markets frozen, ETH quoted around 3000."""
+    factory = functools.partial(LighterFrontEnd, settings=settings)
     handle = await start_simulator("lighter", factory, run_markets=False, clock=clock)
     for symbol in handle.markets.symbols:
         handle.control.freeze(symbol)
     handle.control.set_mid("ETH", "3000")
+    return handle
+
+
+@pytest.fixture
+async def sim(clock: ManualClock) -> AsyncIterator[SimHandle]:
+    """ETH publishes a funding rate of 0.0012 % an hour (longs pay), BTC -0.0002 % (shorts pay)."""
+    markets = (replace(ETH, funding_rate=D("0.0012")), replace(BTC, funding_rate=D("-0.0002")))
+    handle = await start_frozen(clock, LighterSettings(markets=markets))
     try:
         yield handle
     finally:
+        await handle.stop()
+
+
+@pytest.fixture
+async def client_for(clock: ManualClock, http: Any) -> AsyncIterator[Any]:
+    """Start simulators with other settings (on the same clock), stopped after the test."""
+    started: list[SimHandle] = []
+
+    async def start(settings: LighterSettings) -> tuple[SimHandle, Client]:
+        handle = await start_frozen(clock, settings)
+        started.append(handle)
+        return handle, Client(http, handle)
+
+    yield start
+    for handle in started:
         await handle.stop()
 
 
@@ -137,24 +158,6 @@ async def test_count_back_above_the_cap_is_clamped(clock: ManualClock, client_fo
         clock.advance(60)
     rows = await candles(client, **ranged("1m", EPOCH_MS, EPOCH_MS + HOUR, count=1000))
     assert [r["t"] for r in rows] == [EPOCH_MS + MINUTE, EPOCH_MS + 2 * MINUTE]
-
-
-@pytest.fixture
-async def client_for(clock: ManualClock, http: Any) -> AsyncIterator[Any]:
-    started: list[SimHandle] = []
-
-    async def start(settings: LighterSettings) -> tuple[SimHandle, Client]:
-        factory = functools.partial(LighterFrontEnd, settings=settings)
-        handle = await start_simulator("lighter", factory, run_markets=False, clock=clock)
-        started.append(handle)
-        for symbol in handle.markets.symbols:
-            handle.control.freeze(symbol)
-        handle.control.set_mid("ETH", "3000")
-        return handle, Client(http, handle)
-
-    yield start
-    for handle in started:
-        await handle.stop()
 
 
 async def test_fundings_are_the_rate_of_the_price_at_each_boundary(
