@@ -24,6 +24,7 @@ from xtb.sim.engine import Engine
 from xtb.sim.engine_types import AccountId, EngineEvent
 from xtb.sim.frontend import AuthFailure, FrontEnd, SimMarket, StreamConnection
 from xtb.sim.lighter import errors as E
+from xtb.sim.lighter.charts import ChartApi
 from xtb.sim.lighter.desk import TxDesk
 from xtb.sim.lighter.errors import LighterError, json_response
 from xtb.sim.lighter.keys import KeyBook, TokenChecker, Verifier
@@ -79,6 +80,7 @@ class LighterFrontEnd(FrontEnd):
         self.pipeline = TxPipeline(self)
         self.streams = LighterStreams(self)
         self.reads = ReadApi(self)
+        self.charts = ChartApi(self)
 
     def now_ms(self) -> int:
         return round(self.clock.time() * 1000)
@@ -183,6 +185,7 @@ class LighterFrontEnd(FrontEnd):
     def setup(self) -> None:
         self.websocket("/stream")
         self.reads.register()
+        self.charts.register()
         self.route("POST", "/api/v1/sendTx", self._send_tx, places_order=True)
         self.route("POST", "/api/v1/sendTxBatch", self._send_tx_batch, places_order=True)
 

@@ -1,11 +1,12 @@
 """The Lighter simulator's read endpoints (spec §4): public market data and accounts, API keys and
 nonces, transaction lookup, and the token-guarded order and trade lists. Anything documented but
-without simulator meaning (history, funding, candles...) answers an empty list in the venue's shape.
+without simulator meaning (transfer history, pnl, liquidations...) answers an empty list in the
+venue's shape. Candles and funding are in `charts`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -16,12 +17,12 @@ from xtb.sim.frontend import ACCOUNT
 from xtb.sim.lighter import errors as E
 from xtb.sim.lighter import payloads as pl
 from xtb.sim.lighter.errors import LighterError, json_response
+from xtb.sim.lighter.params import Handler, endpoint, integer, market
 from xtb.sim.lighter.settings import QUOTE_ASSET, QUOTE_DECIMALS, USDC_ASSET_ID, MarketDef
 
 if TYPE_CHECKING:
     from xtb.sim.lighter.frontend import LighterFrontEnd
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 INVALID_PARAM = E.INVALID_PARAM
 STUBS: dict[str, dict[str, Any]] = {
     "/api/v1/deposit/history": {"deposits": [], "cursor": ""},
@@ -30,36 +31,12 @@ STUBS: dict[str, dict[str, Any]] = {
     "/api/v1/positionFunding": {"position_fundings": [], "next_cursor": ""},
     "/api/v1/pnl": {"resolution": "1h", "pnl": []},
     "/api/v1/liquidations": {"liquidations": [], "next_cursor": ""},
-    "/api/v1/fundings": {"resolution": "1h", "fundings": []},
-    "/api/v1/funding-rates": {"funding_rates": []},
     "/api/v1/blocks": {"total": 0, "blocks": []},
     "/api/v1/feeTiers": {"fee_tiers": []},
     "/api/v1/transferFeeInfo": {"transfer_fee_usdc": 0},
     "/api/v1/withdrawalDelay": {"seconds": 0},
     "/api/v1/systemConfig": {},
 }
-
-
-def _endpoint(handler: Handler) -> Handler:
-    async def wrapped(request: web.Request) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except LighterError as exc:
-            return exc.response()
-
-    return wrapped
-
-
-def _param(request: web.Request, name: str, default: int | None = None, *, low: int = 0, high: int = 2**63) -> int:
-    text = request.query.get(name)
-    if text is None:
-        if default is None:
-            raise LighterError(INVALID_PARAM, message=f"invalid param: {name} is required")
-        return default
-    value = inbound.integer(text, signed=True)
-    if value is None or not low <= value <= high:
-        raise LighterError(INVALID_PARAM, message=f"invalid param: {name}")
-    return value
 
 
 class ReadApi:
@@ -77,7 +54,6 @@ class ReadApi:
             "/api/v1/recentTrades": self._recent_trades,
             "/api/v1/assetDetails": self._asset_details,
             "/api/v1/exchangeStats": self._exchange_stats,
-            "/api/v1/candles": self._candles,
             "/api/v1/account": self._account,
             "/api/v1/accountsByL1Address": self._accounts_by_l1,
             "/api/v1/apikeys": self._api_keys,
@@ -86,9 +62,9 @@ class ReadApi:
             "/api/v1/currentHeight": self._height,
         }
         for path, handler in public.items():
-            fe.route("GET", path, _endpoint(handler))
+            fe.route("GET", path, endpoint(handler))
         for path, body in STUBS.items():
-            fe.route("GET", path, _endpoint(self._stub(body)))
+            fe.route("GET", path, endpoint(self._stub(body)))
         private: dict[str, Handler] = {
             "/api/v1/accountLimits": self._account_limits,
             "/api/v1/accountActiveOrders": self._active_orders,
@@ -98,7 +74,7 @@ class ReadApi:
             "/api/v1/accountTxs": self._account_txs,
         }
         for path, handler in private.items():
-            fe.route("GET", path, _endpoint(handler), auth=True)
+            fe.route("GET", path, endpoint(handler), auth=True)
 
     def _stub(self, body: dict[str, Any]) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
@@ -107,17 +83,10 @@ class ReadApi:
         return handler
 
     def _market(self, request: web.Request, *, required: bool = True) -> MarketDef | None:
-        if not required and "market_id" not in request.query:
-            return None
-        market = self.fe.markets_by_id.get(_param(request, "market_id"))
-        if market is None:
-            if not required and request.query.get("market_id") == "255":
-                return None
-            raise LighterError(E.INVALID_MARKET)
-        return market
+        return market(request, self.fe.markets_by_id, required=required)
 
     def _account_index(self, request: web.Request) -> int:
-        account = _param(request, "account_index")
+        account = integer(request, "account_index")
         if account not in self.fe.lighter_accounts():
             raise LighterError(E.ACCOUNT_NOT_FOUND)
         return account
@@ -151,7 +120,7 @@ class ReadApi:
         """Individual resting orders, best first, at most `limit` per side."""
         market = self._market(request)
         assert market is not None
-        limit = _param(request, "limit", low=1, high=250)
+        limit = integer(request, "limit", low=1, high=250)
         resting = self.fe.engine.resting_orders(market.symbol)
         bids = [o for o in resting if o.side.value == "buy"]
         asks = [o for o in resting if o.side.value == "sell"]
@@ -172,7 +141,7 @@ class ReadApi:
     async def _recent_trades(self, request: web.Request) -> web.StreamResponse:
         market = self._market(request)
         assert market is not None
-        limit = _param(request, "limit", low=1, high=100)
+        limit = integer(request, "limit", low=1, high=100)
         trades = list(self.fe.state.tape[market.market_id])[-limit:]
         return json_response({"code": 200, "trades": trades[::-1]})
 
@@ -196,10 +165,6 @@ class ReadApi:
         count = sum(s["daily_trades_count"] for s in stats)
         return json_response({"code": 200, "total": len(stats), "order_book_stats": stats,
                               "daily_usd_volume": volume, "daily_trades_count": count})  # fmt: skip
-
-    async def _candles(self, request: web.Request) -> web.StreamResponse:
-        self._market(request)
-        return json_response({"code": 200, "r": request.query.get("resolution", "1h"), "c": []})
 
     async def _account(self, request: web.Request) -> web.StreamResponse:
         by = request.query.get("by")
@@ -227,7 +192,7 @@ class ReadApi:
         """All keys of the account (no `api_key_index`, or 255), or one; public keys as 80 lowercase
         hex characters without 0x."""
         account = self._account_index(request)
-        index = _param(request, "api_key_index", 255, high=255)
+        index = integer(request, "api_key_index", 255, high=255)
         keys = [k for k in self.fe.keys.of_account(account) if index == 255 or k.index == index]
         if index != 255 and not keys:
             raise LighterError(E.API_KEY_NOT_FOUND)
@@ -239,8 +204,8 @@ class ReadApi:
         return json_response({"code": 200, "api_keys": rows})
 
     async def _next_nonce(self, request: web.Request) -> web.StreamResponse:
-        account = _param(request, "account_index")
-        index = _param(request, "api_key_index", high=255)
+        account = integer(request, "account_index")
+        index = integer(request, "api_key_index", high=255)
         return json_response({"code": 200, "nonce": self.fe.keys.next_nonce(account, index)})
 
     async def _tx(self, request: web.Request) -> web.StreamResponse:
@@ -287,7 +252,7 @@ class ReadApi:
 
     async def _inactive_orders(self, request: web.Request) -> web.StreamResponse:
         account = request[ACCOUNT]
-        limit = _param(request, "limit", low=1, high=100)
+        limit = integer(request, "limit", low=1, high=100)
         market = self._market(request, required=False)
         ask = request.query.get("ask_filter")
         rows = []
@@ -323,9 +288,9 @@ class ReadApi:
         direction = request.query.get("sort_dir", "desc")
         if direction not in ("asc", "desc"):
             raise LighterError(INVALID_PARAM, message="invalid param: sort_dir")
-        limit = _param(request, "limit", low=1, high=100)
+        limit = integer(request, "limit", low=1, high=100)
         market = self._market(request, required=False)
-        order = _param(request, "order_index", high=2**60 - 1) if "order_index" in request.query else None
+        order = integer(request, "order_index", high=2**60 - 1) if "order_index" in request.query else None
         trades = [
             t
             for t in self.fe.state.trades.get(account, ())
@@ -337,7 +302,7 @@ class ReadApi:
 
     async def _account_txs(self, request: web.Request) -> web.StreamResponse:
         account = request[ACCOUNT]
-        limit = _param(request, "limit", 100, low=1, high=100)
+        limit = integer(request, "limit", 100, low=1, high=100)
         hashes = list(self.fe.state.account_txs.get(account, ()))[-limit:][::-1]
         txs = [self.fe.streams.snapshots.tx(self.fe.state.txs[h]) for h in hashes if h in self.fe.state.txs]
         return json_response({"code": 200, "txs": txs})

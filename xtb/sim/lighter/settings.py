@@ -49,6 +49,9 @@ class MarketDef:
     # a taker hit takes the whole touch level: with a minimum (0.005) above the step (0.0001), a
     # half-filled order could otherwise leave a remainder no order may carry
     taker_fraction: Decimal = D(1)
+    # Percent per funding interval, as `fundings` / `funding-rates` / `market_stats` publish it
+    # (positive: longs pay). The engine charges no funding, so the default publishes none.
+    funding_rate: Decimal = D(0)
 
     @property
     def tick(self) -> Decimal:
@@ -110,6 +113,8 @@ class LighterSettings:
     history_limit: int = 10_000  # inactive orders and trades kept per account
     tape_size: int = 1_000  # recent trades kept per market
     tx_log_size: int = 10_000  # accepted txs kept for GET /api/v1/tx
+    funding_interval_ms: int = 3_600_000  # Lighter funds hourly
+    candles_max_count: int = 500  # the most candles (or fundings) one read answers; count_back is clamped
 
     def __post_init__(self) -> None:
         for name, allowed in (
@@ -123,6 +128,8 @@ class LighterSettings:
         ids = [m.market_id for m in self.markets]
         if not self.markets or len(set(ids)) != len(ids) or len({m.symbol for m in self.markets}) != len(ids):
             raise ValueError("markets must be a non-empty tuple with unique ids and symbols")
+        if self.funding_interval_ms <= 0 or self.candles_max_count <= 0:
+            raise ValueError("funding_interval_ms and candles_max_count must be positive")
         if not 0 < self.chain_id < 2**32:
             raise ValueError(f"chain_id must be a uint32, got {self.chain_id}")
 

@@ -179,6 +179,7 @@ class Snapshots:
         mark = stats["mark_price"]
         top = self.fe.engine.top_of_book(market.symbol)
         mid = (top.bid + top.ask) / 2 if top.bid is not None and top.ask is not None else None
+        rate, interval = pl.padded(market.funding_rate, 4), self.fe.settings.funding_interval_ms
         return {
             "symbol": market.symbol,
             "market_id": market.market_id,
@@ -190,9 +191,9 @@ class Snapshots:
             "funding_clamp_small": "0.0500",
             "funding_clamp_big": "4.0000",
             "last_trade_price": pl.padded(Decimal(str(stats["last_trade_price"])), market.price_decimals),
-            "current_funding_rate": "0.0000",
-            "funding_rate": "0.0000",
-            "funding_timestamp": (self.fe.now_ms() // 3_600_000 + 1) * 3_600_000,
+            "current_funding_rate": rate,
+            "funding_rate": rate,
+            "funding_timestamp": (self.fe.now_ms() // interval + 1) * interval,
             "daily_base_token_volume": stats["daily_base_token_volume"],
             "daily_quote_token_volume": stats["daily_quote_token_volume"],
             "daily_price_low": stats["daily_price_low"],
