@@ -18,6 +18,7 @@ from xtb.sim.aster.errors import AsterError, json_response, mandatory
 from xtb.sim.aster.params import PARAMS
 from xtb.sim.aster.settings import MarketDef
 from xtb.sim.aster.state import TapeTrade
+from xtb.sim.candles import Print, build_candles
 
 if TYPE_CHECKING:
     from xtb.sim.aster.frontend import AsterFrontEnd
@@ -218,32 +219,29 @@ class MarketDesk:
         return json_response(self.candles(market, INTERVALS_MS[interval], prices_only)[-limit:])
 
     def candles(self, market: MarketDef, span: int, prices_only: bool) -> list[list[Any]]:
-        buckets: dict[int, list[TapeTrade]] = {}
-        for t in self._tape(market.symbol):
-            buckets.setdefault(pl.ms(t.ts) // span * span, []).append(t)
+        """Klines of the trade tape at `span` ms, oldest first (the shared builder, candles.py)."""
+        prints = (
+            Print(pl.ms(t.ts), t.price, t.size, taker_buys=not t.buyer_is_maker) for t in self._tape(market.symbol)
+        )
         rows = []
-        for start, trades in sorted(buckets.items()):
-            prices = [t.price for t in trades]
-            volume = sum((t.size for t in trades), Decimal(0))
-            quote = sum((t.size * t.price for t in trades), Decimal(0))
-            taker_buys = [t for t in trades if not t.buyer_is_maker]
+        for c in build_candles(prints, span):
             row: list[Any] = [
-                start,
-                pl.price(market, prices[0]),
-                pl.price(market, max(prices)),
-                pl.price(market, min(prices)),
-                pl.price(market, prices[-1]),
+                c.start,
+                pl.price(market, c.open),
+                pl.price(market, c.high),
+                pl.price(market, c.low),
+                pl.price(market, c.close),
             ]
             if prices_only:
-                row += ["0", start + span - 1, "0", len(trades), "0", "0", "0"]
+                row += ["0", c.end - 1, "0", c.trades, "0", "0", "0"]
             else:
                 row += [
-                    pl.qty(market, volume),
-                    start + span - 1,
-                    pl.fixed(quote, 8),
-                    len(trades),
-                    pl.qty(market, sum((t.size for t in taker_buys), Decimal(0))),
-                    pl.fixed(sum((t.size * t.price for t in taker_buys), Decimal(0)), 8),
+                    pl.qty(market, c.volume),
+                    c.end - 1,
+                    pl.fixed(c.quote_volume, 8),
+                    c.trades,
+                    pl.qty(market, c.taker_buy_volume),
+                    pl.fixed(c.taker_buy_quote_volume, 8),
                     "0",
                 ]
             rows.append(row)

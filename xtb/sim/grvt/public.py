@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from xtb.sim import inbound
+from xtb.sim.candles import Candle, Print, build_candles
 from xtb.sim.grvt import checks
 from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.auth import Ctx
@@ -33,24 +34,19 @@ CANDLE_TYPES = frozenset({"TRADE", "MARK", "INDEX", "MID"})
 
 
 def candles(tape: Iterable[TapeTrade], instrument: str, seconds: int) -> list[dict[str, Any]]:
-    """Candlesticks of the tape, newest first (every type is drawn from trades in the simulator)."""
-    buckets: dict[int, list[TapeTrade]] = {}
-    for trade in tape:
-        buckets.setdefault(int(trade.ts // seconds), []).append(trade)
-    rows = []
-    for bucket in sorted(buckets, reverse=True):
-        trades = buckets[bucket]
-        prices = [t.price for t in trades]
-        rows.append({
-            "open_time": str(bucket * seconds * 1_000_000_000),
-            "close_time": str((bucket + 1) * seconds * 1_000_000_000),
-            "open": pl.num(prices[0]), "close": pl.num(prices[-1]),
-            "high": pl.num(max(prices)), "low": pl.num(min(prices)),
-            "volume_b": pl.num(sum((t.size for t in trades), Decimal(0))),
-            "volume_q": pl.num(sum((t.size * t.price for t in trades), Decimal(0))),
-            "trades": len(trades), "instrument": instrument,
-        })  # fmt: skip
-    return rows
+    """Candlesticks of the tape, newest first (every type is drawn from trades in the simulator;
+    the shared builder, candles.py, buckets them in whole milliseconds)."""
+    prints = (Print(int(t.ts * 1000), t.price, t.size) for t in tape)
+    return [_candle_row(c, instrument) for c in reversed(build_candles(prints, seconds * 1000))]
+
+
+def _candle_row(c: Candle, instrument: str) -> dict[str, Any]:
+    return {
+        "open_time": str(c.start * 1_000_000), "close_time": str(c.end * 1_000_000),
+        "open": pl.num(c.open), "close": pl.num(c.close), "high": pl.num(c.high), "low": pl.num(c.low),
+        "volume_b": pl.num(c.volume), "volume_q": pl.num(c.quote_volume),
+        "trades": c.trades, "instrument": instrument,
+    }  # fmt: skip
 
 
 class MarketData:
