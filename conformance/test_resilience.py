@@ -445,6 +445,17 @@ async def _injected_everywhere(venue: VenueUnderTest, action: str, since: int, t
     )
 
 
+async def _until_injected(venue: VenueUnderTest, action: str, since: int, failure: str) -> None:
+    """Wait (settle_time at most) until the simulator injected `action` on every book stream since
+    `since`; AssertionError "<venue>: <failure>" if it did not."""
+
+    async def injected() -> bool:
+        return await _injected_everywhere(venue, action, since)
+
+    if not await _book_wait(venue, injected, venue.config.tracking.settle_time):
+        raise AssertionError(f"{venue.name}: {failure}")
+
+
 async def _quiet_book(venue: VenueUnderTest) -> tuple[list[str], _Top]:
     """Freeze the market under test and the venue's second one (no other book message can come),
     re-quote the ladder, wait until every book stream has sent that change and the connector shows
@@ -463,12 +474,7 @@ async def _quiet_book(venue: VenueUnderTest) -> tuple[list[str], _Top]:
         since = await steps.arm_fault(venue, "book_stream", "delay", delay=0, count=1)
         await venue.control.move_touch(venue.symbol, 1)
         await venue.control.move_touch(venue.symbol, -1)
-
-        async def sent() -> bool:
-            return await _injected_everywhere(venue, "delay", since)
-
-        if not await _book_wait(venue, sent, venue.config.tracking.settle_time):
-            raise AssertionError(f"{venue.name}: the re-quoted ladder was not sent on every book stream")
+        await _until_injected(venue, "delay", since, "the re-quoted ladder was not sent on every book stream")
         await venue.control.clear_faults()
         truth = await _true_top(venue)
         await _wait_top(venue, truth, "before the scenario's first step")
@@ -525,22 +531,13 @@ async def test_book_gap(venue: VenueUnderTest) -> None:
         after_take = len(await steps.faults_applied(venue))
         await control.take(symbol, "sell", "0.5")
         truths.append(await _true_top(venue))
-
-        async def lost() -> bool:
-            return await _injected_everywhere(venue, "drop", after_take)
-
-        if not await _book_wait(venue, lost, venue.config.tracking.settle_time):
-            raise AssertionError(f"{venue.name}: the simulator did not drop a book message on every book stream")
+        lost = "the simulator did not drop a book message on every book stream"
+        await _until_injected(venue, "drop", after_take, lost)
         await control.clear_faults()
         since = await steps.arm_fault(venue, "book_stream", "delay", delay=0, count=1)  # marks the next one sent
         await control.take(symbol, "sell", "0.5")
         truths.append(await _true_top(venue))
-
-        async def sent() -> bool:
-            return await _injected_everywhere(venue, "delay", since)
-
-        if not await _book_wait(venue, sent, venue.config.tracking.settle_time):
-            raise AssertionError(f"{venue.name}: the update after the gap was not sent on every book stream")
+        await _until_injected(venue, "delay", since, "the update after the gap was not sent on every book stream")
         await control.take(symbol, "buy", "0.5")
         truths.append(await _true_top(venue))
         await _wait_top(venue, truths[-1], "after a book gap")
