@@ -15,9 +15,10 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+import aiohttp
 import pytest
 
-from tests.lighter.conftest import Client
+from tests.lighter.conftest import Client, receive
 from xtb.clock import ManualClock
 from xtb.sim.candles import Print, build_candles, window
 from xtb.sim.lighter import LighterFrontEnd, LighterSettings
@@ -108,6 +109,48 @@ async def test_candles_move_after_trades(sim: SimHandle, client: Client, clock: 
     (hour,) = await candles(client, **ranged("1h", EPOCH_MS, EPOCH_MS + HOUR))
     assert hour == {"t": EPOCH_MS, "o": 2999.98, "h": 3000.02, "l": 2999.97, "c": 3000.02, "v": 5.0,
                     "V": 14999.97, "i": rows[1]["i"]}  # fmt: skip
+
+
+async def test_the_candle_channel_sends_the_candles_the_trades_make(
+    sim: SimHandle, client: Client, clock: ManualClock, http: aiohttp.ClientSession
+) -> None:
+    """Snapshot: the newest candle (none yet); then each trade's candle as it stands, and on the
+    first trade of a new minute the minute just closed first; the same rows `candles` answers."""
+    async with http.ws_connect(sim.urls["ws"]) as ws:
+        await receive(ws)
+        await ws.send_json({"type": "subscribe", "channel": "candle/0/1m"})
+        assert await receive(ws) == {"candles": [], "timestamp": EPOCH_MS, "channel": "candle:0:1m",
+                                     "type": "subscribed/candle"}  # fmt: skip
+        clock.advance(10)
+        sim.control.take("ETH", "buy", "1")  # 2 @ 2999.98
+        first = await receive(ws)
+        assert (first["type"], first["channel"], first["timestamp"]) == (
+            "update/candle",
+            "candle:0:1m",
+            EPOCH_MS + 10_000,
+        )
+        assert first["candles"] == [{"t": EPOCH_MS, "o": 2999.98, "h": 2999.98, "l": 2999.98, "c": 2999.98,
+                                     "v": 2.0, "V": 5999.96, "i": first["candles"][0]["i"]}]  # fmt: skip
+        sim.control.take("ETH", "sell", "0.25")  # 0.5 @ 3000.02: the same minute's candle changes
+        (minute,) = (await receive(ws))["candles"]
+        assert (minute["t"], minute["o"], minute["c"], minute["h"], minute["v"]) == (
+            EPOCH_MS,
+            2999.98,
+            3000.02,
+            3000.02,
+            2.5,
+        )
+        clock.advance(60)
+        sim.control.take("ETH", "sell", "1")  # the rest of 3000.02 (1.5), in the next minute
+        closed, opened = (await receive(ws))["candles"]
+        assert closed == minute and (opened["t"], opened["o"], opened["v"]) == (EPOCH_MS + MINUTE, 3000.02, 1.5)
+        assert [closed, opened] == await candles(client, **ranged("1m", EPOCH_MS, EPOCH_MS + 2 * MINUTE))
+        await ws.send_json({"type": "subscribe", "channel": "candle/0/1h"})
+        (hour,) = (await receive(ws))["candles"]
+        assert (hour["t"], hour["o"], hour["c"], hour["v"]) == (EPOCH_MS, 2999.98, 3000.02, 4.0)
+        for bad in ("candle/0/2m", "candle/7/1m", "candle/0"):
+            await ws.send_json({"type": "subscribe", "channel": bad})
+            assert await receive(ws) == {"error": {"code": 30005, "message": f"Invalid Channel:  ({bad})"}}
 
 
 async def test_time_range_and_count_back_select_candles(sim: SimHandle, client: Client, clock: ManualClock) -> None:

@@ -61,6 +61,14 @@ def candle_json(candle: Candle) -> dict[str, Any]:
     }
 
 
+def trade_print(trade: dict[str, Any]) -> Print:
+    """A Trade of the tape as a candle sees it (ms; `is_maker_ask` means the taker bought)."""
+    return Print(
+        trade["timestamp"], Decimal(trade["price"]), Decimal(trade["size"]), trade["trade_id"],
+        taker_buys=trade["is_maker_ask"],
+    )  # fmt: skip
+
+
 class ChartApi:
     def __init__(self, frontend: LighterFrontEnd) -> None:
         self.fe = frontend
@@ -83,11 +91,7 @@ class ChartApi:
         return start, end, min(count, self.fe.settings.candles_max_count)
 
     def _prints(self, market: MarketDef) -> Iterator[Print]:
-        for trade in self.fe.state.tape[market.market_id]:
-            yield Print(
-                trade["timestamp"], Decimal(trade["price"]), Decimal(trade["size"]), trade["trade_id"],
-                taker_buys=trade["is_maker_ask"],
-            )  # fmt: skip
+        return map(trade_print, self.fe.state.tape[market.market_id])
 
     async def _candles(self, request: web.Request) -> web.StreamResponse:
         market = params.market(request, self.fe.markets_by_id)

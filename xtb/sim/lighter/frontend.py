@@ -28,7 +28,10 @@ from xtb.sim.lighter.charts import ChartApi
 from xtb.sim.lighter.desk import TxDesk
 from xtb.sim.lighter.errors import LighterError, json_response
 from xtb.sim.lighter.keys import KeyBook, TokenChecker, Verifier
+from xtb.sim.lighter.maker_only import MakerOnlyKeys
+from xtb.sim.lighter.params import endpoint
 from xtb.sim.lighter.pipeline import TxPipeline
+from xtb.sim.lighter.read_tokens import ReadTokens, TokenApi
 from xtb.sim.lighter.rest import ReadApi
 from xtb.sim.lighter.settings import DEFAULT_KEY_INDEX, TEST_ACCOUNT, LighterSettings, MarketDef
 from xtb.sim.lighter.state import VenueState
@@ -72,10 +75,13 @@ class LighterFrontEnd(FrontEnd):
         self.verifier = Verifier(
             enabled=s.verify_signatures, in_thread=s.verify_in_thread, accept_noncanonical=s.accept_noncanonical_sig
         )
+        self.read_tokens = ReadTokens(lambda: self.clock.time())
         self.tokens = TokenChecker(
             self.keys, self.verifier, lambda: self.clock.time(), max_lifetime_s=s.token_max_lifetime_s,
             skew_s=s.token_skew_s, status=s.auth_error_status, code=s.auth_error_code,
+            read_only=self.read_tokens.claims,
         )  # fmt: skip
+        self.maker_only = MakerOnlyKeys(self.tokens)
         self.desk = TxDesk(self)
         self.pipeline = TxPipeline(self)
         self.streams = LighterStreams(self)
@@ -118,6 +124,8 @@ class LighterFrontEnd(FrontEnd):
     def forget_credentials(self) -> None:
         super().forget_credentials()
         self.keys.clear()
+        self.read_tokens.clear()
+        self.maker_only.clear()
         self.l1_addresses.clear()
         self.desk.stop()
 
@@ -186,6 +194,8 @@ class LighterFrontEnd(FrontEnd):
         self.websocket("/stream")
         self.reads.register()
         self.charts.register()
+        for method, path, handler in TokenApi(self.read_tokens, self.tokens).routes() + self.maker_only.routes():
+            self.route(method, path, endpoint(handler), auth=True)
         self.route("POST", "/api/v1/sendTx", self._send_tx, places_order=True)
         self.route("POST", "/api/v1/sendTxBatch", self._send_tx_batch, places_order=True)
 

@@ -25,6 +25,8 @@ from xtb.sim.lighter.txs import MAX_API_KEY_INDEX, Limbs, auth_message
 log = logging.getLogger(__name__)
 
 MAX_NONCE = 2**48 - 1
+READ_ONLY_PREFIX = "ro:"
+READ_ONLY_KEY_INDEX = 255  # "no key": a read-only token is not tied to one
 
 
 @dataclass
@@ -131,11 +133,13 @@ class Token:
     deadline: int
     account: int
     key_index: int
+    read_only: bool = False  # a `ro:` token (read_tokens), not signed by an API key
 
 
 class TokenChecker:
     """Auth tokens `deadline:account:key:sighex` (§2.5), checked in the spec's order and cached
-    until their deadline. Raises LighterError with the configured status and code."""
+    until their deadline; read-only `ro:` tokens are looked up in `read_only`. Raises LighterError
+    with the configured status and code."""
 
     def __init__(
         self,
@@ -147,8 +151,10 @@ class TokenChecker:
         skew_s: int,
         status: int,
         code: int,
+        read_only: Callable[[str], Token | None] | None = None,
     ) -> None:
         self._book = book
+        self._read_only = read_only
         self._verifier = verifier
         self._now_s = now_s
         self._max_lifetime = max_lifetime_s
@@ -157,7 +163,7 @@ class TokenChecker:
         self._code = code
         self._verified: dict[tuple[str, bytes], Token] = {}
 
-    def _fail(self, reason: str) -> LighterError:
+    def refusal(self, reason: str) -> LighterError:
         return LighterError(self._code, status=self._status, message=f"invalid auth: {reason}")
 
     @staticmethod
@@ -173,40 +179,50 @@ class TokenChecker:
     async def check(self, token: str | None, account: int | None) -> Token:
         """The token's claims once it proves itself for `account` (None: the token's own account)."""
         if not token:
-            raise self._fail("missing token")
+            raise self.refusal("missing token")
+        if token.startswith(READ_ONLY_PREFIX):
+            return self._read_only_claims(token, account)
         claims = self.parse(token)
         if claims is None:
-            raise self._fail("malformed token")
+            raise self.refusal("malformed token")
         now = self._now_s()
         if claims.deadline <= now:
-            raise self._fail("token expired")
+            raise self.refusal("token expired")
         if claims.deadline > now + self._max_lifetime + self._skew:
-            raise self._fail("token lifetime exceeds 8 hours")
+            raise self.refusal("token lifetime exceeds 8 hours")
         if account is not None and claims.account != account:
-            raise self._fail("token is for another account")
+            raise self.refusal("token is for another account")
         if claims.key_index > MAX_API_KEY_INDEX:
-            raise self._fail("invalid api key index")
+            raise self.refusal("invalid api key index")
         key = self._book.get(claims.account, claims.key_index)
         if key is None:
-            raise self._fail("api key not found")
+            raise self.refusal("api key not found")
         cached = self._verified.get((token, key.public_key))
         if cached is not None:
             return cached
         try:
             sig = bytes.fromhex(token.rsplit(":", 1)[1])
         except ValueError:
-            raise self._fail("signature is not hex") from None
+            raise self.refusal("signature is not hex") from None
         if len(sig) != 80:
-            raise self._fail("signature must be 80 bytes")
+            raise self.refusal("signature must be 80 bytes")
         m = auth_message(claims.deadline, claims.account, claims.key_index)
         try:
             ok = await self._verifier.verify(key.public_key, m, sig)
         except schnorr.InvalidKey:
             ok = False
         if not ok:
-            raise self._fail("signature does not verify")
+            raise self.refusal("signature does not verify")
         self._forget_expired(now)
         self._verified[(token, key.public_key)] = claims
+        return claims
+
+    def _read_only_claims(self, token: str, account: int | None) -> Token:
+        claims = self._read_only(token) if self._read_only is not None else None
+        if claims is None:
+            raise self.refusal("read-only token is unknown, revoked or expired")
+        if account is not None and claims.account != account:
+            raise self.refusal("token is for another account")
         return claims
 
     def _forget_expired(self, now: float) -> None:

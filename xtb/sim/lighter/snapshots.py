@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from xtb.sim.engine_types import OrderView, PositionView
 from xtb.sim.lighter import payloads as pl
+from xtb.sim.lighter.candle_stream import channel_resolution
 from xtb.sim.lighter.settings import QUOTE_DECIMALS, MarketDef
 from xtb.sim.lighter.state import TxRecord
 
@@ -24,6 +25,9 @@ PRIVATE = frozenset(
         "account_all_positions",
         "account_all_assets",
         "account_tx",
+        "notification",
+        "pool_data",
+        "pool_info",
     }
 )
 TOKEN_OPTIONAL = frozenset({"account_all", "account_all_trades", "user_stats"})
@@ -54,6 +58,9 @@ class Snapshots:
         channel = ":".join(parts)
         if name in ("market_stats", "spot_market_stats") and parts[1:] == ["all"]:
             return name, channel, None, None
+        if name == "candle" and len(parts) == 3 and channel_resolution(channel) is not None:
+            market = _int(parts[1])
+            return (name, channel, market, None) if market in self.fe.markets_by_id else None
         if any(i is None for i in ids):
             return None
         markets = self.fe.markets_by_id
@@ -115,6 +122,14 @@ class Snapshots:
             return self.user_stats(account)
         if name == "account_tx":
             return {"txs": []}
+        if name == "notification":
+            return {"notifications": []}  # the simulator raises none
+        if name == "pool_info":
+            return {"pool_info": dict(_EMPTY_POOL)}  # an account that runs no public pool
+        if name == "pool_data":
+            return {"account": account, "orders": self.open_orders_by_market(account, None),
+                    "positions": self.positions(account), "trades": {}, "shares": [],
+                    "funding_histories": {}}  # fmt: skip
         # account_all
         return {
             "account": account,

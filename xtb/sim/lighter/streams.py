@@ -32,6 +32,7 @@ from xtb.sim.engine_types import (
 )
 from xtb.sim.frontend import StreamConnection
 from xtb.sim.lighter import payloads as pl
+from xtb.sim.lighter.candle_stream import CandleStream, channel_resolution
 from xtb.sim.lighter.errors import LighterError
 from xtb.sim.lighter.snapshots import PRIVATE, TOKEN_OPTIONAL, Snapshots
 from xtb.sim.lighter.state import TxRecord
@@ -56,6 +57,7 @@ class LighterStreams:
     def __init__(self, frontend: LighterFrontEnd) -> None:
         self.fe = frontend
         self.snapshots = Snapshots(frontend)
+        self.candles = CandleStream(frontend.state.tape, frontend.now_ms)
         self._private: Counter[int] = Counter()  # account channels subscribed, per account index
         self._task: asyncio.Task[None] | None = None
 
@@ -70,6 +72,7 @@ class LighterStreams:
             account = conn.state.get(channel)
             if isinstance(account, int):
                 self._release(account)
+            self._unwatch_candles(channel)
 
     async def on_message(self, conn: StreamConnection, data: str | bytes) -> None:
         conn.state["seen"] = asyncio.get_running_loop().time()
@@ -123,7 +126,12 @@ class LighterStreams:
         if account is not None:
             conn.state[channel] = account
             self._private[account] += 1
-        snapshot = self.snapshots.build(name, market, account)
+        resolution = channel_resolution(channel)
+        if resolution is not None and market is not None:
+            self.candles.watch(market, resolution)
+            snapshot = self.candles.snapshot(market, resolution)
+        else:
+            snapshot = self.snapshots.build(name, market, account)
         label = channel
         if name == "account_orders" and not self.fe.settings.account_orders_with_account:
             label = f"account_orders:{market}"  # what the docs show; observed payloads add the account
@@ -141,7 +149,13 @@ class LighterStreams:
         account = conn.state.pop(channel, None)
         if isinstance(account, int):
             self._release(account)
+        self._unwatch_candles(channel)
         self.fe.send(conn, channel, "unsubscribed", {"type": "unsubscribed", "channel": channel})
+
+    def _unwatch_candles(self, channel: str) -> None:
+        resolution = channel_resolution(channel)
+        if resolution is not None:
+            self.candles.unwatch(int(channel.split(":")[1]), resolution)
 
     def _release(self, account: int) -> None:
         self._private[account] -= 1
@@ -272,6 +286,8 @@ class LighterStreams:
         m = str(market.market_id)
         self._publish(f"trade:{m}", "trade", {"nonce": state.book_nonce[market.market_id], "trades": [trade],
                                               "liquidation_trades": []})  # fmt: skip
+        for resolution, candles in self.candles.on_trade(market.market_id):
+            self._publish(f"candle:{m}:{resolution}", "candle", candles)
         for owner in dict.fromkeys((ask.account_id, bid.account_id)):
             account = state.account_index(owner)
             if self._private.get(account):
