@@ -94,7 +94,8 @@ class ReadTokens:
 
 
 class TokenApi:
-    """The three token endpoints; the caller's own (signed) auth token has already been checked."""
+    """The three token endpoints. The caller's token is checked before them (any token may list);
+    minting and revoking take a signed one (`signed_form`)."""
 
     def __init__(self, tokens: ReadTokens, checker: TokenChecker) -> None:
         self.tokens = tokens
