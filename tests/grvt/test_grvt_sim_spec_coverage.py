@@ -137,8 +137,11 @@ async def test_every_spec_route_answers_in_its_documented_shape(
     cid = await trade(client)
     sim.control.fund(engine_account(sim, client), -1)  # a withdrawal, for the withdrawal history
     if entry["path"].endswith("/get_authorized_builders"):
-        status, answer = await call(client, {**entry, "path": "/full/v1/authorize_builder"},
-                                    await request_body({"body": "authorize_builder"}, client, sim, cid))
+        status, answer = await call(
+            client,
+            {**entry, "path": "/full/v1/authorize_builder"},
+            await request_body({"body": "authorize_builder"}, client, sim, cid),
+        )
         assert status == 200, answer
     status, body = await call(client, entry, await request_body(entry, client, sim, cid))
     shape = entry["shape"]
@@ -174,6 +177,9 @@ async def test_every_spec_route_answers_in_its_documented_shape(
         assert_fields(entry, result, entry["fields"], where)
     if "item_fields" in entry:
         assert isinstance(result, list), f"{where}: {result!r} is no list"
+        assert bool(result) != ("empty_because" in entry), f"{where}: {result!r}; the fixture expects it " + (
+            "empty: " + entry["empty_because"] if "empty_because" in entry else "to list what the test did"
+        )
         for i, item in enumerate(result):
             assert_fields(entry, item, entry["item_fields"], f"{where}[{i}]")
 
@@ -236,3 +242,24 @@ def test_every_route_and_stream_of_the_spec_is_listed() -> None:
         assert route in paths, route
     assert len(SPEC["rest"]) == 54 and len(SPEC["streams"]) == 16
     assert len({route_id(e) for e in SPEC["rest"]}) == len(SPEC["rest"])
+
+
+async def test_account_feeds_are_the_sessions_own(sim: SimHandle, client: Client) -> None:
+    """`v1.deposit` and its kin carry a main account's money: only its own session may listen."""
+    main = sim.account["account_id"]
+    async with client.http.ws_connect(ws_url(sim, "trades")) as anonymous:
+        reply = await rpc(anonymous, "subscribe", {"stream": "v1.deposit", "selectors": [main]}, 1)
+        assert reply["error"]["code"] == 1000, reply
+    async with client.http.ws_connect(ws_url(sim, "trades"), headers=client.headers) as ws:
+        other = "0x" + "5" * 40
+        reply = await rpc(ws, "subscribe", {"stream": "v1.withdrawal", "selectors": [other]}, 2)
+        assert reply["error"]["code"] == 1001, reply
+        reply = await rpc(ws, "subscribe", {"stream": "v1.transfer", "selectors": [f"{main}-12345"]}, 3)
+        assert reply["error"]["code"] == 1001, reply  # a sub-account that is not this main account's
+        selector = f"{main.upper().replace('0X', '0x')}-{client.sub}"  # the address in any case
+        reply = await rpc(ws, "subscribe", {"stream": "v1.deposit", "selectors": [selector]}, 4)
+        assert reply["result"]["subs"] == [selector], reply
+        sim.control.fund(engine_account(sim, client), "250.5")
+        frame, _ = await receive_until(ws, lambda f: f.get("stream") == "v1.deposit")
+    assert (frame["selector"], frame["sequence_number"]) == (selector, "1")
+    assert (frame["feed"]["num_tokens"], frame["feed"]["to_account_id"]) == ("250.5", main)
