@@ -9,12 +9,13 @@ import logging
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from pysdk import grvt_ccxt_env, grvt_raw_base
 from pysdk import grvt_raw_types as raw
 from pysdk.grvt_ccxt import GrvtCcxt
-from pysdk.grvt_ccxt_env import CHAIN_IDS, GrvtEndpointType, GrvtEnv, GrvtWSEndpointType
+from pysdk.grvt_ccxt_env import CHAIN_IDS, GrvtEndpointType, GrvtEnv, GrvtWSEndpointType, get_grvt_endpoint
 from pysdk.grvt_ccxt_ws import GrvtCcxtWS
 from pysdk.grvt_raw_async import GrvtRawAsync
 from pysdk.grvt_raw_base import GrvtApiConfig, GrvtError
@@ -81,6 +82,37 @@ async def test_sync_ccxt_client_trades_on_the_simulator(sim: SimHandle, env: sdk
     assert Decimal(str(out["balance"]["USDT"]["total"])) > 0
 
 
+async def test_sync_ccxt_client_reads_the_market_and_closes_a_position(sim: SimHandle, env: sdk.SdkEnv) -> None:
+    """Ticker, book and candles; a market buy, its fill and position; a reduce-only market close;
+    and a switched-off route answered the venue's way (the SDK keeps the body; it never raises)."""
+
+    def session() -> dict[str, Any]:
+        api = GrvtCcxt(env, quiet, parameters(sim.account))  # type: ignore[arg-type]
+        out: dict[str, Any] = {"ticker": api.fetch_ticker(BTC), "mini": api.fetch_mini_ticker(BTC)}
+        out["book"] = api.fetch_order_book(BTC, limit=10)
+        out["bought"] = api.create_order(BTC, "market", "buy", Decimal("0.01"))
+        out["position"] = api.fetch_positions([BTC])
+        out["fills"] = api.fetch_my_trades(BTC)
+        out["candles"] = api.fetch_ohlcv(BTC, "1m")
+        out["closed"] = api.create_order(BTC, "market", "sell", Decimal("0.01"), params={"reduce_only": True})
+        out["flat"] = api.fetch_positions([BTC])
+        out["derisk"] = api.set_derisk_mm_ratio("1.5")
+        out["derisk_body"] = api.get_endpoint_return_value(get_grvt_endpoint(env, "SET_DERISK_MM_RATIO"))
+        return out
+
+    out = await asyncio.to_thread(session)
+    top = out["mini"]
+    assert Decimal(top["best_bid_price"]) < Decimal(top["best_ask_price"]) and out["ticker"]["instrument"] == BTC
+    assert Decimal(out["book"]["bids"][0]["price"]) == Decimal(top["best_bid_price"])
+    assert (out["bought"]["order_id"], out["bought"]["is_market"]) == ("0x00", True)
+    assert [(p["instrument"], Decimal(p["size"])) for p in out["position"]] == [(BTC, Decimal("0.01"))]
+    fill = out["fills"]["result"][0]  # the whole response, as the SDK returns it
+    assert (fill["is_buyer"], fill["is_taker"], Decimal(fill["size"])) == (True, True, Decimal("0.01"))
+    assert out["candles"]["result"][0]["trades"] >= 1
+    assert out["closed"]["reduce_only"] is True and out["flat"] == []
+    assert out["derisk_body"] == {"code": 1009, "message": ANY, "status": 503}  # 0.2.1 answers True all the same
+
+
 async def test_raw_async_client_decodes_every_answer(sim: SimHandle, env: sdk.SdkEnv) -> None:
     account = sim.account
     api = GrvtRawAsync(GrvtApiConfig(env, account["sub_account_id"], account["private_key"], account["api_key"], quiet))  # type: ignore[arg-type]
@@ -124,6 +156,8 @@ async def test_ws_client_gets_legacy_frames_for_its_exact_selectors() -> None:
         await client.initialize()
         await client.subscribe("book.s", received, params={"instrument": BTC})
         await client.subscribe("order", received)
+        await client.subscribe("fill", received)
+        await client.subscribe("position", received)
         await asyncio.wait_for(arrived.wait(), TIMEOUT)
         book = frames["v1.book.s"]
         assert (book["selector"], book["sequence_number"], book["feed"]["instrument"]) == (f"{BTC}@500-10", "0", BTC)
@@ -135,6 +169,10 @@ async def test_ws_client_gets_legacy_frames_for_its_exact_selectors() -> None:
         order = frames["v1.order"]
         assert order["selector"] == described["account"]["sub_account_id"] and order["sequence_number"] == "1"
         assert order["feed"]["state"]["status"] == "OPEN"
+        await client.create_order(BTC, "market", "buy", Decimal("0.02"))
+        await eventually(lambda: "v1.fill" in frames and "v1.position" in frames, what="the fill and position")
+        assert frames["v1.fill"]["feed"]["is_taker"] is True and frames["v1.fill"]["feed"]["size"] == "0.02"
+        assert frames["v1.position"]["feed"]["size"] == "0.02"
     finally:
         if client is not None:
             for endpoint in client.endpoint_types:

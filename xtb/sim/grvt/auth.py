@@ -98,6 +98,10 @@ class Accounts:
     def by_sub_account(self, sub_account_id: str) -> AccountId | None:
         return self.fe.account_for("sub_account_id", sub_account_id)
 
+    def known(self, account: AccountId) -> bool:
+        """Whether the account has credentials yet (the engine funds an account before they exist)."""
+        return account in self.fe.credentials
+
     def main_of(self, account: AccountId) -> str:
         return str(self.fe.credentials[account]["account_id"]).lower()
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from xtb.model import Side
 from xtb.sim.engine_types import (
     AccountId,
+    BalanceChanged,
     BookChanged,
     EngineEvent,
     OrderAccepted,
@@ -79,6 +80,8 @@ class Feeds:
             self._order(event.order)  # type: ignore[attr-defined]
         elif kind is PositionChanged:
             self._position(event.position)  # type: ignore[attr-defined]
+        elif kind is BalanceChanged:
+            self.fe.ledger.on_balance(event)  # type: ignore[arg-type]
 
     def _record(self, view: OrderView) -> OrderRecord | None:
         """The venue record of an engine order: the one being submitted, a known one, or (for an

@@ -28,15 +28,19 @@ from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.account import AccountDesk
 from xtb.sim.grvt.auth import Accounts, Ctx, make_identity
 from xtb.sim.grvt.builders import Builders
+from xtb.sim.grvt.bulk import BulkOrders
 from xtb.sim.grvt.errors import EdgeError, GrvtError, json_response
 from xtb.sim.grvt.feeds import Feeds
+from xtb.sim.grvt.ledger import Ledger
 from xtb.sim.grvt.limits import RateLimit, TokenBuckets, route_class
 from xtb.sim.grvt.lite import ROUTES, to_full, to_lite
 from xtb.sim.grvt.orders import OrderDesk
 from xtb.sim.grvt.public import MarketData
+from xtb.sim.grvt.reference import ReferenceData
 from xtb.sim.grvt.settings import GrvtSettings, MarketDef
 from xtb.sim.grvt.state import VenueState
 from xtb.sim.grvt.streams import GrvtStreams
+from xtb.sim.grvt.unmodelled import EDGE_ROUTES, PRIVATE_ROUTES, switched_off, switched_off_edge
 from xtb.sim.refusals import Refusal
 
 EDGE = "edge"
@@ -86,6 +90,9 @@ class GrvtFrontEnd(FrontEnd):
         self.market_data = MarketData(self)
         self.feeds = Feeds(self)
         self.streams = GrvtStreams(self)
+        self.ledger = Ledger(self.accounts, self.streams.publish_account, self.now_ns)
+        reference = ReferenceData(self.market_defs)
+        self.bulk = BulkOrders(self.accounts, self.desk.create_order, self.desk.cancel_order)
         self.limits = TokenBuckets(self.settings.rate_limit)
         self._next_housekeeping = 0.0
         md, desk, acc, bld = self.market_data, self.desk, self.account_desk, self.builders
@@ -93,6 +100,8 @@ class GrvtFrontEnd(FrontEnd):
             "all_instruments": md.all_instruments, "instruments": md.instruments, "instrument": md.instrument,
             "currency": md.currency, "book": md.book, "mini": md.mini, "ticker": md.ticker, "trade": md.trade,
             "trade_history": md.trade_history, "kline": md.kline, "funding": md.funding,
+            "margin_rules": reference.margin_rules, "supported_assets": reference.supported_assets,
+            "get_all_collateral_asset_info": reference.collateral_assets,
         }  # fmt: skip
         self.private_routes: dict[str, RouteHandler] = {
             "create_order": desk.create_order, "cancel_order": desk.cancel_order,
@@ -107,6 +116,10 @@ class GrvtFrontEnd(FrontEnd):
             "cancel_on_disconnect": acc.cancel_on_disconnect,
             "get_authorized_builders": bld.get_authorized_builders, "authorize_builder": bld.authorize_builder,
             "builder_fill_history": bld.builder_fill_history,
+            "deposit_history": self.ledger.deposit_history, "withdrawal_history": self.ledger.withdrawal_history,
+            "transfer_history": self.ledger.transfer_history,
+            "interest_payment_history": self.ledger.interest_payment_history,
+            **dict.fromkeys(PRIVATE_ROUTES, switched_off),
         }  # fmt: skip
         self.rpc_routes: dict[str, tuple[RouteHandler, bool]] = {
             **{name: (h, False) for name, h in self.public_routes.items()},
@@ -170,6 +183,7 @@ class GrvtFrontEnd(FrontEnd):
 
     async def start(self, host: str = "127.0.0.1", port: int | Mapping[str, int] = 0) -> dict[str, int]:
         ports = await super().start(host, port)
+        self.ledger.seed(self.engine.balance(account) for account in self.engine.accounts())
         self.streams.start()
         return ports
 
@@ -228,6 +242,8 @@ class GrvtFrontEnd(FrontEnd):
         self.route("POST", "/auth/api_key/login", accounts.api_key_login, site=EDGE)
         self.route("POST", "/auth/wallet/login", accounts.wallet_login, site=EDGE)
         self.route("POST", "/auth/builder/authorize", self.builders.edge_authorize, site=EDGE)
+        for method, path in EDGE_ROUTES:
+            self.route(method, path, switched_off_edge, site=EDGE)
         self.route("GET", "/time", self.market_data.time, site=MARKET_DATA)
         for dialect in ("full", "lite"):
             for name, handler in self.public_routes.items():
@@ -237,6 +253,8 @@ class GrvtFrontEnd(FrontEnd):
                     "POST", f"/{dialect}/v1/{name}", self._endpoint(name, handler, dialect),
                     auth=True, places_order=name == "create_order",
                 )  # fmt: skip
+            bulk = self._endpoint("bulk_orders", self.bulk.bulk_orders, dialect)
+            self.route("POST", f"/{dialect}/v2/bulk_orders", bulk, auth=True, places_order=True)
         for site in (MARKET_DATA, MAIN_SITE):
             for path in WS_PATHS:
                 self.websocket(path, site=site)
@@ -244,7 +262,7 @@ class GrvtFrontEnd(FrontEnd):
     def _endpoint(self, name: str, handler: RouteHandler, dialect: str) -> Callable[..., Awaitable[web.StreamResponse]]:
         lite = dialect == "lite"
         request_struct, response_struct = ROUTES.get(name, (None, None))
-        limited_as = route_class(name, private=name in self.private_routes)
+        limited_as = route_class(name, private=name not in self.public_routes)
 
         async def serve(request: web.Request) -> web.StreamResponse:
             main = request.get(ACCOUNT)

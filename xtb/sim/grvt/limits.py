@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 #: The route classes that have a bucket each (per account; per IP for market data).
-ORDER_ROUTES = frozenset({"create_order"})
+ORDER_ROUTES = frozenset({"create_order", "bulk_orders"})  # a bulk request spends one order token
 CANCEL_ROUTES = frozenset({"cancel_order", "cancel_all_orders"})
 
 

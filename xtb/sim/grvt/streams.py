@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 MD, TD = "market_data", "main"
 PUBLIC = {"v1.mini.s", "v1.mini.d", "v1.ticker.s", "v1.ticker.d", "v1.book.s", "v1.book.d", "v1.trade", "v1.candle"}
 PRIVATE = {"v1.order", "v1.state", "v1.fill", "v1.position", "v1.cancel"}
-ACCOUNT_FEEDS = {"v1.transfer", "v1.deposit", "v1.withdrawal"}  # accepted, never fed by the simulator
+ACCOUNT_FEEDS = {"v1.transfer", "v1.deposit", "v1.withdrawal"}  # fed by the ledger (transfers: never)
 RATES = {
     "v1.mini.s": {200, 500, 1000, 5000},
     "v1.mini.d": {0, 50, 100, 200, 500, 1000, 5000},
@@ -243,9 +243,7 @@ class GrvtStreams:
             raise GrvtError(1101)
         sub = Sub(stream, selector, parts[0], lite)
         if stream in ACCOUNT_FEEDS:
-            if len(parts) > 2:
-                raise GrvtError(1102)
-            return sub
+            return self._parse_account_feed(conn, sub, parts)
         if len(parts) not in ((1,) if stream == "v1.cancel" else (1, 2, 4)):
             raise GrvtError(1102)
         number = inbound.integer(parts[0])
@@ -265,6 +263,23 @@ class GrvtStreams:
         elif len(parts) == 4:
             body = {k: [v] for k, v in zip(("kind", "base", "quote"), parts[1:], strict=True) if v}
             sub.instruments = frozenset(self.fe.desk.instruments(body))
+        return sub
+
+    def _parse_account_feed(self, conn: StreamConnection, sub: Sub, parts: list[str]) -> Sub:
+        """`MAIN[-SUBACC]`: the session's own main account, and one of its sub-accounts if named."""
+        if len(parts) > 2:
+            raise GrvtError(1102)
+        main = conn.state.get("main")
+        if main is None:
+            raise GrvtError(1000)
+        if parts[0].lower() != main:
+            raise GrvtError(1001)
+        if len(parts) == 2:
+            if inbound.integer(parts[1]) is None:
+                raise GrvtError(3020)
+            if parts[1] not in self.fe.accounts.subs_of(main):
+                raise GrvtError(1001)
+            sub.sub_account = parts[1]
         return sub
 
     def _parse_public(self, stream: str, selector: str, lite: bool) -> Sub:
@@ -368,6 +383,12 @@ class GrvtStreams:
     def publish_private(self, stream: str, sub_account: str, instrument: str | None, feed: Any) -> None:
         for conn, sub in self._subs(stream):
             if sub.sub_account == sub_account and (instrument is None or _wanted(sub, instrument)):
+                self.fe.send(conn, sub.channel, sub.kind, sub.frame(feed))
+
+    def publish_account(self, stream: str, main: str, sub_account: str, feed: Any) -> None:
+        """A `v1.deposit` / `v1.withdrawal` / `v1.transfer` record to its main account's subscribers."""
+        for conn, sub in self._subs(stream):
+            if sub.primary.lower() == main and sub.sub_account in (None, sub_account):
                 self.fe.send(conn, sub.channel, sub.kind, sub.frame(feed))
 
     # ---------------------------------------------------------------------- clocked streams
