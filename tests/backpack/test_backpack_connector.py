@@ -18,7 +18,7 @@ from tests.backpack.conftest import SOL, TIMEOUT, start_backpack
 from tests.waiting import eventually
 from xtb.connectors.backpack import BackpackConnector
 from xtb.connectors.config import ConnectorConfig, ReconnectPolicy
-from xtb.errors import AuthError, ConfigError, PostOnlyWouldCross
+from xtb.errors import AuthError, ConfigError, PostOnlyWouldCross, VenueRejected
 from xtb.execution.flatten import flatten, verify_flat
 from xtb.execution.handles import TrackingStatus
 from xtb.execution.tracking_limit import place_tracking_limit_order
@@ -483,3 +483,19 @@ async def test_requests_are_paced_unweighted_and_all_counted(sim: SimHandle, bp:
     rest = [r for r in sim.frontend.request_log.records() if r.status != 101]  # not the socket upgrades
     assert bp.request_usage.requests == bp.request_usage.weight == len(rest)
     assert [e.weight for e in bp.transcript if e.status != 101] == [1] * len(rest)
+
+
+async def test_an_order_beyond_the_margin_is_the_venues_refusal(sim: SimHandle, bp: BackpackConnector) -> None:
+    """A 1,000,000 SOL market order (~150M USDC) on a 1M account: 400 INSUFFICIENT_MARGIN, read as a
+    definitive refusal with the venue's code, sent once, nothing left open; a normal order still goes."""
+    sent = len(sim.frontend.request_log)
+    with pytest.raises(VenueRejected) as caught:
+        await bp.submit_market_order(SOL, Side.BUY, D("1000000"))
+    error = caught.value
+    assert (error.code, error.reason) == ("INSUFFICIENT_MARGIN", "Insufficient margin")
+    assert error.tracker.state is OrderState.FAILED and error.tracker.venue_id is None
+    posts = [r for r in sim.frontend.request_log.records()[sent:] if r.method == "POST" and r.path == "/api/v1/order"]
+    assert len(posts) == 1  # not retried
+    assert sim.control.open_orders(account(sim)) == [] and sim.control.positions(account(sim)) == []
+    tracker = await bp.submit_limit_order(SOL, Side.BUY, D("1"), D("149.90"))
+    assert tracker.state is OrderState.OPEN

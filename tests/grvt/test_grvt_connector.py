@@ -419,3 +419,19 @@ def test_the_extra_settings_load_without_the_sdk() -> None:
     root = Path(__file__).resolve().parents[2]  # this checkout's xtb, first on the child's path
     shown = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=TIMEOUT)
     assert (shown.returncode, shown.stdout.strip()) == (0, "[]"), shown.stderr
+
+
+async def test_an_order_beyond_the_margin_is_the_venues_refusal(sim: SimHandle, gc: GrvtConnector) -> None:
+    """200 BTC at 59990 (~12M USDT) on a 1M account at 10×: acknowledged, then REJECTED with
+    BELOW_MARGIN when it reaches the book (§6), read as a definitive refusal naming the venue's
+    reason, sent once, nothing left open; a normal order still goes."""
+    sent = len(fe(sim).request_log)
+    with pytest.raises(VenueRejected) as caught:
+        await gc.submit_limit_order(BTC, Side.BUY, D("200"), D("59990.0"))
+    tracker = caught.value.tracker
+    assert tracker.state is OrderState.FAILED and tracker.reason == "BELOW_MARGIN"
+    creates = [r for r in fe(sim).request_log.records()[sent:] if r.path == "/full/v1/create_order"]
+    assert len(creates) == 1  # not retried
+    assert sim.control.open_orders(account(sim)) == []
+    tracker = await gc.submit_limit_order(BTC, Side.BUY, D("0.01"), D("59990.0"))
+    assert tracker.state is OrderState.OPEN

@@ -15,7 +15,7 @@ from tests.waiting import eventually
 from xtb.connectors.config import ConnectorConfig, ReconnectPolicy
 from xtb.connectors.lighter import LighterConnector
 from xtb.connectors.lighter.errors import TxAuthRejected
-from xtb.errors import AmbiguousOutcome, AuthError
+from xtb.errors import AmbiguousOutcome, AuthError, VenueRejected
 from xtb.execution.flatten import flatten, verify_flat
 from xtb.model import OrderSnapshot, OrderState, Side, Source
 from xtb.orders.tracker import OrderTracker
@@ -332,3 +332,20 @@ async def test_account_stream_resubscribes_before_its_token_expires(sim: SimHand
         await connector.cancel_order(tracker)
     finally:
         await connector.stop()
+
+
+async def test_an_order_beyond_the_margin_is_the_venues_refusal(sim: SimHandle, lighter: LighterConnector) -> None:
+    """10,000 ETH at 2990 (~29.9M USDC) on a 1M account at the default 20×: sendTx answers 400 21739,
+    read as a definitive refusal naming the venue's reason, sent once, nothing left open; a normal
+    order still goes."""
+    sent = len(sim.frontend.request_log)
+    with pytest.raises(VenueRejected) as caught:
+        await lighter.submit_limit_order(ETH, Side.BUY, D("10000"), D("2990.00"))
+    error = caught.value
+    assert error.code == "21739" and error.reason.startswith("not enough margin to create the order")
+    assert error.tracker.state is OrderState.FAILED and error.tracker.venue_id is None
+    sends = [r for r in sim.frontend.request_log.records()[sent:] if r.path == "/api/v1/sendTx"]
+    assert [r.status for r in sends] == [400]  # not retried
+    assert sim.control.open_orders(ACCOUNT) == []
+    tracker = await lighter.submit_limit_order(ETH, Side.BUY, D("0.05"), D("2990.00"))
+    assert tracker.state is OrderState.OPEN

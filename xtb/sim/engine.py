@@ -55,6 +55,7 @@ from xtb.sim.engine_types import (  # noqa: F401 - VenuePolicy re-exported for c
     Trade,
     VenuePolicy,
 )
+from xtb.sim.margin import margin_shortfall
 
 
 class _Refusal(Exception):
@@ -246,7 +247,9 @@ class Engine:
     market, fault injection) share; matching itself uses no randomness, so a given sequence of calls
     always produces the same events. `history` bounds what a long-running simulator remembers: the
     newest closed orders (older ones are forgotten, as venues forget them) and the newest fills of
-    each account. There is no margin check: cash may go negative through losses and fees.
+    each account. An order that would open exposure beyond what the account's equity margins is
+    refused (`xtb.sim.margin`, by the market's `MarketSpec` fractions); cash may still go negative
+    through losses and fees, since nothing is liquidated.
     """
 
     def __init__(self, clock: Clock, seed: int = 0, *, history: int = 100_000) -> None:
@@ -385,6 +388,9 @@ class Engine:
                 raise _Refusal(Reason.UNKNOWN_ACCOUNT, f"unknown account {account_id!r}")
             steps, ticks = self._parse(m, account, side, size_dec, price_dec, order_type, time_in_force,
                                        reduce_only, client_id)  # fmt: skip
+            short = margin_shortfall(self._markets, m, account, side, steps, ticks, order_type, reduce_only)
+            if short is not None:
+                raise _Refusal(Reason.INSUFFICIENT_MARGIN, short)
             end = None
             if reduce_only or time_in_force is TimeInForce.POST_ONLY or time_in_force is TimeInForce.FOK:
                 end = self._policy_outcome(m, account, side, steps, ticks, time_in_force, reduce_only)

@@ -78,6 +78,7 @@ class Reason(enum.Enum):
     REDUCE_ONLY_WOULD_INCREASE = "reduce_only_would_increase"
     REDUCE_ONLY_OVERSIZE = "reduce_only_oversize"
     FOK_NOT_FILLABLE = "fok_not_fillable"
+    INSUFFICIENT_MARGIN = "insufficient_margin"  # it would raise initial margin above equity
     # ended by the engine after acceptance (status EXPIRED)
     SELF_TRADE = "self_trade"
     IOC_REMAINDER = "ioc_remainder"
@@ -162,8 +163,25 @@ class VenuePolicy:
 
 @dataclass(frozen=True, slots=True)
 class MarketSpec:
+    """A market's rules (`info`), how its venue ends orders (`policy`) and its margin fractions.
+
+    `initial_margin_fraction` is the share of notional an account must hold as equity to open
+    exposure (1 / leverage); zero means the market asks for no margin, as the bare engine does.
+    `maintenance_margin_fraction` is what an open position must keep (reported, never enforced:
+    the simulators do not liquidate)."""
+
     info: MarketInfo
     policy: VenuePolicy = VenuePolicy()
+    initial_margin_fraction: Decimal = ZERO
+    maintenance_margin_fraction: Decimal = ZERO
+
+    def __post_init__(self) -> None:
+        imf, mmf = self.initial_margin_fraction, self.maintenance_margin_fraction
+        for name, value in (("initial_margin_fraction", imf), ("maintenance_margin_fraction", mmf)):
+            if not isinstance(value, Decimal) or not value.is_finite() or not 0 <= value <= 1:
+                raise ValueError(f"MarketSpec.{name} must be a Decimal in [0, 1], got {value!r}")
+        if mmf > imf:
+            raise ValueError(f"maintenance margin fraction {mmf} exceeds the initial one {imf}")
 
     @property
     def symbol(self) -> str:

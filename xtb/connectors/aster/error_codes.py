@@ -31,6 +31,7 @@ TABLE = ErrorTable(
         -5050: AuthError,  # the main wallet never deposited (reported)
         -2011: OrderNotFound,  # cancel rejected: unknown order
         -2013: OrderNotFound,  # order does not exist
+        -2019: VenueRejected,  # "Margin is insufficient.": the order was not placed; a retry would not help
         -1125: ListenKeyGone,
     },
     # -1000 is the catch-all; its "Signature check failed" (reported) is a credentials refusal

@@ -10,7 +10,7 @@ future venue change) is honoured.
 from __future__ import annotations
 
 from xtb.connectors.error_table import ErrorTable
-from xtb.errors import AuthError, OrderNotFound, PostOnlyWouldCross, RateLimited
+from xtb.errors import AuthError, OrderNotFound, PostOnlyWouldCross, RateLimited, VenueRejected
 
 ERRORS = ErrorTable(
     "backpack",
@@ -18,6 +18,7 @@ ERRORS = ErrorTable(
         "UNAUTHORIZED": AuthError,  # an API key the venue does not know
         "TOO_MANY_REQUESTS": RateLimited,
         "RESOURCE_NOT_FOUND": OrderNotFound,  # an order that is not open (query, cancel)
+        "INSUFFICIENT_MARGIN": VenueRejected,  # the order was not placed; a retry would not help
     },
     messages={
         # the FAQ's credentials refusals, all under INVALID_CLIENT_REQUEST

@@ -18,6 +18,7 @@ CODES: dict[int, ErrorClass] = {
     **dict.fromkeys(ORDER_AUTH_CODES, VenueRejected),
     1004: OrderNotFound,
     1006: RateLimited,
+    2080: VenueRejected,  # insufficient margin (synchronous; the asynchronous form is REJECTED BELOW_MARGIN)
     2090: VenueRejected,
 }
 

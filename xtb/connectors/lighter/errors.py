@@ -16,6 +16,7 @@ ACCOUNT_NOT_FOUND = 21100
 INVALID_NONCE = 21104
 KEY_CODES = (21108, 21109, 21110, 21120, 21136)  # unregistered key, unknown index, bad signature, old signer
 NOT_ACTIVE_ORDER = 21600
+NOT_ENOUGH_MARGIN = 21739
 NOT_FOUND = 29404
 
 
@@ -45,7 +46,7 @@ ERRORS = ErrorTable(
 """Reads (and the answers of every endpoint but sendTx)."""
 
 TX_ERRORS = ERRORS.but(
-    codes={**dict.fromkeys(KEY_CODES, TxAuthRejected), NOT_FOUND: VenueRejected},
+    codes={**dict.fromkeys(KEY_CODES, TxAuthRejected), NOT_FOUND: VenueRejected, NOT_ENOUGH_MARGIN: VenueRejected},
     statuses={404: VenueRejected},
     otherwise=VenueRejected,
 )

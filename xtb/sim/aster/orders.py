@@ -266,6 +266,7 @@ class OrderDesk:
             return AsterError(settings.duplicate_client_id_code)
         codes = {
             Reason.BELOW_MIN_NOTIONAL: settings.min_notional_code,
+            Reason.INSUFFICIENT_MARGIN: -2019,  # "Margin is insufficient." (§6.2)
             Reason.BELOW_MIN_SIZE: -4004,
             Reason.INVALID_SIZE: -4004,
             Reason.SIZE_NOT_ON_STEP: -4023,

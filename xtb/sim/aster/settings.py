@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Literal
 
 from xtb.model import MarketInfo
-from xtb.sim.engine_types import MarketSpec, VenuePolicy
-from xtb.sim.market import MarketSettings
+from xtb.sim import market_def
+from xtb.sim.engine_types import VenuePolicy
 
 D = Decimal
 
@@ -26,8 +26,10 @@ TESTNET_CHAIN_ID = 714
 
 
 @dataclass(frozen=True)
-class MarketDef:
-    """One USDT-margined perpetual as `exchangeInfo` lists it, and where the synthetic market quotes it."""
+class MarketDef(market_def.MarketDef):
+    """One USDT-margined perpetual as `exchangeInfo` lists it, and where the synthetic market quotes it.
+    Margin: `requiredMarginPercent` 5 % (the default leverage, 20×) and `maintMarginPercent` 2.5 %,
+    as the live BTCUSDT entry states them (§3) and `exchangeInfo` serves them."""
 
     symbol: str
     base: str
@@ -43,18 +45,15 @@ class MarketDef:
     quantity_precision: int
     multiplier_up: Decimal
     multiplier_down: Decimal
-    mid: Decimal
-    level_size: Decimal
     min_notional: Decimal = D("5")
     market_take_bound: Decimal = D("0.02")
     onboard_date: int = 1627628400000
-    spread_ticks: int = 2
-    volatility_ticks: float = 0.5
-    taker_rate: float = 3.0
     # a taker hit takes the whole touch level (as on the Lighter simulator): with MIN_NOTIONAL 5 USDT
     # far above one step, half a level could leave an order a remainder no new order may carry. The
     # real venue does leave such remainders; the tracking helper's policy for them is its own issue.
-    taker_fraction: Decimal = D(1)
+    taker_fraction: Decimal = field(default=D(1), kw_only=True)
+    initial_margin_fraction: Decimal = field(default=D("0.05"), kw_only=True)
+    maintenance_margin_fraction: Decimal = field(default=D("0.025"), kw_only=True)
 
     def info(self) -> MarketInfo:
         return MarketInfo(
@@ -158,7 +157,7 @@ class RateLimits:
 
 
 @dataclass(frozen=True)
-class AsterSettings:
+class AsterSettings(market_def.VenueMarkets):
     """Switches for the spec's UNCONFIRMED points (defaults = the spec's simulator defaults)."""
 
     markets: tuple[MarketDef, ...] = DEFAULT_MARKETS
@@ -221,18 +220,4 @@ class AsterSettings:
             maker_fee_rate=MAKER_FEE_RATE,
             taker_fee_rate=TAKER_FEE_RATE,
             reduce_only_min_notional=False,
-        )
-
-    def market_spec(self, market: MarketDef) -> MarketSpec:
-        return MarketSpec(market.info(), self.policy())
-
-    @staticmethod
-    def market_settings(market: MarketDef) -> MarketSettings:
-        return MarketSettings(
-            mid=market.mid,
-            level_size=market.level_size,
-            spread_ticks=market.spread_ticks,
-            volatility_ticks=market.volatility_ticks,
-            taker_rate=market.taker_rate,
-            taker_fraction=market.taker_fraction,
         )

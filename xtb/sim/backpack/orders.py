@@ -56,6 +56,7 @@ REJECTIONS: dict[Reason, tuple[str, str]] = {
     Reason.REDUCE_ONLY_WOULD_INCREASE: ("INVALID_ORDER", "Reduce only order not reduced"),
     Reason.REDUCE_ONLY_OVERSIZE: ("INVALID_ORDER", "Reduce only order not reduced"),
     Reason.FOK_NOT_FILLABLE: ("INVALID_ORDER", "Fill or kill order cannot be filled"),
+    Reason.INSUFFICIENT_MARGIN: ("INSUFFICIENT_MARGIN", "Insufficient margin"),  # §7.3 (message: Sim default)
     # Sim deviation: the engine refuses a client id held by a live order (the venue may allow it).
     Reason.DUPLICATE_CLIENT_ID: ("INVALID_CLIENT_REQUEST", "Duplicate client id"),
     Reason.UNKNOWN_ACCOUNT: ("UNAUTHORIZED", "Unauthorized"),

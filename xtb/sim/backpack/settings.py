@@ -6,13 +6,13 @@ Every UNCONFIRMED behaviour of the spec is a field of `BackpackSettings` whose d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
 from xtb.model import MarketInfo
-from xtb.sim.engine_types import MarketSpec, VenuePolicy
-from xtb.sim.market import MarketSettings
+from xtb.sim import market_def
+from xtb.sim.engine_types import VenuePolicy
 
 D = Decimal
 
@@ -25,9 +25,13 @@ ACCOUNT_MMF = "0.0135"
 
 
 @dataclass(frozen=True)
-class MarketDef:
+class MarketDef(market_def.MarketDef):
     """One USDC-settled linear perpetual: its filters as `/api/v1/markets` shows them, and where the
-    synthetic market quotes it."""
+    synthetic market quotes it.
+
+    Margin the engine enforces: opening exposure needs 1 / `LEVERAGE_LIMIT` of its notional (the
+    account-wide leverage limit binds before the market's `imf` base of 0.02, i.e. 50×); a position
+    keeps the `mmf` base. The `imf` / `mmf` sqrt functions are what the venue publishes."""
 
     symbol: str
     base: str
@@ -36,8 +40,6 @@ class MarketDef:
     min_quantity: Decimal
     min_price: Decimal
     max_price: Decimal
-    mid: Decimal
-    level_size: Decimal
     created_at: str  # naive UTC with µs, as the venue writes it
     imf: tuple[str, str] = ("0.02", "0.00006")  # sqrt function: base, factor
     mmf: tuple[str, str] = ("0.0135", "0.000036")
@@ -47,9 +49,8 @@ class MarketDef:
     band_max: Decimal = D("2")
     mark_band_min: Decimal = D("0.9")  # limit price vs mark
     mark_band_max: Decimal = D("1.1")
-    spread_ticks: int = 2
-    volatility_ticks: float = 0.5
-    taker_rate: float = 3.0
+    initial_margin_fraction: Decimal = field(default=1 / LEVERAGE_LIMIT, kw_only=True)
+    maintenance_margin_fraction: Decimal = field(default=D(ACCOUNT_MMF), kw_only=True)
 
     @property
     def quote(self) -> str:
@@ -105,13 +106,14 @@ BTC_USDC_PERP = MarketDef(
     created_at="2024-03-28T12:44:01.136411",
     imf=("0.02", "0.0000935"),
     mmf=("0.0125", "0.0000561"),
+    maintenance_margin_fraction=D("0.0125"),
     open_interest_limit="1000",
 )
 DEFAULT_MARKETS: tuple[MarketDef, ...] = (SOL_USDC_PERP, BTC_USDC_PERP)
 
 
 @dataclass(frozen=True)
-class BackpackSettings:
+class BackpackSettings(market_def.VenueMarkets):
     """Switches for the spec's UNCONFIRMED points (defaults = the spec's Sim defaults)."""
 
     markets: tuple[MarketDef, ...] = DEFAULT_MARKETS
@@ -163,17 +165,4 @@ class BackpackSettings:
             fok_unfillable="cancel",
             maker_fee_rate=MAKER_FEE_RATE,
             taker_fee_rate=TAKER_FEE_RATE,
-        )
-
-    def market_spec(self, market: MarketDef) -> MarketSpec:
-        return MarketSpec(market.info(), self.policy())
-
-    @staticmethod
-    def market_settings(market: MarketDef) -> MarketSettings:
-        return MarketSettings(
-            mid=market.mid,
-            level_size=market.level_size,
-            spread_ticks=market.spread_ticks,
-            volatility_ticks=market.volatility_ticks,
-            taker_rate=market.taker_rate,
         )

@@ -6,14 +6,14 @@ simulator default, so a test can switch to the alternative the live venue might 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
 from xtb.model import MarketInfo
-from xtb.sim.engine_types import MarketSpec, VenuePolicy
+from xtb.sim import market_def
+from xtb.sim.engine_types import VenuePolicy
 from xtb.sim.grvt.limits import RateLimit
-from xtb.sim.market import MarketSettings
 
 D = Decimal
 
@@ -27,25 +27,26 @@ EXAMPLE_BUILDER = "0xdc93ed3bc9932915a5bc7f6313b946091afc7e86"  # the builder of
 
 
 @dataclass(frozen=True)
-class MarketDef:
+class MarketDef(market_def.MarketDef):
     """One USDT perpetual as `all_instruments` lists it, and where the synthetic market quotes it.
-    Sizes are signed with `base_decimals`; the size step is `min_size` (the spec's sim default)."""
+    Sizes are signed with `base_decimals`; the size step is `min_size` (the spec's sim default).
+
+    Margin: an account trades at the initial leverage `get_all_initial_leverage` reports (10×, so
+    1/10 of notional); the spec gives no maintenance rate, so the default is half the initial margin
+    at the maximum leverage (50×), the rule Hyperliquid documents."""
 
     base: str
     tick_size: Decimal
     min_size: Decimal
     min_notional: Decimal
     max_position_size: Decimal
-    mid: Decimal
-    level_size: Decimal
     create_time: str  # unix ns
     base_decimals: int = 9
     quote_decimals: int = 6
     funding_interval_hours: int = 8
     active: bool = True
-    spread_ticks: int = 2
-    volatility_ticks: float = 0.5
-    taker_rate: float = 3.0
+    initial_margin_fraction: Decimal = field(default=D("0.1"), kw_only=True)
+    maintenance_margin_fraction: Decimal = field(default=D("0.01"), kw_only=True)
 
     @property
     def instrument(self) -> str:
@@ -100,7 +101,7 @@ DEFAULT_MARKETS: tuple[MarketDef, ...] = (BTC_USDT_PERP, ETH_USDT_PERP)
 
 
 @dataclass(frozen=True)
-class GrvtSettings:
+class GrvtSettings(market_def.VenueMarkets):
     """Switches for the spec's UNCONFIRMED points (defaults = the spec's simulator defaults)."""
 
     markets: tuple[MarketDef, ...] = DEFAULT_MARKETS
@@ -155,17 +156,4 @@ class GrvtSettings:
             fok_unfillable="cancel",
             maker_fee_rate=MAKER_FEE_RATE,
             taker_fee_rate=TAKER_FEE_RATE,
-        )
-
-    def market_spec(self, market: MarketDef) -> MarketSpec:
-        return MarketSpec(market.info(), self.policy())
-
-    @staticmethod
-    def market_settings(market: MarketDef) -> MarketSettings:
-        return MarketSettings(
-            mid=market.mid,
-            level_size=market.level_size,
-            spread_ticks=market.spread_ticks,
-            volatility_ticks=market.volatility_ticks,
-            taker_rate=market.taker_rate,
         )

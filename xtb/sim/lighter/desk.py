@@ -39,6 +39,7 @@ REJECTIONS: dict[Reason, int] = {
     Reason.REDUCE_ONLY_WOULD_INCREASE: E.REDUCE_ONLY_DIRECTION,
     Reason.DUPLICATE_CLIENT_ID: E.CLIENT_ORDER_INDEX_EXISTS,
     Reason.UNKNOWN_ACCOUNT: E.ACCOUNT_NOT_FOUND,
+    Reason.INSUFFICIENT_MARGIN: E.NOT_ENOUGH_MARGIN,  # §6: 400 at entry (the spec's default)
 }
 LIMIT_TIFS = {0: TimeInForce.IOC, 1: TimeInForce.GTC, 2: TimeInForce.POST_ONLY}
 TIF_NAMES = {0: "immediate-or-cancel", 1: "good-till-time", 2: "post-only"}

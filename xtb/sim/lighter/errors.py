@@ -39,6 +39,7 @@ CLIENT_ORDER_INDEX_EXISTS = 21728
 INVALID_TRIGGER_PRICE = 21729
 REDUCE_ONLY_INCREASES = 21732
 REDUCE_ONLY_DIRECTION = 21738
+NOT_ENOUGH_MARGIN = 21739
 INVALID_REDUCE_ONLY = 21740
 INVALID_PARAM = 20001  # not in the spec's table: the simulator's answer to a malformed parameter
 TOO_MANY_REQUESTS = 23000
@@ -77,6 +78,7 @@ MESSAGES = {
     INVALID_TRIGGER_PRICE: "invalid order trigger price",
     REDUCE_ONLY_INCREASES: "reduce only order increases position",
     REDUCE_ONLY_DIRECTION: "invalid reduce only direction",
+    NOT_ENOUGH_MARGIN: "not enough margin to create the order",
     INVALID_REDUCE_ONLY: "invalid reduce only mode",
     TOO_MANY_REQUESTS: "Too Many Requests!",
     NOT_FOUND: "not found",

@@ -6,13 +6,13 @@ simulator default, so a test can switch to the alternative the venue might turn 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
 from xtb.model import MarketInfo
-from xtb.sim.engine_types import MarketSpec, VenuePolicy
-from xtb.sim.market import MarketSettings
+from xtb.sim import market_def
+from xtb.sim.engine_types import VenuePolicy
 
 D = Decimal
 
@@ -23,11 +23,16 @@ MAKER_FEE_PPM = 20  # 0.0020 %: fees per million, as trades report them
 TAKER_FEE_PPM = 200  # 0.0200 %
 DEFAULT_KEY_INDEX = 4  # the first index the docs leave to users
 TEST_ACCOUNT = 123456  # the pre-funded account (a master account index)
+MARGIN_FRACTION_UNITS = 10_000  # the venue writes margin fractions in 1/10000
 
 
 @dataclass(frozen=True)
-class MarketDef:
-    """One USDC-settled perp as `orderBookDetails` declares it, and where the synthetic market quotes."""
+class MarketDef(market_def.MarketDef):
+    """One USDC-settled perp as `orderBookDetails` declares it, and where the synthetic market quotes.
+
+    Margin: a fresh account trades at `default_initial_margin_fraction` (500 / 10000: 20×) and a
+    position keeps `maintenance_margin_fraction` (120); the venue publishes fractions in 1/10000, so
+    the engine's fractions must be whole numbers of those."""
 
     market_id: int
     symbol: str
@@ -36,22 +41,37 @@ class MarketDef:
     price_decimals: int
     min_base_amount: Decimal
     min_quote_amount: Decimal
-    mid: Decimal
-    level_size: Decimal
     order_quote_limit: Decimal = D("281474976.710655")
-    default_imf: int = 500  # margin fractions in 1/10000
-    min_imf: int = 200
-    maintenance_mf: int = 120
+    min_imf: int = 200  # margin fractions in 1/10000
     closeout_mf: int = 80
-    spread_ticks: int = 4
-    volatility_ticks: float = 1.0
-    taker_rate: float = 3.0
+    spread_ticks: int = field(default=4, kw_only=True)
+    volatility_ticks: float = field(default=1.0, kw_only=True)
     # a taker hit takes the whole touch level: with a minimum (0.005) above the step (0.0001), a
     # half-filled order could otherwise leave a remainder no order may carry
-    taker_fraction: Decimal = D(1)
+    taker_fraction: Decimal = field(default=D(1), kw_only=True)
+    initial_margin_fraction: Decimal = field(default=D("0.05"), kw_only=True)
+    maintenance_margin_fraction: Decimal = field(default=D("0.012"), kw_only=True)
     # Percent per funding interval, as `fundings` / `funding-rates` / `market_stats` publish it
     # (positive: longs pay). The engine charges no funding, so the default publishes none.
     funding_rate: Decimal = D(0)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in ("initial_margin_fraction", "maintenance_margin_fraction"):
+            if (getattr(self, name) * MARGIN_FRACTION_UNITS) % 1:
+                raise ValueError(
+                    f"{name} must be a whole number of 1/{MARGIN_FRACTION_UNITS}, got {getattr(self, name)}"
+                )
+
+    @property
+    def default_imf(self) -> int:
+        """`default_initial_margin_fraction` as the venue publishes it (1/10000)."""
+        return int(self.initial_margin_fraction * MARGIN_FRACTION_UNITS)
+
+    @property
+    def maintenance_mf(self) -> int:
+        """`maintenance_margin_fraction` as the venue publishes it (1/10000)."""
+        return int(self.maintenance_margin_fraction * MARGIN_FRACTION_UNITS)
 
     @property
     def tick(self) -> Decimal:
@@ -82,7 +102,7 @@ DEFAULT_MARKETS: tuple[MarketDef, ...] = (ETH, BTC)
 
 
 @dataclass(frozen=True)
-class LighterSettings:
+class LighterSettings(market_def.VenueMarkets):
     """Switches for the spec's UNCONFIRMED points (defaults = the spec's simulator defaults)."""
 
     markets: tuple[MarketDef, ...] = DEFAULT_MARKETS
@@ -144,18 +164,4 @@ class LighterSettings:
             fok_unfillable="cancel",
             maker_fee_rate=D(MAKER_FEE_PPM) / 1_000_000,
             taker_fee_rate=D(TAKER_FEE_PPM) / 1_000_000,
-        )
-
-    def market_spec(self, market: MarketDef) -> MarketSpec:
-        return MarketSpec(market.info(), self.policy())
-
-    @staticmethod
-    def market_settings(market: MarketDef) -> MarketSettings:
-        return MarketSettings(
-            mid=market.mid,
-            level_size=market.level_size,
-            spread_ticks=market.spread_ticks,
-            volatility_ticks=market.volatility_ticks,
-            taker_rate=market.taker_rate,
-            taker_fraction=market.taker_fraction,
         )
