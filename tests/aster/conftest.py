@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 import aiohttp
 import pytest
+from eth_account import Account
+from eth_account.messages import encode_typed_data
 from yarl import URL
 
 from tests.waiting import TIMEOUT
@@ -126,6 +128,44 @@ class Client:
         pairs = [("symbol", ETH), ("side", side), ("type", "LIMIT"), ("timeInForce", "GTC")]
         pairs += [("quantity", quantity), ("price", price), *extra.items()]
         return pairs
+
+
+def main_wallet_text(action: str, fields: Pairs, private_key: str, chain_id: int = 56) -> str:
+    """A management request (`action` = ApproveAgent, ApproveBuilder, ...) signed by the main wallet
+    (§2.3): the struct is the params in sent order, first letters uppercased, ending asterChain, user,
+    nonce; `signatureChainId` is the domain's chainId and is not signed."""
+    types = [
+        {
+            "name": k[:1].upper() + k[1:],
+            "type": "uint256" if k in ("expired", "nonce") else "bool" if k.startswith("can") else "string",
+        }
+        for k, _ in fields
+    ]
+    values = {
+        k[:1].upper() + k[1:]: (int(v) if k in ("expired", "nonce") else v == "true" if k.startswith("can") else v)
+        for k, v in fields
+    }
+    typed = {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            action: types,
+        },
+        "primaryType": action,
+        "domain": {
+            "name": "AsterSignTransaction",
+            "version": "1",
+            "chainId": chain_id,
+            "verifyingContract": "0x" + "00" * 20,
+        },
+        "message": values,
+    }
+    signature = Account.sign_message(encode_typed_data(full_message=typed), private_key)
+    return encode_pairs([*fields, ("signatureChainId", str(chain_id))]) + f"&signature={signature.signature.hex()}"
 
 
 @pytest.fixture

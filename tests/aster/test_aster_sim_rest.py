@@ -7,9 +7,8 @@ from decimal import Decimal
 
 import pytest
 from eth_account import Account
-from eth_account.messages import encode_typed_data
 
-from tests.aster.conftest import ETH, VECTORS, Client, FixedClock, start_aster
+from tests.aster.conftest import ETH, VECTORS, Client, FixedClock, main_wallet_text, start_aster
 from xtb.connectors.aster.auth import V3Signer, encode_pairs
 from xtb.secrets import Secret
 from xtb.sim.server import SimHandle
@@ -120,38 +119,7 @@ async def test_agent_approval_by_the_main_wallet_then_trading(client: Client, si
         ("user", user),
         ("nonce", str(nonce)),
     ]
-    types = [
-        {
-            "name": k[:1].upper() + k[1:],
-            "type": "uint256" if k in ("expired", "nonce") else "bool" if k.startswith("can") else "string",
-        }
-        for k, _ in params
-    ]
-    values = {
-        k[:1].upper() + k[1:]: (int(v) if k in ("expired", "nonce") else v == "true" if k.startswith("can") else v)
-        for k, v in params
-    }
-    typed = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "ApproveAgent": types,
-        },
-        "primaryType": "ApproveAgent",
-        "domain": {
-            "name": "AsterSignTransaction",
-            "version": "1",
-            "chainId": 56,
-            "verifyingContract": "0x" + "00" * 20,
-        },
-        "message": values,
-    }
-    signature = Account.sign_message(encode_typed_data(full_message=typed), sim.account["user_private_key"])
-    text = encode_pairs([*params, ("signatureChainId", "56")]) + f"&signature={signature.signature.hex()}"
+    text = main_wallet_text("ApproveAgent", params, sim.account["user_private_key"])
     status, body, _ = await client.raw("POST", "/fapi/v3/approveAgent", body=text)
     assert (status, body) == (200, {"code": 200, "msg": "success"})
     bot = V3Signer(user, Secret(agent.key.hex(), "k"), 714)

@@ -428,6 +428,41 @@ class Engine:
             raise SimError(Reason.ORDER_NOT_FOUND, f"account {account_id!r} has no order {order_id!r}")
         return self._cancel_one(order)
 
+    def amend(self, account_id: AccountId, order_id: int, size: Decimal, price: Decimal) -> OrderView:
+        """A venue's modify: a live limit order of this account gets a new total size and price and
+        keeps its id. It goes to the back of the queue and, if the new price crosses, matches like a
+        new order. SimError(ORDER_NOT_FOUND / ORDER_CLOSED) for an order it cannot touch, SimError
+        with the market's reason for a size or price the market refuses (also a size not above
+        what is filled, or a post-only price that crosses); the order then stays as it was.
+
+        Events: OrderResized, then those of matching it again (as `submit`)."""
+        account = self._account(account_id)
+        order = self._orders.get(order_id) if type(order_id) is int else None
+        if order is None or order.account is not account:
+            raise SimError(Reason.ORDER_NOT_FOUND, f"account {account_id!r} has no order {order_id!r}")
+        if order.status not in OPEN_STATUSES:
+            raise SimError(Reason.ORDER_CLOSED, f"order {order.order_id} is {order.status.value}")
+        m = order.market
+        try:
+            steps, ticks = self._parse(m, account, order.side, to_decimal(size, "size"), to_decimal(price, "price"),
+                                       OrderType.LIMIT, order.tif, order.reduce_only, None)  # fmt: skip
+            if steps <= order.filled:
+                raise _Refusal(Reason.INVALID_SIZE, f"size {size} is not above the filled {m.sz[order.filled]}")
+            if order.tif is TimeInForce.POST_ONLY and _crosses(m, order.is_buy, ticks):
+                raise _Refusal(Reason.POST_ONLY_WOULD_CROSS, "post-only order would take liquidity")
+        except _Refusal as refusal:
+            raise SimError(refusal.reason, refusal.detail) from None
+        self._now = self.clock.time()
+        top = m.top_key()
+        previous = order.size
+        self._remove_resting(order)
+        order.price, order.size, order.requested = ticks, steps, steps
+        order.updated = self._now
+        order.snap = None
+        self._emit(OrderResized, order.view(), m.sz[previous])
+        self._execute(m, order)
+        return self._finish(m, top, order)
+
     def cancel_by_client_id(self, account_id: AccountId, client_id: ClientId) -> OrderView:
         """Cancel the account's order that carries `client_id` (the latest one, if it was reused)."""
         _check_id("client_id", client_id)

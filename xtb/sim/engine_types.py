@@ -336,7 +336,8 @@ class OrderExpired(EngineEvent):
 @_fast_init
 @dataclass(frozen=True, slots=True)
 class OrderResized(EngineEvent):
-    """A resting reduce-only order shrunk to what the position still allows."""
+    """A resting order's size changed: a reduce-only order shrunk to what the position still allows,
+    or its owner amended it (`Engine.amend`, which may also move its price)."""
 
     order: OrderView
     previous_size: Decimal

@@ -294,7 +294,7 @@ class AsterFrontEnd(FrontEnd):
             Endpoint("GET", "ticker/price", m.price, "NONE"),
             Endpoint("GET", "indexreferences", m.index_references, "NONE"),
             Endpoint("POST", "order", d.place, "TRADE", order=True),
-            Endpoint("PUT", "order", self._unsupported, "TRADE"),
+            Endpoint("PUT", "order", d.modify, "TRADE"),
             Endpoint("DELETE", "order", d.cancel, "TRADE"),
             Endpoint("GET", "order", d.query, "USER_DATA"),
             Endpoint("POST", "batchOrders", d.place_batch, "TRADE", weight=5, order=True),

@@ -1,5 +1,5 @@
-"""The order routes (spec §4.3, §6): place (one or a batch), cancel (one, a batch, all, countdown),
-query one order, open orders, all orders and user trades.
+"""The order routes (spec §4.3, §6): place (one or a batch), modify, cancel (one, a batch, all,
+countdown), query one order, open orders, all orders and user trades.
 
 An order is checked the way the venue checks it — mandatory parameters, enums, client id format,
 precision, PRICE_FILTER, LOT_SIZE / MARKET_LOT_SIZE, MIN_NOTIONAL (reduce-only exempt),
@@ -7,9 +7,10 @@ PERCENT_PRICE against the mark, margin — before the engine sees it; the engine
 (post-only crossing, reduce-only, duplicate client id) become the venue's codes.
 
 Not reproduced, for want of engine support: `HIDDEN` (and `RPI`) orders rest like GTC and show in
-depth; `PUT /order` (modify) and conditional orders (STOP*, TAKE_PROFIT*, TRAILING_STOP_MARKET,
-`closePosition`) answer -1020; `stpMode` is checked but every order gets the venue default
-EXPIRE_TAKER; in hedge mode (`dualSidePosition`) LONG / SHORT orders trade one net position.
+depth; conditional orders (STOP*, TAKE_PROFIT*, TRAILING_STOP_MARKET, `closePosition`) answer
+-1020; `stpMode` is checked but every order gets the venue default EXPIRE_TAKER; in hedge mode
+(`dualSidePosition`) LONG / SHORT orders trade one net position. The cap of 10000 modifications
+per order is not counted: the spec gives no answer for going over it.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
 CLIENT_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
 SIDES = {"BUY": Side.BUY, "SELL": Side.SELL}
+SIDE_NAMES = {side: name for name, side in SIDES.items()}
 TIFS = {
     "GTC": TimeInForce.GTC,
     "IOC": TimeInForce.IOC,
@@ -300,6 +302,41 @@ class OrderDesk:
             except AsterError as exc:
                 results.append(exc.body())
         return json_response(results)
+
+    # ------------------------------------------------------------------------------- modifying
+
+    async def modify(self, request: web.Request) -> web.StreamResponse:
+        """PUT /order: a resting LIMIT order gets a new quantity and price, both required, checked by
+        the same filters as a new order; a change they refuse leaves the order as it was (§4.3)."""
+        params = request[PARAMS]
+        account = request[ACCOUNT]
+        market = prm.symbol(params, self.fe.market_defs)
+        assert market is not None
+        order_id, client_id = prm.order_ids(params)
+        quantity, price = prm.decimal(params, "quantity"), prm.decimal(params, "price")
+        if quantity is None or price is None:
+            raise mandatory("quantity" if quantity is None else "price")
+        view = self._find(account, market, order_id, client_id)
+        if not view.is_open:
+            raise AsterError(-2013)
+        meta = self.fe.state.order_meta(view)
+        if meta.order_type != "LIMIT":
+            raise AsterError(-1116)
+        self._check_filters(market, SIDE_NAMES[view.side], "LIMIT", quantity, price, meta.reduce_only)
+        if not meta.reduce_only:
+            leverage = self.fe.state.settings_of(account).leverage_of(market.symbol)
+            added = ((quantity - view.filled) * price - view.remaining * (view.price or price)) / leverage
+            if added > self.fe.figures.available(account):
+                raise AsterError(-2019)
+        try:
+            view = self.fe.engine.amend(account, view.order_id, quantity, price)
+        except SimError as exc:
+            if exc.reason in (Reason.ORDER_NOT_FOUND, Reason.ORDER_CLOSED):
+                raise AsterError(-2013) from None
+            if exc.reason is Reason.POST_ONLY_WOULD_CROSS:  # a modify is refused even where a new order expires
+                raise AsterError(-5022 if self.fe.settings.post_only_cross == "-5022" else -2021) from None
+            raise self.refusal(exc.reason) from None
+        return json_response(self._json(view))
 
     # ----------------------------------------------------------------------------- cancelling
 
