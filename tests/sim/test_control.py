@@ -17,7 +17,7 @@ from xtb.model import Side, TimeInForce
 from xtb.sim.control import ControlError, parse_faults
 from xtb.sim.engine import Engine
 from xtb.sim.faults import RestAction, RestFault, StreamAction, StreamFault
-from xtb.sim.frontend import RequestRecord
+from xtb.sim.request_log import RequestRecord
 from xtb.sim.server import SimHandle, start_simulator
 
 TEST_ACCOUNT = PlainVenue.test_account

@@ -27,6 +27,19 @@ def test_rest_fault_without_count_fires_until_cleared() -> None:
     assert plan.take_rest("POST", "/x") is None
 
 
+def test_an_order_rejection_waits_for_an_order_and_transport_faults_for_any_request() -> None:
+    plan = FaultPlan()
+    reject = RestFault(RestAction.REJECT_ORDER, reason="no")
+    status = RestFault(RestAction.STATUS, status=503)
+    plan.add(reject, status)
+    assert plan.take_rest("POST", "/order") is status  # the rejection ahead of it is not spent
+    assert plan.take_rest("POST", "/order") is None
+    assert plan.take_order_rejection("POST", "/order") is reject
+    assert plan.take_order_rejection("POST", "/order") is None
+    assert plan.rest == []
+    assert list(plan.applied) == ["rest status POST /order", "rest reject_order POST /order"]
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [

@@ -32,8 +32,9 @@ from xtb.sim.aster.state import VenueState
 from xtb.sim.aster.streams import AsterStreams
 from xtb.sim.engine import Engine
 from xtb.sim.engine_types import AccountId, EngineEvent
-from xtb.sim.frontend import ACCOUNT, CONTROL_PREFIX, AuthFailure, FrontEnd, Handler, SimMarket, StreamConnection
+from xtb.sim.frontend import ACCOUNT, CONTROL_PREFIX, AuthFailure, FrontEnd, Handler, SimMarket
 from xtb.sim.refusals import Refusal
+from xtb.sim.stream_hub import StreamConnection
 
 IDENTITY: web.RequestKey[V3Identity] = web.RequestKey("xtb_aster_identity")
 ORDER_COUNTS: web.RequestKey[tuple[int, int]] = web.RequestKey("xtb_aster_order_counts")

@@ -34,8 +34,9 @@ from xtb.sim.backpack.state import TapeTrade, VenueState
 from xtb.sim.backpack.streams import BackpackStreams
 from xtb.sim.engine import Engine
 from xtb.sim.engine_types import AccountId, EngineEvent, PositionView
-from xtb.sim.frontend import ACCOUNT, AuthFailure, FrontEnd, Handler, SimMarket, StreamConnection
+from xtb.sim.frontend import ACCOUNT, AuthFailure, FrontEnd, Handler, SimMarket
 from xtb.sim.refusals import Refusal
+from xtb.sim.stream_hub import StreamConnection
 
 _GENERIC_MESSAGES = {
     429: ("TOO_MANY_REQUESTS", "Too many requests"),

@@ -35,7 +35,7 @@ from xtb.sim.engine_types import (
     PositionChanged,
     Trade,
 )
-from xtb.sim.frontend import StreamConnection
+from xtb.sim.stream_hub import StreamConnection
 
 if TYPE_CHECKING:
     from xtb.sim.backpack.frontend import BackpackFrontEnd

@@ -23,7 +23,7 @@ from xtb.clock import Clock
 from xtb.sim import inbound
 from xtb.sim.engine import Engine
 from xtb.sim.engine_types import AccountId, EngineEvent, PositionView
-from xtb.sim.frontend import ACCOUNT, MAIN_SITE, AuthFailure, FrontEnd, SimMarket, StreamConnection
+from xtb.sim.frontend import ACCOUNT, MAIN_SITE, AuthFailure, FrontEnd, SimMarket
 from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.account import AccountDesk
 from xtb.sim.grvt.auth import Accounts, Ctx, make_identity
@@ -38,6 +38,7 @@ from xtb.sim.grvt.settings import GrvtSettings, MarketDef
 from xtb.sim.grvt.state import VenueState
 from xtb.sim.grvt.streams import GrvtStreams
 from xtb.sim.refusals import Refusal
+from xtb.sim.stream_hub import StreamConnection
 
 EDGE = "edge"
 MARKET_DATA = "market_data"

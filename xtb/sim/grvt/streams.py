@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any
 from xtb.model import Side
 from xtb.sim import inbound
 from xtb.sim.engine_types import BookChanged
-from xtb.sim.frontend import StreamConnection
 from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.auth import Ctx
 from xtb.sim.grvt.errors import GrvtError
 from xtb.sim.grvt.lite import FEEDS, ROUTES, to_full, to_lite
 from xtb.sim.grvt.public import CANDLE_TYPES, INTERVALS, candles
 from xtb.sim.grvt.state import TapeTrade
+from xtb.sim.stream_hub import StreamConnection
 
 if TYPE_CHECKING:
     from xtb.sim.grvt.frontend import GrvtFrontEnd

@@ -22,7 +22,7 @@ from xtb.crypto import schnorr
 from xtb.sim import inbound
 from xtb.sim.engine import Engine
 from xtb.sim.engine_types import AccountId, EngineEvent
-from xtb.sim.frontend import AuthFailure, FrontEnd, SimMarket, StreamConnection
+from xtb.sim.frontend import AuthFailure, FrontEnd, SimMarket
 from xtb.sim.lighter import errors as E
 from xtb.sim.lighter.charts import ChartApi
 from xtb.sim.lighter.desk import TxDesk
@@ -35,6 +35,7 @@ from xtb.sim.lighter.state import VenueState
 from xtb.sim.lighter.streams import LighterStreams
 from xtb.sim.lighter.txs import parse_tx
 from xtb.sim.refusals import Refusal
+from xtb.sim.stream_hub import StreamConnection
 
 _GENERIC = {
     404: (E.NOT_FOUND, "not found"),

@@ -30,12 +30,12 @@ from xtb.sim.engine_types import (
     PositionChanged,
     Trade,
 )
-from xtb.sim.frontend import StreamConnection
 from xtb.sim.lighter import payloads as pl
 from xtb.sim.lighter.errors import LighterError
 from xtb.sim.lighter.snapshots import PRIVATE, TOKEN_OPTIONAL, Snapshots
 from xtb.sim.lighter.state import TxRecord
 from xtb.sim.lighter.txs import parse_tx
+from xtb.sim.stream_hub import StreamConnection
 
 if TYPE_CHECKING:
     from xtb.sim.lighter.frontend import LighterFrontEnd
