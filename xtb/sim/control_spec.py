@@ -1,7 +1,7 @@
 """The control API's one declaration: every `/_sim` route with what it is for, its parameters and
 body, and the fields a fault or a settings change may carry.
 
-`SimControl.http_app` registers its routes from `CONTROL_ROUTES` and `parse_faults` checks faults
+`SimControl.http_app` registers its routes from `CONTROL_ROUTES`, `xtb.sim.fault_specs` checks faults
 against `REST_FAULT_FIELDS` / `STREAM_FAULT_FIELDS`, and `xtb.sim.control_docs` writes the index
 (`GET /_sim`) and the OpenAPI document (`GET /_sim/openapi.json`) from the same tables, so a route or
 a field cannot exist without its description.
