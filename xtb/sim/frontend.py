@@ -20,9 +20,11 @@ cannot even parse get the venue's answer from `xtb.sim.transport`. The venue sup
 through one hook, `refusal`.
 
 A venue subclass sets `name` (and `site_names` when it has several hosts), registers its routes and
-sockets in `setup()`, and overrides the hooks it needs: `authenticate`, `authenticate_stream`,
-`refusal`, `render_error`, `refuse_order`, `make_credentials`, `on_ws_open` / `on_ws_message` /
-`on_ws_close`, `on_engine_event`, `sim_markets` and `urls`.
+sockets in `setup()`, puts its stream side in `streams` (`xtb.sim.venue_streams`: sockets, engine
+events and clocked work, started and stopped with the server), and overrides the hooks it needs:
+`authenticate`, `authenticate_stream`, `refusal`, `render_error`, `refuse_order`,
+`make_credentials`, `sim_markets` and `urls` (and `on_ws_*` / `on_engine_event` where its
+`streams` are not the whole story).
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ from xtb.sim.refusals import (
 from xtb.sim.request_log import RequestInFlight, RequestLog
 from xtb.sim.stream_hub import StreamConnection, StreamHub
 from xtb.sim.transport import VenueRunner
+from xtb.sim.venue_streams import VenueStreams
 
 if TYPE_CHECKING:
     from xtb.sim.engine import Engine
@@ -184,6 +187,7 @@ class FrontEnd:
         self.request_limits = request_limits if request_limits is not None else Limits()
         self.request_log = RequestLog(log_size)
         self.hub = StreamHub(self.faults, max_connections=max_connections)
+        self.streams = VenueStreams()  # a venue with streams puts its own here
         self.credentials: dict[AccountId, dict[str, Any]] = {}
         self.host = "127.0.0.1"
         self._apps: dict[str, web.Application] | None = None
@@ -243,17 +247,20 @@ class FrontEnd:
         return self.render_error(request, 400, reason)
 
     async def on_ws_open(self, conn: StreamConnection) -> None:
-        """A socket was accepted (e.g. send a greeting, subscribe by URL path or query)."""
+        """A socket was accepted: the venue's `streams` greet it."""
+        self.streams.on_open(conn)
 
     async def on_ws_message(self, conn: StreamConnection, data: str | bytes) -> None:
-        """One client frame (subscribe, unsubscribe, ping, auth...)."""
+        """One client frame, for the venue's `streams`."""
+        await self.streams.on_message(conn, data)
 
     async def on_ws_close(self, conn: StreamConnection) -> None:
-        """A socket is gone."""
+        """A socket is gone: the venue's `streams` forget it."""
+        self.streams.on_close(conn)
 
     def on_engine_event(self, event: EngineEvent) -> None:
-        """Map an engine event to the venue's stream messages and `publish` them. Synchronous: it
-        runs inside the engine's delivery, which is why `publish` only queues."""
+        """An engine event, for the venue's `streams` to publish."""
+        self.streams.on_engine_event(event)
 
     def encode(self, message: Any) -> str | bytes:
         """Wire form of a stream message; JSON with Decimal as exact strings by default."""
@@ -372,11 +379,14 @@ class FrontEnd:
             await self.stop()
             raise
         self._unsubscribe = self.engine.subscribe(self._on_engine)
+        self.streams.start()
         log.info("sim front-end started venue=%s ports=%s", self.name, self._ports)
         return dict(self._ports)
 
     async def stop(self) -> None:
-        """Close every socket, stop serving, detach from the engine. Safe to call twice."""
+        """Stop the clocked work, close every socket, stop serving, detach from the engine. Safe to
+        call twice."""
+        await self.streams.stop()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None

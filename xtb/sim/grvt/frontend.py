@@ -38,7 +38,6 @@ from xtb.sim.grvt.settings import GrvtSettings, MarketDef
 from xtb.sim.grvt.state import VenueState
 from xtb.sim.grvt.streams import GrvtStreams
 from xtb.sim.refusals import Refusal
-from xtb.sim.stream_hub import StreamConnection
 
 EDGE = "edge"
 MARKET_DATA = "market_data"
@@ -169,15 +168,9 @@ class GrvtFrontEnd(FrontEnd):
             "ws_market_data": ws(MARKET_DATA),
         }
 
-    async def start(self, host: str = "127.0.0.1", port: int | Mapping[str, int] = 0) -> dict[str, int]:
-        ports = await super().start(host, port)
-        self.streams.start()
-        return ports
-
     async def stop(self) -> None:
         self.desk.stop()
         self.account_desk.stop()
-        await self.streams.stop()
         await super().stop()
 
     async def authenticate(self, request: web.Request) -> AccountId:
@@ -212,12 +205,6 @@ class GrvtFrontEnd(FrontEnd):
 
     async def refuse_order(self, request: web.Request, reason: str) -> web.StreamResponse:
         return GrvtError(2082, reason or None).response(request.path.startswith("/lite/"))
-
-    async def on_ws_open(self, conn: StreamConnection) -> None:
-        self.streams.on_open(conn)
-
-    async def on_ws_message(self, conn: StreamConnection, data: str | bytes) -> None:
-        await self.streams.on_message(conn, data)
 
     def on_engine_event(self, event: EngineEvent) -> None:
         self.feeds.on_engine_event(event)
