@@ -197,8 +197,7 @@ class LighterStreams(VenueStreams):
         if market is None:
             return
         tx_order = fe.state.pending is not None
-        fe.state.accepted(view.order_id, view.account_id, view.market, view.client_id, market.market_id)
-        fe.state.placed(view.account_id, view.order_id)
+        fe.state.attach(view, market.market_id)
         if tx_order:
             fe.state.deferred = view.order_id
             if fe.settings.emit_in_progress:
