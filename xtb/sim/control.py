@@ -390,7 +390,9 @@ class SimControl:
         """The control API as an aiohttp sub-application, to mount at `CONTROL_PREFIX`."""
         app = web.Application(middlewares=[_errors])
         for route in CONTROL_ROUTES:
-            app.router.add_route(route.method, route.path, _json_handler(getattr(self, route.handler)))
+            handler = _json_handler(getattr(self, route.handler))
+            for path in (route.path, *route.aliases):
+                app.router.add_route(route.method, path, handler)
         return app
 
     async def _h_index(self, request: web.Request) -> Any:
@@ -398,7 +400,7 @@ class SimControl:
 
     async def _h_openapi(self, request: web.Request) -> Any:
         return control_docs.openapi(
-            self.frontend.name, self.frontend.base_url(MAIN_SITE), self.frontend.current_settings()
+            self.frontend.name, self.frontend.base_url(MAIN_SITE), self.frontend.settings_schema()
         )
 
     async def _h_reset(self, request: web.Request) -> Any:

@@ -218,6 +218,11 @@ class FrontEnd:
         """The venue's own run settings as `prepare_settings` takes them."""
         return {}
 
+    def settings_schema(self) -> dict[str, dict[str, Any]]:
+        """The JSON schema of each of the venue's own run settings (the keys `current_settings`
+        answers), for the control API's OpenAPI document."""
+        return {}
+
     def make_credentials(self, account_id: AccountId, rng: random.Random) -> dict[str, Any]:
         """The venue's credentials for an account (keys, tokens), drawn from `rng` only, so a seed
         always gives the same ones. Whatever a client needs to sign in goes in the dict."""

@@ -145,6 +145,20 @@ class GrvtFrontEnd(FrontEnd):
         limit = self.limits.limit
         return {"rate_limit": None if limit is None else limit.as_json()}
 
+    def settings_schema(self) -> dict[str, dict[str, Any]]:
+        return {
+            "rate_limit": {
+                "type": ["object", "null"],
+                "description": "the §7 token bucket per (account, route class); null: no limit",
+                "additionalProperties": False,
+                "required": ["per_second", "burst"],
+                "properties": {
+                    "per_second": {"type": "number", "exclusiveMinimum": 0, "description": "sustained requests/s"},
+                    "burst": {"type": "integer", "minimum": 1, "description": "requests at once"},
+                },
+            }
+        }
+
     def make_credentials(self, account_id: AccountId, rng: random.Random) -> dict[str, Any]:
         return make_identity(rng)
 
