@@ -35,9 +35,10 @@ from xtb.sim.engine_types import (
     SimError,
     Trade,
 )
-from xtb.sim.frontend import ACCOUNT, AuthFailure, FrontEnd, SimMarket, StreamConnection, jsonable
+from xtb.sim.frontend import ACCOUNT, AuthFailure, FrontEnd, SimMarket, jsonable
 from xtb.sim.market import MarketSettings
 from xtb.sim.registry import Registry
+from xtb.sim.stream_hub import StreamConnection
 
 SYMBOL = "BTC-PERP"
 KEY_HEADER = "X-Test-Key"

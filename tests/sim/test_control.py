@@ -14,10 +14,10 @@ import pytest
 from tests.sim.plain_venue import KEY_HEADER, SYMBOL, PlainVenue
 from xtb.clock import SYSTEM_CLOCK
 from xtb.model import Side, TimeInForce
-from xtb.sim.control import ControlError, parse_faults
+from xtb.sim.control import ControlError
 from xtb.sim.engine import Engine
-from xtb.sim.faults import RestAction, RestFault, StreamAction, StreamFault
-from xtb.sim.frontend import RequestRecord
+from xtb.sim.faults import RestAction, RestFault
+from xtb.sim.request_log import RequestRecord
 from xtb.sim.server import SimHandle, start_simulator
 
 TEST_ACCOUNT = PlainVenue.test_account
@@ -149,19 +149,6 @@ async def test_reset_starts_over_with_the_same_test_credentials(sim: SimHandle) 
     assert control.faults() == {"rest": [], "stream": [], "applied": []}
     assert control.request_log() == []
     assert sim.markets.get(SYMBOL).mid == Decimal("50000")
-
-
-def test_faults_parse_from_json() -> None:
-    faults = parse_faults(
-        {
-            "rest": [{"action": "status", "status": 429, "retry_after": 1, "path": "/order", "count": None}],
-            "stream": [{"action": "reorder", "channel": "book:*", "kind": "book", "count": 2}],
-        }
-    )
-    assert faults == [
-        RestFault(RestAction.STATUS, path="/order", status=429, retry_after=1, count=None),
-        StreamFault(StreamAction.REORDER, channel="book:*", kind="book", count=2),
-    ]
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from xtb.sim.fault_specs import FaultSpecError, parse_faults
 from xtb.sim.faults import FaultPlan, RestAction, RestFault, StreamAction, StreamFault
 
 
@@ -25,6 +26,19 @@ def test_rest_fault_without_count_fires_until_cleared() -> None:
     assert all(plan.take_rest("POST", f"/x/{n}") is not None for n in range(5))
     plan.clear()
     assert plan.take_rest("POST", "/x") is None
+
+
+def test_an_order_rejection_waits_for_an_order_and_transport_faults_for_any_request() -> None:
+    plan = FaultPlan()
+    reject = RestFault(RestAction.REJECT_ORDER, reason="no")
+    status = RestFault(RestAction.STATUS, status=503)
+    plan.add(reject, status)
+    assert plan.take_rest("POST", "/order") is status  # the rejection ahead of it is not spent
+    assert plan.take_rest("POST", "/order") is None
+    assert plan.take_order_rejection("POST", "/order") is reject
+    assert plan.take_order_rejection("POST", "/order") is None
+    assert plan.rest == []
+    assert list(plan.applied) == ["rest status POST /order", "rest reject_order POST /order"]
 
 
 @pytest.mark.parametrize(
@@ -80,3 +94,21 @@ def test_held_message_can_be_released_when_the_connection_closes() -> None:
     plan.deliver("c1", "orders", "order", "held")
     assert list(plan.release_held("c1")) == ["held"]
     assert list(plan.release_held("c1")) == []
+
+
+def test_faults_parse_from_json() -> None:
+    faults = parse_faults(
+        {
+            "rest": [{"action": "status", "status": 429, "retry_after": 1, "path": "/order", "count": None}],
+            "stream": [{"action": "reorder", "channel": "book:*", "kind": "book", "count": 2}],
+        }
+    )
+    assert faults == [
+        RestFault(RestAction.STATUS, path="/order", status=429, retry_after=1, count=None),
+        StreamFault(StreamAction.REORDER, channel="book:*", kind="book", count=2),
+    ]
+
+
+def test_a_fault_spec_error_names_the_entry_and_the_problem() -> None:
+    with pytest.raises(FaultSpecError, match=r"stream\[1\]: fault count must be at least 1"):
+        parse_faults({"stream": [{"action": "drop"}, {"action": "drop", "count": 0}]})

@@ -18,8 +18,12 @@ from tests.sim.plain_venue import KEY_HEADER, SYMBOL, PlainVenue
 from xtb.clock import SYSTEM_CLOCK
 from xtb.model import Side
 from xtb.sim.engine import Engine
+from xtb.sim.engine_types import EngineEvent
 from xtb.sim.faults import RestAction, RestFault, StreamAction, StreamFault
 from xtb.sim.frontend import FrontEnd
+from xtb.sim.periodic import Periodic
+from xtb.sim.stream_hub import StreamConnection
+from xtb.sim.venue_streams import VenueStreams
 
 TIMEOUT = 3.0
 BOOK = f"book:{SYMBOL}"
@@ -326,6 +330,70 @@ async def test_stop_closes_open_sockets(http: aiohttp.ClientSession) -> None:
         msg = await asyncio.wait_for(ws.receive(), TIMEOUT)
         assert msg.type is WSMsgType.CLOSE and msg.data == 1001
         assert not venue.running and venue.hub.connections == ()
+
+
+class RecordingStreams(VenueStreams):
+    """A venue's stream side that records what the front-end base hands it."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+        self.beats: list[int] = []
+        self.closed = asyncio.Event()
+        self.second_beat = asyncio.Event()
+        self.periodic = Periodic("test-venue-periodic", 0.001, self._beat)
+
+    def on_open(self, conn: StreamConnection) -> None:
+        self.calls.append(("open", conn.path))
+
+    async def on_message(self, conn: StreamConnection, data: str | bytes) -> None:
+        self.calls.append(("message", data))
+
+    def on_close(self, conn: StreamConnection) -> None:
+        self.calls.append(("close", conn.path))
+        self.closed.set()
+
+    def on_engine_event(self, event: EngineEvent) -> None:
+        self.calls.append(("event", type(event).__name__))
+
+    async def _beat(self, beat: int) -> None:
+        self.beats.append(beat)
+        if beat == 2:
+            self.second_beat.set()
+
+
+class StreamsOnlyVenue(FrontEnd):
+    name = "streams-only"
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self.streams = RecordingStreams()
+
+    def setup(self) -> None:
+        self.websocket("/ws")
+
+
+async def test_the_base_wires_a_venues_streams_and_runs_its_clocked_work_while_serving(
+    http: aiohttp.ClientSession,
+) -> None:
+    venue = StreamsOnlyVenue(Engine(SYSTEM_CLOCK))
+    streams = venue.streams
+    assert isinstance(streams, RecordingStreams) and streams.periodic is not None
+    assert not streams.periodic.running
+    await venue.start()
+    try:
+        await asyncio.wait_for(streams.second_beat.wait(), TIMEOUT)
+        async with http.ws_connect(venue.base_url(scheme="ws") + "/ws") as ws:
+            await ws.send_str("hello")
+            venue.engine.create_account("carol", Decimal("5"))
+        await asyncio.wait_for(streams.closed.wait(), TIMEOUT)
+    finally:
+        await venue.stop()
+    assert not streams.periodic.running
+    assert streams.beats[:2] == [1, 2]
+    opened, message, closed = ("open", "/ws"), ("message", "hello"), ("close", "/ws")
+    event = ("event", "BalanceChanged")
+    assert sorted(streams.calls) == sorted([opened, event, message, closed])  # the engine event races the socket
+    assert streams.calls.index(opened) < streams.calls.index(message) and streams.calls[-1] == closed
 
 
 # -------------------------------------------------------------------------------------- many hosts

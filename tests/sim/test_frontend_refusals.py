@@ -21,9 +21,9 @@ from tests.sim.hostile_data import DEEP
 from tests.sim.hostile_http import Answer, HostileRequest, exchange
 from tests.sim.plain_venue import PlainVenue
 from xtb.sim import inbound
-from xtb.sim.frontend import StreamConnection
 from xtb.sim.refusals import Limits, Refusal, Refused
 from xtb.sim.server import SimHandle, start_simulator
+from xtb.sim.stream_hub import StreamConnection
 
 LIMITS = Limits(body=4096, url=512, header=512, parser=16 * 1024, ws_message=4096)
 STATUS = {Refusal.NOT_FOUND: 404, Refusal.METHOD_NOT_ALLOWED: 405, Refusal.BAD_REQUEST: 400,

@@ -13,7 +13,7 @@ import pytest
 
 from xtb.clock import ManualClock
 from xtb.model import MarketInfo, OrderType, Side
-from xtb.sim.engine import Engine, MarketSpec, OrderStatus, Reason
+from xtb.sim.engine import Engine, MarketSpec, OrderStatus, Reason, SimError
 from xtb.sim.margin import MarginFigures, figures
 
 BUY, SELL = Side.BUY, Side.SELL
@@ -69,6 +69,17 @@ def test_resting_orders_use_margin_across_markets() -> None:
     assert refused(engine.submit("a", "X", BUY, "97.6", price="100"))  # 976 > 975
     assert engine.submit("a", "X", BUY, "97.5", price="100").status is OrderStatus.NEW  # 975
     assert account_figures(engine, "a") == MarginFigures(equity=D("1000"), initial=D("1000"), maintenance=D(0))
+
+
+def test_a_modify_counts_the_new_order_without_the_old_one() -> None:
+    engine = make("1000")
+    order = engine.submit("a", "X", BUY, "100", price="100")  # uses all 1000
+    moved = engine.amend("a", order.order_id, D("100"), D("99.5"))  # 0.1 × 100 × 99.5 = 995: fits alone
+    assert moved.status is OrderStatus.NEW and moved.price == D("99.5")
+    with pytest.raises(SimError) as raised:
+        engine.amend("a", order.order_id, D("100.6"), D("99.5"))  # 0.1 × 100.6 × 99.5 = 1000.97 > 1000
+    assert raised.value.reason is Reason.INSUFFICIENT_MARGIN
+    assert engine.order(order.order_id).size == D("100") and engine.order(order.order_id).price == D("99.5")
 
 
 def test_a_cancel_frees_the_margin_of_the_order() -> None:

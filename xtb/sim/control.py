@@ -24,7 +24,7 @@ from aiohttp import web
 
 from xtb.model import Side, to_decimal
 from xtb.sim import control_docs, inbound
-from xtb.sim.control_spec import CONTROL_ROUTES, MARKET_SETTING_FIELDS, REST_FAULT_FIELDS, STREAM_FAULT_FIELDS
+from xtb.sim.control_spec import CONTROL_ROUTES, MARKET_SETTING_FIELDS
 from xtb.sim.engine import Engine
 from xtb.sim.engine_types import (
     EXPIRY_REASONS,
@@ -37,13 +37,14 @@ from xtb.sim.engine_types import (
     Reason,
     SimError,
 )
-from xtb.sim.faults import RestAction, RestFault, StreamAction, StreamFault
+from xtb.sim.fault_specs import FaultSpecError, parse_faults
+from xtb.sim.faults import RestFault, StreamFault
 from xtb.sim.frontend import CONTROL_PREFIX, MAIN_SITE, FrontEnd, jsonable
 from xtb.sim.market import MarketSettings, SyntheticMarket
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CONTROL_PREFIX", "ControlError", "MarketSet", "SimControl", "parse_faults"]
+__all__ = ["CONTROL_PREFIX", "ControlError", "MarketSet", "SimControl"]
 
 
 class ControlError(ValueError):
@@ -124,55 +125,6 @@ class MarketSet:
         return [
             {"symbol": m.symbol, "mid": m.mid, "frozen": m.frozen, "running": m.running} for m in self._markets.values()
         ]
-
-
-# ------------------------------------------------------------------------------------------- faults
-
-
-def parse_faults(spec: Any) -> list[RestFault | StreamFault]:
-    """Faults from JSON: `{"rest": [{"action": "status", "status": 429, ...}], "stream": [...]}`.
-    Every entry is checked before any is returned, so a bad one refuses the whole set."""
-    if not isinstance(spec, Mapping):
-        raise ControlError('faults must be an object like {"rest": [...], "stream": [...]}')
-    unknown = sorted(set(spec) - {"rest", "stream"})
-    if unknown:
-        raise ControlError(f"unknown fault group(s) {unknown}; use 'rest' and 'stream'")
-    faults: list[RestFault | StreamFault] = []
-    for group, action_type, allowed, cls in (
-        ("rest", RestAction, REST_FAULT_FIELDS, RestFault),
-        ("stream", StreamAction, STREAM_FAULT_FIELDS, StreamFault),
-    ):
-        entries = spec.get(group, [])
-        if not isinstance(entries, list):
-            raise ControlError(f"faults.{group} must be a list")
-        for index, entry in enumerate(entries):
-            where = f"{group}[{index}]"
-            if not isinstance(entry, Mapping):
-                raise ControlError(f"{where} must be an object")
-            kwargs: dict[str, Any] = {}
-            for key, value in entry.items():
-                if key == "action":
-                    choices = [a.value for a in action_type]
-                    if value not in choices:
-                        raise ControlError(f"{where}.action must be one of {choices}, got {value!r}")
-                    kwargs["action"] = action_type(value)
-                    continue
-                if key not in allowed:
-                    raise ControlError(f"{where}: unknown field {key!r}; fields are {['action', *allowed]}")
-                field = allowed[key]
-                if value is None and field.nullable:
-                    kwargs[key] = None
-                    continue
-                if isinstance(value, bool) or not isinstance(value, field.types):
-                    raise ControlError(f"{where}.{key} has the wrong type: {value!r}")
-                kwargs[key] = value
-            if "action" not in kwargs:
-                raise ControlError(f"{where} needs an 'action'")
-            try:
-                faults.append(cls(**kwargs))
-            except ValueError as exc:
-                raise ControlError(f"{where}: {exc}") from exc
-    return faults
 
 
 # ------------------------------------------------------------------------------------------ control
@@ -402,7 +354,10 @@ class SimControl:
 
     def add_faults(self, spec: Any, *, replace: bool = False) -> list[RestFault | StreamFault]:
         """Add (or, with `replace`, replace the plan with) faults given as JSON data."""
-        faults = parse_faults(spec)
+        try:
+            faults = parse_faults(spec)
+        except FaultSpecError as exc:
+            raise ControlError(str(exc)) from None
         if replace:
             self.frontend.faults.clear()
         self.frontend.faults.add(*faults)
@@ -435,7 +390,9 @@ class SimControl:
         """The control API as an aiohttp sub-application, to mount at `CONTROL_PREFIX`."""
         app = web.Application(middlewares=[_errors])
         for route in CONTROL_ROUTES:
-            app.router.add_route(route.method, route.path, _json_handler(getattr(self, route.handler)))
+            handler = _json_handler(getattr(self, route.handler))
+            for path in (route.path, *route.aliases):
+                app.router.add_route(route.method, path, handler)
         return app
 
     async def _h_index(self, request: web.Request) -> Any:
@@ -443,7 +400,7 @@ class SimControl:
 
     async def _h_openapi(self, request: web.Request) -> Any:
         return control_docs.openapi(
-            self.frontend.name, self.frontend.base_url(MAIN_SITE), self.frontend.current_settings()
+            self.frontend.name, self.frontend.base_url(MAIN_SITE), self.frontend.settings_schema()
         )
 
     async def _h_reset(self, request: web.Request) -> Any:

@@ -1,32 +1,40 @@
 """The control API described for the person or program that finds it: the index `GET /_sim`
 answers and the OpenAPI 3.1 document at `GET /_sim/openapi.json`.
 
-Both are drawn from `xtb.sim.control_spec` (the table `SimControl` registers its routes from) and
-from the running simulator (its venue name and its own settings keys), so they describe exactly the
-API that serves them.
+Both are drawn from `xtb.sim.control_spec` (the table `SimControl` registers its routes from, with
+the shape of each answer) and from the running simulator (its venue name and the shapes of its own
+settings), so they describe exactly the API that serves them. The schemas of answers that are engine
+values are derived from the value classes themselves, so a new field is documented as it appears.
 """
 
 from __future__ import annotations
 
-import re
+import dataclasses
+import enum
+import types
 from collections.abc import Mapping
-from typing import Any
+from decimal import Decimal
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from xtb.sim.control_spec import (
+    ANSWER_SCHEMAS,
     CONTROL_ROUTES,
+    DECIMAL,
     MARKET_SETTING_FIELDS,
     REST_ACTIONS,
     REST_FAULT_FIELDS,
     STREAM_ACTIONS,
     STREAM_FAULT_FIELDS,
+    VALUE_SCHEMAS,
     ControlRoute,
     FaultField,
     Field,
+    closed_object,
+    ref,
 )
 from xtb.sim.refusals import CONTROL_PREFIX
 
 OPENAPI_VERSION = "3.1.0"
-_PARAM = re.compile(r"\{([^}]+)\}")
 _JSON_TYPES = {str: "string", int: "integer", float: "number"}
 _ERROR_REF = {"$ref": "#/components/responses/Error"}
 
@@ -53,10 +61,10 @@ def index(venue: str, base_url: str) -> dict[str, Any]:
     }
 
 
-def openapi(venue: str, base_url: str, venue_settings: Mapping[str, Any]) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of the control API. `venue_settings` are the front-end's own run
-    settings as they are now (`FrontEnd.current_settings()`): their keys are what PUT /settings takes
-    besides `market`."""
+def openapi(venue: str, base_url: str, venue_settings: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the control API. `venue_settings` are the JSON schemas of the
+    front-end's own run settings (`FrontEnd.settings_schema()`): what PUT /settings takes besides
+    `market`, and what GET /settings shows."""
     paths: dict[str, dict[str, Any]] = {}
     for route in CONTROL_ROUTES:
         paths.setdefault(full_path(route), {})[route.method.lower()] = _operation(route)
@@ -83,6 +91,9 @@ def openapi(venue: str, base_url: str, venue_settings: Mapping[str, Any]) -> dic
                 },
                 "Faults": _faults_schema(),
                 "Settings": _settings_schema(venue, venue_settings),
+                "CurrentSettings": _current_settings_schema(venue, venue_settings),
+                **{name: value_schema(cls) for name, cls in VALUE_SCHEMAS.items()},
+                **ANSWER_SCHEMAS,
             },
             "responses": {
                 "Error": {
@@ -99,7 +110,7 @@ def _operation(route: ControlRoute) -> dict[str, Any]:
         "operationId": route.handler.removeprefix("_h_"),
         "summary": route.summary,
         "responses": {
-            "200": {"description": route.returns, "content": {"application/json": {"schema": {}}}},
+            "200": {"description": route.returns, "content": {"application/json": {"schema": route.answer}}},
             "400": _ERROR_REF,
             "404": _ERROR_REF,
             "405": _ERROR_REF,
@@ -167,10 +178,58 @@ def _faults_schema() -> dict[str, Any]:
     }
 
 
-def _settings_schema(venue: str, venue_settings: Mapping[str, Any]) -> dict[str, Any]:
+def _settings_schema(venue: str, venue_settings: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     properties: dict[str, Any] = {
-        "market": {**_object(MARKET_SETTING_FIELDS), "description": "applies to every synthetic market"}
+        "market": {**_object(MARKET_SETTING_FIELDS), "description": "applies to every synthetic market"},
+        **_own_settings(venue, venue_settings),
     }
-    for name in venue_settings:
-        properties[name] = {"description": f"the {venue} simulator's own setting; GET /_sim/settings shows it"}
     return {"type": "object", "additionalProperties": False, "properties": properties}
+
+
+def _current_settings_schema(venue: str, venue_settings: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    market = {
+        "type": "object",
+        "description": "each synthetic market's settings, by symbol",
+        "additionalProperties": closed_object({name: f.schema for name, f in MARKET_SETTING_FIELDS.items()}),
+    }
+    return closed_object({"market": market, **_own_settings(venue, venue_settings)})
+
+
+def _own_settings(venue: str, venue_settings: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        name: {"description": f"the {venue} simulator's own setting", **schema}
+        for name, schema in venue_settings.items()
+    }
+
+
+# ------------------------------------------------------------------------------------ value schemas
+
+
+def value_schema(cls: type) -> dict[str, Any]:
+    """The schema of a dataclass value as `jsonable` writes it: every field, by its annotation."""
+    hints = get_type_hints(cls)
+    return closed_object({f.name: _type_schema(hints[f.name]) for f in dataclasses.fields(cls)})
+
+
+_VALUE_NAMES = {cls: name for name, cls in VALUE_SCHEMAS.items()}
+_PLAIN = {type(None): "null", bool: "boolean", int: "integer", float: "number", str: "string"}
+
+
+def _type_schema(annotation: Any) -> dict[str, Any]:
+    if get_origin(annotation) in (Union, types.UnionType):
+        parts = [_type_schema(arg) for arg in get_args(annotation)]
+        if all(set(part) == {"type"} for part in parts):
+            return {"type": [part["type"] for part in parts]}
+        return {"anyOf": parts}
+    if get_origin(annotation) is tuple:
+        return {"type": "array", "items": _type_schema(get_args(annotation)[0])}
+    if annotation in _PLAIN:
+        return {"type": _PLAIN[annotation]}
+    if annotation is Decimal:
+        return dict(DECIMAL)
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        values = [member.value for member in annotation]
+        return {"type": "string", "enum": values} if all(isinstance(v, str) for v in values) else {"enum": values}
+    if annotation in _VALUE_NAMES:
+        return ref(_VALUE_NAMES[annotation])
+    raise TypeError(f"no JSON schema for a value of type {annotation!r}")

@@ -1,7 +1,7 @@
-"""The control API's one declaration: every `/_sim` route with what it is for, its parameters and
-body, and the fields a fault or a settings change may carry.
+"""The control API's one declaration: every `/_sim` route with what it is for, its parameters, its
+body and the shape of its answer, and the fields a fault or a settings change may carry.
 
-`SimControl.http_app` registers its routes from `CONTROL_ROUTES` and `parse_faults` checks faults
+`SimControl.http_app` registers its routes from `CONTROL_ROUTES`, `xtb.sim.fault_specs` checks faults
 against `REST_FAULT_FIELDS` / `STREAM_FAULT_FIELDS`, and `xtb.sim.control_docs` writes the index
 (`GET /_sim`) and the OpenAPI document (`GET /_sim/openapi.json`) from the same tables, so a route or
 a field cannot exist without its description.
@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from xtb.sim.engine_types import EXPIRY_REASONS
-from xtb.sim.faults import RestAction, StreamAction
+from xtb.sim.engine_types import EXPIRY_REASONS, BalanceView, BookView, FillView, LevelView, OrderView, PositionView
+from xtb.sim.faults import RestAction, RestFault, StreamAction, StreamFault
+from xtb.sim.request_log import RequestRecord
 
 # ------------------------------------------------------------------------------------------ schemas
 
@@ -96,25 +97,124 @@ MARKET_SETTING_FIELDS: dict[str, Field] = {
 }
 
 
+# ------------------------------------------------------------------------------------------ answers
+
+
+def ref(name: str) -> dict[str, Any]:
+    """A reference to a schema of the document's components."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def array_of(items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items}
+
+
+def closed_object(properties: dict[str, dict[str, Any]], *, optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """An object with exactly these properties, all present but the `optional` ones."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [name for name in properties if name not in optional],
+        "properties": properties,
+    }
+
+
+DECIMAL: dict[str, Any] = {"type": "string", "description": "an exact decimal"}
+DECIMAL_OR_NULL: dict[str, Any] = {"type": ["string", "null"], "description": "an exact decimal, or null"}
+BOOLEAN: dict[str, Any] = {"type": "boolean"}
+
+#: Answers that are engine (or front-end) values as `jsonable` writes them: each dataclass's fields,
+#: Decimal as an exact string, an enum as its value. `xtb.sim.control_docs` derives their schemas.
+VALUE_SCHEMAS: dict[str, type] = {
+    "Order": OrderView,
+    "Fill": FillView,
+    "Position": PositionView,
+    "Balance": BalanceView,
+    "Level": LevelView,
+    "Book": BookView,
+    "Request": RequestRecord,
+    "RestFault": RestFault,
+    "StreamFault": StreamFault,
+}
+
+#: Answers the control API puts together itself.
+ANSWER_SCHEMAS: dict[str, dict[str, Any]] = {
+    "Index": closed_object(
+        {
+            "venue": STRING,
+            "description": STRING,
+            "openapi": {"type": "string", "description": "the URL of this API's OpenAPI document"},
+            "routes": array_of(
+                closed_object({"method": STRING, "path": STRING, "summary": STRING, "href": STRING}, optional=("href",))
+            ),
+        }
+    ),
+    "Top": closed_object(
+        {"bid": DECIMAL_OR_NULL, "bid_size": DECIMAL_OR_NULL, "ask": DECIMAL_OR_NULL, "ask_size": DECIMAL_OR_NULL}
+    ),
+    "Account": closed_object(
+        {
+            "account_id": ACCOUNT_ID,
+            "credentials": {
+                "type": ["object", "null"],
+                "description": "what a client of this venue signs in with (keys, addresses); null: none issued",
+            },
+            "balance": ref("Balance"),
+        }
+    ),
+    "SyntheticMarket": closed_object(
+        {"symbol": STRING, "mid": DECIMAL, "frozen": BOOLEAN, "running": BOOLEAN, "top": ref("Top")}
+    ),
+    "Truth": closed_object(
+        {
+            "orders": array_of(ref("Order")),
+            "fills": array_of(ref("Fill")),
+            "positions": array_of(ref("Position")),
+            "balances": array_of(ref("Balance")),
+            "markets": array_of(closed_object({"symbol": STRING, "top": ref("Top")})),
+        }
+    ),
+    "FaultPlan": closed_object(
+        {
+            "rest": array_of(ref("RestFault")),
+            "stream": array_of(ref("StreamFault")),
+            "applied": {**array_of(STRING), "description": "the newest faults fired, oldest first"},
+        }
+    ),
+    "Stream": closed_object(
+        {
+            "id": STRING,
+            "site": STRING,
+            "path": STRING,
+            "account": {"type": ["string", "integer", "null"]},
+            "channels": array_of(STRING),
+        }
+    ),
+}
+
+
 # ------------------------------------------------------------------------------------------- routes
 
 
 @dataclass(frozen=True)
 class ControlRoute:
     """One control route. `path` is under `CONTROL_PREFIX`, in aiohttp's `{name}` syntax; `handler`
-    names the `SimControl` method that answers it; `body` is a JSON object's fields, or a name of a
-    shared schema (`Faults`, `Settings`) whose fields depend on the running simulator. `link`: a GET
-    that answers without any input, so the index gives a URL to follow."""
+    names the `SimControl` method that answers it; `answer` is the JSON schema of its 200 body;
+    `body` is a JSON object's fields, or a name of a shared schema (`Faults`, `Settings`) whose fields
+    depend on the running simulator. `link`: a GET that answers without any input, so the index gives
+    a URL to follow. `aliases`: other paths that answer the same (`GET /_sim/`)."""
 
     method: str
     path: str
     handler: str
     summary: str
     returns: str
+    answer: dict[str, Any]
     path_params: tuple[tuple[str, str], ...] = ()
     query: tuple[tuple[str, Field], ...] = ()
     body: tuple[tuple[str, Field], ...] | str | None = None
     link: bool = True
+    aliases: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:
@@ -126,14 +226,30 @@ _MARKET_QUERY = ("market", Field(STRING, "only this market symbol (default: ever
 _SYMBOL = (("symbol", "the market symbol, as `GET /_sim/markets` lists it"),)
 
 CONTROL_ROUTES: tuple[ControlRoute, ...] = (
-    ControlRoute("GET", "", "_h_index", "This index: every control route, with links.", "the index"),
-    ControlRoute("GET", "/openapi.json", "_h_openapi", "The control API as an OpenAPI 3.1 document.", "the document"),
+    ControlRoute(
+        "GET",
+        "",
+        "_h_index",
+        "This index (also at /_sim/): every control route, with links.",
+        "the index",
+        answer=ref("Index"),
+        aliases=("/",),
+    ),
+    ControlRoute(
+        "GET",
+        "/openapi.json",
+        "_h_openapi",
+        "The control API as an OpenAPI 3.1 document.",
+        "the document",
+        answer={"type": "object", "required": ["openapi", "info", "paths"], "description": "an OpenAPI 3.1 document"},
+    ),
     ControlRoute(
         "POST",
         "/reset",
         "_h_reset",
         "Back to the state just after start; the default accounts come back with the same credentials.",
         '`{"accounts": {account id: credentials}}`',
+        answer=closed_object({"accounts": {"type": "object", "description": "account id → its credentials"}}),
         body=(),
     ),
     ControlRoute(
@@ -142,6 +258,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_accounts",
         "Every account, its credentials and balance.",
         "a list of `{account_id, credentials, balance}`",
+        answer=array_of(ref("Account")),
     ),
     ControlRoute(
         "POST",
@@ -149,6 +266,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_create_account",
         "Create a funded account and issue the venue's credentials for it.",
         "`{account_id, credentials, balance}`",
+        answer=ref("Account"),
         body=(
             ("account_id", Field(ACCOUNT_ID, "the new account's id", required=True)),
             ("collateral", Field(MONEY, "its starting cash (default 0)")),
@@ -160,6 +278,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_fund",
         "Deposit into an account (negative: withdraw, never below 0).",
         "the account's balance",
+        answer=ref("Balance"),
         path_params=(("account", "the account id"),),
         body=(("amount", Field(MONEY, "the amount to add (negative to take)", required=True)),),
     ),
@@ -169,6 +288,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_markets",
         "The synthetic markets: mid, frozen, running, top of book.",
         "a list of `{symbol, mid, frozen, running, top}`",
+        answer=array_of(ref("SyntheticMarket")),
     ),
     ControlRoute(
         "GET",
@@ -176,6 +296,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_book",
         "The engine's order book for a market.",
         "`{market, bids, asks}`, best level first",
+        answer=ref("Book"),
         path_params=_SYMBOL,
         query=(("depth", Field({"type": "integer", "minimum": 1}, "levels per side (default 10)")),),
     ),
@@ -185,6 +306,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_set_mid",
         "Move the synthetic market's mid to a price (snapped to tick).",
         '`{"mid": price}`',
+        answer=closed_object({"mid": DECIMAL}),
         path_params=_SYMBOL,
         body=(("price", Field(MONEY, "the new mid", required=True)),),
     ),
@@ -194,6 +316,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_move",
         "Move the synthetic market's touch by whole ticks.",
         '`{"mid": price}`',
+        answer=closed_object({"mid": DECIMAL}),
         path_params=_SYMBOL,
         body=(("ticks", Field({"type": "integer"}, "ticks to move (negative: down)", required=True)),),
     ),
@@ -203,6 +326,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_freeze",
         "Stop the synthetic market's walk and taker flow.",
         '`{"frozen": true}`',
+        answer=closed_object({"frozen": BOOLEAN}),
         path_params=_SYMBOL,
         body=(),
     ),
@@ -212,6 +336,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_unfreeze",
         "Let a frozen synthetic market move again.",
         '`{"frozen": false}`',
+        answer=closed_object({"frozen": BOOLEAN}),
         path_params=_SYMBOL,
         body=(),
     ),
@@ -221,6 +346,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_take",
         "Hit the resting orders on one side (fills yours at the touch).",
         '`{"taken": size}`',
+        answer=closed_object({"taken": DECIMAL}),
         path_params=_SYMBOL,
         body=(
             ("side", Field(SIDE, "the resting side to hit: sell = the asks", required=True)),
@@ -233,6 +359,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_orders",
         "Resting orders, as the engine holds them.",
         "a list of orders",
+        answer=array_of(ref("Order")),
         query=(_ACCOUNT_QUERY, _MARKET_QUERY),
     ),
     ControlRoute(
@@ -241,6 +368,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_order",
         "One order, live or closed: by order_id, or by account and client_id.",
         "the order",
+        answer=ref("Order"),
         query=(
             ("order_id", Field(STRING, "the engine's order id")),
             _ACCOUNT_QUERY,
@@ -254,6 +382,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_expire",
         "End a live order as the venue would on its own (self-trade prevention, risk), keeping its fills.",
         "the order",
+        answer=ref("Order"),
         path_params=(("order_id", "the engine's order id"),),
         body=(
             (
@@ -268,10 +397,17 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_fills",
         "Fills, as the engine recorded them.",
         "a list of fills",
+        answer=array_of(ref("Fill")),
         query=(_ACCOUNT_QUERY, _MARKET_QUERY),
     ),
     ControlRoute(
-        "GET", "/positions", "_h_positions", "Open positions.", "a list of positions", query=(_ACCOUNT_QUERY,)
+        "GET",
+        "/positions",
+        "_h_positions",
+        "Open positions.",
+        "a list of positions",
+        answer=array_of(ref("Position")),
+        query=(_ACCOUNT_QUERY,),
     ),
     ControlRoute(
         "GET",
@@ -279,6 +415,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_balances",
         "Balances: cash, deposits, realized PnL, fees paid.",
         "a list of balances",
+        answer=array_of(ref("Balance")),
         query=(_ACCOUNT_QUERY,),
     ),
     ControlRoute(
@@ -287,10 +424,16 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_truth",
         "One consistent snapshot: orders, fills, positions, balances, tops.",
         "`{orders, fills, positions, balances, markets}`",
+        answer=ref("Truth"),
         query=(_ACCOUNT_QUERY,),
     ),
     ControlRoute(
-        "GET", "/faults", "_h_faults", "The fault plan and the faults fired so far.", "`{rest, stream, applied}`"
+        "GET",
+        "/faults",
+        "_h_faults",
+        "The fault plan and the faults fired so far.",
+        "`{rest, stream, applied}`",
+        answer=ref("FaultPlan"),
     ),
     ControlRoute(
         "POST",
@@ -298,11 +441,25 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_add_faults",
         "Add faults to the plan (all checked before any is added).",
         "the fault plan",
+        answer=ref("FaultPlan"),
         body="Faults",
     ),
-    ControlRoute("PUT", "/faults", "_h_replace_faults", "Replace the fault plan.", "the fault plan", body="Faults"),
     ControlRoute(
-        "DELETE", "/faults", "_h_clear_faults", "Clear the fault plan (held requests go on).", "the fault plan"
+        "PUT",
+        "/faults",
+        "_h_replace_faults",
+        "Replace the fault plan.",
+        "the fault plan",
+        answer=ref("FaultPlan"),
+        body="Faults",
+    ),
+    ControlRoute(
+        "DELETE",
+        "/faults",
+        "_h_clear_faults",
+        "Clear the fault plan (held requests go on).",
+        "the fault plan",
+        answer=ref("FaultPlan"),
     ),
     ControlRoute(
         "POST",
@@ -310,6 +467,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_release_held",
         "Let the requests a hold fault holds go on now.",
         "the fault plan",
+        answer=ref("FaultPlan"),
         body=(),
     ),
     ControlRoute(
@@ -318,18 +476,32 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_requests",
         "The venue requests served, newest last (control calls not).",
         "a list of request records",
+        answer=array_of(ref("Request")),
         query=(("limit", Field({"type": "integer", "minimum": 1}, "only the newest this many")),),
     ),
-    ControlRoute("DELETE", "/requests", "_h_clear_requests", "Forget the request log.", '`{"cleared": true}`'),
+    ControlRoute(
+        "DELETE",
+        "/requests",
+        "_h_clear_requests",
+        "Forget the request log.",
+        '`{"cleared": true}`',
+        answer=closed_object({"cleared": BOOLEAN}),
+    ),
     ControlRoute(
         "GET",
         "/streams",
         "_h_streams",
         "The open WebSocket connections and their channels.",
         "a list of `{id, site, path, account, channels}`",
+        answer=array_of(ref("Stream")),
     ),
     ControlRoute(
-        "GET", "/settings", "_h_settings", "The run's settings: the markets' and the venue's own.", "the settings"
+        "GET",
+        "/settings",
+        "_h_settings",
+        "The run's settings: the markets' and the venue's own.",
+        "the settings",
+        answer=ref("CurrentSettings"),
     ),
     ControlRoute(
         "PUT",
@@ -337,6 +509,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "_h_configure",
         "Change the run's settings (all checked before any applies; a reset keeps them).",
         "the settings",
+        answer=ref("CurrentSettings"),
         body="Settings",
     ),
 )

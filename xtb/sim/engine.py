@@ -5,7 +5,8 @@ front-ends translate their wire protocol into `submit` / `cancel` calls and the 
 codes and events back into the venue's own words; the per-venue differences that live in the matching
 itself (post-only crossing, reduce-only, self-trade, FOK outcomes, fees) are a `VenuePolicy` per
 market. Prices and sizes are `Decimal` at this boundary and integer ticks / steps inside, converted
-exactly: an off-tick price is a reject, never a rounding.
+exactly: an off-tick price is a reject, never a rounding. What an order must pass before it matches
+is in `xtb.sim.order_checks`; the integer records both read are in `xtb.sim.engine_records`.
 
 Every state change produces a frozen event stamped with the injected clock and a global sequence
 number. Events are queued while an operation runs and delivered to listeners when it has finished,
@@ -25,6 +26,7 @@ from xtb.clock import Clock
 from xtb.model import ZERO, Liquidity, OrderType, Side, Source, TimeInForce, TopOfBook, to_decimal
 from xtb.sim.accounts import Account, PositionBook
 from xtb.sim.book import BookSide, Level
+from xtb.sim.engine_records import EngineMarket, EngineOrder
 from xtb.sim.engine_types import (  # noqa: F401 - VenuePolicy re-exported for callers of the engine
     EXACT,
     EXPIRY_REASONS,
@@ -56,183 +58,7 @@ from xtb.sim.engine_types import (  # noqa: F401 - VenuePolicy re-exported for c
     VenuePolicy,
 )
 from xtb.sim.margin import margin_shortfall
-
-
-class _Refusal(Exception):
-    """Internal: a submit check failed; turned into a REJECTED view before it leaves the engine."""
-
-    def __init__(self, reason: Reason, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
-
-
-# ----------------------------------------------------------------------------------------- internals
-
-_CACHE_LIMIT = 1 << 16
-
-
-class _DecimalCache(dict[int, Decimal]):
-    """ticks (or steps) -> Decimal, so the hot path converts a repeated price with one dict lookup."""
-
-    __slots__ = ("increment",)
-
-    def __init__(self, increment: Decimal) -> None:
-        super().__init__()
-        self.increment = increment
-
-    def __missing__(self, units: int) -> Decimal:
-        value = EXACT.multiply(self.increment, units)
-        if len(self) < _CACHE_LIMIT:
-            self[units] = value
-        return value
-
-
-class _Order:
-    """The engine's mutable order record, in integers (ticks, steps, tick·steps). `snap` memoizes
-    the current OrderView and is cleared by every change."""
-
-    __slots__ = (
-        "account",
-        "client_id",
-        "created",
-        "filled",
-        "is_buy",
-        "market",
-        "notional",
-        "order_id",
-        "order_type",
-        "price",
-        "reason",
-        "reduce_only",
-        "requested",
-        "side",
-        "size",
-        "snap",
-        "status",
-        "tif",
-        "updated",
-    )
-
-    def __init__(
-        self,
-        order_id: int,
-        account: Account,
-        market: _Market,
-        side: Side,
-        order_type: OrderType,
-        tif: TimeInForce,
-        price: int | None,
-        size: int,
-        reduce_only: bool,
-        client_id: ClientId | None,
-        now: float,
-    ) -> None:
-        self.order_id = order_id
-        self.account = account
-        self.market = market
-        self.side = side
-        self.is_buy = side is Side.BUY
-        self.order_type = order_type
-        self.tif = tif
-        self.price = price
-        self.size = size
-        self.requested = size
-        self.filled = 0
-        self.notional = 0
-        self.reduce_only = reduce_only
-        self.client_id = client_id
-        self.status = OrderStatus.NEW
-        self.reason: Reason | None = None
-        self.created = now
-        self.updated = now
-        self.snap: OrderView | None = None
-
-    def view(self) -> OrderView:
-        snap = self.snap
-        if snap is None:
-            m = self.market
-            snap = self.snap = OrderView(
-                self.order_id, self.account.account_id, self.client_id, m.symbol, self.side, self.order_type,
-                self.tif, self.reduce_only, None if self.price is None else m.px[self.price], m.sz[self.size],
-                m.sz[self.requested], m.sz[self.filled], EXACT.multiply(m.unit, self.notional), self.status,
-                self.reason, self.created, self.updated,
-            )  # fmt: skip
-        return snap
-
-
-class _Market:
-    """A market's rules in integer form, its book, and its fee rates per tick·step unit."""
-
-    __slots__ = (
-        "asks",
-        "bids",
-        "info",
-        "maker_fee_unit",
-        "min_notional_units",
-        "min_size_steps",
-        "policy",
-        "px",
-        "resting_reduce_only",
-        "spec",
-        "step",
-        "symbol",
-        "sz",
-        "taker_fee_unit",
-        "tick",
-        "unit",
-    )
-
-    def __init__(self, spec: MarketSpec) -> None:
-        info = spec.info
-        self.spec = spec
-        self.info = info
-        self.policy = spec.policy
-        self.symbol = info.symbol
-        self.tick = info.tick_size
-        self.step = info.step_size
-        self.unit = EXACT.multiply(info.tick_size, info.step_size)
-        self.min_size_steps = _ceil_units(info.min_size, info.step_size)
-        self.min_notional_units = _ceil_units(info.min_notional, self.unit)
-        self.maker_fee_unit = EXACT.multiply(self.unit, spec.policy.maker_fee_rate)
-        self.taker_fee_unit = EXACT.multiply(self.unit, spec.policy.taker_fee_rate)
-        self.px = _DecimalCache(info.tick_size)
-        self.sz = _DecimalCache(info.step_size)
-        self.bids = BookSide(is_bid=True)
-        self.asks = BookSide(is_bid=False)
-        self.resting_reduce_only = 0
-
-    def money(self, units: int) -> Decimal:
-        return EXACT.multiply(self.unit, units)
-
-    def top_key(self) -> tuple[int, int, int, int]:
-        bid = self.bids.best()
-        ask = self.asks.best()
-        return (
-            bid.price if bid else 0,
-            bid.total if bid else 0,
-            ask.price if ask else 0,
-            ask.total if ask else 0,
-        )
-
-    def clear(self) -> None:
-        self.bids.clear()
-        self.asks.clear()
-        self.resting_reduce_only = 0
-
-
-def _ceil_units(value: Decimal, increment: Decimal) -> int:
-    quotient, remainder = EXACT.divmod(value, increment)
-    return int(quotient) + (1 if remainder else 0)
-
-
-def _units(value: Decimal, increment: Decimal) -> int | None:
-    """`value / increment` when it is a whole number, else None (never rounds)."""
-    try:
-        quotient, remainder = EXACT.divmod(value, increment)
-    except ArithmeticError:
-        return None
-    return int(quotient) if not remainder else None
+from xtb.sim.order_checks import OrderRefused, check_order, crosses, policy_outcome
 
 
 def _check_id(what: str, value: Any) -> None:
@@ -259,7 +85,7 @@ class Engine:
         self.seed = seed
         self.history = history
         self.rng = random.Random(seed)
-        self._markets: dict[str, _Market] = {}
+        self._markets: dict[str, EngineMarket] = {}
         self._listeners: list[Listener] = []
         self._queue: list[EngineEvent] = []
         self._delivering = False
@@ -267,7 +93,7 @@ class Engine:
 
     def _init_state(self) -> None:
         self._accounts: dict[AccountId, Account] = {}
-        self._orders: dict[int, _Order] = {}
+        self._orders: dict[int, EngineOrder] = {}
         self._closed_ids: deque[int] = deque()
         self._next_order_id = 1
         self._next_trade_id = 1
@@ -279,7 +105,7 @@ class Engine:
         self._cash_before: dict[AccountId, tuple[Account, Decimal]] = {}
         self._pos_moved: dict[AccountId, Account] = {}
         self._reduce_only_rested: dict[AccountId, Account] = {}
-        self._retired: list[_Order] = []
+        self._retired: list[EngineOrder] = []
         self._queue.clear()
 
     # ------------------------------------------------------------------------------------ set-up
@@ -289,7 +115,7 @@ class Engine:
             raise TypeError(f"add_market takes a MarketSpec, got {type(spec).__name__}")
         if spec.symbol in self._markets:
             raise ValueError(f"market {spec.symbol!r} already exists")
-        self._markets[spec.symbol] = _Market(spec)
+        self._markets[spec.symbol] = EngineMarket(spec)
 
     def create_account(self, account_id: AccountId, collateral: Decimal | int | str = ZERO) -> BalanceView:
         _check_id("account_id", account_id)
@@ -383,18 +209,18 @@ class Engine:
         account = self._accounts.get(account_id)
         try:
             if m is None:
-                raise _Refusal(Reason.UNKNOWN_MARKET, f"unknown market {market!r}")
+                raise OrderRefused(Reason.UNKNOWN_MARKET, f"unknown market {market!r}")
             if account is None:
-                raise _Refusal(Reason.UNKNOWN_ACCOUNT, f"unknown account {account_id!r}")
-            steps, ticks = self._parse(m, account, side, size_dec, price_dec, order_type, time_in_force,
+                raise OrderRefused(Reason.UNKNOWN_ACCOUNT, f"unknown account {account_id!r}")
+            steps, ticks = check_order(m, account, side, size_dec, price_dec, order_type, time_in_force,
                                        reduce_only, client_id)  # fmt: skip
             short = margin_shortfall(self._markets, m, account, side, steps, ticks, order_type, reduce_only)
             if short is not None:
-                raise _Refusal(Reason.INSUFFICIENT_MARGIN, short)
+                raise OrderRefused(Reason.INSUFFICIENT_MARGIN, short)
             end = None
             if reduce_only or time_in_force is TimeInForce.POST_ONLY or time_in_force is TimeInForce.FOK:
-                end = self._policy_outcome(m, account, side, steps, ticks, time_in_force, reduce_only)
-        except _Refusal as refusal:
+                end = policy_outcome(m, account, side, steps, ticks, time_in_force, reduce_only)
+        except OrderRefused as refusal:
             view = OrderView(
                 REJECTED_ORDER_ID, account_id, client_id, market, side, order_type, time_in_force,
                 reduce_only, price_dec, size_dec, size_dec, ZERO, ZERO, OrderStatus.REJECTED,
@@ -404,8 +230,8 @@ class Engine:
             self._deliver()
             return view
 
-        order = _Order(self._next_order_id, account, m, side, order_type, time_in_force, ticks, steps,
-                       reduce_only, client_id, now)  # fmt: skip
+        order = EngineOrder(self._next_order_id, account, m, side, order_type, time_in_force, ticks, steps,
+                            reduce_only, client_id, now)  # fmt: skip
         self._next_order_id += 1
         self._orders[order.order_id] = order
         if client_id is not None:
@@ -433,7 +259,8 @@ class Engine:
         keeps its id. It goes to the back of the queue and, if the new price crosses, matches like a
         new order. SimError(ORDER_NOT_FOUND / ORDER_CLOSED) for an order it cannot touch, SimError
         with the market's reason for a size or price the market refuses (also a size not above
-        what is filled, or a post-only price that crosses); the order then stays as it was.
+        what is filled, a post-only price that crosses, or more than the account can margin, counted
+        without the order's own old remainder); the order then stays as it was.
 
         Events: OrderResized, then those of matching it again (as `submit`)."""
         account = self._account(account_id)
@@ -444,13 +271,17 @@ class Engine:
             raise SimError(Reason.ORDER_CLOSED, f"order {order.order_id} is {order.status.value}")
         m = order.market
         try:
-            steps, ticks = self._parse(m, account, order.side, to_decimal(size, "size"), to_decimal(price, "price"),
+            steps, ticks = check_order(m, account, order.side, to_decimal(size, "size"), to_decimal(price, "price"),
                                        OrderType.LIMIT, order.tif, order.reduce_only, None)  # fmt: skip
             if steps <= order.filled:
-                raise _Refusal(Reason.INVALID_SIZE, f"size {size} is not above the filled {m.sz[order.filled]}")
-            if order.tif is TimeInForce.POST_ONLY and _crosses(m, order.is_buy, ticks):
-                raise _Refusal(Reason.POST_ONLY_WOULD_CROSS, "post-only order would take liquidity")
-        except _Refusal as refusal:
+                raise OrderRefused(Reason.INVALID_SIZE, f"size {size} is not above the filled {m.sz[order.filled]}")
+            if order.tif is TimeInForce.POST_ONLY and crosses(m, order.is_buy, ticks):
+                raise OrderRefused(Reason.POST_ONLY_WOULD_CROSS, "post-only order would take liquidity")
+            short = margin_shortfall(self._markets, m, account, order.side, steps - order.filled, ticks,
+                                     OrderType.LIMIT, order.reduce_only, replacing=order)  # fmt: skip
+            if short is not None:
+                raise OrderRefused(Reason.INSUFFICIENT_MARGIN, short)
+        except OrderRefused as refusal:
             raise SimError(refusal.reason, refusal.detail) from None
         self._now = self.clock.time()
         top = m.top_key()
@@ -579,96 +410,9 @@ class Engine:
     def balance(self, account_id: AccountId) -> BalanceView:
         return _balance_view(self._account(account_id))
 
-    # ---------------------------------------------------------------------------- validation
-
-    def _parse(
-        self,
-        m: _Market,
-        account: Account,
-        side: Side,
-        size: Decimal,
-        price: Decimal | None,
-        order_type: OrderType,
-        tif: TimeInForce,
-        reduce_only: bool,
-        client_id: ClientId | None,
-    ) -> tuple[int, int | None]:
-        """Size in steps and price in ticks, or `_Refusal` for the first venue rule the order breaks
-        (checked in a fixed order, so one order always gets the same reason)."""
-        info = m.info
-        if order_type is OrderType.LIMIT and price is None:
-            raise _Refusal(Reason.MISSING_PRICE, "a limit order needs a price")
-        if order_type is OrderType.MARKET and tif is TimeInForce.POST_ONLY:
-            raise _Refusal(Reason.INVALID_TIME_IN_FORCE, "a market order cannot be post-only")
-        if size <= 0:
-            raise _Refusal(Reason.INVALID_SIZE, f"size {size} must be positive")
-        steps = _units(size, m.step)
-        if steps is None:
-            raise _Refusal(Reason.SIZE_NOT_ON_STEP, f"size {size} is not a multiple of step {info.step_size}")
-        ticks = None
-        if price is not None:
-            if price <= 0:
-                raise _Refusal(Reason.INVALID_PRICE, f"price {price} must be positive")
-            ticks = _units(price, m.tick)
-            if ticks is None:
-                raise _Refusal(Reason.PRICE_NOT_ON_TICK, f"price {price} is not a multiple of tick {info.tick_size}")
-        if steps < m.min_size_steps:
-            raise _Refusal(Reason.BELOW_MIN_SIZE, f"size {size} is below the minimum {info.min_size}")
-        if m.min_notional_units and (m.policy.reduce_only_min_notional or not reduce_only):
-            reference = ticks
-            if reference is None:  # a market order: judge it at the price it would take first
-                best = (m.asks if side is Side.BUY else m.bids).best()
-                reference = best.price if best else None
-            if reference is not None and steps * reference < m.min_notional_units:
-                notional = m.money(steps * reference)
-                raise _Refusal(Reason.BELOW_MIN_NOTIONAL, f"notional {notional} is below {info.min_notional}")
-        if client_id is not None:
-            previous = account.by_client_id.get(client_id)
-            if previous is not None and previous.status in OPEN_STATUSES:
-                raise _Refusal(Reason.DUPLICATE_CLIENT_ID, f"client id {client_id!r} is used by a live order")
-        return steps, ticks
-
-    def _policy_outcome(
-        self,
-        m: _Market,
-        account: Account,
-        side: Side,
-        steps: int,
-        ticks: int | None,
-        tif: TimeInForce,
-        reduce_only: bool,
-    ) -> Reason | None:
-        """Apply the venue policy to an order that is valid in itself: `_Refusal` when the venue
-        refuses it, the reason when the venue accepts then ends it at once, None to match it."""
-        policy = m.policy
-        is_buy = side is Side.BUY
-        if reduce_only:
-            reducible = account.reducible(m.symbol, is_buy)
-            if not reducible:
-                book = account.positions.get(m.symbol)
-                flat = book is None or not book.size
-                reason = Reason.REDUCE_ONLY_NO_POSITION if flat else Reason.REDUCE_ONLY_WOULD_INCREASE
-                if policy.reduce_only_no_position == "reject":
-                    raise _Refusal(reason, "reduce-only order would not reduce the position")
-                return reason
-            if steps > reducible and policy.reduce_only_oversize != "clamp":
-                if policy.reduce_only_oversize == "reject":
-                    raise _Refusal(Reason.REDUCE_ONLY_OVERSIZE, "reduce-only size exceeds the position")
-                return Reason.REDUCE_ONLY_OVERSIZE
-        if tif is TimeInForce.POST_ONLY and _crosses(m, is_buy, ticks):
-            if policy.post_only_cross == "reject":
-                raise _Refusal(Reason.POST_ONLY_WOULD_CROSS, "post-only order would take liquidity")
-            return Reason.POST_ONLY_WOULD_CROSS
-        if tif is TimeInForce.FOK:
-            if not _fok_fillable(m, account, is_buy, ticks, steps, reduce_only):
-                if policy.fok_unfillable == "reject":
-                    raise _Refusal(Reason.FOK_NOT_FILLABLE, "fill-or-kill order cannot be filled in full")
-                return Reason.FOK_NOT_FILLABLE
-        return None
-
     # ------------------------------------------------------------------------------ matching
 
-    def _execute(self, m: _Market, order: _Order) -> None:
+    def _execute(self, m: EngineMarket, order: EngineOrder) -> None:
         """Sweep the opposite side, then rest the remainder or end it by its time in force."""
         stop = self._sweep(m, order)
         if order.filled == order.size:
@@ -687,7 +431,7 @@ class Engine:
         else:
             self._rest(order)
 
-    def _sweep(self, m: _Market, order: _Order) -> Reason | None:
+    def _sweep(self, m: EngineMarket, order: EngineOrder) -> Reason | None:
         """Match against resting orders in price-time priority; returns why it stopped early
         (self-trade, reduce-only exhausted), or None when the book or the limit price ended it."""
         is_buy = order.is_buy
@@ -746,7 +490,9 @@ class Engine:
                 keys.pop()
         return stop
 
-    def _fill(self, m: _Market, taker: _Order, maker: _Order, level: Level, price: int, qty: int) -> None:
+    def _fill(
+        self, m: EngineMarket, taker: EngineOrder, maker: EngineOrder, level: Level, price: int, qty: int
+    ) -> None:
         """Book one execution on both orders, both accounts and the fee sink, and emit it."""
         now = self._now
         units = qty * price
@@ -802,7 +548,7 @@ class Engine:
 
     # ------------------------------------------------------------------- order state changes
 
-    def _rest(self, order: _Order) -> None:
+    def _rest(self, order: EngineOrder) -> None:
         m = order.market
         (m.bids if order.is_buy else m.asks).add(order)
         order.account.open_orders[order.order_id] = order
@@ -811,26 +557,26 @@ class Engine:
             m.resting_reduce_only += 1
             self._reduce_only_rested[order.account.account_id] = order.account
 
-    def _closed(self, order: _Order) -> None:
+    def _closed(self, order: EngineOrder) -> None:
         """Bookkeeping for an order that has left the book (filled, cancelled or expired)."""
         order.account.open_orders.pop(order.order_id, None)
         if order.reduce_only:
             order.market.resting_reduce_only -= 1
 
-    def _remove_resting(self, order: _Order) -> None:
+    def _remove_resting(self, order: EngineOrder) -> None:
         m = order.market
         (m.bids if order.is_buy else m.asks).remove(order)
         self._touched.append((order.is_buy, order.price))  # type: ignore[arg-type]
         self._closed(order)
 
-    def _expire_front(self, level: Level, maker: _Order, reason: Reason) -> None:
+    def _expire_front(self, level: Level, maker: EngineOrder, reason: Reason) -> None:
         """End the maker at the front of `level` during a sweep (self-trade, spent reduce-only)."""
         level.orders.popleft()
         level.total -= maker.size - maker.filled
         self._closed(maker)
         self._end(maker, OrderStatus.EXPIRED, reason)
 
-    def _end(self, order: _Order, status: OrderStatus, reason: Reason) -> None:
+    def _end(self, order: EngineOrder, status: OrderStatus, reason: Reason) -> None:
         order.status = status
         order.reason = reason
         order.updated = self._now
@@ -838,7 +584,7 @@ class Engine:
         self._retired.append(order)
         self._emit(OrderCancelled if status is OrderStatus.CANCELLED else OrderExpired, order.view())
 
-    def _forget_old(self, retired: list[_Order]) -> None:
+    def _forget_old(self, retired: list[EngineOrder]) -> None:
         """Closed orders drop their memoized view (it is rebuilt on a lookup) and join the history;
         the oldest beyond `history` are forgotten, so memory stays bounded however long a run."""
         closed = self._closed_ids
@@ -851,7 +597,7 @@ class Engine:
             if old.client_id is not None and by_client_id.get(old.client_id) is old:
                 del by_client_id[old.client_id]
 
-    def _cancel_one(self, order: _Order) -> OrderView:
+    def _cancel_one(self, order: EngineOrder) -> OrderView:
         if order.status not in OPEN_STATUSES:
             raise SimError(Reason.ORDER_CLOSED, f"order {order.order_id} is {order.status.value}")
         m = order.market
@@ -861,7 +607,7 @@ class Engine:
         self._end(order, OrderStatus.CANCELLED, Reason.USER_CANCEL)
         return self._finish(m, top, order)
 
-    def _enforce_reduce_only(self, m: _Market, accounts: Iterable[Account]) -> None:
+    def _enforce_reduce_only(self, m: EngineMarket, accounts: Iterable[Account]) -> None:
         """After positions moved, no resting reduce-only order may exceed what it can still reduce:
         it expires when nothing is left to reduce, else it is shrunk (clamp) or expired."""
         clamp = m.policy.reduce_only_oversize == "clamp"
@@ -885,7 +631,7 @@ class Engine:
                     reason = Reason.REDUCE_ONLY_OVERSIZE if cap else Reason.REDUCE_ONLY_NO_POSITION
                     self._end(order, OrderStatus.EXPIRED, reason)
 
-    def _finish(self, m: _Market, top_before: tuple[int, int, int, int], result: _Order) -> OrderView:
+    def _finish(self, m: EngineMarket, top_before: tuple[int, int, int, int], result: EngineOrder) -> OrderView:
         """Close an operation: report positions and balances it moved, settle resting reduce-only
         orders, report the book, retire closed orders, then deliver the events. Returns the view of
         `result` as the operation left it."""
@@ -914,7 +660,7 @@ class Engine:
         self._deliver()
         return view
 
-    def _emit_book(self, m: _Market, top_before: tuple[int, int, int, int]) -> None:
+    def _emit_book(self, m: EngineMarket, top_before: tuple[int, int, int, int]) -> None:
         touched = self._touched
         self._touched = []
         keys: Iterable[tuple[bool, int]] = touched
@@ -974,7 +720,7 @@ class Engine:
 
     # ------------------------------------------------------------------------------ lookups
 
-    def _market(self, symbol: str) -> _Market:
+    def _market(self, symbol: str) -> EngineMarket:
         m = self._markets.get(symbol)
         if m is None:
             raise SimError(Reason.UNKNOWN_MARKET, f"unknown market {symbol!r}")
@@ -1006,67 +752,7 @@ def _level_order(key: tuple[bool, int]) -> tuple[bool, int]:
     return (not is_bid, -price if is_bid else price)
 
 
-def _crosses(m: _Market, is_buy: bool, ticks: int | None) -> bool:
-    """Would an order at `ticks` (None: a market order) take from the opposite side?"""
-    best = (m.asks if is_buy else m.bids).best()
-    if best is None or ticks is None:
-        return best is not None
-    return best.price <= ticks if is_buy else best.price >= ticks
-
-
-def _fok_fillable(m: _Market, account: Account, is_buy: bool, limit: int | None, size: int, reduce_only: bool) -> bool:
-    """Dry run of `Engine._sweep` for a fill-or-kill order: would it fill in full? It mirrors the
-    sweep rule for rule (price limit, self-trade policy, reduce-only caps of the taker and of every
-    maker, on positions that move as the simulated fills land), so the two can never disagree.
-    A clamped reduce-only order counts as filled once it has reduced everything it may."""
-    stp = m.policy.self_trade
-    symbol = m.symbol
-    positions: dict[AccountId, int] = {}
-
-    def reducible(acct: Account, buy: bool) -> int:
-        size_now = positions.get(acct.account_id)
-        if size_now is None:
-            book = acct.positions.get(symbol)
-            size_now = positions[acct.account_id] = book.size if book else 0
-        if buy:
-            return -size_now if size_now < 0 else 0
-        return size_now if size_now > 0 else 0
-
-    got = 0
-    for level in (m.asks if is_buy else m.bids).iter_levels():
-        if limit is not None and (level.price > limit if is_buy else level.price < limit):
-            break
-        for maker in level.orders:
-            want = size - got
-            if reduce_only:
-                cap = reducible(account, is_buy)
-                if not cap:
-                    return True
-                want = min(want, cap)
-            own = maker.account is account
-            if own and stp != "allow":
-                if stp == "cancel_maker":
-                    continue
-                return False
-            qty = maker.size - maker.filled
-            if maker.reduce_only and not own:
-                qty = min(qty, reducible(maker.account, maker.is_buy))
-                if not qty:
-                    continue
-            qty = min(qty, want)
-            got += qty
-            if not own:  # a self-trade moves no position
-                signed = qty if is_buy else -qty
-                reducible(account, is_buy)  # make sure both are loaded before moving them
-                reducible(maker.account, maker.is_buy)
-                positions[account.account_id] += signed
-                positions[maker.account.account_id] -= signed
-            if got == size:
-                return True
-    return reduce_only and not reducible(account, is_buy)
-
-
-def _position_view(account: Account, m: _Market, book: PositionBook) -> PositionView:
+def _position_view(account: Account, m: EngineMarket, book: PositionBook) -> PositionView:
     return PositionView(account.account_id, m.symbol, m.sz[book.size], m.money(book.cost), m.money(book.realized))
 
 
@@ -1074,7 +760,7 @@ def _balance_view(account: Account) -> BalanceView:
     return BalanceView(account.account_id, account.cash, account.deposits, account.realized, account.fees_paid)
 
 
-def _top(m: _Market, received_at: float, ts: float) -> TopOfBook:
+def _top(m: EngineMarket, received_at: float, ts: float) -> TopOfBook:
     bid = m.bids.best()
     ask = m.asks.best()
     return TopOfBook(
@@ -1089,7 +775,7 @@ def _top(m: _Market, received_at: float, ts: float) -> TopOfBook:
     )
 
 
-def _levels(m: _Market, side: BookSide, depth: int) -> tuple[LevelView, ...]:
+def _levels(m: EngineMarket, side: BookSide, depth: int) -> tuple[LevelView, ...]:
     label = Side.BUY if side.is_bid else Side.SELL
     out: list[LevelView] = []
     for level in side.iter_levels():

@@ -121,8 +121,19 @@ class FaultPlan:
             self._release = None
 
     def take_rest(self, method: str, path: str) -> RestFault | None:
-        """The first REST fault matching this request, consuming one of its count."""
-        fault = _take(self.rest, lambda f: f.matches(method, path))
+        """The first transport fault (status, delay, hold, drop) matching this request, consuming one
+        of its count. A front-end takes one for every request before its handler runs."""
+        return self._take_rest(method, path, order=False)
+
+    def take_order_rejection(self, method: str, path: str) -> RestFault | None:
+        """The first REJECT_ORDER fault matching this order request, consuming one of its count.
+        A front-end takes it only once an order request has authenticated, so a read or a refused
+        login never spends the rejection meant for the next order."""
+        return self._take_rest(method, path, order=True)
+
+    def _take_rest(self, method: str, path: str, *, order: bool) -> RestFault | None:
+        reject = RestAction.REJECT_ORDER
+        fault = _take(self.rest, lambda f: (f.action is reject) is order and f.matches(method, path))
         if fault is not None:
             self.applied.append(f"rest {fault.action.value} {method} {path}")
         return fault

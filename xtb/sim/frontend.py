@@ -2,14 +2,14 @@
 
 A front-end maps one venue's wire protocol onto the engine and checks its authentication; everything
 else is here, written once: serving one or more aiohttp applications on loopback ports (GRVT has
-three hosts, the others one), the route table with per-route authentication, the request log, the
-WebSocket hub with per-connection subscriptions and fan-out, pushing engine events to subscribers,
-and fault injection at exactly one point per transport:
+three hosts, the others one), the route table with per-route authentication, logging each request
+(`xtb.sim.request_log`), accepting WebSockets into the hub (`xtb.sim.stream_hub`), pushing engine
+events to subscribers, and fault injection at exactly one point per transport:
 
-* REST: a middleware takes the next matching `RestFault` before the handler runs (control requests
-  under `CONTROL_PREFIX` and WebSocket upgrades are exempt).
-* Stream: every outgoing message, broadcast or direct reply, passes `FaultPlan.deliver()` in
-  `StreamHub`, and each connection's sender task carries out the resulting `Delivery`.
+* REST: a middleware takes the next matching `RestFault` from the plan before the handler runs
+  (control requests under `CONTROL_PREFIX` and WebSocket upgrades are exempt); an order route takes
+  its REJECT_ORDER fault once the request has authenticated.
+* Stream: every outgoing message passes the plan in `StreamHub`.
 
 Hostile and broken requests are refused here too, once for every venue (`xtb.sim.refusals`): the
 same middleware screens each request before routing (URL, header and body sizes, undecodable
@@ -20,9 +20,11 @@ cannot even parse get the venue's answer from `xtb.sim.transport`. The venue sup
 through one hook, `refusal`.
 
 A venue subclass sets `name` (and `site_names` when it has several hosts), registers its routes and
-sockets in `setup()`, and overrides the hooks it needs: `authenticate`, `authenticate_stream`,
-`refusal`, `render_error`, `refuse_order`, `make_credentials`, `on_ws_open` / `on_ws_message` /
-`on_ws_close`, `on_engine_event`, `sim_markets` and `urls`.
+sockets in `setup()`, puts its stream side in `streams` (`xtb.sim.venue_streams`: sockets, engine
+events and clocked work, started and stopped with the server), and overrides the hooks it needs:
+`authenticate`, `authenticate_stream`, `refusal`, `render_error`, `refuse_order`,
+`make_credentials`, `sim_markets` and `urls` (and `on_ws_*` / `on_engine_event` where its
+`streams` are not the whole story).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from aiohttp import WSMsgType, web
 
 from xtb.sim.engine_types import AccountId, EngineEvent, MarketSpec
-from xtb.sim.faults import Delivery, FaultPlan, RestAction, RestFault
+from xtb.sim.faults import FaultPlan, RestAction, RestFault
 from xtb.sim.refusals import (
     CONTROL_PREFIX as CONTROL_PREFIX,  # the control API's path prefix: never faulted nor logged
 )
@@ -59,7 +61,10 @@ from xtb.sim.refusals import (
     match_refusal,
     screen,
 )
+from xtb.sim.request_log import RequestInFlight, RequestLog
+from xtb.sim.stream_hub import StreamConnection, StreamHub
 from xtb.sim.transport import VenueRunner
+from xtb.sim.venue_streams import VenueStreams
 
 if TYPE_CHECKING:
     from xtb.sim.engine import Engine
@@ -119,64 +124,7 @@ class AuthFailure(Exception):
         self.response = response
 
 
-@dataclass(frozen=True)
-class RequestRecord:
-    """One request as the simulator saw it. `auth` is "public", "ok" or "denied"; `status` is what
-    the handler answered (also when `dropped`: the client never received it); `latency` in seconds."""
-
-    ts: float
-    site: str
-    method: str
-    path: str
-    auth: str
-    account: AccountId | None
-    status: int | None
-    latency: float
-    fault: str | None = None
-    dropped: bool = False
-    detail: str = ""
-
-
-class RequestLog:
-    """The newest `size` requests, oldest first: enough to see what a client sent, bounded for a
-    long-running local testnet."""
-
-    def __init__(self, size: int = 1000) -> None:
-        if type(size) is not int or size < 1:
-            raise ValueError(f"request log size must be a positive int, got {size!r}")
-        self._records: deque[RequestRecord] = deque(maxlen=size)
-
-    def append(self, record: RequestRecord) -> None:
-        self._records.append(record)
-
-    def records(self, limit: int | None = None) -> list[RequestRecord]:
-        """All kept records, or the newest `limit` of them."""
-        records = list(self._records)
-        return records if limit is None else records[max(0, len(records) - limit) :]
-
-    def clear(self) -> None:
-        self._records.clear()
-
-    def __len__(self) -> int:
-        return len(self._records)
-
-
-@dataclass
-class _Exchange:
-    """Per-request scratch shared by the fault middleware and the route wrapper."""
-
-    site: str
-    method: str
-    path: str
-    started: float
-    auth: str = "public"
-    account: AccountId | None = None
-    detail: str = ""
-    fault: RestFault | None = None
-    logged: bool = False
-
-
-_EXCHANGE: web.RequestKey[_Exchange] = web.RequestKey("xtb_sim_exchange")
+_IN_FLIGHT: web.RequestKey[RequestInFlight] = web.RequestKey("xtb_sim_request")
 
 
 @dataclass(frozen=True)
@@ -188,162 +136,6 @@ class Route:
     auth: bool = False
     places_order: bool = False
     websocket: bool = False
-
-
-# --------------------------------------------------------------------------------------- streaming
-
-
-class StreamConnection:
-    """One WebSocket client: what it subscribed to, who it authenticated as, and the bounded queue
-    of deliveries its own sender task drains, so one slow client never holds up the others."""
-
-    def __init__(
-        self,
-        conn_id: str,
-        site: str,
-        request: web.Request,
-        ws: web.WebSocketResponse,
-        *,
-        queue_size: int,
-        max_channels: int,
-        close_code: int,
-    ) -> None:
-        self.id = conn_id
-        self.site = site
-        self.request = request
-        self.ws = ws
-        self.account: AccountId | None = None
-        self.channels: set[str] = set()
-        self.state: dict[str, Any] = {}  # the front-end's own per-connection data
-        self._max_channels = max_channels
-        self._close_code = close_code
-        self._queue: asyncio.Queue[Delivery] = asyncio.Queue(maxsize=queue_size)
-        self._sender: asyncio.Task[None] | None = None
-        self._closer: asyncio.Task[None] | None = None
-        self._fault_closing = False
-        self._encode: Callable[[Any], str | bytes] = json_dumps
-
-    @property
-    def path(self) -> str:
-        return self.request.path
-
-    @property
-    def closed(self) -> bool:
-        return self.ws.closed
-
-    def subscribe(self, channel: str) -> None:
-        if channel not in self.channels and len(self.channels) >= self._max_channels:
-            raise ValueError(f"a connection may hold at most {self._max_channels} subscriptions")
-        self.channels.add(channel)
-
-    def unsubscribe(self, channel: str) -> None:
-        self.channels.discard(channel)
-
-    def start(self, encode: Callable[[Any], str | bytes]) -> None:
-        self._encode = encode
-        self._sender = asyncio.get_running_loop().create_task(self._drain(), name=f"sim-ws-sender-{self.id}")
-
-    def enqueue(self, delivery: Delivery) -> None:
-        if not delivery.sends and not delivery.close:
-            return
-        try:
-            self._queue.put_nowait(delivery)
-        except asyncio.QueueFull:
-            log.warning("ws send queue full conn=%s: closing the connection", self.id)
-            self._close_soon(1013, b"send queue overflow")
-
-    async def _drain(self) -> None:
-        ws = self.ws
-        try:
-            while True:
-                delivery = await self._queue.get()
-                for delay, message in delivery.sends:
-                    if delay:
-                        await asyncio.sleep(delay)
-                    try:
-                        data = self._encode(message)
-                    except Exception:  # a mapping bug loses this message, not the connection
-                        log.exception("cannot encode a stream message conn=%s", self.id)
-                        continue
-                    if isinstance(data, bytes):
-                        await ws.send_bytes(data)
-                    else:
-                        await ws.send_str(data)
-                if delivery.close:
-                    log.info("ws closed by stream fault conn=%s", self.id)
-                    self._fault_closing = True
-                    await ws.close(code=self._close_code, message=b"simulated stream fault")
-                    return
-        except (ConnectionError, RuntimeError) as exc:  # the client went away mid-send
-            log.debug("ws send stopped conn=%s error=%s", self.id, exc)
-
-    def _close_soon(self, code: int, message: bytes) -> None:
-        if self._closer is None and not self.ws.closed:
-            if self._sender is not None:
-                self._sender.cancel()
-            self._closer = asyncio.get_running_loop().create_task(self.ws.close(code=code, message=message))
-
-    async def close(self, code: int = 1001, message: bytes = b"server shutdown") -> None:
-        """Stop sending and close the socket (a no-op on a closed one). A close the sender already
-        began (a CLOSE fault) is left to finish its handshake, which the close timeout bounds."""
-        sender = self._sender
-        if sender is not None and not sender.done():
-            if not self._fault_closing:
-                sender.cancel()
-            try:
-                await sender
-            except asyncio.CancelledError:
-                pass
-        if self._closer is not None:
-            await self._closer
-        if not self.ws.closed:
-            await self.ws.close(code=code, message=message)
-
-
-class StreamHub:
-    """The front-end's live connections, their subscriptions and the one point stream faults apply.
-
-    `publish` and `send` are synchronous (they only queue), so a synchronous engine listener can
-    call them; each connection's sender task does the async sending."""
-
-    def __init__(self, faults: FaultPlan, *, max_connections: int = 256) -> None:
-        self.faults = faults
-        self.max_connections = max_connections
-        self._connections: dict[str, StreamConnection] = {}
-
-    @property
-    def connections(self) -> tuple[StreamConnection, ...]:
-        return tuple(self._connections.values())
-
-    @property
-    def full(self) -> bool:
-        return len(self._connections) >= self.max_connections
-
-    def add(self, conn: StreamConnection) -> None:
-        self._connections[conn.id] = conn
-
-    def remove(self, conn: StreamConnection) -> None:
-        self._connections.pop(conn.id, None)
-        held = list(self.faults.release_held(conn.id))
-        if held:
-            log.debug("ws closed with %d reordered messages held conn=%s: dropped", len(held), conn.id)
-
-    def publish(self, channel: str, kind: str, message: Any) -> int:
-        """Queue `message` for every connection subscribed to `channel`; returns how many."""
-        count = 0
-        for conn in tuple(self._connections.values()):
-            if channel in conn.channels:
-                self.send(conn, channel, kind, message)
-                count += 1
-        return count
-
-    def send(self, conn: StreamConnection, channel: str, kind: str, message: Any) -> None:
-        """Queue one message for one connection, through the fault plan."""
-        conn.enqueue(self.faults.deliver(conn.id, channel, kind, message))
-
-    async def close_all(self) -> None:
-        connections = tuple(self._connections.values())
-        await asyncio.gather(*(conn.close() for conn in connections), return_exceptions=True)
 
 
 # ---------------------------------------------------------------------------------------- the base
@@ -395,6 +187,7 @@ class FrontEnd:
         self.request_limits = request_limits if request_limits is not None else Limits()
         self.request_log = RequestLog(log_size)
         self.hub = StreamHub(self.faults, max_connections=max_connections)
+        self.streams = VenueStreams()  # a venue with streams puts its own here
         self.credentials: dict[AccountId, dict[str, Any]] = {}
         self.host = "127.0.0.1"
         self._apps: dict[str, web.Application] | None = None
@@ -423,6 +216,11 @@ class FrontEnd:
 
     def current_settings(self) -> dict[str, Any]:
         """The venue's own run settings as `prepare_settings` takes them."""
+        return {}
+
+    def settings_schema(self) -> dict[str, dict[str, Any]]:
+        """The JSON schema of each of the venue's own run settings (the keys `current_settings`
+        answers), for the control API's OpenAPI document."""
         return {}
 
     def make_credentials(self, account_id: AccountId, rng: random.Random) -> dict[str, Any]:
@@ -454,17 +252,20 @@ class FrontEnd:
         return self.render_error(request, 400, reason)
 
     async def on_ws_open(self, conn: StreamConnection) -> None:
-        """A socket was accepted (e.g. send a greeting, subscribe by URL path or query)."""
+        """A socket was accepted: the venue's `streams` greet it."""
+        self.streams.on_open(conn)
 
     async def on_ws_message(self, conn: StreamConnection, data: str | bytes) -> None:
-        """One client frame (subscribe, unsubscribe, ping, auth...)."""
+        """One client frame, for the venue's `streams`."""
+        await self.streams.on_message(conn, data)
 
     async def on_ws_close(self, conn: StreamConnection) -> None:
-        """A socket is gone."""
+        """A socket is gone: the venue's `streams` forget it."""
+        self.streams.on_close(conn)
 
     def on_engine_event(self, event: EngineEvent) -> None:
-        """Map an engine event to the venue's stream messages and `publish` them. Synchronous: it
-        runs inside the engine's delivery, which is why `publish` only queues."""
+        """An engine event, for the venue's `streams` to publish."""
+        self.streams.on_engine_event(event)
 
     def encode(self, message: Any) -> str | bytes:
         """Wire form of a stream message; JSON with Decimal as exact strings by default."""
@@ -583,11 +384,14 @@ class FrontEnd:
             await self.stop()
             raise
         self._unsubscribe = self.engine.subscribe(self._on_engine)
+        self.streams.start()
         log.info("sim front-end started venue=%s ports=%s", self.name, self._ports)
         return dict(self._ports)
 
     async def stop(self) -> None:
-        """Close every socket, stop serving, detach from the engine. Safe to call twice."""
+        """Stop the clocked work, close every socket, stop serving, detach from the engine. Safe to
+        call twice."""
+        await self.streams.stop()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -641,7 +445,7 @@ class FrontEnd:
 
     async def _ws_handler(self, request: web.Request, site: str) -> web.StreamResponse:
         started = asyncio.get_running_loop().time()
-        exchange = _Exchange(site, request.method, request.path, started)
+        exchange = RequestInFlight(site, request.method, request.path, started)
         try:
             account = await self.authenticate_stream(request)
         except AuthFailure as failure:
@@ -671,10 +475,11 @@ class FrontEnd:
         conn = StreamConnection(
             f"{self.name}-{site}-{self._conn_counter}", site, request, ws,
             queue_size=self.queue_size, max_channels=self.max_channels, close_code=self.stream_fault_close_code,
+            encode=self.encode,
         )  # fmt: skip
         conn.account = account
         self.hub.add(conn)
-        conn.start(self.encode)
+        conn.start()
         log.debug("ws open conn=%s path=%s account=%s", conn.id, request.path, account)
         try:
             try:
@@ -706,7 +511,7 @@ class FrontEnd:
 
     def _wrap(self, route: Route) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
-            exchange = request.get(_EXCHANGE)
+            exchange = request.get(_IN_FLIGHT)
             if route.auth:
                 try:
                     account = await self.authenticate(request)
@@ -718,7 +523,7 @@ class FrontEnd:
                 if exchange is not None:
                     exchange.auth, exchange.account = "ok", account
             if route.places_order and exchange is not None and exchange.fault is None:
-                fault = self._take_fault(request.method, request.path, order=True)
+                fault = self.faults.take_order_rejection(request.method, request.path)
                 if fault is not None:
                     exchange.fault = fault
                     exchange.detail = fault.reason or "order rejected (simulated fault)"
@@ -736,8 +541,8 @@ class FrontEnd:
         if refused is None and route is not None and route.websocket:
             return await handler(request)  # upgrades log themselves and take no REST faults
         loop = asyncio.get_running_loop()
-        exchange = _Exchange(site, request.method, path, loop.time())
-        request[_EXCHANGE] = exchange
+        exchange = RequestInFlight(site, request.method, path, loop.time())
+        request[_IN_FLIGHT] = exchange
         refused = refused or match_refusal(request)
         if refused is not None:  # never routed: no fault is spent on it
             exchange.detail = refused.message
@@ -746,7 +551,7 @@ class FrontEnd:
                 response.force_close()  # the body is not read: the connection cannot be reused
             self._record(exchange, response.status)
             return response
-        fault = self._take_fault(request.method, path, order=False)
+        fault = self.faults.take_rest(request.method, path)
         exchange.fault = fault
         try:
             if fault is not None and fault.action is RestAction.STATUS:
@@ -800,27 +605,6 @@ class FrontEnd:
             log.exception("front-end %s failed to shape a %s refusal", self.name, kind.value)
             return answer(kind.status, {"error": message})
 
-    def _take_fault(self, method: str, path: str, *, order: bool) -> RestFault | None:
-        """The next REST fault for this request, from one of two queues sharing the plan: the
-        transport faults (status, delay, drop), taken by the middleware for every request, and
-        REJECT_ORDER faults, taken (`order=True`) only once an order request has authenticated, so
-        a read or a refused login never spends the rejection meant for the next order."""
-        plan = self.faults
-
-        def wanted(fault: RestFault) -> bool:
-            return (fault.action is RestAction.REJECT_ORDER) is order
-
-        if all(wanted(f) for f in plan.rest):
-            return plan.take_rest(method, path)
-        everything = list(plan.rest)
-        hidden = {id(f) for f in everything if not wanted(f)}
-        plan.rest[:] = [f for f in everything if id(f) not in hidden]
-        try:
-            return plan.take_rest(method, path)
-        finally:
-            left = {id(f) for f in plan.rest} | hidden
-            plan.rest[:] = [f for f in everything if id(f) in left]
-
     def _fault_status(self, request: web.Request, fault: RestFault) -> web.StreamResponse:
         try:
             phrase = HTTPStatus(fault.status).phrase
@@ -831,26 +615,11 @@ class FrontEnd:
             response.headers["Retry-After"] = str(max(0, math.ceil(fault.retry_after)))
         return response
 
-    def _record(self, exchange: _Exchange, status: int | None, *, dropped: bool = False) -> None:
-        if exchange.logged:
-            return
-        exchange.logged = True
-        latency = asyncio.get_running_loop().time() - exchange.started
-        fault = None if exchange.fault is None else exchange.fault.action.value
-        record = RequestRecord(
-            ts=self.engine.clock.time(),
-            site=exchange.site,
-            method=exchange.method,
-            path=exchange.path,
-            auth=exchange.auth,
-            account=exchange.account,
-            status=status,
-            latency=latency,
-            fault=fault,
-            dropped=dropped,
-            detail=exchange.detail,
-        )
-        self.request_log.append(record)
+    def _record(self, exchange: RequestInFlight, status: int | None, *, dropped: bool = False) -> None:
+        now = asyncio.get_running_loop().time()
+        record = exchange.finish(status, ts=self.engine.clock.time(), now=now, dropped=dropped)
+        if record is not None:
+            self.request_log.append(record)
 
 
 async def _control(request: web.Request, handler: Handler, refused: Refused | None) -> web.StreamResponse:

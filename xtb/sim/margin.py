@@ -69,11 +69,12 @@ def doubled_mark(m: MarginMarket) -> int | None:
     return None if side is None else 2 * side.price
 
 
-def figures(markets: Mapping[str, MarginMarket], account: Account) -> MarginFigures:
-    """Equity, initial and maintenance margin of `account` over every market it is exposed in."""
+def figures(markets: Mapping[str, MarginMarket], account: Account, *, leaving_out: object = None) -> MarginFigures:
+    """Equity, initial and maintenance margin of `account` over every market it is exposed in;
+    `leaving_out` is an open order whose margin is not counted (the one a modify replaces)."""
     resting: dict[str, int] = {}  # symbol -> Σ remaining × price of margined resting orders, tick·steps
     for order in account.open_orders.values():
-        if not order.reduce_only:
+        if not order.reduce_only and order is not leaving_out:
             symbol = order.market.symbol
             resting[symbol] = resting.get(symbol, 0) + (order.size - order.filled) * order.price
     equity = account.cash
@@ -111,8 +112,11 @@ def margin_shortfall(
     ticks: int | None,
     order_type: OrderType,
     reduce_only: bool,
+    *,
+    replacing: object = None,
 ) -> str | None:
     """Why the account cannot margin this order (the refusal's detail), or None when it can.
+    `replacing`: the open order a modify replaces, whose own margin is released for the new one.
 
     Cheap when it cannot matter: a market without margin, a reduce-only order, an order that only
     reduces the position, or a market order with nothing to take returns before any sum is made.
@@ -130,7 +134,7 @@ def margin_shortfall(
             return None  # nothing to take: it opens nothing
         ticks = best.price
     needed = EXACT.multiply(imf, EXACT.multiply(m.unit, opening * ticks))
-    margin = figures(markets, account)
+    margin = figures(markets, account, leaving_out=replacing)
     available = margin.available
     if needed <= available:
         return None

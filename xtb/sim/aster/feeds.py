@@ -9,7 +9,6 @@ carries `U` (first id), `u` (last id) and `pu` (the previous message's `u` on th
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import secrets
@@ -21,6 +20,7 @@ from xtb.sim.aster import payloads as pl
 from xtb.sim.aster.market import INTERVALS_MS
 from xtb.sim.aster.state import TapeTrade
 from xtb.sim.engine_types import BookChanged, LevelView, Trade
+from xtb.sim.periodic import Periodic
 
 if TYPE_CHECKING:
     from xtb.sim.aster.streams import AsterStreams
@@ -84,7 +84,7 @@ class MarketFeeds:
         self._last_u: dict[tuple[str, int], int] = {}  # the u of the last message per stream speed
         self._epoch = 0
         self.last_trade_ts = -1.0
-        self._task: asyncio.Task[None] | None = None
+        self.periodic = Periodic("aster-sim-periodic", BEAT_MS / 1000, self._beat)
 
     def _check_epoch(self) -> None:
         """After an engine reset the next message's `pu` is the jumped id: clients see a gap."""
@@ -207,36 +207,17 @@ class MarketFeeds:
 
     # ------------------------------------------------------------------------ periodic streams
 
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._periodic(), name="aster-sim-periodic")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
-
-    async def _periodic(self) -> None:
-        beat = 0
-        while True:
-            await asyncio.sleep(BEAT_MS / 1000)
-            beat += 1
-            elapsed = beat * BEAT_MS
-            try:
-                for speed in SPEEDS:
-                    if elapsed % speed == 0:
-                        self._flush_depth(speed)
-                if elapsed % 1000 == 0:
-                    self.streams.expire_listen_keys()
-                    self._mark_prices(fast=True)
-                    self._tickers()
-                if elapsed % 3000 == 0:
-                    self._mark_prices(fast=False)
-            except Exception:
-                log.exception("aster sim periodic streams failed")
+    async def _beat(self, beat: int) -> None:
+        elapsed = beat * BEAT_MS
+        for speed in SPEEDS:
+            if elapsed % speed == 0:
+                self._flush_depth(speed)
+        if elapsed % 1000 == 0:
+            self.streams.expire_listen_keys()
+            self._mark_prices(fast=True)
+            self._tickers()
+        if elapsed % 3000 == 0:
+            self._mark_prices(fast=False)
 
     def _flush_depth(self, speed: int) -> None:
         self._check_epoch()

@@ -31,8 +31,8 @@ from xtb.sim.aster.settings import AsterSettings, MarketDef
 from xtb.sim.aster.state import VenueState
 from xtb.sim.aster.streams import AsterStreams
 from xtb.sim.engine import Engine
-from xtb.sim.engine_types import AccountId, EngineEvent
-from xtb.sim.frontend import ACCOUNT, CONTROL_PREFIX, AuthFailure, FrontEnd, Handler, SimMarket, StreamConnection
+from xtb.sim.engine_types import AccountId
+from xtb.sim.frontend import ACCOUNT, CONTROL_PREFIX, AuthFailure, FrontEnd, Handler, SimMarket
 from xtb.sim.refusals import Refusal
 
 IDENTITY: web.RequestKey[V3Identity] = web.RequestKey("xtb_aster_identity")
@@ -157,33 +157,12 @@ class AsterFrontEnd(FrontEnd):
     def urls(self) -> dict[str, Any]:
         return {"rest": self.base_url(), "ws": self.base_url(scheme="ws") + "/fstream"}
 
-    async def start(self, host: str = "127.0.0.1", port: int | Mapping[str, int] = 0) -> dict[str, int]:
-        ports = await super().start(host, port)
-        self.streams.start()
-        return ports
-
-    async def stop(self) -> None:
-        await self.streams.stop()
-        await super().stop()
-
     def forget_credentials(self) -> None:
         super().forget_credentials()
         self.registry.agents.clear()
         self.registry.builders.clear()
         self.nonces.clear()
         self.limits.clear()
-
-    def on_engine_event(self, event: EngineEvent) -> None:
-        self.streams.on_engine_event(event)
-
-    async def on_ws_open(self, conn: StreamConnection) -> None:
-        self.streams.on_open(conn)
-
-    async def on_ws_message(self, conn: StreamConnection, data: str | bytes) -> None:
-        self.streams.on_message(conn, data)
-
-    async def on_ws_close(self, conn: StreamConnection) -> None:
-        self.streams.on_close(conn)
 
     # ----------------------------------------------------------------------------- accounts
 

@@ -31,9 +31,10 @@ from xtb.sim.aster import payloads as pl
 from xtb.sim.aster.errors import AsterError, invalid, json_response, mandatory, unsupported
 from xtb.sim.aster.params import PARAMS, Params
 from xtb.sim.aster.settings import MarketDef
-from xtb.sim.aster.state import OrderMeta, PendingOrder
+from xtb.sim.aster.state import OrderMeta
 from xtb.sim.engine_types import AccountId, OrderStatus, OrderView, Reason, SimError
 from xtb.sim.frontend import ACCOUNT
+from xtb.sim.order_ledger import PendingOrder
 
 if TYPE_CHECKING:
     from xtb.sim.aster.frontend import AsterFrontEnd

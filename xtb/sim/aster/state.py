@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import secrets
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from xtb.model import OrderType, TimeInForce
-from xtb.sim.bounded import BoundedMap
-from xtb.sim.engine_types import AccountId, ClientId, OrderView
+from xtb.sim.engine_types import AccountId, OrderView
+from xtb.sim.order_ledger import OrderLedger
 
 ORDER_ID_BASE = 17_300_000_000  # order ids are ~11-digit JSON integers
 EPOCH_SPAN = 100_000_000
@@ -43,16 +42,6 @@ class OrderMeta:
             view.time_in_force, "GTC"
         )
         return OrderMeta("LIMIT" if view.order_type is OrderType.LIMIT else "MARKET", tif, view.reduce_only)
-
-
-@dataclass(frozen=True, slots=True)
-class PendingOrder:
-    """The order a REST handler is submitting right now: its OrderAccepted takes this meta."""
-
-    account: AccountId
-    market: str
-    client_id: ClientId | None
-    meta: OrderMeta
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,27 +75,25 @@ class AccountSettings:
         return self.margin_type.get(symbol, "CROSSED")
 
 
-class VenueState:
+class VenueState(OrderLedger[OrderMeta]):
     def __init__(
         self, symbols: tuple[str, ...], *, history_limit: int, tape_size: int, listen_key_grace: float = 0.0
     ) -> None:
+        super().__init__(history_limit=history_limit)
         self.symbols = symbols
         self.listen_key_grace = listen_key_grace
-        self.history_limit = history_limit
         self.tape_size = tape_size
         self.epoch = 0
         self.last_seq = 0
         self.update_id = UPDATE_ID_BASE  # one counter for the venue: a symbol's ids jump
         self.last_update = dict.fromkeys(symbols, UPDATE_ID_BASE)
-        self.pending: PendingOrder | None = None
         self.listen_keys: dict[str, ListenKey] = {}
         self.accounts: dict[AccountId, AccountSettings] = {}
         self.countdowns: dict[tuple[AccountId, str], object] = {}
         self._clear()
 
     def _clear(self) -> None:
-        self.meta: BoundedMap[int, OrderMeta] = BoundedMap(200_000)
-        self.order_log: dict[AccountId, deque[int]] = {}
+        self.clear_orders()
         self.tapes: dict[str, deque[TapeTrade]] = {s: deque(maxlen=self.tape_size) for s in self.symbols}
         self.realized: dict[tuple[AccountId, str], Decimal] = {}
 
@@ -153,26 +140,6 @@ class VenueState:
     def order_meta(self, view: OrderView) -> OrderMeta:
         meta = self.meta.get(view.order_id)
         return meta if meta is not None else OrderMeta.of(view)
-
-    def accepted(self, view: OrderView, *, logged: bool) -> None:
-        """An OrderAccepted: attach the pending request's meta, log the id for allOrders."""
-        pending = self.pending
-        if (
-            pending is not None
-            and pending.account == view.account_id
-            and pending.market == view.market
-            and pending.client_id == view.client_id
-        ):
-            self.meta[view.order_id] = pending.meta
-            self.pending = None
-        if logged:
-            log = self.order_log.get(view.account_id)
-            if log is None:
-                log = self.order_log[view.account_id] = deque(maxlen=self.history_limit)
-            log.append(view.order_id)
-
-    def logged_orders(self, account: AccountId) -> Iterator[int]:
-        return iter(self.order_log.get(account, ()))
 
     def settings_of(self, account: AccountId) -> AccountSettings:
         settings = self.accounts.get(account)

@@ -28,7 +28,8 @@ from xtb.sim.engine_types import (
     PositionChanged,
     Trade,
 )
-from xtb.sim.frontend import StreamConnection
+from xtb.sim.stream_hub import StreamConnection
+from xtb.sim.venue_streams import VenueStreams
 
 if TYPE_CHECKING:
     from xtb.sim.aster.frontend import AsterFrontEnd
@@ -43,12 +44,13 @@ _ORDER_EXECUTIONS = {
 }
 
 
-class AsterStreams:
+class AsterStreams(VenueStreams):
     def __init__(self, frontend: AsterFrontEnd) -> None:
         self.fe = frontend
         self._last_position_seq: dict[AccountId, int] = {}
         self._last_event_ms = 0
         self.feeds = MarketFeeds(self)
+        self.periodic = self.feeds.periodic
 
     # ------------------------------------------------------------------------- connections
 
@@ -93,7 +95,7 @@ class AsterStreams:
             conn.account = entry.account
         return True
 
-    def on_message(self, conn: StreamConnection, data: str | bytes) -> None:
+    async def on_message(self, conn: StreamConnection, data: str | bytes) -> None:
         now = asyncio.get_running_loop().time()
         received = [t for t in conn.state["received"] if now - t < 1.0] + [now]
         conn.state["received"] = received
@@ -285,9 +287,3 @@ class AsterStreams:
             },
         }
         self._user(account, "ACCOUNT_UPDATE", payload)
-
-    def start(self) -> None:
-        self.feeds.start()
-
-    async def stop(self) -> None:
-        await self.feeds.stop()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -33,8 +33,8 @@ from xtb.sim.backpack.settings import ACCOUNT_IMF, ACCOUNT_MMF, LEVERAGE_LIMIT, 
 from xtb.sim.backpack.state import TapeTrade, VenueState
 from xtb.sim.backpack.streams import BackpackStreams
 from xtb.sim.engine import Engine
-from xtb.sim.engine_types import AccountId, EngineEvent, PositionView
-from xtb.sim.frontend import ACCOUNT, AuthFailure, FrontEnd, Handler, SimMarket, StreamConnection
+from xtb.sim.engine_types import AccountId, PositionView
+from xtb.sim.frontend import ACCOUNT, AuthFailure, FrontEnd, Handler, SimMarket
 from xtb.sim.refusals import Refusal
 
 _GENERIC_MESSAGES = {
@@ -122,15 +122,6 @@ class BackpackFrontEnd(FrontEnd):
     def urls(self) -> dict[str, Any]:
         return {"rest": self.base_url(), "ws": self.base_url(scheme="ws")}
 
-    async def start(self, host: str = "127.0.0.1", port: int | Mapping[str, int] = 0) -> dict[str, int]:
-        ports = await super().start(host, port)
-        self.streams.start()
-        return ports
-
-    async def stop(self) -> None:
-        await self.streams.stop()
-        await super().stop()
-
     async def authenticate(self, request: web.Request) -> AccountId:
         path = request.path
         try:
@@ -166,15 +157,6 @@ class BackpackFrontEnd(FrontEnd):
 
     async def refuse_order(self, request: web.Request, reason: str) -> web.StreamResponse:
         return ApiError(400, "INVALID_ORDER", reason).response()
-
-    async def on_ws_message(self, conn: StreamConnection, data: str | bytes) -> None:
-        self.streams.on_message(conn, data)
-
-    async def on_ws_close(self, conn: StreamConnection) -> None:
-        self.streams.on_close(conn)
-
-    def on_engine_event(self, event: EngineEvent) -> None:
-        self.streams.on_engine_event(event)
 
     # ------------------------------------------------------------------------------- routes
 

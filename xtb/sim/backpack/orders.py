@@ -33,9 +33,10 @@ from xtb.sim.backpack.params import (
     query_uint,
 )
 from xtb.sim.backpack.settings import MarketDef
-from xtb.sim.backpack.state import OrderMeta, PendingOrder
+from xtb.sim.backpack.state import OrderMeta
 from xtb.sim.engine_types import AccountId, OrderStatus, OrderView, Reason, SimError
 from xtb.sim.frontend import ACCOUNT
+from xtb.sim.order_ledger import PendingOrder
 
 if TYPE_CHECKING:
     from xtb.sim.backpack.frontend import BackpackFrontEnd

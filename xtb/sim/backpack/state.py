@@ -9,14 +9,14 @@ depth update ids skip one, so a client holding old ids or an old book notices.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
 from xtb.model import OrderType, TimeInForce
 from xtb.sim import inbound
 from xtb.sim.bounded import BoundedMap
-from xtb.sim.engine_types import AccountId, ClientId, OrderView
+from xtb.sim.engine_types import AccountId, OrderView
+from xtb.sim.order_ledger import OrderLedger
 
 ORDER_ID_BASE = 50_000_000_000  # order ids are ~11-digit numeric strings
 EPOCH_SPAN = 1_000_000_000
@@ -49,16 +49,6 @@ class OrderMeta:
 
 
 @dataclass(frozen=True, slots=True)
-class PendingOrder:
-    """The order a REST handler is submitting right now: its OrderAccepted takes this meta."""
-
-    account: AccountId
-    market: str
-    client_id: ClientId | None
-    meta: OrderMeta
-
-
-@dataclass(frozen=True, slots=True)
 class TapeTrade:
     ts: float
     trade_id: int
@@ -67,12 +57,12 @@ class TapeTrade:
     buyer_is_maker: bool
 
 
-class VenueState:
+class VenueState(OrderLedger[OrderMeta]):
     def __init__(
         self, symbols: tuple[str, ...], *, history_limit: int, tape_size: int, id_limit: int = 200_000
     ) -> None:
+        super().__init__(history_limit=history_limit, meta_limit=id_limit)
         self.symbols = symbols
-        self.history_limit = history_limit
         self.tape_size = tape_size
         self.id_limit = id_limit
         self.epoch = 0
@@ -80,13 +70,11 @@ class VenueState:
         self.update_ids = {s: UPDATE_ID_BASE for s in symbols}
         self.next_trade_id = dict.fromkeys(symbols, 0)
         self.next_position_id = POSITION_ID_BASE
-        self.pending: PendingOrder | None = None
         self._clear()
 
     def _clear(self) -> None:
-        self.meta: BoundedMap[int, OrderMeta] = BoundedMap(self.id_limit)
+        self.clear_orders()
         self.trade_ids: BoundedMap[int, int] = BoundedMap(self.id_limit)
-        self.order_log: dict[AccountId, deque[int]] = {}
         self.position_ids: dict[tuple[AccountId, str], int] = {}
         self.position_sizes: dict[tuple[AccountId, str], Decimal] = {}
         self.user_ids: dict[AccountId, int] = {}
@@ -162,24 +150,3 @@ class VenueState:
     def order_meta(self, view: OrderView) -> OrderMeta:
         meta = self.meta.get(view.order_id)
         return meta if meta is not None else OrderMeta.of(view)
-
-    def accepted(self, view: OrderView, *, logged: bool) -> None:
-        """An OrderAccepted: attach the pending request's meta, log the id for history."""
-        pending = self.pending
-        if (
-            pending is not None
-            and pending.account == view.account_id
-            and pending.market == view.market
-            and pending.client_id == view.client_id
-        ):
-            self.meta[view.order_id] = pending.meta
-            self.pending = None
-        if logged:
-            log = self.order_log.get(view.account_id)
-            if log is None:
-                log = self.order_log[view.account_id] = deque(maxlen=self.history_limit)
-            log.append(view.order_id)
-
-    def logged_orders(self, account: AccountId, *, newest_first: bool) -> Iterator[int]:
-        log = self.order_log.get(account, ())
-        return reversed(log) if newest_first else iter(log)

@@ -9,7 +9,6 @@ a message is its event type (`depth`, `orderFill`, `positionAdjusted`...).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections import Counter
@@ -35,7 +34,9 @@ from xtb.sim.engine_types import (
     PositionChanged,
     Trade,
 )
-from xtb.sim.frontend import StreamConnection
+from xtb.sim.periodic import Periodic
+from xtb.sim.stream_hub import StreamConnection
+from xtb.sim.venue_streams import VenueStreams
 
 if TYPE_CHECKING:
     from xtb.sim.backpack.frontend import BackpackFrontEnd
@@ -89,16 +90,16 @@ def _private_base(channel: str) -> str | None:
     return base if sep else None
 
 
-class BackpackStreams:
+class BackpackStreams(VenueStreams):
     def __init__(self, frontend: BackpackFrontEnd) -> None:
         self.fe = frontend
         self._private: Counter[AccountId] = Counter()  # private subscriptions per account
         self._pending_depth: dict[tuple[int, str], dict[str, Any]] = {}
-        self._task: asyncio.Task[None] | None = None
+        self.periodic = Periodic("backpack-sim-periodic", TICK_MS / 1000, self._beat)
 
     # ------------------------------------------------------------------------ client frames
 
-    def on_message(self, conn: StreamConnection, data: str | bytes) -> None:
+    async def on_message(self, conn: StreamConnection, data: str | bytes) -> None:
         try:
             frame = inbound.loads(data)  # too deep, too big, not UTF-8: 4002 too
         except ValueError:
@@ -340,32 +341,13 @@ class BackpackStreams:
 
     # ------------------------------------------------------------------------ periodic streams
 
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._periodic(), name="backpack-sim-periodic")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
-
-    async def _periodic(self) -> None:
+    async def _beat(self, beat: int) -> None:
         """Aggregated depth every 200 / 600 / 1000 ms; markPrice and ticker every second."""
-        beat = 0
-        while True:
-            await asyncio.sleep(TICK_MS / 1000)
-            beat += 1
-            try:
-                for window in DEPTH_WINDOWS:
-                    if (beat * TICK_MS) % window == 0:
-                        self._flush_depth(window)
-                if (beat * TICK_MS) % 1000 == 0:
-                    self._every_second()
-            except Exception:
-                log.exception("backpack sim periodic streams failed")
+        for window in DEPTH_WINDOWS:
+            if (beat * TICK_MS) % window == 0:
+                self._flush_depth(window)
+        if (beat * TICK_MS) % 1000 == 0:
+            self._every_second()
 
     def _flush_depth(self, window: int) -> None:
         now = pl.us(self.fe.engine.clock.time())

@@ -23,7 +23,7 @@ from xtb.clock import Clock
 from xtb.sim import inbound
 from xtb.sim.engine import Engine
 from xtb.sim.engine_types import AccountId, EngineEvent, PositionView
-from xtb.sim.frontend import ACCOUNT, MAIN_SITE, AuthFailure, FrontEnd, SimMarket, StreamConnection
+from xtb.sim.frontend import ACCOUNT, MAIN_SITE, AuthFailure, FrontEnd, SimMarket
 from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.account import AccountDesk
 from xtb.sim.grvt.auth import Accounts, Ctx, make_identity
@@ -158,6 +158,20 @@ class GrvtFrontEnd(FrontEnd):
         limit = self.limits.limit
         return {"rate_limit": None if limit is None else limit.as_json()}
 
+    def settings_schema(self) -> dict[str, dict[str, Any]]:
+        return {
+            "rate_limit": {
+                "type": ["object", "null"],
+                "description": "the §7 token bucket per (account, route class); null: no limit",
+                "additionalProperties": False,
+                "required": ["per_second", "burst"],
+                "properties": {
+                    "per_second": {"type": "number", "exclusiveMinimum": 0, "description": "sustained requests/s"},
+                    "burst": {"type": "integer", "minimum": 1, "description": "requests at once"},
+                },
+            }
+        }
+
     def make_credentials(self, account_id: AccountId, rng: random.Random) -> dict[str, Any]:
         return make_identity(rng)
 
@@ -182,15 +196,15 @@ class GrvtFrontEnd(FrontEnd):
         }
 
     async def start(self, host: str = "127.0.0.1", port: int | Mapping[str, int] = 0) -> dict[str, int]:
+        """The ledger reads deposits off engine events; accounts funded before the front-end
+        listened are seeded from their balances."""
         ports = await super().start(host, port)
         self.ledger.seed(self.engine.balance(account) for account in self.engine.accounts())
-        self.streams.start()
         return ports
 
     async def stop(self) -> None:
         self.desk.stop()
         self.account_desk.stop()
-        await self.streams.stop()
         await super().stop()
 
     async def authenticate(self, request: web.Request) -> AccountId:
@@ -225,12 +239,6 @@ class GrvtFrontEnd(FrontEnd):
 
     async def refuse_order(self, request: web.Request, reason: str) -> web.StreamResponse:
         return GrvtError(2082, reason or None).response(request.path.startswith("/lite/"))
-
-    async def on_ws_open(self, conn: StreamConnection) -> None:
-        self.streams.on_open(conn)
-
-    async def on_ws_message(self, conn: StreamConnection, data: str | bytes) -> None:
-        await self.streams.on_message(conn, data)
 
     def on_engine_event(self, event: EngineEvent) -> None:
         self.feeds.on_engine_event(event)

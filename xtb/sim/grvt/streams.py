@@ -23,13 +23,15 @@ from typing import TYPE_CHECKING, Any
 from xtb.model import Side
 from xtb.sim import inbound
 from xtb.sim.engine_types import BookChanged
-from xtb.sim.frontend import StreamConnection
 from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.auth import Ctx
 from xtb.sim.grvt.errors import GrvtError
 from xtb.sim.grvt.lite import FEEDS, ROUTES, to_full, to_lite
 from xtb.sim.grvt.public import CANDLE_TYPES, INTERVALS, candles
 from xtb.sim.grvt.state import TapeTrade
+from xtb.sim.periodic import Periodic
+from xtb.sim.stream_hub import StreamConnection
+from xtb.sim.venue_streams import VenueStreams
 
 if TYPE_CHECKING:
     from xtb.sim.grvt.frontend import GrvtFrontEnd
@@ -96,10 +98,10 @@ def subs_of(conn: StreamConnection) -> dict[str, Sub]:
     return conn.state.setdefault("subs", {})
 
 
-class GrvtStreams:
+class GrvtStreams(VenueStreams):
     def __init__(self, fe: GrvtFrontEnd) -> None:
         self.fe = fe
-        self._task: asyncio.Task[None] | None = None
+        self.periodic = Periodic("grvt-sim-streams", TICK_S, self._beat)
 
     # -------------------------------------------------------------------------- sockets
 
@@ -393,27 +395,9 @@ class GrvtStreams:
 
     # ---------------------------------------------------------------------- clocked streams
 
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._clock(), name="grvt-sim-streams")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
-
-    async def _clock(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            await asyncio.sleep(TICK_S)
-            try:
-                self.tick(loop.time())
-                self.fe.housekeeping()
-            except Exception:
-                log.exception("grvt sim clocked streams failed")
+    async def _beat(self, beat: int) -> None:
+        self.tick(asyncio.get_running_loop().time())
+        self.fe.housekeeping()
 
     def tick(self, now: float) -> None:
         """Send every clocked frame that is due."""

@@ -20,7 +20,8 @@ from xtb.sim.lighter import errors as E
 from xtb.sim.lighter import txs as T
 from xtb.sim.lighter.errors import LighterError
 from xtb.sim.lighter.settings import MarketDef
-from xtb.sim.lighter.state import OrderMeta, PendingOrder
+from xtb.sim.lighter.state import OrderMeta
+from xtb.sim.order_ledger import PendingOrder
 
 if TYPE_CHECKING:
     from xtb.sim.lighter.frontend import LighterFrontEnd

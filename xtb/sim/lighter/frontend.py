@@ -10,7 +10,6 @@ seed. `register_api_key` adds a known key (e.g. the spec's worked vectors' key).
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -21,8 +20,8 @@ from xtb.clock import Clock
 from xtb.crypto import schnorr
 from xtb.sim import inbound
 from xtb.sim.engine import Engine
-from xtb.sim.engine_types import AccountId, EngineEvent
-from xtb.sim.frontend import AuthFailure, FrontEnd, SimMarket, StreamConnection
+from xtb.sim.engine_types import AccountId
+from xtb.sim.frontend import AuthFailure, FrontEnd, SimMarket
 from xtb.sim.lighter import errors as E
 from xtb.sim.lighter.charts import ChartApi
 from xtb.sim.lighter.desk import TxDesk
@@ -132,13 +131,7 @@ class LighterFrontEnd(FrontEnd):
     def urls(self) -> dict[str, Any]:
         return {"rest": self.base_url(), "ws": self.base_url(scheme="ws") + "/stream"}
 
-    async def start(self, host: str = "127.0.0.1", port: int | Mapping[str, int] = 0) -> dict[str, int]:
-        ports = await super().start(host, port)
-        self.streams.start()
-        return ports
-
     async def stop(self) -> None:
-        await self.streams.stop()
         self.desk.stop()
         await super().stop()
         self.verifier.close()
@@ -175,18 +168,6 @@ class LighterFrontEnd(FrontEnd):
 
     async def refuse_order(self, request: web.Request, reason: str) -> web.StreamResponse:
         return LighterError(E.INVALID_TX_INFO, message=reason).response()
-
-    async def on_ws_open(self, conn: StreamConnection) -> None:
-        self.streams.on_open(conn)
-
-    async def on_ws_message(self, conn: StreamConnection, data: str | bytes) -> None:
-        await self.streams.on_message(conn, data)
-
-    async def on_ws_close(self, conn: StreamConnection) -> None:
-        self.streams.on_close(conn)
-
-    def on_engine_event(self, event: EngineEvent) -> None:
-        self.streams.on_engine_event(event)
 
     # ------------------------------------------------------------------------------ routes
 

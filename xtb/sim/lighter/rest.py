@@ -243,7 +243,7 @@ class ReadApi:
     def _history(self, account: int) -> Iterable[OrderView]:
         """The account's closed orders, newest first (replaced orders of a modify left out)."""
         state, engine = self.fe.state, self.fe.engine
-        for engine_id in state.account_orders(account):
+        for engine_id in state.logged_orders(account, newest_first=True):
             view = engine.order(engine_id)
             meta = state.meta.get(engine_id)
             if view is None or view.is_open or (meta is not None and state.engine_id(meta.order_index) != engine_id):

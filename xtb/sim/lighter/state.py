@@ -11,12 +11,12 @@ new range, so clients holding old ids notice.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from xtb.sim.bounded import BoundedMap
-from xtb.sim.engine_types import AccountId, ClientId
+from xtb.sim.engine_types import AccountId, OrderView
+from xtb.sim.order_ledger import OrderLedger
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -44,14 +44,6 @@ class OrderMeta:
     reduce_only_all: bool = False  # BaseAmount 0 reduce-only: close the whole position
 
 
-@dataclass(frozen=True)
-class PendingOrder:
-    account: AccountId
-    market: str
-    client_id: ClientId | None
-    meta: OrderMeta
-
-
 @dataclass
 class TxRecord:
     """An accepted transaction, for GET /api/v1/tx and account_tx."""
@@ -69,27 +61,25 @@ class TxRecord:
     status: int = 2  # 2 executed
 
 
-class VenueState:
+class VenueState(OrderLedger[OrderMeta]):
     def __init__(self, market_ids: tuple[int, ...], *, history_limit: int, tape_size: int, tx_log_size: int) -> None:
+        super().__init__(history_limit=history_limit)
         self.market_ids = market_ids
-        self.history_limit = history_limit
         self.tape_size = tape_size
         self.tx_log_size = tx_log_size
         self.epoch = 0
         self.last_seq = 0
         self.height = 1_000_000
-        self.pending: PendingOrder | None = None
         self.book_nonce = dict.fromkeys(market_ids, BOOK_NONCE_BASE)
         self.book_offset = dict.fromkeys(market_ids, 1_558_300)
         self._clear()
 
     def _clear(self) -> None:
+        self.clear_orders()
         self.next_order_index = 0
-        self.meta: BoundedMap[int, OrderMeta] = BoundedMap(200_000)
         self.by_order_index: BoundedMap[int, int] = BoundedMap(200_000)  # order_index → engine id
         self.trade_ids: BoundedMap[int, int] = BoundedMap(200_000)
         self.next_trade_id = TRADE_ID_BASE
-        self.orders: dict[AccountId, deque[int]] = {}
         self.deferred: int | None = None  # the engine id whose frames wait until its transaction ends
         self.trades: dict[AccountId, deque[dict[str, Any]]] = {}
         self.tape: dict[int, deque[dict[str, Any]]] = {m: deque(maxlen=self.tape_size) for m in self.market_ids}
@@ -140,23 +130,13 @@ class VenueState:
 
     # -------------------------------------------------------------------------------- orders
 
-    def accepted(self, engine_id: int, account: AccountId, market: str, client_id: ClientId | None,
-                 market_id: int) -> OrderMeta:  # fmt: skip
+    def attach(self, view: OrderView, market_id: int) -> OrderMeta:
         """An OrderAccepted: take the pending request's metadata (or make defaults for orders that
-        did not come through a transaction, like the synthetic market's)."""
-        pending = self.pending
-        if (
-            pending is not None
-            and pending.account == account
-            and pending.market == market
-            and pending.client_id == client_id
-        ):
-            meta = pending.meta
-            self.pending = None
-        else:
-            meta = OrderMeta(self.allocate_order_index(), market_id)
-        self.meta[engine_id] = meta
-        self.by_order_index[meta.order_index] = engine_id
+        did not come through a transaction, like the synthetic market's) and log the order."""
+        meta = self.accepted(view, logged=True)
+        if meta is None:
+            meta = self.meta[view.order_id] = OrderMeta(self.allocate_order_index(), market_id)
+        self.by_order_index[meta.order_index] = view.order_id
         return meta
 
     def order_meta(self, engine_id: int, market_id: int) -> OrderMeta:
@@ -165,16 +145,6 @@ class VenueState:
             meta = self.meta[engine_id] = OrderMeta(self.allocate_order_index(), market_id)
             self.by_order_index[meta.order_index] = engine_id
         return meta
-
-    def placed(self, account: AccountId, engine_id: int) -> None:
-        log = self.orders.get(account)
-        if log is None:
-            log = self.orders[account] = deque(maxlen=self.history_limit)
-        log.append(engine_id)
-
-    def account_orders(self, account: AccountId) -> Iterator[int]:
-        """The account's orders (engine ids), newest first."""
-        return reversed(self.orders.get(account, ()))
 
     # -------------------------------------------------------------------------------- trades
 

@@ -30,13 +30,15 @@ from xtb.sim.engine_types import (
     PositionChanged,
     Trade,
 )
-from xtb.sim.frontend import StreamConnection
 from xtb.sim.lighter import payloads as pl
 from xtb.sim.lighter.candle_stream import CandleStream, channel_resolution
 from xtb.sim.lighter.errors import LighterError
 from xtb.sim.lighter.snapshots import PRIVATE, TOKEN_OPTIONAL, Snapshots
 from xtb.sim.lighter.state import TxRecord
 from xtb.sim.lighter.txs import parse_tx
+from xtb.sim.periodic import Periodic
+from xtb.sim.stream_hub import StreamConnection
+from xtb.sim.venue_streams import VenueStreams
 
 if TYPE_CHECKING:
     from xtb.sim.lighter.frontend import LighterFrontEnd
@@ -53,13 +55,14 @@ def _error(code: int, message: str, request_id: Any = None) -> dict[str, Any]:
     return frame
 
 
-class LighterStreams:
+class LighterStreams(VenueStreams):
     def __init__(self, frontend: LighterFrontEnd) -> None:
         self.fe = frontend
         self.snapshots = Snapshots(frontend)
         self.candles = CandleStream(frontend.state.tape, frontend.now_ms)
         self._private: Counter[int] = Counter()  # account channels subscribed, per account index
-        self._task: asyncio.Task[None] | None = None
+        self.periodic = Periodic("lighter-sim-periodic", TICK_S, self._beat)
+        self._last_ping = 0.0
 
     # ------------------------------------------------------------------------ client frames
 
@@ -208,8 +211,7 @@ class LighterStreams:
         if market is None:
             return
         tx_order = fe.state.pending is not None
-        fe.state.accepted(view.order_id, view.account_id, view.market, view.client_id, market.market_id)
-        fe.state.placed(view.account_id, view.order_id)
+        fe.state.attach(view, market.market_id)
         if tx_order:
             fe.state.deferred = view.order_id
             if fe.settings.emit_in_progress:
@@ -322,38 +324,23 @@ class LighterStreams:
     # ------------------------------------------------------------------------ periodic work
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._periodic(), name="lighter-sim-periodic")
+        self._last_ping = asyncio.get_running_loop().time()
+        super().start()
 
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
-
-    async def _periodic(self) -> None:
+    async def _beat(self, beat: int) -> None:
         """Every second: expire orders past OrderExpiry, ping quiet sockets, close idle ones."""
-        loop = asyncio.get_running_loop()
         settings = self.fe.settings
-        last_ping = loop.time()
-        while True:
-            await asyncio.sleep(TICK_S)
-            try:
-                self.fe.desk.expire_orders(self.fe.now_ms())
-                now = loop.time()
-                ping = settings.ws_ping_interval is not None and now - last_ping >= settings.ws_ping_interval
-                if ping:
-                    last_ping = now
-                for conn in self.fe.hub.connections:
-                    if now - conn.state.get("seen", now) > settings.ws_idle_timeout:
-                        log.info("closing idle ws conn=%s", conn.id)
-                        await conn.close(code=1000, message=b"idle")
-                    elif ping:
-                        self.fe.send(conn, "ping", "ping", {"type": "ping"})
-            except Exception:
-                log.exception("lighter sim periodic work failed")
+        self.fe.desk.expire_orders(self.fe.now_ms())
+        now = asyncio.get_running_loop().time()
+        ping = settings.ws_ping_interval is not None and now - self._last_ping >= settings.ws_ping_interval
+        if ping:
+            self._last_ping = now
+        for conn in self.fe.hub.connections:
+            if now - conn.state.get("seen", now) > settings.ws_idle_timeout:
+                log.info("closing idle ws conn=%s", conn.id)
+                await conn.close(code=1000, message=b"idle")
+            elif ping:
+                self.fe.send(conn, "ping", "ping", {"type": "ping"})
 
     def shutdown_notice(self, close_in_ms: int) -> None:
         """The venue's pre-deploy warning, to every socket."""
