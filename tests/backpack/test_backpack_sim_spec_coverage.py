@@ -218,11 +218,11 @@ async def test_every_spec_stream_subscribes_and_sends_its_first_message(
     early = await _subscribe(ws, client, name)
     assert not [f for f in early if "error" in f], f"{name} refused: {early}"
     if "silent" in entry:  # the spec's answer: accepted, and nothing is sent
-        await _subscribe(ws, client, f"trade.{SOL}")  # a trade frame marks when the event was through
+        early += await _subscribe(ws, client, f"trade.{SOL}")  # a trade frame marks when the event was through
         sim.control.set_mid(SOL, "150")
         assert (await client.call("POST", "/api/v1/order", body=BUY_2))[0] == 200
         _, before = await receive_until(ws, lambda f: f.get("stream") == f"trade.{SOL}")
-        assert before == [], f"{name} sent {before}"
+        assert early + before == [], f"{name} answered {early + before}"
         return
     await _trigger(sim, client, name)
     frame, before = await receive_until(ws, lambda f: f.get("stream") == name)
