@@ -1,6 +1,7 @@
 """The public streams of spec §5.3 that summarise the market rather than report one engine event:
-`kline.<interval>.<symbol>` (the candle holding now, sent when it changed, at most once a second,
-then once more with `X: true` when its interval has ended) and `openInterest.<symbol>` (every 60 s).
+`kline.<interval>.<symbol>` (each candle that took a trade since the last beat, at most one frame
+per candle a second, then once more with `X: true` when its interval has ended) and
+`openInterest.<symbol>` (every 60 s).
 
 Both are drawn from what the REST answers use: candles from the market's trade prints, open
 interest from every account's positions. Sim: the 60 s open-interest cadence starts when a symbol's
