@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.backpack.conftest import BTC, SOL, Client, signer_for, start_backpack
+from tests.backpack.conftest import BTC, SOL, Client, connect, receive_until, signer_for, start_backpack, synced
 from xtb.sim.backpack.klines import bucket
 from xtb.sim.server import SimHandle
 
@@ -206,3 +206,60 @@ async def test_max_order_quantity_from_collateral_and_position(sim: SimHandle, c
 )
 def test_candle_intervals_follow_the_calendar(ts: float, interval: str, expected: tuple[int, int]) -> None:
     assert bucket(ts, interval) == expected
+
+
+async def test_borrow_and_withdrawal_limits_follow_the_collateral(sim: SimHandle, client: Client) -> None:
+    """§4.14: nothing is lent, so nothing may be borrowed; the withdrawable USDC is the cash until a
+    position holds part of it up."""
+    borrow, withdrawal = "/api/v1/account/limits/borrow", "/api/v1/account/limits/withdrawal"
+    assert (await client.call("GET", borrow, params={"symbol": "USDC"}))[:2] == (
+        200, {"maxBorrowQuantity": "0", "symbol": "USDC"},
+    )  # fmt: skip
+    cash = str(sim.control.balances(sim.frontend.account_for("api_key", sim.account["api_key"]))[0].cash)
+    status, limit, _ = await client.call("GET", withdrawal, params={"symbol": "USDC", "autoBorrow": "false"})
+    assert status == 200
+    assert limit == {"maxWithdrawalQuantity": cash, "symbol": "USDC", "autoBorrow": False, "autoLendRedeem": None}
+    assert (await client.call("GET", withdrawal, params={"symbol": "SOL"}))[1]["maxWithdrawalQuantity"] == "0"
+    sim.control.set_mid(SOL, "150")
+    assert (await client.call("POST", "/api/v1/order", body=BUY_2))[0] == 200
+    _, limit, _ = await client.call("GET", withdrawal, params={"symbol": "USDC"})
+    _, collateral, _ = await client.call("GET", "/api/v1/capital/collateral")
+    assert limit["maxWithdrawalQuantity"] == collateral["netEquityAvailable"]  # the position's margin stays
+    assert (await client.call("GET", borrow, params={}))[:2] == (400, missing("symbol", "Asset"))
+    assert (await client.call("GET", withdrawal, params={"symbol": "DOGE"}))[:2] == (
+        400, parse_error("symbol", "Asset"),
+    )  # fmt: skip
+
+
+async def test_kline_stream_sends_the_changed_candle_then_its_final_frame(
+    sim: SimHandle, client: Client, http: aiohttp.ClientSession
+) -> None:
+    """§5.3: sent on change, at most once a second, with a final `X: true` once the interval ended
+    (the 1 s interval, so the end comes soon: the first beat may already find it ended)."""
+    name = f"kline.1s.{SOL}"
+    async with connect(http, sim.urls["ws"]) as ws:
+        await ws.send_json({"method": "SUBSCRIBE", "params": [name]})
+        await synced(ws)
+        sim.control.set_mid(SOL, "150")
+        assert (await client.call("POST", "/api/v1/order", body=BUY_2))[0] == 200
+        final, before = await receive_until(ws, lambda f: f.get("stream") == name and f["data"]["X"])
+    frames = [f["data"] for f in before if f.get("stream") == name] + [final["data"]]
+    assert len(frames) <= 2 and all(not f["X"] for f in frames[:-1])  # unchanged: sent once open, once final
+    for candle in frames:
+        assert (candle["e"], candle["s"], candle["n"]) == ("kline", SOL, 1)
+        assert (candle["o"], candle["h"], candle["l"], candle["c"], candle["v"]) == ("150.01",) * 4 + ("2.00",)
+        assert ISO_SECONDS.match(candle["t"]) and ISO_SECONDS.match(candle["T"])
+        start = datetime.fromisoformat(candle["t"]).replace(tzinfo=UTC).timestamp()
+        assert datetime.fromisoformat(candle["T"]).replace(tzinfo=UTC).timestamp() == start + 1
+
+
+async def test_open_interest_stream_carries_the_positions(
+    sim: SimHandle, client: Client, http: aiohttp.ClientSession
+) -> None:
+    sim.control.set_mid(SOL, "150")
+    assert (await client.call("POST", "/api/v1/order", body=BUY_2))[0] == 200
+    name = f"openInterest.{SOL}"
+    async with connect(http, sim.urls["ws"]) as ws:
+        await ws.send_json({"method": "SUBSCRIBE", "params": [name]})
+        frame, _ = await receive_until(ws, lambda f: f.get("stream") == name)
+    assert {k: v for k, v in frame["data"].items() if k != "E"} == {"e": "openInterest", "s": SOL, "o": "2.00"}

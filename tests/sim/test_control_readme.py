@@ -1,5 +1,5 @@
 """README's 'Use the simulators as a local testnet' runs as written: the simulator started by its
-first line, every curl line, and the lighter-sdk script, against a free port instead of 8700."""
+first line, every curl line, and the ccxt script, against a free port instead of 8700."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def environment() -> dict[str, str]:
 async def simulator() -> AsyncIterator[str]:
     """The README's first line (a free port instead of 8700), running; yields its base URL."""
     start = block("bash").splitlines()[0].split("#", 1)[0].strip()
-    assert start == "python -m xtb.sim lighter --port 8700 &"
+    assert start == "python -m xtb.sim backpack --port 8700 &"
     args = [*start.removesuffix("&").split()[1:-1], "0"]
     proc = await asyncio.create_subprocess_exec(
         sys.executable, *args, cwd=ROOT, env=environment(), stdout=asyncio.subprocess.PIPE
@@ -72,17 +72,17 @@ async def test_the_readme_testnet_walkthrough_runs_as_written(simulator: str, tm
         outputs.append(out)
     index, created, funded, mid, frozen, script, orders, faults = outputs
     assert json.loads(index)["openapi"] == simulator + "/_sim/openapi.json"
-    assert json.loads(created)["credentials"]["account_index"] == 7
+    assert set(json.loads(created)["credentials"]) == {"api_key", "api_secret"}
     assert json.loads(funded)["cash"] == "15000"
-    assert json.loads(mid) == {"mid": "3000.00"}
+    assert json.loads(mid) == {"mid": "150.00"}
     assert json.loads(frozen) == {"frozen": True}
-    assert script == "sendTx: 200\n"
+    assert script == "order: open\n"
     (order,) = json.loads(orders)
-    assert (order["client_id"], order["side"], order["price"], order["size"]) == (1, "buy", "2990.00", "0.0100")
+    assert (order["side"], order["price"], order["size"]) == ("buy", "149.00", "0.50")
     assert order["time_in_force"] == "post_only" and order["status"] == "new"
     assert [(f["action"], f["status"], f["path"]) for f in json.loads(faults)["rest"]] == [
-        ("status", 503, "/api/v1/sendTx")
+        ("status", 503, "/api/v1/order")
     ]
     # what the README says comes next: the script run again meets the injected 503
     status, _, err = await run(f"{sys.executable} place_order.py", tmp_path)
-    assert status != 0 and "(503)" in err
+    assert status != 0 and "Unknown error, please check your request or try again later." in err

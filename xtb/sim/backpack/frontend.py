@@ -3,8 +3,9 @@
 Routes: public `/api/v1/{status,ping,time,markets,market,depth,ticker,tickers,trades,markPrices}`,
 the reference data `/api/v1/{assets,collateral,securities,market-sessions,borrowLend/markets,vaults,
 wallets}` and market history `/api/v1/{klines,trades/history,openInterest,fundingRates}`; signed
-`/api/v1/{order,orders,position,capital,capital/collateral,account,account/limits/order}` and
-`/wapi/v1/history/{orders,fills}`. Anything else is a plain-text 404 `not found` (`refusal`). The
+`/api/v1/{order,orders,position,capital,capital/collateral,account,account/limits/{order,borrow,
+withdrawal}}` and `/wapi/v1/history/{orders,fills}`; every other signed route of §2.4 as the stub
+§4.15 describes (`stubs`). Anything else is a plain-text 404 `not found` (`refusal`). The
 WebSocket is served at `/` (which is also what a client sends for the empty path).
 """
 
@@ -22,9 +23,10 @@ from nacl.signing import SigningKey
 from xtb.clock import Clock
 from xtb.model import OrderType, Side
 from xtb.sim.backpack import payloads as pl
-from xtb.sim.backpack import reference
+from xtb.sim.backpack import reference, stubs
 from xtb.sim.backpack.auth import INSTRUCTIONS, Verifier, parse_json
 from xtb.sim.backpack.errors import ApiError, VenueError, json_response, payload_error, text_response
+from xtb.sim.backpack.limits import AccountLimits
 from xtb.sim.backpack.margin import margin, max_order_quantity
 from xtb.sim.backpack.market_data import MarketData
 from xtb.sim.backpack.orders import UNKNOWN_ERROR, OrderDesk, VenueFaults
@@ -98,6 +100,7 @@ class BackpackFrontEnd(FrontEnd):
         self.venue_faults = VenueFaults()
         self.desk = OrderDesk(self, random.Random(seed))
         self.market_data = MarketData(self)
+        self.limits = AccountLimits(tuple(reference.asset_decimals(self.settings.markets)), lambda a: margin(self, a))
 
     def now_ms(self) -> int:
         return round(self.auth_clock.time() * 1000)
@@ -199,6 +202,9 @@ class BackpackFrontEnd(FrontEnd):
             ("GET", "/api/v1/account/limits/order", self._order_limit),
             ("GET", "/wapi/v1/history/orders", desk.order_history),
             ("GET", "/wapi/v1/history/fills", desk.fill_history),
+            ("GET", "/api/v1/account/limits/borrow", self.limits.borrow),
+            ("GET", "/api/v1/account/limits/withdrawal", self.limits.withdrawal),
+            *stubs.routes(),
         ]
         for method, path, handler in signed:
             places = method == "POST" and path.startswith("/api/v1/order")

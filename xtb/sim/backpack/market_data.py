@@ -14,6 +14,7 @@ from aiohttp import web
 from xtb.sim.backpack import klines
 from xtb.sim.backpack import payloads as pl
 from xtb.sim.backpack.errors import ApiError, invalid_request, json_response, param_error
+from xtb.sim.backpack.open_interest import open_interest
 from xtb.sim.backpack.params import query_enum, query_uint
 from xtb.sim.bounded import BoundedMap
 
@@ -82,20 +83,10 @@ class MarketData:
         now = self.fe.now_ms()
         symbols = self.fe.market_defs if market is None else (market.symbol,)
         rows = [
-            {"symbol": symbol, "openInterest": pl.plain(self.open_interest_of(symbol)), "timestamp": now}
+            {"symbol": symbol, "openInterest": pl.plain(open_interest(self.fe.engine, symbol)), "timestamp": now}
             for symbol in symbols
         ]
         return json_response(rows)
-
-    def open_interest_of(self, symbol: str) -> Decimal:
-        """Contracts held long across all accounts (equal to those held short)."""
-        engine = self.fe.engine
-        total = Decimal(0)
-        for account in engine.accounts():
-            size = engine.position(account, symbol).size
-            if size > 0:
-                total += size
-        return total
 
     async def funding_rates(self, request: web.Request) -> web.StreamResponse:
         """One row per funding interval since the simulator started, newest (in progress) first."""

@@ -8,7 +8,6 @@ Engine refusals become the venue's errors; a post-only order that would cross is
 from __future__ import annotations
 
 import asyncio
-import math
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from aiohttp import web
 from xtb.model import OrderType, Rounding, Side, TimeInForce
 from xtb.sim.backpack import payloads as pl
 from xtb.sim.backpack.errors import ApiError, invalid_request, json_response, not_found, payload_error
+from xtb.sim.backpack.paging import page
 from xtb.sim.backpack.params import (
     BODY,
     MARKET_TYPES,
@@ -62,7 +62,6 @@ REJECTIONS: dict[Reason, tuple[str, str]] = {
     Reason.DUPLICATE_CLIENT_ID: ("INVALID_CLIENT_REQUEST", "Duplicate client id"),
     Reason.UNKNOWN_ACCOUNT: ("UNAUTHORIZED", "Unauthorized"),
 }
-HISTORY_MAX = 1000
 UNKNOWN_ERROR = "Unknown error, please check your request or try again later."
 
 
@@ -315,7 +314,7 @@ class OrderDesk:
                 if order_id is not None and vid != order_id:
                     continue
                 rows.append(pl.history_order_json(view, state.order_meta(view), vid))
-        return self._page(query, rows)
+        return page(query, rows)
 
     async def fill_history(self, request: web.Request) -> web.StreamResponse:
         """Own fills (the simulator has no liquidation, ADL or conversion fills)."""
@@ -338,19 +337,7 @@ class OrderDesk:
                 if end is not None and at > end:
                     continue
                 rows.append(pl.fill_json(fill, vid, state.trade_id(fill.market, fill.trade_id)))
-        return self._page(query, rows)
-
-    def _page(self, query: Mapping[str, str], rows: list[dict[str, Any]]) -> web.StreamResponse:
-        limit = min(query_uint(query, "limit", 100) or 100, HISTORY_MAX)
-        offset = query_uint(query, "offset", 0) or 0
-        total = len(rows)
-        headers = {
-            "X-Current-Page": str(offset // limit + 1),
-            "X-Page-Count": str(max(1, math.ceil(total / limit))),
-            "X-Page-Size": str(limit),
-            "X-Total": str(total),
-        }
-        return json_response(rows[offset : offset + limit], headers=headers)
+        return page(query, rows)
 
 
 _FILL_TYPES = (

@@ -37,13 +37,17 @@ def _token(name: str, decimals: int) -> dict[str, Any]:
     }
 
 
-def assets_json(markets: Iterable[MarketDef]) -> list[dict[str, Any]]:
-    """The collateral asset, then each market's base asset once."""
+def asset_decimals(markets: Iterable[MarketDef]) -> dict[str, int]:
+    """The collateral asset, then each market's base asset once: the assets the venue knows."""
     decimals = {QUOTE_ASSET: QUOTE_DECIMALS}
     for market in markets:
         decimals.setdefault(market.base, market.size_decimals)
+    return decimals
+
+
+def assets_json(markets: Iterable[MarketDef]) -> list[dict[str, Any]]:
     rows = []
-    for symbol, places in decimals.items():
+    for symbol, places in asset_decimals(markets).items():
         name = DISPLAY_NAMES.get(symbol, symbol)
         rows.append({"symbol": symbol, "displayName": name, "coingeckoId": None, "tokens": [_token(name, places)]})
     return rows

@@ -1,6 +1,7 @@
 """Backpack's WebSocket (spec §5): SUBSCRIBE / UNSUBSCRIBE frames without acks, error frames that
 keep the socket open, silence for unknown symbols, and engine events turned into `depth`,
-`bookTicker`, `trade` and the signed `account.*` streams, in engine order.
+`bookTicker`, `trade` and the signed `account.*` streams, in engine order; `markPrice`, `ticker` and
+the aggregated depth on a periodic beat, `kline` and `openInterest` from it (`market_streams`).
 
 Channels are the stream names for public streams and `<stream>#<account>` for private ones, so
 a stream fault can target e.g. `depth.SOL_USDC_PERP` or `account.orderUpdate*`. The fault "kind" of
@@ -19,6 +20,7 @@ from xtb.model import Side
 from xtb.sim import inbound
 from xtb.sim.backpack import payloads as pl
 from xtb.sim.backpack.auth import StreamAuthError
+from xtb.sim.backpack.market_streams import MarketStreams
 from xtb.sim.backpack.state import TapeTrade
 from xtb.sim.engine_types import (
     AccountId,
@@ -74,7 +76,7 @@ def classify(name: str) -> tuple[bool, str]:
         if kind not in PRIVATE_STREAMS:
             raise InvalidStream(4006)
         return True, name
-    if name == "liquidation":
+    if head == "liquidation":  # also per symbol (current docs): accepted, never sent
         return False, name
     if head not in PUBLIC_STREAMS or not rest:
         raise InvalidStream(4006)
@@ -96,6 +98,7 @@ class BackpackStreams(VenueStreams):
         self._private: Counter[AccountId] = Counter()  # private subscriptions per account
         self._pending_depth: dict[tuple[int, str], dict[str, Any]] = {}
         self.periodic = Periodic("backpack-sim-periodic", TICK_MS / 1000, self._beat)
+        self.market_streams = MarketStreams(frontend.engine, frontend.state, frontend.market_defs, frontend.publish)
 
     # ------------------------------------------------------------------------ client frames
 
@@ -373,6 +376,7 @@ class BackpackStreams(VenueStreams):
     def _every_second(self) -> None:
         now_s = self.fe.engine.clock.time()
         now = pl.us(now_s)
+        self.market_streams.every_second({c for conn in self.fe.hub.connections for c in conn.channels}, now_s)
         for symbol, market in self.fe.market_defs.items():
             mark = self.fe.mark_price(symbol)
             name = f"markPrice.{symbol}"
