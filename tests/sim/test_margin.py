@@ -186,3 +186,39 @@ def test_resting_reduce_only_orders_use_no_margin() -> None:
 def test_market_spec_refuses_fractions_out_of_order(imf: D, mmf: D) -> None:
     with pytest.raises(ValueError, match=r"margin.fraction"):
         MarketSpec(X.info, initial_margin_fraction=imf, maintenance_margin_fraction=mmf)
+
+
+# ------------------------------------------------------------------ leverage and settings changes
+
+
+def test_leverage_an_account_chooses_sets_what_its_orders_need() -> None:
+    engine = make("1000")
+    assert engine.initial_margin_fraction("a", "X") == D("0.1")  # the market's default: 10×
+    assert refused(engine.submit("a", "X", BUY, "200", price="100"))  # 0.1 × 200 × 100 = 2000 > 1000
+    assert engine.set_initial_margin_fraction("a", "X", D("0.05")) == D("0.05")  # 20×
+    assert engine.submit("a", "X", BUY, "200", price="100").status is OrderStatus.NEW  # 0.05 × 20000 = 1000
+    assert engine.margin("a") == MarginFigures(equity=D("1000"), initial=D("1000"), maintenance=D(0))
+    assert engine.initial_margin_fraction("mm", "X") == D("0.1")  # another account keeps the default
+
+
+def test_going_back_to_the_default_fraction_and_fractions_the_engine_refuses() -> None:
+    engine = make("1000")
+    engine.set_initial_margin_fraction("a", "X", D("0.5"))
+    assert refused(engine.submit("a", "X", BUY, "20.1", price="100"))  # 0.5 × 2010 = 1005 > 1000
+    assert engine.set_initial_margin_fraction("a", "X", None) == D("0.1")
+    assert engine.submit("a", "X", BUY, "20.1", price="100").status is OrderStatus.NEW  # 201
+    for bad in (D("0"), D("1.5"), D("0.04"), 0.2):  # 0.04 is below X's 5 % maintenance
+        with pytest.raises(ValueError):
+            engine.set_initial_margin_fraction("a", "X", bad)  # type: ignore[arg-type]
+    assert engine.initial_margin_fraction("a", "X") == D("0.1")
+
+
+def test_market_margin_changes_while_running() -> None:
+    engine = make("1000")
+    assert refused(engine.submit("a", "Z", BUY, "1000", price="100")) is False  # Z asks for no margin
+    engine.set_market_margin("Z", D("0.2"), D("0.1"))
+    assert engine.market("Z").initial_margin_fraction == D("0.2")
+    assert refused(engine.submit("a", "Z", BUY, "0.1", price="100"))  # 0.2 × 100,000 in use already
+    with pytest.raises(ValueError):
+        engine.set_market_margin("Z", D("0.1"), D("0.2"))  # maintenance above initial
+    assert engine.market("Z").initial_margin_fraction == D("0.2")

@@ -73,6 +73,7 @@ class Account:
         "deposits",
         "fees_paid",
         "fills",
+        "margin_fractions",
         "open_orders",
         "positions",
         "realized",
@@ -88,6 +89,7 @@ class Account:
         self.open_orders: dict[int, Any] = {}  # order id -> live order, in id order
         self.by_client_id: dict[Any, Any] = {}  # client id -> latest order that used it
         self.fills: deque[Any] = deque(maxlen=history)  # the newest `history` fills
+        self.margin_fractions: dict[str, Decimal] = {}  # symbol -> the initial fraction this account chose
 
     def position(self, symbol: str) -> PositionBook:
         book = self.positions.get(symbol)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import random
 from collections import deque
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -57,7 +58,7 @@ from xtb.sim.engine_types import (  # noqa: F401 - VenuePolicy re-exported for c
     Trade,
     VenuePolicy,
 )
-from xtb.sim.margin import margin_shortfall
+from xtb.sim.margin import MarginFigures, figures, initial_fraction, margin_shortfall
 from xtb.sim.order_checks import OrderRefused, check_order, crosses, policy_outcome
 
 
@@ -347,6 +348,42 @@ class Engine:
 
     def market(self, symbol: str) -> MarketSpec:
         return self._market(symbol).spec
+
+    def set_market_margin(self, symbol: str, initial: Decimal, maintenance: Decimal) -> MarketSpec:
+        """New margin fractions for a market while the simulator runs (a settings change); accounts
+        that chose their own leverage keep it. ValueError for fractions outside 0 <= mm <= im <= 1."""
+        m = self._market(symbol)
+        m.spec = replace(m.spec, initial_margin_fraction=initial, maintenance_margin_fraction=maintenance)
+        return m.spec
+
+    def set_initial_margin_fraction(self, account_id: AccountId, symbol: str, fraction: Decimal | None) -> Decimal:
+        """The initial margin fraction (1 / leverage) an account chose for a market, as a venue's
+        leverage call sets it; None goes back to the market's default. The venue checks its own
+        leverage limits and answers in its own words; the engine refuses only a fraction that is not
+        a Decimal in (0, 1] or lies below the market's maintenance fraction (ValueError)."""
+        account = self._account(account_id)
+        m = self._market(symbol)
+        if fraction is None:
+            account.margin_fractions.pop(m.symbol, None)
+            return m.spec.initial_margin_fraction
+        if not isinstance(fraction, Decimal) or not fraction.is_finite() or not 0 < fraction <= 1:
+            raise ValueError(f"initial margin fraction must be a Decimal in (0, 1], got {fraction!r}")
+        if fraction < m.spec.maintenance_margin_fraction:
+            raise ValueError(
+                f"initial margin fraction {fraction} is below the maintenance fraction "
+                f"{m.spec.maintenance_margin_fraction} of {m.symbol}"
+            )
+        account.margin_fractions[m.symbol] = fraction
+        return fraction
+
+    def initial_margin_fraction(self, account_id: AccountId, symbol: str) -> Decimal:
+        """The fraction the account's next order in `symbol` is margined at."""
+        return initial_fraction(self._market(symbol), self._account(account_id))
+
+    def margin(self, account_id: AccountId) -> MarginFigures:
+        """The account's equity, initial and maintenance margin at the marks: what a venue publishes
+        as its margin figures, from the same model that accepts or refuses orders."""
+        return figures(self._markets, self._account(account_id))
 
     @property
     def fees_collected(self) -> Decimal:

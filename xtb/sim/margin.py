@@ -59,6 +59,12 @@ class MarginFigures:
         return EXACT.subtract(self.equity, self.initial)
 
 
+def initial_fraction(m: MarginMarket, account: Account) -> Decimal:
+    """The initial margin fraction the account trades `m` at: the leverage it chose (a venue's
+    leverage call), else the market's default."""
+    return account.margin_fractions.get(m.symbol, m.spec.initial_margin_fraction)
+
+
 def doubled_mark(m: MarginMarket) -> int | None:
     """Twice the mark in ticks (a mid may be a half tick), or None when the book is empty."""
     bid = m.bids.best()
@@ -92,14 +98,12 @@ def figures(markets: Mapping[str, MarginMarket], account: Account, *, leaving_ou
             unrealized2 = size * mark2 - 2 * cost
             if unrealized2:
                 equity = EXACT.add(equity, EXACT.multiply(half_unit, unrealized2))
-        spec = m.spec
+        imf, mmf = initial_fraction(m, account), m.spec.maintenance_margin_fraction
         margined2 = exposure2 + 2 * resting.get(symbol, 0)
-        if spec.initial_margin_fraction and margined2:
-            initial = EXACT.add(initial, EXACT.multiply(spec.initial_margin_fraction, half_unit * margined2))
-        if spec.maintenance_margin_fraction and exposure2:
-            maintenance = EXACT.add(
-                maintenance, EXACT.multiply(spec.maintenance_margin_fraction, half_unit * exposure2)
-            )
+        if imf and margined2:
+            initial = EXACT.add(initial, EXACT.multiply(imf, half_unit * margined2))
+        if mmf and exposure2:
+            maintenance = EXACT.add(maintenance, EXACT.multiply(mmf, half_unit * exposure2))
     return MarginFigures(equity, initial, maintenance)
 
 
@@ -121,7 +125,7 @@ def margin_shortfall(
     Cheap when it cannot matter: a market without margin, a reduce-only order, an order that only
     reduces the position, or a market order with nothing to take returns before any sum is made.
     """
-    imf = m.spec.initial_margin_fraction
+    imf = initial_fraction(m, account)
     if reduce_only or not imf:
         return None
     is_buy = side is Side.BUY
