@@ -174,6 +174,28 @@ async def test_settings_are_changed_read_and_kept_over_a_reset(plain: SimHandle,
     assert (status, body["market"][SYMBOL]["fill_after"]) == (200, None)
 
 
+async def test_margin_fractions_change_while_running_and_hold_over_a_reset(
+    plain: SimHandle, http: aiohttp.ClientSession
+) -> None:
+    ctl = plain.urls["control"]
+    status, body = await call(
+        http, "PUT", f"{ctl}/settings", {"margin": {SYMBOL: {"initial": "0.5", "maintenance": 0.1}}}
+    )
+    assert status == 200, body
+    assert body["margin"][SYMBOL] == {"initial": "0.5", "maintenance": "0.1"}
+    assert (
+        plain.engine.market(SYMBOL).initial_margin_fraction,
+        plain.engine.market(SYMBOL).maintenance_margin_fraction,
+    ) == (
+        D("0.5"),
+        D("0.1"),
+    )
+    await plain.control.reset()
+    assert plain.engine.market(SYMBOL).initial_margin_fraction == D("0.5")
+    status, body = await call(http, "PUT", f"{ctl}/settings", {"margin": {SYMBOL: {"maintenance": "0"}}})
+    assert (status, body["margin"][SYMBOL]) == (200, {"initial": "0.5", "maintenance": "0"})
+
+
 @pytest.mark.parametrize(
     ("spec", "problem"),
     [
@@ -181,6 +203,12 @@ async def test_settings_are_changed_read_and_kept_over_a_reset(plain: SimHandle,
         ({"market": {"fill_after": -1}}, "fill_after must be >= 0"),
         ({"market": {"tick_rate": 0}}, "tick_rate must be > 0"),
         ({"market": []}, "settings.market must be an object"),
+        ({"margin": {"NOPE": {"initial": "0.1"}}}, "margin: unknown market 'NOPE'"),
+        ({"margin": {SYMBOL: {"initial": "0.1", "maintenance": "0.2"}}}, "exceeds the initial one"),
+        ({"margin": {SYMBOL: {"initial": "1.5"}}}, "must be a Decimal in [0, 1]"),
+        ({"margin": {SYMBOL: {"initial": "x"}}}, f"margin.{SYMBOL}.initial must be a decimal"),
+        ({"margin": {SYMBOL: {"leverage": 5}}}, f"margin.{SYMBOL} must be an object with initial and/or maintenance"),
+        ({"margin": []}, "margin must be an object"),
         ({"rate_limit": {"per_second": 1, "burst": 1}}, "unknown setting(s) ['rate_limit']; the plain simulator"),
         ([], "body must be a JSON object"),
     ],

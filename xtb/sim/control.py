@@ -40,6 +40,7 @@ from xtb.sim.engine_types import (
 from xtb.sim.fault_specs import FaultSpecError, parse_faults
 from xtb.sim.faults import RestFault, StreamFault
 from xtb.sim.frontend import CONTROL_PREFIX, MAIN_SITE, FrontEnd, jsonable
+from xtb.sim.margin_settings import current_margin, prepare_margin
 from xtb.sim.market import MarketSettings, SyntheticMarket
 
 log = logging.getLogger(__name__)
@@ -328,17 +329,20 @@ class SimControl:
 
     def configure(self, spec: Any) -> dict[str, Any]:
         """Change the simulator's settings for this run: `{"market": {...}}` for every synthetic
-        market (`MARKET_SETTINGS`), and the front-end's own (e.g. GRVT's `rate_limit`). Every part is
-        checked before any is applied; they hold until changed again (a reset keeps them)."""
+        market (`MARKET_SETTINGS`), `{"margin": {SYMBOL: {...}}}` for each market's margin fractions
+        (`xtb.sim.margin_settings`), and the front-end's own (e.g. GRVT's `rate_limit`). Every part
+        is checked before any is applied; they hold until changed again (a reset keeps them)."""
         if not isinstance(spec, Mapping):
             raise ControlError('settings must be an object like {"market": {"fill_after": 0.1}}')
         appliers: list[Callable[[], None]] = []
-        own = {k: v for k, v in spec.items() if k != "market"}
+        own = {k: v for k, v in spec.items() if k not in ("market", "margin")}
         if "market" in spec:
             if not isinstance(spec["market"], Mapping):
                 raise ControlError("settings.market must be an object")
             appliers.append(self.markets.prepare(spec["market"]))
         try:
+            if "margin" in spec:
+                appliers.append(prepare_margin(self.engine, spec["margin"]))
             appliers.append(self.frontend.prepare_settings(own))
         except ValueError as exc:
             raise ControlError(f"settings: {exc}") from None
@@ -348,7 +352,11 @@ class SimControl:
         return self.settings()
 
     def settings(self) -> dict[str, Any]:
-        return {"market": self.markets.settings(), **self.frontend.current_settings()}
+        return {
+            "market": self.markets.settings(),
+            "margin": current_margin(self.engine),
+            **self.frontend.current_settings(),
+        }
 
     # ------------------------------------------------------------------------- faults
 

@@ -181,6 +181,7 @@ def _faults_schema() -> dict[str, Any]:
 def _settings_schema(venue: str, venue_settings: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "market": {**_object(MARKET_SETTING_FIELDS), "description": "applies to every synthetic market"},
+        "margin": _margin_schema(required=()),
         **_own_settings(venue, venue_settings),
     }
     return {"type": "object", "additionalProperties": False, "properties": properties}
@@ -192,7 +193,25 @@ def _current_settings_schema(venue: str, venue_settings: Mapping[str, dict[str, 
         "description": "each synthetic market's settings, by symbol",
         "additionalProperties": closed_object({name: f.schema for name, f in MARKET_SETTING_FIELDS.items()}),
     }
-    return closed_object({"market": market, **_own_settings(venue, venue_settings)})
+    return closed_object({"market": market, "margin": _margin_schema(), **_own_settings(venue, venue_settings)})
+
+
+def _margin_schema(required: tuple[str, ...] = ("initial", "maintenance")) -> dict[str, Any]:
+    fraction = {"type": ["string", "number"], "description": "a decimal fraction of notional, 0 to 1"}
+    fractions = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(required),
+        "properties": {
+            "initial": {**fraction, "description": "initial margin fraction (1 / the default leverage)"},
+            "maintenance": {**fraction, "description": "maintenance margin fraction (at most the initial)"},
+        },
+    }
+    return {
+        "type": "object",
+        "description": "each market's margin fractions, by symbol (0 <= maintenance <= initial <= 1)",
+        "additionalProperties": fractions,
+    }
 
 
 def _own_settings(venue: str, venue_settings: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
