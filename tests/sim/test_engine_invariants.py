@@ -13,7 +13,10 @@ listener replays every event into an independent model. After every action:
 - the book is never crossed, has no empty level, and its levels equal the resting orders' remainders;
 - a reduce-only order never increases |position| nor flips it; a post-only order never takes;
 - IOC, FOK and market orders never rest; FOK fills in full or not at all;
-- a rejected submit changes nothing but the event sequence, which stays gap-free.
+- a rejected submit changes nothing but the event sequence, which stays gap-free;
+- each account's initial margin (the engine's running figures) equals the margin recomputed here
+  from its positions, the book's mid and its resting orders, so the figures the margin check keeps
+  up to date never drift; amends (a venue's modify) move orders under that check too.
 """
 
 from __future__ import annotations
@@ -123,6 +126,8 @@ def check(engine: Engine, model: Model, market: str) -> None:
     assert total_cash - total_cost == total_deposits, "money was created or destroyed"
     assert sum(engine.position(name, market).size for name in ACCOUNTS) == 0
     check_book(engine, market)
+    for name in ACCOUNTS:
+        assert engine.margin(name).initial == initial_margin(engine, name), f"{name}: initial margin drifted"
     for order_id in dict.fromkeys(model.touched):
         view = engine.order(order_id)
         assert view is not None
@@ -197,7 +202,8 @@ def play(seed: int) -> None:
     engine = Engine(ManualClock(), seed=seed)
     policy = random_policy(rng)
     for info, _ in MARKETS.values():
-        engine.add_market(MarketSpec(info, policy))
+        imf = rng.choice([D(0), D("0.01"), D("0.2")])  # no margin, 100×, 5×
+        engine.add_market(MarketSpec(info, policy, initial_margin_fraction=imf, maintenance_margin_fraction=imf / 2))
     for name in ACCOUNTS:
         engine.create_account(name, D(rng.randint(0, 10**6)) / 100)
     model = Model(engine)
@@ -214,6 +220,8 @@ def play(seed: int) -> None:
                 market = "ETH"
             else:
                 check_submitted(view)
+        elif roll < 0.80:
+            amend_one(engine, rng, market)
         elif roll < 0.86:
             cancel_one(engine, rng, market)
         elif roll < 0.92:
@@ -237,6 +245,45 @@ def check_submitted(view: OrderView) -> None:
     if view.time_in_force is TimeInForce.FOK:
         clamped = view.reduce_only and view.reason is Reason.REDUCE_ONLY_OVERSIZE
         assert view.filled in (0, view.size) or clamped, f"FOK order filled {view.filled} of {view.size}"
+
+
+def amend_one(engine: Engine, rng: random.Random, market: str) -> None:
+    """Modify one of an account's open orders to a nearby price and a size of 0.5× to 2×."""
+    name = rng.choice(ACCOUNTS)
+    mine = engine.open_orders(name, market)
+    if not mine:
+        return
+    order = rng.choice(mine)
+    info, _ = MARKETS[market]
+    price = order.price + info.tick_size * rng.randint(-2, 2) if order.price is not None else None
+    size = max(info.step_size, (order.size * D(rng.choice([1, 2, 4])) / 2).quantize(info.step_size))
+    try:
+        view = engine.amend(name, order.order_id, size, price)  # type: ignore[arg-type]
+    except SimError:
+        assert engine.order(order.order_id) == order, "a refused amend changed the order"
+        return
+    assert view.order_id == order.order_id
+
+
+def initial_margin(engine: Engine, name: str) -> D:
+    """The account's initial margin from what the engine shows: positions at the mid (one side's best
+    when the other is empty; the entry price with no book) plus resting orders that are not
+    reduce-only at their price, times the market's fraction."""
+    total = D(0)
+    for spec in engine.markets():
+        market = spec.symbol
+        position = engine.position(name, market)
+        top = engine.top_of_book(market)
+        prices = [p for p in (top.bid, top.ask) if p is not None]
+        if position.size == 0:
+            exposure = D(0)
+        elif prices:
+            exposure = abs(position.size) * sum(prices) / len(prices)
+        else:
+            exposure = abs(position.cost_basis)
+        resting = sum((o.remaining * o.price for o in engine.open_orders(name, market) if not o.reduce_only), D(0))
+        total += engine.initial_margin_fraction(name, market) * (exposure + resting)
+    return total
 
 
 def cancel_one(engine: Engine, rng: random.Random, market: str) -> None:

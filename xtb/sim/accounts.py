@@ -77,6 +77,7 @@ class Account:
         "open_orders",
         "positions",
         "realized",
+        "resting_margined",
     )
 
     def __init__(self, account_id: Any, cash: Decimal, history: int) -> None:
@@ -90,6 +91,10 @@ class Account:
         self.by_client_id: dict[Any, Any] = {}  # client id -> latest order that used it
         self.fills: deque[Any] = deque(maxlen=history)  # the newest `history` fills
         self.margin_fractions: dict[str, Decimal] = {}  # symbol -> the initial fraction this account chose
+        # symbol -> Σ remaining × price (tick·steps) of its resting orders that are not reduce-only: the
+        # notional its orders margin, kept by the engine as orders rest, fill and leave, so a margin
+        # check costs the markets the account is in, not the orders it has resting
+        self.resting_margined: dict[str, int] = {}
 
     def position(self, symbol: str) -> PositionBook:
         book = self.positions.get(symbol)

@@ -293,6 +293,8 @@ class Engine:
         order.snap = None
         self._emit(OrderResized, order.view(), m.sz[previous])
         self._execute(m, order)
+        if order.order_id in account.open_orders:  # it rests again: back to its place in id order
+            account.open_orders = dict(sorted(account.open_orders.items()))
         return self._finish(m, top, order)
 
     def cancel_by_client_id(self, account_id: AccountId, client_id: ClientId) -> OrderView:
@@ -534,6 +536,9 @@ class Engine:
         now = self._now
         units = qty * price
         level.total -= qty
+        if not maker.reduce_only:
+            margined = maker.account.resting_margined
+            margined[m.symbol] -= units
         for order in (taker, maker):
             order.filled += qty
             order.notional += units
@@ -588,17 +593,30 @@ class Engine:
     def _rest(self, order: EngineOrder) -> None:
         m = order.market
         (m.bids if order.is_buy else m.asks).add(order)
-        order.account.open_orders[order.order_id] = order
+        account = order.account
+        account.open_orders[order.order_id] = order
         self._touched.append((order.is_buy, order.price))  # type: ignore[arg-type]
         if order.reduce_only:
             m.resting_reduce_only += 1
-            self._reduce_only_rested[order.account.account_id] = order.account
+            self._reduce_only_rested[account.account_id] = account
+        else:
+            margined = account.resting_margined
+            margined[m.symbol] = margined.get(m.symbol, 0) + (order.size - order.filled) * order.price  # type: ignore[operator]
 
     def _closed(self, order: EngineOrder) -> None:
         """Bookkeeping for an order that has left the book (filled, cancelled or expired)."""
-        order.account.open_orders.pop(order.order_id, None)
+        account = order.account
+        if account.open_orders.pop(order.order_id, None) is None:
+            return
         if order.reduce_only:
             order.market.resting_reduce_only -= 1
+        else:
+            symbol = order.market.symbol
+            left = account.resting_margined[symbol] - (order.size - order.filled) * order.price  # type: ignore[operator]
+            if left:
+                account.resting_margined[symbol] = left
+            else:
+                del account.resting_margined[symbol]
 
     def _remove_resting(self, order: EngineOrder) -> None:
         m = order.market

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from xtb.model import ZERO, OrderType, Side
 from xtb.sim.accounts import Account
@@ -75,14 +75,14 @@ def doubled_mark(m: MarginMarket) -> int | None:
     return None if side is None else 2 * side.price
 
 
-def figures(markets: Mapping[str, MarginMarket], account: Account, *, leaving_out: object = None) -> MarginFigures:
+def figures(markets: Mapping[str, MarginMarket], account: Account, *, leaving_out: Any = None) -> MarginFigures:
     """Equity, initial and maintenance margin of `account` over every market it is exposed in;
     `leaving_out` is an open order whose margin is not counted (the one a modify replaces)."""
-    resting: dict[str, int] = {}  # symbol -> Σ remaining × price of margined resting orders, tick·steps
-    for order in account.open_orders.values():
-        if not order.reduce_only and order is not leaving_out:
-            symbol = order.market.symbol
-            resting[symbol] = resting.get(symbol, 0) + (order.size - order.filled) * order.price
+    resting = account.resting_margined  # symbol -> Σ remaining × price of margined resting orders, tick·steps
+    if leaving_out is not None and leaving_out.order_id in account.open_orders and not leaving_out.reduce_only:
+        resting = dict(resting)
+        left = resting[leaving_out.market.symbol] - (leaving_out.size - leaving_out.filled) * leaving_out.price
+        resting[leaving_out.market.symbol] = left
     equity = account.cash
     initial = maintenance = ZERO
     for symbol in dict.fromkeys([*account.positions, *resting]):
@@ -117,7 +117,7 @@ def margin_shortfall(
     order_type: OrderType,
     reduce_only: bool,
     *,
-    replacing: object = None,
+    replacing: Any = None,
 ) -> str | None:
     """Why the account cannot margin this order (the refusal's detail), or None when it can.
     `replacing`: the open order a modify replaces, whose own margin is released for the new one.
