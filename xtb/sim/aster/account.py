@@ -207,9 +207,13 @@ class AccountDesk:
         value = prm.integer(params, "leverage")
         if value is None:
             raise mandatory("leverage")
+        invalid_leverage = AsterError(-4028, f"Leverage {value} is not valid")
         if not 1 <= value <= self.figures.max_leverage(market.symbol):
-            raise AsterError(-4028, f"Leverage {value} is not valid")
-        self.parts.engine.set_initial_margin_fraction(request[ACCOUNT], market.symbol, Decimal(1) / value)
+            raise invalid_leverage
+        try:
+            self.parts.engine.set_initial_margin_fraction(request[ACCOUNT], market.symbol, Decimal(1) / value)
+        except ValueError:  # 1/leverage below the maintenance fraction (rounding at the bound)
+            raise invalid_leverage from None
         self.streams.account_config(request[ACCOUNT], {"ac": {"s": market.symbol, "l": value}})
         return json_response({"leverage": value, "maxNotionalValue": str(market.notional_cap), "symbol": market.symbol})
 

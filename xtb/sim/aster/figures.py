@@ -4,9 +4,10 @@ leverage, a market's margin percents and leverage bracket — read from the engi
 Why nothing is computed a second way: the engine accepts or refuses orders with `xtb.sim.margin`, so
 the figures a client sizes its orders by must be that model's. Account totals are `Engine.margin()`;
 a row per position or symbol applies the same fractions (the account's, the market's current ones,
-so a runtime `margin` setting shows) at the same mark. Aster's leverage is a whole number: the
-account's initial fraction inverted. The one leverage bracket a market has allows leverage up to the
-point where the initial margin still covers the maintenance margin (the engine's own bound).
+so a runtime `margin` setting shows) at the same mark. Aster's leverage is a whole number up to the
+documented 125×: the account's initial fraction inverted. The one leverage bracket a market has
+allows leverage up to the point where the initial margin still covers the maintenance margin (the
+engine's own bound), at most 125×.
 """
 
 from __future__ import annotations
@@ -21,11 +22,15 @@ from xtb.sim.engine_types import AccountId, MarketSpec, PositionView
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
+MAX_LEVERAGE = 125  # POST leverage takes 1..125 (spec §4.4)
 _LEVERAGE_QUANTUM = Decimal("1e-9")  # 1 / (1/7) is 6.99…9 at 28 digits: a whole leverage is exact
 
 
 def leverage_of(fraction: Decimal) -> int:
-    """The whole leverage an initial margin fraction stands for, cut down (0.03 → 33×)."""
+    """The whole leverage an initial margin fraction stands for, cut down (0.03 → 33×); 125× for
+    any fraction at or below 1/125 (a runtime setting may make a market's fraction 0)."""
+    if fraction * MAX_LEVERAGE <= ONE:
+        return MAX_LEVERAGE
     return int((ONE / fraction).quantize(_LEVERAGE_QUANTUM))
 
 
