@@ -375,20 +375,17 @@ async def test_lost_depth_message_resyncs_the_book(sim: SimHandle, aster: AsterC
 
 
 async def test_an_order_beyond_the_margin_is_the_venues_refusal(sim: SimHandle, aster: AsterConnector) -> None:
-    """10,000 ETH at 2990 (~29.9M USDT) on a 1M account at 20×: -2019 "Margin is insufficient.", a
-    definitive refusal, sent once, nothing left open; a normal order still goes. With the account's
-    leverage raised to 125× the front-end's own check lets it through and the engine's margin check
-    (5 % initial margin, `requiredMarginPercent`) answers the same -2019."""
+    """10,000 ETH at 2990 (~29.9M USDT) on a 1M account at the default 20× (5 % initial margin,
+    `requiredMarginPercent`: 1.495M needed): -2019 "Margin is insufficient.", a definitive refusal,
+    sent once, nothing left open; a normal order still goes."""
     sent = len(sim.frontend.request_log)
-    for leverage in (20, 125):
-        sim.frontend.state.settings_of(ACCOUNT).leverage[ETH] = leverage
-        with pytest.raises(VenueRejected) as caught:
-            await aster.submit_limit_order(ETH, Side.BUY, D("10000"), D("2990.00"))
-        error = caught.value
-        assert (error.code, error.reason) == ("-2019", "Margin is insufficient.")
-        assert error.tracker.state is OrderState.FAILED and error.tracker.venue_id is None
+    with pytest.raises(VenueRejected) as caught:
+        await aster.submit_limit_order(ETH, Side.BUY, D("10000"), D("2990.00"))
+    error = caught.value
+    assert (error.code, error.reason) == ("-2019", "Margin is insufficient.")
+    assert error.tracker.state is OrderState.FAILED and error.tracker.venue_id is None
     posts = [r for r in sim.frontend.request_log.records()[sent:] if r.method == "POST" and r.path.endswith("/order")]
-    assert len(posts) == 2  # one each: not retried
+    assert len(posts) == 1  # not retried
     assert sim.control.open_orders(ACCOUNT) == []
     tracker = await aster.submit_limit_order(ETH, Side.BUY, D("0.020"), D("2990.00"))
     assert tracker.state is OrderState.OPEN

@@ -10,21 +10,20 @@ for everything else (`User` included).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 from eth_utils import keccak
 
 from xtb.sim import inbound
 from xtb.sim.aster import params as prm
-from xtb.sim.aster.auth import domain_separator, parse_signature, recover, signed_text
+from xtb.sim.aster.auth import NonceBook, domain_separator, parse_signature, recover, signed_text
 from xtb.sim.aster.errors import AsterError, invalid, json_response, mandatory
 from xtb.sim.aster.params import Params, read_params
-
-if TYPE_CHECKING:
-    from xtb.sim.aster.frontend import AsterFrontEnd
+from xtb.sim.aster.parts import VenueParts
 
 OK = {"code": 200, "msg": "success"}
 UINT_FIELDS = frozenset({"nonce", "expired"})
@@ -135,12 +134,13 @@ def management_digest(action: str, fields: list[tuple[str, str]], chain_id: int)
 
 
 class AgentDesk:
-    def __init__(self, frontend: AsterFrontEnd) -> None:
-        self.fe = frontend
+    """`nonces` is the book V3 requests spend theirs in (one per venue); `now_us` the venue clock."""
 
-    @property
-    def registry(self) -> Registry:
-        return self.fe.registry
+    def __init__(self, parts: VenueParts, registry: Registry, nonces: NonceBook, now_us: Callable[[], int]) -> None:
+        self.parts = parts
+        self.registry = registry
+        self.nonces = nonces
+        self.now_us = now_us
 
     async def verify(self, request: web.Request, action: str) -> tuple[Params, str]:
         """A main-wallet signature over the action; returns the params and the (lowercase) user."""
@@ -167,13 +167,13 @@ class AgentDesk:
         signature = parse_signature(sig_text)
         digest = management_digest(action, fields, chain)
         signer = None if signature is None else recover(digest, signature)
-        if signer != user.lower() and not self.fe.settings.lenient_management_auth:
+        if signer != user.lower() and not self.parts.settings.lenient_management_auth:
             raise AsterError(-1022)
-        self.fe.nonces.check(
+        self.nonces.check(
             user.lower(),
             nonce,
-            self.fe.now_us(),
-            int(self.fe.settings.nonce_window_s * 1_000_000),
+            self.now_us(),
+            int(self.parts.settings.nonce_window_s * 1_000_000),
         )
         return params, user.lower()
 
@@ -219,7 +219,7 @@ class AgentDesk:
         return json_response(OK)
 
     async def list_agents(self, request: web.Request) -> web.StreamResponse:
-        user = self.fe.user_of_request(request)
+        user = self.parts.user_of_request(request)
         return json_response([a.json() for a in self.registry.agents.get(user, {}).values()])
 
     # ----------------------------------------------------------------------------- builders
@@ -255,7 +255,7 @@ class AgentDesk:
 
     async def list_builders(self, request: web.Request) -> web.StreamResponse:
         """Always answers an authorized signer; `maxFeeRate` is a JSON number."""
-        user = self.fe.user_of_request(request)
+        user = self.parts.user_of_request(request)
         rows = [
             {
                 "userAddress": user,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote_plus
 
+from aiohttp import web
 from eth_keys import keys
 from eth_keys.exceptions import BadSignature, ValidationError
 from eth_utils import keccak
@@ -124,6 +125,9 @@ class V3Identity:
     user: str  # lowercase
     signer: str  # lowercase
     nonce: int
+
+
+IDENTITY: web.RequestKey[V3Identity] = web.RequestKey("xtb_aster_identity")  # a verified V3 request's
 
 
 class V3Verifier:

@@ -13,17 +13,15 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from xtb.model import Side
 from xtb.sim.aster import payloads as pl
-from xtb.sim.aster.market import INTERVALS_MS
+from xtb.sim.aster.market import INTERVALS_MS, MarketDesk
+from xtb.sim.aster.parts import VenueParts
 from xtb.sim.aster.state import TapeTrade
-from xtb.sim.engine_types import BookChanged, LevelView, Trade
+from xtb.sim.engine_types import BookChanged, FillView, LevelView, OrderView, Trade
 from xtb.sim.periodic import Periodic
-
-if TYPE_CHECKING:
-    from xtb.sim.aster.streams import AsterStreams
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +74,27 @@ def parse_stream(name: str) -> StreamSpec | None:
     return None
 
 
+class StreamOut(Protocol):
+    """What the market feeds publish through: the venue's streams (`AsterStreams`)."""
+
+    def fanout(self, name: str, kind: str, payload: Any, channel: str | None = None) -> None: ...
+
+    def subscribed(self, kind: str) -> list[tuple[str, StreamSpec]]: ...
+
+    def event_ms(self) -> int: ...
+
+    def order(self, order: OrderView, execution: str, fill: FillView | None = None, trade_id: int = 0) -> None: ...
+
+    def expire_listen_keys(self) -> None: ...
+
+
 class MarketFeeds:
-    def __init__(self, streams: AsterStreams) -> None:
+    """`streams` publishes; `market_desk` answers what REST answers too (candles, tickers, funding)."""
+
+    def __init__(self, parts: VenueParts, streams: StreamOut, market_desk: MarketDesk) -> None:
+        self.parts = parts
         self.streams = streams
-        self.fe = streams.fe
+        self.market_desk = market_desk
         self._pending: dict[tuple[str, int], dict[str, Any]] = {}  # (symbol, speed) → U, u, levels
         self._last_u: dict[tuple[str, int], int] = {}  # the u of the last message per stream speed
         self._epoch = 0
@@ -88,18 +103,18 @@ class MarketFeeds:
 
     def _check_epoch(self) -> None:
         """After an engine reset the next message's `pu` is the jumped id: clients see a gap."""
-        if self._epoch != self.fe.state.epoch:
-            self._epoch = self.fe.state.epoch
+        if self._epoch != self.parts.state.epoch:
+            self._epoch = self.parts.state.epoch
             self._pending.clear()
             self._last_u.clear()
 
     def book(self, event: BookChanged) -> None:
         self._check_epoch()
-        market = self.fe.market_defs.get(event.market)
+        market = self.parts.market_defs.get(event.market)
         if market is None:
             return
-        before = self.fe.state.last_update[event.market]
-        update_id = self.fe.state.next_update_id(event.market)
+        before = self.parts.state.last_update[event.market]
+        update_id = self.parts.state.next_update_id(event.market)
         for speed in SPEEDS:
             self._last_u.setdefault((event.market, speed), before)  # the first message's pu
             pending = self._pending.setdefault((event.market, speed), {"U": update_id, "levels": {}})
@@ -123,8 +138,8 @@ class MarketFeeds:
             self.streams.fanout("!bookTicker", "bookTicker", ticker)
 
     def trade(self, event: Trade) -> None:
-        state = self.fe.state
-        market = self.fe.market_defs.get(event.market)
+        state = self.parts.state
+        market = self.parts.market_defs.get(event.market)
         if market is None:
             return
         self.last_trade_ts = event.ts
@@ -172,7 +187,7 @@ class MarketFeeds:
 
     def _kline(self, name: str, spec: StreamSpec, market: Any, now: int) -> None:
         span = INTERVALS_MS[spec.interval]
-        rows = self.fe.market_desk.candles(market, span, prices_only=False)
+        rows = self.market_desk.candles(market, span, prices_only=False)
         if not rows:
             return
         r = rows[-1]
@@ -222,10 +237,10 @@ class MarketFeeds:
     def _flush_depth(self, speed: int) -> None:
         self._check_epoch()
         now = self.streams.event_ms()
-        for symbol, market in self.fe.market_defs.items():
+        for symbol, market in self.parts.market_defs.items():
             pending = self._pending.pop((symbol, speed), None)
             key = (symbol, speed)
-            previous = self._last_u.get(key, self.fe.state.last_update[symbol])
+            previous = self._last_u.get(key, self.parts.state.last_update[symbol])
             if pending is not None:
                 self._last_u[key] = pending["u"]
                 levels: list[LevelView] = list(pending["levels"].values())
@@ -246,8 +261,8 @@ class MarketFeeds:
                     self.streams.fanout(f"{lower}@depth", "depthUpdate", diff)
             for name, spec in self.streams.subscribed("partial"):
                 if spec.symbol == symbol and spec.speed == speed:
-                    book = self.fe.engine.book(symbol, spec.levels)
-                    last = self.fe.state.last_update[symbol]
+                    book = self.parts.engine.book(symbol, spec.levels)
+                    last = self.parts.state.last_update[symbol]
                     self.streams.fanout(
                         name,
                         "depthUpdate",
@@ -265,7 +280,7 @@ class MarketFeeds:
                     )
 
     def _mark_row(self, symbol: str, now: int) -> dict[str, Any]:
-        mark = pl.rounded(self.fe.mark_price(symbol))
+        mark = pl.rounded(self.parts.mark_price(symbol))
         return {
             "e": "markPriceUpdate",
             "E": now,
@@ -274,30 +289,30 @@ class MarketFeeds:
             "i": mark,
             "P": mark,
             "r": "0.00000000",
-            "T": self.fe.market_desk.next_funding_ms(),
+            "T": self.market_desk.next_funding_ms(),
         }
 
     def _mark_prices(self, *, fast: bool) -> None:
         now = self.streams.event_ms()
         for name, spec in self.streams.subscribed("markPrice"):
-            if spec.fast == fast and spec.symbol in self.fe.market_defs:
+            if spec.fast == fast and spec.symbol in self.parts.market_defs:
                 self.streams.fanout(name, "markPriceUpdate", self._mark_row(spec.symbol, now))
         for name, spec in self.streams.subscribed("allMarkPrice"):
             if spec.fast == fast:
-                self.streams.fanout(name, "markPriceUpdate", [self._mark_row(s, now) for s in self.fe.market_defs])
+                self.streams.fanout(name, "markPriceUpdate", [self._mark_row(s, now) for s in self.parts.market_defs])
 
     def _tickers(self) -> None:
         now = self.streams.event_ms()
         rows = {}
         for kind in ("miniTicker", "ticker", "allMiniTicker", "allTicker"):
             for name, spec in self.streams.subscribed(kind):
-                symbols = [spec.symbol] if spec.symbol else list(self.fe.market_defs)
+                symbols = [spec.symbol] if spec.symbol else list(self.parts.market_defs)
                 payload = []
                 for symbol in symbols:
-                    if symbol not in self.fe.market_defs:
+                    if symbol not in self.parts.market_defs:
                         continue
                     row = rows.get(symbol) or rows.setdefault(
-                        symbol, self.fe.market_desk.ticker_row(self.fe.market_defs[symbol])
+                        symbol, self.market_desk.ticker_row(self.parts.market_defs[symbol])
                     )
                     payload.append(_ticker_event(row, now, mini=kind in ("miniTicker", "allMiniTicker")))
                 if payload:

@@ -21,12 +21,14 @@ from xtb.clock import Clock
 from xtb.sim import inbound
 from xtb.sim.aster.account import AccountDesk
 from xtb.sim.aster.agents import Agent, AgentDesk, Registry
-from xtb.sim.aster.auth import NonceBook, Security, V1Verifier, V3Identity, V3Verifier
+from xtb.sim.aster.auth import IDENTITY, NonceBook, Security, V1Verifier, V3Verifier
 from xtb.sim.aster.errors import AsterError, unsupported
+from xtb.sim.aster.figures import Figures
 from xtb.sim.aster.limits import RateLimiter
 from xtb.sim.aster.market import MarketDesk, depth_weight
 from xtb.sim.aster.orders import OrderDesk
 from xtb.sim.aster.params import read_params
+from xtb.sim.aster.parts import VenueFaults, VenueParts
 from xtb.sim.aster.settings import AsterSettings, MarketDef
 from xtb.sim.aster.state import VenueState
 from xtb.sim.aster.streams import AsterStreams
@@ -35,7 +37,6 @@ from xtb.sim.engine_types import AccountId
 from xtb.sim.frontend import ACCOUNT, CONTROL_PREFIX, AuthFailure, FrontEnd, Handler, SimMarket
 from xtb.sim.refusals import Refusal
 
-IDENTITY: web.RequestKey[V3Identity] = web.RequestKey("xtb_aster_identity")
 ORDER_COUNTS: web.RequestKey[tuple[int, int]] = web.RequestKey("xtb_aster_order_counts")
 HTML_500 = "<html><body><h1>We're sorry, but something went wrong.</h1></body></html>"
 _GENERIC = {
@@ -49,17 +50,6 @@ _GENERIC = {
     503: -1007,
     504: -1007,
 }
-
-
-@dataclass
-class VenueFaults:
-    """Venue-shaped faults the generic plan cannot express (§9.17): the next `order_unknown_503`
-    orders are placed, then answered 503 -1007 (status unknown); the next `error_with_200` errors
-    come with HTTP 200; the next `html_500` requests get the venue's HTML error page."""
-
-    order_unknown_503: int = 0
-    error_with_200: int = 0
-    html_500: int = 0
 
 
 @dataclass(frozen=True)
@@ -116,12 +106,15 @@ class AsterFrontEnd(FrontEnd):
         self.v1 = V1Verifier(now_ms=self.now_ms, key_error_status=self.settings.key_error_status)
         self.limits = RateLimiter(self.settings.rate_limits)
         self.venue_faults = VenueFaults()
-        self.desk = OrderDesk(self)
-        self.account_desk = AccountDesk(self)
-        self.figures = self.account_desk.figures
-        self.market_desk = MarketDesk(self)
-        self.agents = AgentDesk(self)
-        self.streams = AsterStreams(self)
+        self.parts = parts = VenueParts(
+            engine, self.settings, self.state, self.market_defs, self.credentials, now_ms=self.now_ms
+        )
+        self.figures = Figures(parts)
+        self.market_desk = MarketDesk(parts)
+        self.streams = AsterStreams(parts, self.hub, self.market_desk)
+        self.desk = OrderDesk(parts, self.registry, self.venue_faults)
+        self.account_desk = AccountDesk(parts, self.figures, self.streams)
+        self.agents = AgentDesk(parts, self.registry, self.nonces, now_us=self.now_us)
         self._security: dict[tuple[str, str], Security] = {}
 
     def now_ms(self) -> int:
@@ -172,28 +165,6 @@ class AsterFrontEnd(FrontEnd):
             if str(creds.get("user", "")).lower() == user:
                 return account_id
         return None
-
-    def user_of(self, account: AccountId) -> str:
-        return str(self.credentials.get(account, {}).get("user", "")).lower()
-
-    def user_of_request(self, request: web.Request) -> str:
-        identity = request.get(IDENTITY)
-        return identity.user if identity is not None else self.user_of(request[ACCOUNT])
-
-    def alias_of(self, account: AccountId) -> str:
-        return "Sg" + self.user_of(account)[2:6].upper()
-
-    def mark_price(self, symbol: str) -> Decimal:
-        """The mid of the book (one side when the other is empty, else the last trade, else the
-        market's starting mid)."""
-        top = self.engine.top_of_book(symbol)
-        if top.bid is not None and top.ask is not None:
-            return (top.bid + top.ask) / 2
-        side = top.bid if top.bid is not None else top.ask
-        if side is not None:
-            return side
-        tape = self.state.tapes.get(symbol)
-        return tape[-1].price if tape else self.market_defs[symbol].mid
 
     # ------------------------------------------------------------------------ authentication
 

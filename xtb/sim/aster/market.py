@@ -8,7 +8,7 @@ is the mark, and the funding rate is zero.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -16,12 +16,10 @@ from xtb.sim.aster import params as prm
 from xtb.sim.aster import payloads as pl
 from xtb.sim.aster.errors import AsterError, json_response, mandatory
 from xtb.sim.aster.params import PARAMS
+from xtb.sim.aster.parts import VenueParts
 from xtb.sim.aster.settings import MarketDef
 from xtb.sim.aster.state import TapeTrade
 from xtb.sim.candles import Print, build_candles
-
-if TYPE_CHECKING:
-    from xtb.sim.aster.frontend import AsterFrontEnd
 
 DEPTH_LIMITS = (5, 10, 20, 50, 100, 500, 1000)
 INTERVALS_MS = {
@@ -54,74 +52,75 @@ def depth_weight(limit: int) -> int:
 
 
 class MarketDesk:
-    def __init__(self, frontend: AsterFrontEnd) -> None:
-        self.fe = frontend
+    def __init__(self, parts: VenueParts) -> None:
+        self.parts = parts
 
     def _symbol(self, request: web.Request, *, required: bool = True) -> MarketDef | None:
-        return prm.symbol(request[PARAMS], self.fe.market_defs, required=required)
+        return prm.symbol(request[PARAMS], self.parts.market_defs, required=required)
 
     def _tape(self, symbol: str) -> list[TapeTrade]:
-        return list(self.fe.state.tapes[symbol])
+        return list(self.parts.state.tapes[symbol])
 
     async def ping(self, request: web.Request) -> web.StreamResponse:
         return json_response({})
 
     async def time(self, request: web.Request) -> web.StreamResponse:
-        return json_response({"serverTime": self.fe.now_ms()})
+        return json_response({"serverTime": self.parts.now_ms()})
 
     async def exchange_info(self, request: web.Request) -> web.StreamResponse:
-        markets = list(self.fe.market_defs.values())
-        return json_response(pl.exchange_info_json(markets, self.fe.now_ms(), self.fe.settings.rate_limits))
+        engine = self.parts.engine
+        markets = [(m, engine.market(m.symbol)) for m in self.parts.market_defs.values()]
+        return json_response(pl.exchange_info_json(markets, self.parts.now_ms(), self.parts.settings.rate_limits))
 
     async def depth(self, request: web.Request) -> web.StreamResponse:
         market = self._symbol(request)
         assert market is not None
         limit = prm.integer(request[PARAMS], "limit")
-        limit = self.fe.settings.depth_default_limit if limit is None else limit
+        limit = self.parts.settings.depth_default_limit if limit is None else limit
         if limit not in DEPTH_LIMITS:
             raise AsterError(-4021)
-        book = self.fe.engine.book(market.symbol, limit)  # no await between the book and its update id
-        last = self.fe.state.last_update[market.symbol]
-        return json_response(pl.depth_json(book, market, last, self.fe.now_ms()))
+        book = self.parts.engine.book(market.symbol, limit)  # no await between the book and its update id
+        last = self.parts.state.last_update[market.symbol]
+        return json_response(pl.depth_json(book, market, last, self.parts.now_ms()))
 
     async def book_ticker(self, request: web.Request) -> web.StreamResponse:
         market = self._symbol(request, required=False)
-        rows = [self._book_ticker(m) for m in self.fe.market_defs.values() if market is None or m is market]
+        rows = [self._book_ticker(m) for m in self.parts.market_defs.values() if market is None or m is market]
         return json_response(rows[0] if market is not None else rows)
 
     def _book_ticker(self, market: MarketDef) -> dict[str, Any]:
-        top = self.fe.engine.top_of_book(market.symbol)
+        top = self.parts.engine.top_of_book(market.symbol)
         return {
             "symbol": market.symbol,
             "bidPrice": pl.price(market, top.bid),
             "bidQty": pl.qty(market, top.bid_size),
             "askPrice": pl.price(market, top.ask),
             "askQty": pl.qty(market, top.ask_size),
-            "time": self.fe.now_ms(),
-            "lastUpdateId": self.fe.state.last_update[market.symbol],
+            "time": self.parts.now_ms(),
+            "lastUpdateId": self.parts.state.last_update[market.symbol],
         }
 
     async def price(self, request: web.Request) -> web.StreamResponse:
         market = self._symbol(request, required=False)
         rows = [
-            {"symbol": m.symbol, "price": pl.price(m, self._last_price(m)), "time": self.fe.now_ms()}
-            for m in self.fe.market_defs.values()
+            {"symbol": m.symbol, "price": pl.price(m, self._last_price(m)), "time": self.parts.now_ms()}
+            for m in self.parts.market_defs.values()
             if market is None or m is market
         ]
         return json_response(rows[0] if market is not None else rows)
 
     def _last_price(self, market: MarketDef) -> Decimal:
-        tape = self.fe.state.tapes[market.symbol]
-        return tape[-1].price if tape else self.fe.mark_price(market.symbol)
+        tape = self.parts.state.tapes[market.symbol]
+        return tape[-1].price if tape else self.parts.mark_price(market.symbol)
 
     async def ticker_24hr(self, request: web.Request) -> web.StreamResponse:
         market = self._symbol(request, required=False)
-        rows = [self.ticker_row(m) for m in self.fe.market_defs.values() if market is None or m is market]
+        rows = [self.ticker_row(m) for m in self.parts.market_defs.values() if market is None or m is market]
         return json_response(rows[0] if market is not None else rows)
 
     def ticker_row(self, market: MarketDef) -> dict[str, Any]:
         """24 h statistics from the tape (the futures ticker has no `baseAsset`)."""
-        now = self.fe.now_ms()
+        now = self.parts.now_ms()
         trades = [t for t in self._tape(market.symbol) if pl.ms(t.ts) >= now - 86_400_000]
         last = self._last_price(market)
         first = trades[0].price if trades else last
@@ -141,8 +140,8 @@ class MarketDesk:
             "quoteVolume": pl.fixed(quote, 2),
             "openTime": now - 86_400_000,
             "closeTime": now,
-            "firstId": self.fe.state.trade_id(trades[0].trade_id) if trades else 0,
-            "lastId": self.fe.state.trade_id(trades[-1].trade_id) if trades else 0,
+            "firstId": self.parts.state.trade_id(trades[0].trade_id) if trades else 0,
+            "lastId": self.parts.state.trade_id(trades[-1].trade_id) if trades else 0,
             "count": len(trades),
         }
 
@@ -161,7 +160,7 @@ class MarketDesk:
 
     def _trade_row(self, market: MarketDef, t: TapeTrade) -> dict[str, Any]:
         return {
-            "id": self.fe.state.trade_id(t.trade_id),
+            "id": self.parts.state.trade_id(t.trade_id),
             "price": pl.price(market, t.price),
             "qty": pl.qty(market, t.size),
             "quoteQty": pl.quote(market, t.price * t.size),
@@ -178,13 +177,13 @@ class MarketDesk:
         start, end = prm.integer(params, "startTime"), prm.integer(params, "endTime")
         rows = []
         for t in self._tape(market.symbol):
-            agg = self.fe.state.agg_id(t.trade_id)
+            agg = self.parts.state.agg_id(t.trade_id)
             at = pl.ms(t.ts)
             if (from_id is not None and agg < from_id) or (start is not None and at < start):
                 continue
             if end is not None and at > end:
                 continue
-            tid = self.fe.state.trade_id(t.trade_id)
+            tid = self.parts.state.trade_id(t.trade_id)
             rows.append(
                 {
                     "a": agg,
@@ -203,7 +202,7 @@ class MarketDesk:
         params = request[PARAMS]
         if request.path.endswith("indexPriceKlines"):
             pair = params.require("pair")
-            market = self.fe.market_defs.get(pair)
+            market = self.parts.market_defs.get(pair)
             if market is None:
                 raise AsterError(-1121)
         else:
@@ -250,11 +249,11 @@ class MarketDesk:
     # ------------------------------------------------------------------------------ funding
 
     def next_funding_ms(self) -> int:
-        now = self.fe.now_ms()
+        now = self.parts.now_ms()
         return (now // FUNDING_INTERVAL_MS + 1) * FUNDING_INTERVAL_MS
 
     def premium_row(self, market: MarketDef) -> dict[str, Any]:
-        mark = pl.rounded(self.fe.mark_price(market.symbol))
+        mark = pl.rounded(self.parts.mark_price(market.symbol))
         return {
             "symbol": market.symbol,
             "markPrice": mark,
@@ -263,14 +262,14 @@ class MarketDesk:
             "lastFundingRate": "0.00000000",
             "nextFundingTime": self.next_funding_ms(),
             "interestRate": "0.00010000",
-            "time": self.fe.now_ms(),
+            "time": self.parts.now_ms(),
         }
 
     async def premium_index(self, request: web.Request) -> web.StreamResponse:
         market = self._symbol(request, required=False)
         if market is not None:
             return json_response(self.premium_row(market))
-        return json_response([self.premium_row(m) for m in self.fe.market_defs.values()])
+        return json_response([self.premium_row(m) for m in self.parts.market_defs.values()])
 
     async def funding_rate(self, request: web.Request) -> web.StreamResponse:
         self._symbol(request, required=False)
@@ -282,18 +281,18 @@ class MarketDesk:
                 {
                     "symbol": m.symbol,
                     "interestRate": "0.00010000",
-                    "time": self.fe.now_ms(),
+                    "time": self.parts.now_ms(),
                     "fundingIntervalHours": 8,
                     "fundingFeeCap": "0.02000000",
                     "fundingFeeFloor": "-0.02000000",
                 }
-                for m in self.fe.market_defs.values()
+                for m in self.parts.market_defs.values()
             ]
         )
 
     async def index_references(self, request: web.Request) -> web.StreamResponse:
         symbol = request[PARAMS].get("symbol")
-        market = self.fe.market_defs.get(symbol or "")
+        market = self.parts.market_defs.get(symbol or "")
         if market is None:
             raise AsterError(-1000, "Invalid symbol.")  # sic (§4.2)
         return json_response(
@@ -306,7 +305,7 @@ class MarketDesk:
         return json_response(
             {
                 "timezone": "UTC",
-                "serverTime": self.fe.now_ms(),
+                "serverTime": self.parts.now_ms(),
                 "rateLimits": SPOT_RATE_LIMITS,
                 "exchangeFilters": [],
                 "assets": [],

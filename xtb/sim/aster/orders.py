@@ -3,8 +3,9 @@ countdown), query one order, open orders, all orders and user trades.
 
 An order is checked the way the venue checks it — mandatory parameters, enums, client id format,
 precision, PRICE_FILTER, LOT_SIZE / MARKET_LOT_SIZE, MIN_NOTIONAL (reduce-only exempt),
-PERCENT_PRICE against the mark, margin — before the engine sees it; the engine's refusals
-(post-only crossing, reduce-only, duplicate client id) become the venue's codes.
+PERCENT_PRICE against the mark, MAX_NUM_ORDERS — before the engine sees it; the engine's refusals
+(margin at the account's leverage, post-only crossing, reduce-only, duplicate client id) become the
+venue's codes.
 
 Not reproduced, for want of engine support: `HIDDEN` (and `RPI`) orders rest like GTC and show in
 depth; conditional orders (STOP*, TAKE_PROFIT*, TRAILING_STOP_MARKET, `closePosition`) answer
@@ -20,7 +21,7 @@ import re
 import secrets
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -28,16 +29,15 @@ from xtb.model import OrderType, Side, TimeInForce
 from xtb.sim import inbound
 from xtb.sim.aster import params as prm
 from xtb.sim.aster import payloads as pl
+from xtb.sim.aster.agents import Registry
 from xtb.sim.aster.errors import AsterError, invalid, json_response, mandatory, unsupported
 from xtb.sim.aster.params import PARAMS, Params
+from xtb.sim.aster.parts import VenueFaults, VenueParts
 from xtb.sim.aster.settings import MarketDef
 from xtb.sim.aster.state import OrderMeta
 from xtb.sim.engine_types import AccountId, OrderStatus, OrderView, Reason, SimError
 from xtb.sim.frontend import ACCOUNT
 from xtb.sim.order_ledger import PendingOrder
-
-if TYPE_CHECKING:
-    from xtb.sim.aster.frontend import AsterFrontEnd
 
 CLIENT_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
 SIDES = {"BUY": Side.BUY, "SELL": Side.SELL}
@@ -69,22 +69,26 @@ class OrderArgs:
 
 
 class OrderDesk:
-    def __init__(self, frontend: AsterFrontEnd) -> None:
-        self.fe = frontend
+    """`registry` holds the builders an order may name; `venue_faults` the answers to spoil."""
+
+    def __init__(self, parts: VenueParts, registry: Registry, venue_faults: VenueFaults) -> None:
+        self.parts = parts
+        self.registry = registry
+        self.venue_faults = venue_faults
 
     # ------------------------------------------------------------------------------ helpers
 
     def _json(self, view: OrderView, *, query: bool = False) -> dict[str, Any]:
-        state = self.fe.state
-        market = self.fe.market_defs[view.market]
+        state = self.parts.state
+        market = self.parts.market_defs[view.market]
         return pl.order_json(view, state.order_meta(view), state.order_id(view.order_id), market, query=query)
 
     def _find(self, account: AccountId, market: MarketDef, order_id: int | None, client_id: str | None) -> OrderView:
         """The account's order by id (which wins) or client id; -2013 when unknown."""
-        engine = self.fe.engine
+        engine = self.parts.engine
         view: OrderView | None = None
         if order_id is not None:
-            engine_id = self.fe.state.engine_order_id(order_id)
+            engine_id = self.parts.state.engine_order_id(order_id)
             view = None if engine_id is None else engine.order(engine_id)
         elif client_id is not None:
             view = engine.order_by_client_id(account, client_id)
@@ -103,17 +107,17 @@ class OrderDesk:
         body = self._json(view)
         if request.path.startswith("/fapi/v3/"):
             body["newChainData"] = {"hash": "0x" + secrets.token_hex(32)}
-        faults = self.fe.venue_faults
+        faults = self.venue_faults
         if faults.order_unknown_503 > 0:  # the order stands; the client learns nothing of it
             faults.order_unknown_503 -= 1
             raise AsterError(-1007, status=503)
-        if self.fe.settings.rest_delay_ms:
-            await asyncio.sleep(self.fe.settings.rest_delay_ms / 1000)
+        if self.parts.settings.rest_delay_ms:
+            await asyncio.sleep(self.parts.settings.rest_delay_ms / 1000)
         return json_response(body)
 
     def parse(self, params: Params, account: AccountId) -> OrderArgs:
-        fe = self.fe
-        market = prm.symbol(params, fe.market_defs)
+        parts = self.parts
+        market = prm.symbol(params, parts.market_defs)
         assert market is not None
         side_text = params.require("side")
         if side_text not in SIDES:
@@ -123,7 +127,7 @@ class OrderDesk:
             raise unsupported()
         if order_type not in ("LIMIT", "MARKET"):
             raise AsterError(-1116)
-        settings = fe.state.settings_of(account)
+        settings = parts.state.settings_of(account)
         position_side = params.get("positionSide") or "BOTH"
         if position_side not in ("BOTH", "LONG", "SHORT"):
             raise AsterError(-4060)
@@ -149,7 +153,7 @@ class OrderDesk:
             price = None
         client_id = params.get("newClientOrderId")
         if client_id is None:
-            client_id = fe.state.new_client_order_id()
+            client_id = parts.state.new_client_order_id()
         elif not CLIENT_ID.match(client_id):
             raise AsterError(-4015)
         resp_type = prm.enum(params, "newOrderRespType", ("ACK", "RESULT")) or "ACK"
@@ -170,15 +174,16 @@ class OrderDesk:
             meta,
             resp_type == "RESULT",
         )
-        self._check_margin(account, args)
+        if not reduce_only and len(parts.engine.open_orders(account, market.symbol)) >= MAX_OPEN_ORDERS:
+            raise AsterError(-2025)
         return args
 
     def _builder(self, params: Params, account: AccountId) -> None:
         builder = params.get("builder")
         fee_rate = prm.decimal(params, "feeRate")
-        if builder is None or not self.fe.settings.builder_strict:
+        if builder is None or not self.parts.settings.builder_strict:
             return
-        approved = self.fe.agents.builder(self.fe.user_of(account), builder)
+        approved = self.registry.builder(self.parts.user_of(account), builder)
         if approved is None or fee_rate is None or fee_rate > approved.max_fee_rate:
             raise invalid("feeRate")
 
@@ -203,12 +208,12 @@ class OrderDesk:
             raise AsterError(-4005)
         if (quantity - market.min_qty) % market.step_size:
             raise AsterError(-4023)
-        mark = self.fe.mark_price(market.symbol)
+        mark = self.parts.mark_price(market.symbol)
         reference = price if price is not None else mark
         if not reduce_only and quantity * reference < market.min_notional:
-            code = self.fe.settings.min_notional_code
+            code = self.parts.settings.min_notional_code
             raise AsterError(code)
-        live = self.fe.settings.percent_price_live_code
+        live = self.parts.settings.percent_price_live_code
         if price is not None:
             if side == "BUY" and price > mark * market.multiplier_up:
                 cap = pl.price(market, mark * market.multiplier_up)
@@ -217,27 +222,16 @@ class OrderDesk:
                 floor = pl.price(market, mark * market.multiplier_down)
                 raise AsterError(-5060) if live else AsterError(-4024, f"Limit price can't be lower than {floor}.")
         else:
-            top = self.fe.engine.top_of_book(market.symbol)
+            top = self.parts.engine.top_of_book(market.symbol)
             far = top.ask if side == "BUY" else top.bid
             if far is not None and abs(far - mark) > mark * market.market_take_bound:
                 raise AsterError(-4131)
 
-    def _check_margin(self, account: AccountId, args: OrderArgs) -> None:
-        fe = self.fe
-        if args.meta.reduce_only:
-            return
-        if len(fe.engine.open_orders(account, args.market.symbol)) >= MAX_OPEN_ORDERS:
-            raise AsterError(-2025)
-        reference = args.price if args.price is not None else fe.mark_price(args.market.symbol)
-        leverage = fe.state.settings_of(account).leverage_of(args.market.symbol)
-        if args.quantity * reference / leverage > fe.figures.available(account):
-            raise AsterError(-2019)
-
     def execute(self, account: AccountId, args: OrderArgs) -> OrderView:
-        fe = self.fe
-        fe.state.pending = PendingOrder(account, args.market.symbol, args.client_id, args.meta)
+        parts = self.parts
+        parts.state.pending = PendingOrder(account, args.market.symbol, args.client_id, args.meta)
         try:
-            view = fe.engine.submit(
+            view = parts.engine.submit(
                 account,
                 args.market.symbol,
                 args.side,
@@ -249,14 +243,14 @@ class OrderDesk:
                 client_id=args.client_id,
             )
         finally:
-            fe.state.pending = None
+            parts.state.pending = None
         if view.status is OrderStatus.REJECTED:
             assert view.reason is not None
             raise self.refusal(view.reason)
         return view
 
     def refusal(self, reason: Reason) -> AsterError:
-        settings = self.fe.settings
+        settings = self.parts.settings
         if reason is Reason.POST_ONLY_WOULD_CROSS:
             return AsterError(int(settings.post_only_cross))
         if reason in (Reason.REDUCE_ONLY_NO_POSITION, Reason.REDUCE_ONLY_WOULD_INCREASE):
@@ -311,7 +305,7 @@ class OrderDesk:
         the same filters as a new order; a change they refuse leaves the order as it was (§4.3)."""
         params = request[PARAMS]
         account = request[ACCOUNT]
-        market = prm.symbol(params, self.fe.market_defs)
+        market = prm.symbol(params, self.parts.market_defs)
         assert market is not None
         order_id, client_id = prm.order_ids(params)
         quantity, price = prm.decimal(params, "quantity"), prm.decimal(params, "price")
@@ -320,22 +314,17 @@ class OrderDesk:
         view = self._find(account, market, order_id, client_id)
         if not view.is_open:
             raise AsterError(-2013)
-        meta = self.fe.state.order_meta(view)
+        meta = self.parts.state.order_meta(view)
         if meta.order_type != "LIMIT":
             raise AsterError(-1116)
         self._check_filters(market, SIDE_NAMES[view.side], "LIMIT", quantity, price, meta.reduce_only)
-        if not meta.reduce_only:
-            leverage = self.fe.state.settings_of(account).leverage_of(market.symbol)
-            added = ((quantity - view.filled) * price - view.remaining * (view.price or price)) / leverage
-            if added > self.fe.figures.available(account):
-                raise AsterError(-2019)
         try:
-            view = self.fe.engine.amend(account, view.order_id, quantity, price)
+            view = self.parts.engine.amend(account, view.order_id, quantity, price)
         except SimError as exc:
             if exc.reason in (Reason.ORDER_NOT_FOUND, Reason.ORDER_CLOSED):
                 raise AsterError(-2013) from None
             if exc.reason is Reason.POST_ONLY_WOULD_CROSS:  # a modify is refused even where a new order expires
-                raise AsterError(-5022 if self.fe.settings.post_only_cross == "-5022" else -2021) from None
+                raise AsterError(-5022 if self.parts.settings.post_only_cross == "-5022" else -2021) from None
             raise self.refusal(exc.reason) from None
         return json_response(self._json(view))
 
@@ -343,7 +332,7 @@ class OrderDesk:
 
     async def cancel(self, request: web.Request) -> web.StreamResponse:
         params = request[PARAMS]
-        market = prm.symbol(params, self.fe.market_defs)
+        market = prm.symbol(params, self.parts.market_defs)
         assert market is not None
         order_id, client_id = prm.order_ids(params)
         return json_response(self._cancel_one(request[ACCOUNT], market, order_id, client_id))
@@ -355,20 +344,20 @@ class OrderDesk:
             view = self._find(account, market, order_id, client_id)
             if not view.is_open:
                 raise AsterError(-2011)
-            view = self.fe.engine.cancel(account, view.order_id)
+            view = self.parts.engine.cancel(account, view.order_id)
         except (AsterError, SimError):
             raise AsterError(-2011) from None
         return self._json(view)
 
     async def cancel_all(self, request: web.Request) -> web.StreamResponse:
-        market = prm.symbol(request[PARAMS], self.fe.market_defs)
+        market = prm.symbol(request[PARAMS], self.parts.market_defs)
         assert market is not None
-        self.fe.engine.cancel_all(request[ACCOUNT], market.symbol)
+        self.parts.engine.cancel_all(request[ACCOUNT], market.symbol)
         return json_response(CANCEL_ALL_DONE)
 
     async def cancel_batch(self, request: web.Request) -> web.StreamResponse:
         params = request[PARAMS]
-        market = prm.symbol(params, self.fe.market_defs)
+        market = prm.symbol(params, self.parts.market_defs)
         assert market is not None
         ids = params.get("orderIdList")
         cids = params.get("origClientOrderIdList")
@@ -395,39 +384,39 @@ class OrderDesk:
 
     async def countdown(self, request: web.Request) -> web.StreamResponse:
         params = request[PARAMS]
-        market = prm.symbol(params, self.fe.market_defs)
+        market = prm.symbol(params, self.parts.market_defs)
         assert market is not None
         countdown = prm.integer(params, "countdownTime")
         if countdown is None:
             raise mandatory("countdownTime")
         account = request[ACCOUNT]
         key = (account, market.symbol)
-        previous = self.fe.state.countdowns.pop(key, None)
+        previous = self.parts.state.countdowns.pop(key, None)
         if isinstance(previous, asyncio.TimerHandle):
             previous.cancel()
         if countdown > 0:
             handle = asyncio.get_running_loop().call_later(
                 countdown / 1000, self._countdown_fired, account, market.symbol
             )
-            self.fe.state.countdowns[key] = handle
+            self.parts.state.countdowns[key] = handle
         return json_response({"symbol": market.symbol, "countdownTime": str(countdown)})
 
     def _countdown_fired(self, account: AccountId, symbol: str) -> None:
-        self.fe.state.countdowns.pop((account, symbol), None)
-        self.fe.engine.cancel_all(account, symbol)
+        self.parts.state.countdowns.pop((account, symbol), None)
+        self.parts.engine.cancel_all(account, symbol)
 
     # ------------------------------------------------------------------------------- queries
 
     async def query(self, request: web.Request) -> web.StreamResponse:
         params = request[PARAMS]
-        market = prm.symbol(params, self.fe.market_defs)
+        market = prm.symbol(params, self.parts.market_defs)
         assert market is not None
         order_id, client_id = prm.order_ids(params)
         return json_response(self._json(self._find(request[ACCOUNT], market, order_id, client_id), query=True))
 
     async def open_order(self, request: web.Request) -> web.StreamResponse:
         params = request[PARAMS]
-        market = prm.symbol(params, self.fe.market_defs)
+        market = prm.symbol(params, self.parts.market_defs)
         assert market is not None
         order_id, client_id = prm.order_ids(params)
         view = self._find(request[ACCOUNT], market, order_id, client_id)
@@ -436,19 +425,19 @@ class OrderDesk:
         return json_response(self._json(view, query=True))
 
     async def open_orders(self, request: web.Request) -> web.StreamResponse:
-        market = prm.symbol(request[PARAMS], self.fe.market_defs, required=False)
-        views = self.fe.engine.open_orders(request[ACCOUNT], None if market is None else market.symbol)
+        market = prm.symbol(request[PARAMS], self.parts.market_defs, required=False)
+        views = self.parts.engine.open_orders(request[ACCOUNT], None if market is None else market.symbol)
         return json_response([self._json(v, query=True) for v in views])
 
     async def all_orders(self, request: web.Request) -> web.StreamResponse:
         params = request[PARAMS]
-        market = prm.symbol(params, self.fe.market_defs)
+        market = prm.symbol(params, self.parts.market_defs)
         assert market is not None
         from_id = prm.integer(params, "orderId")
         start, end = prm.integer(params, "startTime"), prm.integer(params, "endTime")
         limit = min(prm.integer(params, "limit") or 500, 1000)
         rows = []
-        state, engine = self.fe.state, self.fe.engine
+        state, engine = self.parts.state, self.parts.engine
         for engine_id in state.logged_orders(request[ACCOUNT]):
             view = engine.order(engine_id)
             if view is None or view.market != market.symbol:
@@ -463,21 +452,21 @@ class OrderDesk:
 
     async def user_trades(self, request: web.Request) -> web.StreamResponse:
         params = request[PARAMS]
-        market = prm.symbol(params, self.fe.market_defs)
+        market = prm.symbol(params, self.parts.market_defs)
         assert market is not None
         from_id = prm.integer(params, "fromId")
         start, end = prm.integer(params, "startTime"), prm.integer(params, "endTime")
         limit = min(prm.integer(params, "limit") or 500, 1000)
-        state = self.fe.state
+        state = self.parts.state
         rows = []
-        for fill in self.fe.engine.fills(request[ACCOUNT], market.symbol):
+        for fill in self.parts.engine.fills(request[ACCOUNT], market.symbol):
             trade_id = state.trade_id(fill.trade_id)
             at = pl.ms(fill.ts)
             if (from_id is not None and trade_id < from_id) or (start is not None and at < start):
                 continue
             if end is not None and at > end:
                 continue
-            view = self.fe.engine.order(fill.order_id)
+            view = self.parts.engine.order(fill.order_id)
             side = state.order_meta(view).position_side if view is not None else "BOTH"
             rows.append(pl.trade_json(fill, state.order_id(fill.order_id), trade_id, market, side))
         return json_response(rows[:limit] if from_id is not None else rows[-limit:])

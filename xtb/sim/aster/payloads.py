@@ -13,7 +13,7 @@ from typing import Any
 from xtb.model import OrderType, Side
 from xtb.sim.aster.settings import QUOTE_ASSET, MarketDef, RateLimits
 from xtb.sim.aster.state import OrderMeta
-from xtb.sim.engine_types import BookView, FillView, LevelView, OrderStatus, OrderView, PositionView
+from xtb.sim.engine_types import BookView, FillView, LevelView, MarketSpec, OrderStatus, OrderView, PositionView
 
 ZERO = Decimal(0)
 SIDE_NAMES = {Side.BUY: "BUY", Side.SELL: "SELL"}
@@ -56,6 +56,11 @@ def ms(ts: float) -> int:
     return round(ts * 1000)
 
 
+def margin_percent(fraction: Decimal) -> str:
+    """`exchangeInfo`'s margin percents: "5.0000" for a fraction of 0.05."""
+    return fixed(fraction * 100, 4)
+
+
 def price(market: MarketDef, value: Decimal | None) -> str:
     return fixed(value, market.price_precision)
 
@@ -83,8 +88,9 @@ def _decimals(increment: Decimal) -> int:
 # ---------------------------------------------------------------------------------- markets
 
 
-def symbol_json(market: MarketDef) -> dict[str, Any]:
-    """One `exchangeInfo` symbol, as the live BTCUSDT entry of §3 (strings keep trailing zeros)."""
+def symbol_json(market: MarketDef, spec: MarketSpec) -> dict[str, Any]:
+    """One `exchangeInfo` symbol, as the live BTCUSDT entry of §3 (strings keep trailing zeros);
+    the margin percents are the engine's current fractions (`spec`)."""
     return {
         "symbol": market.symbol,
         "pair": market.symbol,
@@ -92,8 +98,8 @@ def symbol_json(market: MarketDef) -> dict[str, Any]:
         "deliveryDate": 4133404800000,
         "onboardDate": market.onboard_date,
         "status": "TRADING",
-        "maintMarginPercent": "2.5000",
-        "requiredMarginPercent": "5.0000",
+        "maintMarginPercent": margin_percent(spec.maintenance_margin_fraction),
+        "requiredMarginPercent": margin_percent(spec.initial_margin_fraction),
         "baseAsset": market.base,
         "quoteAsset": QUOTE_ASSET,
         "marginAsset": QUOTE_ASSET,
@@ -158,7 +164,9 @@ def symbol_json(market: MarketDef) -> dict[str, Any]:
     }
 
 
-def exchange_info_json(markets: list[MarketDef], server_ms: int, limits: RateLimits | None = None) -> dict[str, Any]:
+def exchange_info_json(
+    markets: list[tuple[MarketDef, MarketSpec]], server_ms: int, limits: RateLimits | None = None
+) -> dict[str, Any]:
     """exchangeInfo lists the limits the simulator enforces (the venue's defaults unless configured):
     a connector paces itself by what the venue publishes here."""
     limits = limits or RateLimits()
@@ -181,7 +189,7 @@ def exchange_info_json(markets: list[MarketDef], server_ms: int, limits: RateLim
             {"asset": QUOTE_ASSET, "marginAvailable": True, "autoAssetExchange": "0"},
             {"asset": "USDF", "marginAvailable": True, "autoAssetExchange": "0"},
         ],
-        "symbols": [symbol_json(m) for m in markets],
+        "symbols": [symbol_json(m, spec) for m, spec in markets],
     }
 
 

@@ -29,7 +29,8 @@ TESTNET_CHAIN_ID = 714
 class MarketDef(market_def.MarketDef):
     """One USDT-margined perpetual as `exchangeInfo` lists it, and where the synthetic market quotes it.
     Margin: `requiredMarginPercent` 5 % (the default leverage, 20×) and `maintMarginPercent` 2.5 %,
-    as the live BTCUSDT entry states them (§3) and `exchangeInfo` serves them."""
+    as the live BTCUSDT entry states them (§3); `exchangeInfo` serves the engine's current ones.
+    `notional_cap`: the `notionalCap` of the market's one leverage bracket (`maxNotionalValue`)."""
 
     symbol: str
     base: str
@@ -54,6 +55,7 @@ class MarketDef(market_def.MarketDef):
     taker_fraction: Decimal = field(default=D(1), kw_only=True)
     initial_margin_fraction: Decimal = field(default=D("0.05"), kw_only=True)
     maintenance_margin_fraction: Decimal = field(default=D("0.025"), kw_only=True)
+    notional_cap: int = field(default=10_000_000, kw_only=True)
 
     def info(self) -> MarketInfo:
         return MarketInfo(

@@ -62,14 +62,13 @@ class ListenKey:
 
 @dataclass
 class AccountSettings:
-    leverage: dict[str, int] = field(default_factory=dict)
+    """The account's venue settings the engine has no notion of; its leverage is the engine's
+    initial margin fraction (`Engine.initial_margin_fraction`)."""
+
     margin_type: dict[str, str] = field(default_factory=dict)  # ISOLATED / CROSSED
     dual_side: bool = False
     multi_assets: bool = False
     stp_mode: str = "EXPIRE_TAKER"
-
-    def leverage_of(self, symbol: str) -> int:
-        return self.leverage.get(symbol, 20)
 
     def margin_type_of(self, symbol: str) -> str:
         return self.margin_type.get(symbol, "CROSSED")

@@ -9,16 +9,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from xtb.sim import inbound
 from xtb.sim.aster import payloads as pl
 from xtb.sim.aster.feeds import MarketFeeds, StreamSpec, parse_stream
+from xtb.sim.aster.market import MarketDesk
+from xtb.sim.aster.parts import VenueParts
 from xtb.sim.engine_types import (
     AccountId,
     BalanceChanged,
     BookChanged,
     EngineEvent,
+    FillView,
     OrderAccepted,
     OrderCancelled,
     OrderExpired,
@@ -28,11 +31,8 @@ from xtb.sim.engine_types import (
     PositionChanged,
     Trade,
 )
-from xtb.sim.stream_hub import StreamConnection
+from xtb.sim.stream_hub import StreamConnection, StreamHub
 from xtb.sim.venue_streams import VenueStreams
-
-if TYPE_CHECKING:
-    from xtb.sim.aster.frontend import AsterFrontEnd
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +45,15 @@ _ORDER_EXECUTIONS = {
 
 
 class AsterStreams(VenueStreams):
-    def __init__(self, frontend: AsterFrontEnd) -> None:
-        self.fe = frontend
+    """`hub` holds the venue's sockets (sending through the stream faults); `market_desk` gives the
+    market streams what REST gives (candles, tickers)."""
+
+    def __init__(self, parts: VenueParts, hub: StreamHub, market_desk: MarketDesk) -> None:
+        self.parts = parts
+        self.hub = hub
         self._last_position_seq: dict[AccountId, int] = {}
         self._last_event_ms = 0
-        self.feeds = MarketFeeds(self)
+        self.feeds = MarketFeeds(parts, self, market_desk)
         self.periodic = self.feeds.periodic
 
     # ------------------------------------------------------------------------- connections
@@ -60,7 +64,7 @@ class AsterStreams(VenueStreams):
         conn.state["specs"] = {}
         conn.state["received"] = []
         loop = asyncio.get_running_loop()
-        conn.state["timers"] = [loop.call_later(self.fe.settings.max_connection_age_s, self._close, conn, 1000)]
+        conn.state["timers"] = [loop.call_later(self.parts.settings.max_connection_age_s, self._close, conn, 1000)]
         names: list[str] = []
         if path.startswith("/ws/"):
             names = [n for n in path[len("/ws/") :].split("/") if n]
@@ -70,7 +74,7 @@ class AsterStreams(VenueStreams):
             if not self._subscribe(conn, name) and path.startswith("/ws/"):
                 # a listen key the venue does not know: the upgrade stands, nothing comes, then a close
                 conn.state["timers"].append(
-                    loop.call_later(self.fe.settings.invalid_listen_key_close_s, self._close, conn, 1008)
+                    loop.call_later(self.parts.settings.invalid_listen_key_close_s, self._close, conn, 1008)
                 )
 
     def on_close(self, conn: StreamConnection) -> None:
@@ -84,8 +88,8 @@ class AsterStreams(VenueStreams):
     def _subscribe(self, conn: StreamConnection, name: str) -> bool:
         """True when `name` is a market stream or an active listen key (both subscribed)."""
         spec = parse_stream(name)
-        entry = self.fe.state.listen_keys.get(name)
-        if spec is None and (entry is None or not self.fe.state.alive(entry, self.fe.engine.clock.time())):
+        entry = self.parts.state.listen_keys.get(name)
+        if spec is None and (entry is None or not self.parts.state.alive(entry, self.parts.engine.clock.time())):
             return False
         conn.subscribe(name)
         if spec is not None:
@@ -99,7 +103,7 @@ class AsterStreams(VenueStreams):
         now = asyncio.get_running_loop().time()
         received = [t for t in conn.state["received"] if now - t < 1.0] + [now]
         conn.state["received"] = received
-        if len(received) > self.fe.settings.max_incoming_per_s:
+        if len(received) > self.parts.settings.max_incoming_per_s:
             log.info("ws client over the message rate conn=%s: closing", conn.id)
             self._close(conn, 1008)
             return
@@ -126,7 +130,7 @@ class AsterStreams(VenueStreams):
                 self._reply(conn, {"code": 2, "msg": "Invalid request: invalid type: stream name", "id": request_id})
                 return
             if method == "SUBSCRIBE":
-                if len(conn.channels | set(params)) > self.fe.settings.max_streams:
+                if len(conn.channels | set(params)) > self.parts.settings.max_streams:
                     self._reply(conn, {"code": 2, "msg": "Invalid request: too many streams", "id": request_id})
                     return
                 for name in params:
@@ -155,18 +159,18 @@ class AsterStreams(VenueStreams):
             self._reply(conn, {"result": None, "id": request_id})
 
     def _reply(self, conn: StreamConnection, message: dict[str, Any]) -> None:
-        self.fe.send(conn, "control", "control", message)
+        self.hub.send(conn, "control", "control", message)
 
     def fanout(self, name: str, kind: str, payload: Any, channel: str | None = None) -> None:
         """Send `payload` on stream `name` to every subscriber, wrapped on combined connections."""
-        for conn in self.fe.hub.connections:
+        for conn in self.hub.connections:
             if name in conn.channels:
                 message = {"stream": name, "data": payload} if conn.state.get("combined") else payload
-                self.fe.send(conn, channel or name, kind, message)
+                self.hub.send(conn, channel or name, kind, message)
 
     def subscribed(self, kind: str) -> list[tuple[str, StreamSpec]]:
         out = []
-        for conn in self.fe.hub.connections:
+        for conn in self.hub.connections:
             for name, spec in conn.state.get("specs", {}).items():
                 if spec.kind == kind:
                     out.append((name, spec))
@@ -174,18 +178,18 @@ class AsterStreams(VenueStreams):
 
     def event_ms(self) -> int:
         """`E`: the venue clock in ms, never going back."""
-        self._last_event_ms = max(self._last_event_ms, pl.ms(self.fe.engine.clock.time()))
+        self._last_event_ms = max(self._last_event_ms, pl.ms(self.parts.engine.clock.time()))
         return self._last_event_ms
 
     # -------------------------------------------------------------------------- user data
 
     def close_listen_key(self, key: str) -> None:
-        self.fe.state.listen_keys.pop(key, None)
-        for conn in self.fe.hub.connections:
+        self.parts.state.listen_keys.pop(key, None)
+        for conn in self.hub.connections:
             conn.unsubscribe(key)
 
     def _user(self, account: AccountId, kind: str, payload: dict[str, Any]) -> None:
-        for key in self.fe.state.keys_of(account):
+        for key in self.parts.state.keys_of(account):
             self.fanout(key, kind, payload, f"user:{account}")
 
     def account_config(self, account: AccountId, change: dict[str, Any]) -> None:
@@ -194,9 +198,9 @@ class AsterStreams(VenueStreams):
         self._user(account, "ACCOUNT_CONFIG_UPDATE", {"e": "ACCOUNT_CONFIG_UPDATE", "E": now, "T": now, **change})
 
     def expire_listen_keys(self) -> None:
-        now = self.fe.engine.clock.time()
-        for entry in list(self.fe.state.listen_keys.values()):
-            if self.fe.state.alive(entry, now):
+        now = self.parts.engine.clock.time()
+        for entry in list(self.parts.state.listen_keys.values()):
+            if self.parts.state.alive(entry, now):
                 continue
             self.fanout(
                 entry.key, "listenKeyExpired", {"e": "listenKeyExpired", "E": self.event_ms()}, f"user:{entry.account}"
@@ -206,7 +210,7 @@ class AsterStreams(VenueStreams):
     # ------------------------------------------------------------------------ engine events
 
     def on_engine_event(self, event: EngineEvent) -> None:
-        state = self.fe.state
+        state = self.parts.state
         state.observe(event.seq)
         kind = type(event)
         if kind is BookChanged:
@@ -216,8 +220,8 @@ class AsterStreams(VenueStreams):
         elif kind in _ORDER_EXECUTIONS:
             order: OrderView = event.order  # type: ignore[attr-defined]
             if kind is OrderAccepted:
-                state.accepted(order, logged=order.account_id in self.fe.credentials)
-            if kind is OrderResized and not self.fe.settings.amendment_events:
+                state.accepted(order, logged=order.account_id in self.parts.credentials)
+            if kind is OrderResized and not self.parts.settings.amendment_events:
                 return
             self.order(order, _ORDER_EXECUTIONS[kind])
         elif kind is PositionChanged:
@@ -227,13 +231,13 @@ class AsterStreams(VenueStreams):
         elif kind is not OrderRejected:
             raise TypeError(f"no Aster stream for engine event {kind.__name__}")
 
-    def order(self, order: OrderView, execution: str, fill: Any = None, trade_id: int = 0) -> None:
-        if order.account_id not in self.fe.credentials or not self.fe.state.keys_of(order.account_id):
+    def order(self, order: OrderView, execution: str, fill: FillView | None = None, trade_id: int = 0) -> None:
+        if order.account_id not in self.parts.credentials or not self.parts.state.keys_of(order.account_id):
             return
-        market = self.fe.market_defs.get(order.market)
+        market = self.parts.market_defs.get(order.market)
         if market is None:
             return
-        state = self.fe.state
+        state = self.parts.state
         payload = pl.ws_order(
             order,
             state.order_meta(order),
@@ -250,10 +254,10 @@ class AsterStreams(VenueStreams):
         position = event.position
         account = position.account_id
         self._last_position_seq[account] = event.seq
-        market = self.fe.market_defs.get(position.market)
-        if account not in self.fe.credentials or market is None or not self.fe.state.keys_of(account):
+        market = self.parts.market_defs.get(position.market)
+        if account not in self.parts.credentials or market is None or not self.parts.state.keys_of(account):
             return
-        mark = self.fe.mark_price(position.market)
+        mark = self.parts.mark_price(position.market)
         update = pl.position_update(position, market, mark, position.realized_pnl)
         self._account_update(account, "ORDER", [update], Decimal(0))
 
@@ -262,7 +266,7 @@ class AsterStreams(VenueStreams):
         account = balance.account_id
         if self._last_position_seq.get(account) == event.seq - 1:
             return  # already carried by the position's ACCOUNT_UPDATE of the same operation
-        if account not in self.fe.credentials or not self.fe.state.keys_of(account):
+        if account not in self.parts.credentials or not self.parts.state.keys_of(account):
             return
         if event.ts == self.feeds.last_trade_ts:
             reason, change = "ORDER", Decimal(0)
@@ -274,7 +278,7 @@ class AsterStreams(VenueStreams):
         self, account: AccountId, reason: str, positions: list[dict[str, Any]], change: Decimal
     ) -> None:
         """ACCOUNT_UPDATE: only on balance or position changes; no available-balance field."""
-        cash = self.fe.engine.balance(account).cash
+        cash = self.parts.engine.balance(account).cash
         now = self.event_ms()
         payload = {
             "e": "ACCOUNT_UPDATE",
