@@ -5,13 +5,15 @@ its stream, and a signed order that must still place afterwards."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from tests.grvt.conftest import BTC, Client, fe, start_grvt
 from tests.sim.engine_checks import check_engine
 from tests.sim.hostile_data import Target
 from tests.sim.hostile_harness import Harness, StreamProbe, VenueFuzz
-from tests.sim.hostile_http import HostileRequest
+from tests.sim.hostile_http import Answer, HostileRequest
 from tests.sim.venue_errors import grvt_rest, grvt_ws_error
 from xtb.connectors.grvt import sdk
 from xtb.sim.frontend import MAIN_SITE
@@ -130,7 +132,26 @@ SUBSCRIBES = (
      "id": 2},
     {"jsonrpc": "2.0", "method": "v1/book", "params": {"instrument": BTC, "depth": 10}, "id": 3},
 )  # fmt: skip
+SPEC = json.loads((Path(__file__).parents[1] / "grvt" / "fixtures" / "spec_endpoints.json").read_text())
+SWITCHED_OFF = frozenset(
+    path.replace("/full/", form) for r in SPEC["rest"] if r["shape"] == "disabled" for path in [r["path"]]
+    for form in ("/full/", "/lite/")
+)  # fmt: skip
+
+
+def switched_off(request: HostileRequest, answer: Answer) -> bool:
+    """GRVT answers 1009/503 for an endpoint it has switched off (spec §7); the simulator does so
+    for the routes it does not model, listed as "disabled" in the spec fixture."""
+    if answer.status != 503 or request.path.split("?")[0] not in SWITCHED_OFF:
+        return False
+    try:
+        return json.loads(answer.body).get("code") == 1009
+    except ValueError:
+        return False
+
+
 GRVT = VenueFuzz(
     name="grvt", start=start_grvt, shape=grvt_rest, params=PARAMS, headers=HEADERS, targets=targets, probe=probe,
     ws_templates=SUBSCRIBES, still_serves=still_serves, sign=sign, groups=("orders", "account", "public", "edge"),
+    switched_off=switched_off,
 )  # fmt: skip

@@ -27,7 +27,7 @@ def rest_property(venue: VenueFuzz) -> None:
 
         @given(requests(venue.profile(h)))
         def hostile(request: HostileRequest) -> None:
-            verdict = judge(request, h.send(request), venue.shape)
+            verdict = judge(request, h.send(request), venue.shape, venue.switched_off)
             assert verdict.ok, verdict.detail
 
         hostile()
@@ -39,7 +39,7 @@ def payload_property(venue: VenueFuzz, group: str) -> None:
 
         @given(payloads(venue.profile(h, group)))
         def hostile(request: HostileRequest) -> None:
-            verdict = judge(request, h.send(request), venue.shape)
+            verdict = judge(request, h.send(request), venue.shape, venue.switched_off)
             assert verdict.ok, verdict.detail
 
         hostile()
