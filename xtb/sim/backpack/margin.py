@@ -13,6 +13,7 @@ from decimal import ROUND_FLOOR, Context, Decimal
 from xtb.model import Side
 from xtb.sim.backpack.errors import ApiError, invalid_request
 from xtb.sim.backpack.figures import VenueFigures
+from xtb.sim.backpack.params import DECIMAL_MAX
 from xtb.sim.backpack.payloads import rounded
 from xtb.sim.backpack.settings import MarketDef
 from xtb.sim.engine import Engine
@@ -68,8 +69,12 @@ def maintenance_fraction(engine: Engine, markets: Mapping[str, MarketDef]) -> De
 
 
 def leverage_limit(engine: Engine, account: AccountId, markets: Mapping[str, MarketDef]) -> Decimal:
-    """`leverageLimit` as `/api/v1/account` reads it back (1 / a fraction: cut to 8 decimals)."""
-    return rounded(1 / account_fraction(engine, account, markets))
+    """`leverageLimit` as `/api/v1/account` reads it back (1 / a fraction: cut to 8 decimals). A
+    market a run set to ask no margin binds nothing: the venue's own highest leverage shows."""
+    fraction = account_fraction(engine, account, markets)
+    if not fraction:
+        fraction = min(lowest_fraction(engine, market) for market in markets.values())
+    return rounded(1 / fraction)
 
 
 def lowest_fraction(engine: Engine, market: MarketDef) -> Decimal:
@@ -113,10 +118,13 @@ def max_order_quantity(
     closable = max(ZERO, -position if side is Side.BUY else position)
     if reduce_only:
         return closable
+    largest = DECIMAL_MAX.scaleb(-market.size_decimals)  # what the venue's decimal holds at this step
+    fraction = engine.initial_margin_fraction(account, market.symbol)
     available = engine.margin(account).available
     opening = ZERO
-    if available > 0 and price > 0:
-        fraction = engine.initial_margin_fraction(account, market.symbol)
+    if not fraction:  # a run's setting asks no margin: nothing the simulator models limits the size
+        opening = largest
+    elif available > 0 and price > 0:
         opening = _FLOOR.divide(available, _FLOOR.multiply(fraction, price))
-    steps = _FLOOR.divide_int(_FLOOR.add(closable, opening), market.step_size)
+    steps = _FLOOR.divide_int(min(largest, _FLOOR.add(closable, opening)), market.step_size)
     return _FLOOR.multiply(steps, market.step_size)
