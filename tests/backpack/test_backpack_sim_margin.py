@@ -63,7 +63,8 @@ async def test_raising_the_leverage_fits_an_order_refused_before(small: SimHandl
     status, order = await place(client, "140", "72")
     assert (status, order["status"]) == (200, "New")
     collateral = await read(client, "/api/v1/capital/collateral")
-    assert (collateral["imf"], collateral["netEquityLocked"], collateral["netEquityAvailable"]) == ("0.05", "504", "496")
+    locked = (collateral["imf"], collateral["netEquityLocked"], collateral["netEquityAvailable"])
+    assert locked == ("0.05", "504", "496")
 
 
 async def test_lowering_the_leverage_refuses_an_order_that_fitted(small: SimHandle, client: Client) -> None:
