@@ -7,36 +7,40 @@ wallets}` and market history `/api/v1/{klines,trades/history,openInterest,fundin
 withdrawal}}` and `/wapi/v1/history/{orders,fills}`; every other signed route of §2.4 as the stub
 §4.15 describes (`stubs`). Anything else is a plain-text 404 `not found` (`refusal`). The
 WebSocket is served at `/` (which is also what a client sends for the empty path).
+
+The front-end holds the protocol hooks (auth, errors, credentials) and the route table; the routes
+live in desks (`public`, `market_data`, `orders`, `account`, `limits`, `streams`) built from the
+`VenueParts` they use, so no desk knows the front-end.
 """
 
 from __future__ import annotations
 
 import base64
 import random
-from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
 from nacl.signing import SigningKey
 
 from xtb.clock import Clock
-from xtb.model import OrderType, Side
-from xtb.sim.backpack import payloads as pl
 from xtb.sim.backpack import reference, stubs
+from xtb.sim.backpack.account import AccountDesk
 from xtb.sim.backpack.auth import INSTRUCTIONS, Verifier, parse_json
-from xtb.sim.backpack.errors import ApiError, VenueError, json_response, payload_error, text_response
+from xtb.sim.backpack.errors import ApiError, VenueError, json_response, payload_error
+from xtb.sim.backpack.figures import VenueFigures
 from xtb.sim.backpack.limits import AccountLimits
-from xtb.sim.backpack.margin import margin, max_order_quantity
+from xtb.sim.backpack.margin import collateral
 from xtb.sim.backpack.market_data import MarketData
 from xtb.sim.backpack.orders import UNKNOWN_ERROR, OrderDesk, VenueFaults
-from xtb.sim.backpack.params import BODY, MARKET_TYPES, query_bool, query_decimal, query_enum, query_side, query_uint
-from xtb.sim.backpack.settings import ACCOUNT_IMF, ACCOUNT_MMF, LEVERAGE_LIMIT, BackpackSettings, MarketDef
-from xtb.sim.backpack.state import TapeTrade, VenueState
+from xtb.sim.backpack.params import BODY
+from xtb.sim.backpack.parts import VenueParts
+from xtb.sim.backpack.public import PublicDesk
+from xtb.sim.backpack.settings import BackpackSettings, MarketDef
+from xtb.sim.backpack.state import VenueState
 from xtb.sim.backpack.streams import BackpackStreams
 from xtb.sim.engine import Engine
-from xtb.sim.engine_types import AccountId, PositionView
-from xtb.sim.frontend import ACCOUNT, AuthFailure, FrontEnd, Handler, SimMarket
+from xtb.sim.engine_types import AccountId
+from xtb.sim.frontend import AuthFailure, FrontEnd, Handler, SimMarket
 from xtb.sim.refusals import Refusal
 
 _GENERIC_MESSAGES = {
@@ -96,11 +100,18 @@ class BackpackFrontEnd(FrontEnd):
             max_window_ms=self.settings.max_window_ms,
             future_tolerance_ms=self.settings.future_tolerance_ms,
         )
-        self.streams = BackpackStreams(self)
+        self.figures = VenueFigures(engine, self.state, self.market_defs, self.now_ms)
+        parts = VenueParts(engine, self.settings, self.state, self.market_defs, self.figures)
+        self.streams = BackpackStreams(parts, self.hub, self.verifier, self.credentials.keys())
         self.venue_faults = VenueFaults()
-        self.desk = OrderDesk(self, random.Random(seed))
-        self.market_data = MarketData(self)
-        self.limits = AccountLimits(tuple(reference.asset_decimals(self.settings.markets)), lambda a: margin(self, a))
+        self.desk = OrderDesk(parts, self.venue_faults, random.Random(seed))
+        self.public = PublicDesk(parts)
+        self.market_data = MarketData(parts)
+        self.account_desk = AccountDesk(parts)
+        self.limits = AccountLimits(
+            tuple(reference.asset_decimals(self.settings.markets)),
+            lambda account: collateral(engine, self.figures, account),
+        )
 
     def now_ms(self) -> int:
         return round(self.auth_clock.time() * 1000)
@@ -165,28 +176,29 @@ class BackpackFrontEnd(FrontEnd):
 
     def setup(self) -> None:
         self.websocket("/")
+        pub, history = self.public, self.market_data
         public = {
-            "/api/v1/status": self._status,
-            "/api/v1/ping": self._ping,
-            "/api/v1/time": self._time,
-            "/api/v1/markets": self._markets,
-            "/api/v1/market": self._market,
-            "/api/v1/depth": self._depth,
-            "/api/v1/ticker": self._ticker,
-            "/api/v1/tickers": self._tickers,
-            "/api/v1/trades": self._trades,
-            "/api/v1/markPrices": self._mark_prices,
-            "/api/v1/assets": self._assets,
-            "/api/v1/collateral": self._public_collateral,
-            "/api/v1/klines": self.market_data.klines,
-            "/api/v1/trades/history": self.market_data.trade_history,
-            "/api/v1/openInterest": self.market_data.open_interest,
-            "/api/v1/fundingRates": self.market_data.funding_rates,
+            "/api/v1/status": pub.status,
+            "/api/v1/ping": pub.ping,
+            "/api/v1/time": pub.time,
+            "/api/v1/markets": pub.markets,
+            "/api/v1/market": pub.market,
+            "/api/v1/depth": pub.depth,
+            "/api/v1/ticker": pub.ticker,
+            "/api/v1/tickers": pub.tickers,
+            "/api/v1/trades": pub.trades,
+            "/api/v1/markPrices": pub.mark_prices,
+            "/api/v1/assets": pub.assets,
+            "/api/v1/collateral": pub.collateral,
+            "/api/v1/klines": history.klines,
+            "/api/v1/trades/history": history.trade_history,
+            "/api/v1/openInterest": history.open_interest,
+            "/api/v1/fundingRates": history.funding_rates,
         }
-        public.update(dict.fromkeys(reference.EMPTY_LIST_ROUTES, self._empty_list))
+        public.update(dict.fromkeys(reference.EMPTY_LIST_ROUTES, pub.empty_list))
         for path, handler in public.items():
             self.route("GET", path, endpoint(handler))
-        desk = self.desk
+        desk, account = self.desk, self.account_desk
         signed: list[tuple[str, str, Handler]] = [
             ("POST", "/api/v1/order", desk.place),
             ("DELETE", "/api/v1/order", desk.cancel),
@@ -194,12 +206,12 @@ class BackpackFrontEnd(FrontEnd):
             ("POST", "/api/v1/orders", desk.place_batch),
             ("GET", "/api/v1/orders", desk.open_orders),
             ("DELETE", "/api/v1/orders", desk.cancel_all),
-            ("GET", "/api/v1/position", self._positions),
-            ("GET", "/api/v1/capital", self._capital),
-            ("GET", "/api/v1/capital/collateral", self._collateral),
-            ("GET", "/api/v1/account", self._account),
-            ("PATCH", "/api/v1/account", self._update_account),
-            ("GET", "/api/v1/account/limits/order", self._order_limit),
+            ("GET", "/api/v1/position", account.positions),
+            ("GET", "/api/v1/capital", account.capital),
+            ("GET", "/api/v1/capital/collateral", account.collateral),
+            ("GET", "/api/v1/account", account.account),
+            ("PATCH", "/api/v1/account", account.update),
+            ("GET", "/api/v1/account/limits/order", account.order_limit),
             ("GET", "/wapi/v1/history/orders", desk.order_history),
             ("GET", "/wapi/v1/history/fills", desk.fill_history),
             ("GET", "/api/v1/account/limits/borrow", self.limits.borrow),
@@ -209,229 +221,6 @@ class BackpackFrontEnd(FrontEnd):
         for method, path, handler in signed:
             places = method == "POST" and path.startswith("/api/v1/order")
             self.route(method, path, endpoint(handler), auth=True, places_order=places)
-
-    # ------------------------------------------------------------------------- public REST
-
-    async def _status(self, request: web.Request) -> web.StreamResponse:
-        return json_response({"message": None, "status": "Ok"})
-
-    async def _ping(self, request: web.Request) -> web.StreamResponse:
-        return text_response("pong")
-
-    async def _time(self, request: web.Request) -> web.StreamResponse:
-        return text_response(str(self.now_ms()))
-
-    async def _markets(self, request: web.Request) -> web.StreamResponse:
-        kind = query_enum(request.query, "marketType", "MarketType", MARKET_TYPES)
-        rows = [pl.market_json(m) for m in self.market_defs.values() if kind in (None, "PERP")]
-        return json_response(rows, headers={"Cache-Control": "public, max-age=0, s-maxage=300"})
-
-    async def _market(self, request: web.Request) -> web.StreamResponse:
-        market = self.desk.symbol(request.query)
-        return json_response(pl.market_json(market))
-
-    async def _depth(self, request: web.Request) -> web.StreamResponse:
-        market = self.desk.symbol(request.query)
-        limit = query_enum(request.query, "limit", "DepthLimit", ("5", "10", "20", "50", "100", "500", "1000"))
-        depth = int(limit) if limit is not None else self.settings.depth_limit
-        book = self.engine.book(market.symbol, depth)  # no await between the book and its update id
-        return json_response(pl.depth_json(book, self.state.update_ids[market.symbol], self.engine.clock.time()))
-
-    async def _assets(self, request: web.Request) -> web.StreamResponse:
-        return json_response(reference.assets_json(self.market_defs.values()))
-
-    async def _public_collateral(self, request: web.Request) -> web.StreamResponse:
-        return json_response(reference.collateral_json())
-
-    async def _empty_list(self, request: web.Request) -> web.StreamResponse:
-        return json_response([])
-
-    async def _ticker(self, request: web.Request) -> web.StreamResponse:
-        market = self.desk.symbol(request.query)
-        return json_response(self._ticker_row(market.symbol, self._interval(request)))
-
-    async def _tickers(self, request: web.Request) -> web.StreamResponse:
-        interval = self._interval(request)
-        return json_response([self._ticker_row(symbol, interval) for symbol in self.market_defs])
-
-    def _interval(self, request: web.Request) -> int:
-        interval = query_enum(request.query, "interval", "TickerInterval", ("1d", "1w"))
-        return 7 * 86_400 if interval == "1w" else 86_400
-
-    def _ticker_row(self, symbol: str, seconds: int) -> dict[str, Any]:
-        return pl.ticker_json(symbol, self.recent_trades(symbol, seconds), self.mark_price(symbol) or Decimal(0))
-
-    async def _trades(self, request: web.Request) -> web.StreamResponse:
-        market = self.desk.symbol(request.query)
-        limit = min(query_uint(request.query, "limit", 100) or 100, 1000)
-        tape = list(self.state.tapes[market.symbol])[-limit:]
-        return json_response([pl.tape_trade_json(t) for t in tape])
-
-    async def _mark_prices(self, request: web.Request) -> web.StreamResponse:
-        symbol = request.query.get("symbol")
-        if symbol is not None and symbol not in self.market_defs:
-            raise ApiError(400, "INVALID_CLIENT_REQUEST", "Symbol not found")
-        rows = []
-        for market in self.market_defs.values():
-            mark = self.mark_price(market.symbol)
-            if (symbol is None or symbol == market.symbol) and mark is not None:
-                rows.append(
-                    {
-                        "symbol": market.symbol,
-                        "markPrice": pl.plain(mark),
-                        "indexPrice": pl.plain(mark),
-                        "fundingRate": "0",
-                        "nextFundingTimestamp": self.next_funding_ms(market),
-                    }
-                )
-        return json_response(rows)
-
-    # ------------------------------------------------------------------------- account REST
-
-    async def _positions(self, request: web.Request) -> web.StreamResponse:
-        market = self.desk.symbol(request.query, required=False)
-        kind = query_enum(request.query, "marketType", "MarketType", MARKET_TYPES)
-        account = request[ACCOUNT]
-        rows = []
-        if kind in (None, "PERP"):
-            for figures in self.open_positions(account, None if market is None else market.symbol):
-                symbol = figures.market.symbol
-                pid = self.state.position_id(account, symbol)
-                rows.append(pl.position_json(figures, pid, self.state.user_id(account)))
-        return json_response(rows)
-
-    async def _capital(self, request: web.Request) -> web.StreamResponse:
-        cash = self.engine.balance(request[ACCOUNT]).cash
-        if not cash:
-            return json_response({})
-        return json_response({pl.QUOTE_ASSET: {"available": pl.plain(cash), "locked": "0", "staked": "0"}})
-
-    async def _collateral(self, request: web.Request) -> web.StreamResponse:
-        figures = margin(self, request[ACCOUNT])
-        cash = figures.cash
-        row = {
-            "assetMarkPrice": "1",
-            "availableQuantity": pl.plain(cash),
-            "balanceNotional": pl.plain(cash),
-            "collateralValue": pl.plain(cash),
-            "collateralWeight": "1",
-            "lendQuantity": "0",
-            "openOrderQuantity": "0",
-            "symbol": pl.QUOTE_ASSET,
-            "totalQuantity": pl.plain(cash),
-        }
-        return json_response(
-            {
-                "assetsValue": pl.plain(cash),
-                "borrowLiability": "0",
-                "collateral": [row] if cash else [],
-                "imf": ACCOUNT_IMF,
-                "liabilitiesValue": "0",
-                "marginFraction": pl.plain(pl.rounded(figures.equity / figures.exposure)) if figures.exposure else None,
-                "mmf": ACCOUNT_MMF,
-                "netEquity": pl.plain(figures.equity),
-                "netEquityAvailable": pl.plain(figures.available),
-                "netEquityLocked": pl.plain(figures.locked),
-                "netExposureFutures": pl.plain(figures.exposure),
-                "pnlUnrealized": pl.plain(figures.unrealized),
-                "unsettledEquity": "0",
-            }
-        )
-
-    async def _account(self, request: web.Request) -> web.StreamResponse:
-        orders = self.engine.open_orders(request[ACCOUNT])
-        bps = Decimal(10_000)
-        policy = self.settings.policy()
-        return json_response(
-            {
-                "autoBorrowSettlements": True,
-                "autoLend": False,
-                "autoRealizePnl": True,
-                "autoRepayBorrows": True,
-                "borrowLimit": "0",
-                "futuresMakerFee": pl.plain(policy.maker_fee_rate * bps),
-                "futuresTakerFee": pl.plain(policy.taker_fee_rate * bps),
-                "leverageLimit": pl.plain(LEVERAGE_LIMIT),
-                "limitOrders": sum(1 for o in orders if o.order_type is OrderType.LIMIT),
-                "liquidating": False,
-                "positionLimit": "1000000",
-                "spotMakerFee": "8",
-                "spotTakerFee": "10",
-                "triggerOrders": 0,
-            }
-        )
-
-    async def _update_account(self, request: web.Request) -> web.StreamResponse:
-        return web.Response(status=200)
-
-    async def _order_limit(self, request: web.Request) -> web.StreamResponse:
-        """§4.14 `maxOrderQuantity` at `price` (default: the mark); the spot margin flags are echoed."""
-        query = request.query
-        market = self.desk.symbol(query)
-        side = query_side(query)
-        price = query_decimal(query, "price")
-        reduce_only = query_bool(query, "reduceOnly")
-        flags = {key: query_bool(query, key) for key in ("autoBorrow", "autoBorrowRepay", "autoLendRedeem")}
-        reference_price = price if price is not None else self.mark_price(market.symbol)
-        if reference_price is not None and reference_price <= 0:
-            raise ApiError(400, "INVALID_PRICE", "Invalid price")
-        quantity = (
-            Decimal(0)
-            if reference_price is None
-            else max_order_quantity(self, request[ACCOUNT], market, side, reference_price, bool(reduce_only))
-        )
-        return json_response(
-            {
-                "maxOrderQuantity": pl.plain(quantity),
-                "symbol": market.symbol,
-                "side": pl.SIDE_NAMES[side],
-                "price": None if price is None else pl.plain(price),
-                "reduceOnly": reduce_only,
-                **flags,
-            }
-        )
-
-    # ------------------------------------------------------------------------------ figures
-
-    def mark_price(self, symbol: str) -> Decimal | None:
-        """The mid of the book (one side when the other is empty, else the last trade)."""
-        top = self.engine.top_of_book(symbol)
-        if top.bid is not None and top.ask is not None:
-            return (top.bid + top.ask) / 2
-        side = top.bid if top.bid is not None else top.ask
-        if side is not None:
-            return side
-        tape = self.state.tapes.get(symbol)
-        return tape[-1].price if tape else None
-
-    def next_funding_ms(self, market: MarketDef) -> int:
-        now = self.now_ms()
-        return (now // market.funding_interval_ms + 1) * market.funding_interval_ms
-
-    def recent_trades(self, symbol: str, seconds: int) -> Iterator[TapeTrade]:
-        since = self.engine.clock.time() - seconds
-        return (t for t in self.state.tapes[symbol] if t.ts >= since)
-
-    def position_figures(self, position: PositionView) -> pl.PositionFigures | None:
-        market = self.market_defs.get(position.market)
-        mark = self.mark_price(position.market)
-        if market is None or mark is None:
-            return None
-        bids = asks = Decimal(0)
-        for order in self.engine.open_orders(position.account_id, position.market):
-            if order.side is Side.BUY:
-                bids += order.remaining
-            else:
-                asks += order.remaining
-        return pl.PositionFigures(market, position, mark, pl.exposure(position.size, bids, asks))
-
-    def open_positions(self, account: AccountId, symbol: str | None) -> Iterator[pl.PositionFigures]:
-        """The account's non-zero positions (flat ones are not listed), priced at the mark."""
-        for position in self.engine.positions(account):
-            if position.size and (symbol is None or position.market == symbol):
-                figures = self.position_figures(position)
-                if figures is not None:
-                    yield figures
 
 
 def _credentials(seed: bytes) -> dict[str, Any]:

@@ -22,7 +22,7 @@ ZERO = Decimal(0)
 
 
 class Collateral(Protocol):
-    """What withdrawal needs of an account's margin figures (`margin.Margin` has it)."""
+    """What withdrawal needs of an account's margin figures (`margin.Collateral` has it)."""
 
     @property
     def cash(self) -> Decimal: ...

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections import deque
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -16,10 +15,8 @@ from xtb.sim.backpack import payloads as pl
 from xtb.sim.backpack.errors import ApiError, invalid_request, json_response, param_error
 from xtb.sim.backpack.open_interest import open_interest
 from xtb.sim.backpack.params import query_enum, query_uint
+from xtb.sim.backpack.parts import VenueParts
 from xtb.sim.bounded import BoundedMap
-
-if TYPE_CHECKING:
-    from xtb.sim.backpack.frontend import BackpackFrontEnd
 
 TRADES_MAX = 1000
 FUNDING_MAX = 10_000
@@ -29,17 +26,18 @@ _CLIENTS_KEPT = 1024
 
 
 class MarketData:
-    def __init__(self, frontend: BackpackFrontEnd) -> None:
-        self.fe = frontend
-        self.started_at = frontend.engine.clock.time()
+    def __init__(self, parts: VenueParts) -> None:
+        self.parts = parts
+        self.engine = parts.engine
+        self.started_at = parts.engine.clock.time()
         self._history_calls: BoundedMap[str, deque[float]] = BoundedMap(_CLIENTS_KEPT)
 
     def _throttle(self, request: web.Request) -> None:
         """§7.1: at most `history_rate_limit` calls in any minute per client address."""
-        cap = self.fe.settings.history_rate_limit
+        cap = self.parts.settings.history_rate_limit
         if cap is None:
             return
-        now = self.fe.engine.clock.monotonic()
+        now = self.engine.clock.monotonic()
         key = request.remote or ""
         calls = self._history_calls.get(key)
         if calls is None:
@@ -52,7 +50,7 @@ class MarketData:
 
     async def klines(self, request: web.Request) -> web.StreamResponse:
         query = request.query
-        market = self.fe.desk.symbol(query)
+        market = self.parts.market(query)
         interval = query_enum(query, "interval", "KlineInterval", klines.INTERVAL_SECONDS)
         if interval is None:
             raise param_error("interval", "KlineInterval")
@@ -64,26 +62,26 @@ class MarketData:
         if end is not None and end < start:
             raise invalid_request("startTime must be before endTime")
         self._throttle(request)
-        rows = klines.candles(self.fe.state.tapes[market.symbol], interval, start, end)
+        rows = klines.candles(self.parts.state.tapes[market.symbol], interval, start, end)
         return json_response([candle.json() for candle in rows])
 
     async def trade_history(self, request: web.Request) -> web.StreamResponse:
         """The `offset` newest prints skipped, then `limit` older ones, oldest first like `/trades`."""
         query = request.query
-        market = self.fe.desk.symbol(query)
+        market = self.parts.market(query)
         limit = min(query_uint(query, "limit", 100) or 100, TRADES_MAX)
         offset = query_uint(query, "offset", 0) or 0
         self._throttle(request)
-        tape = list(self.fe.state.tapes[market.symbol])
+        tape = list(self.parts.state.tapes[market.symbol])
         end = max(0, len(tape) - offset)
         return json_response([pl.tape_trade_json(t) for t in tape[max(0, end - limit) : end]])
 
     async def open_interest(self, request: web.Request) -> web.StreamResponse:
-        market = self.fe.desk.symbol(request.query, required=False)
-        now = self.fe.now_ms()
-        symbols = self.fe.market_defs if market is None else (market.symbol,)
+        market = self.parts.maybe_market(request.query)
+        now = self.parts.figures.now_ms()
+        symbols = self.parts.markets if market is None else (market.symbol,)
         rows = [
-            {"symbol": symbol, "openInterest": pl.plain(open_interest(self.fe.engine, symbol)), "timestamp": now}
+            {"symbol": symbol, "openInterest": pl.plain(open_interest(self.engine, symbol)), "timestamp": now}
             for symbol in symbols
         ]
         return json_response(rows)
@@ -91,11 +89,11 @@ class MarketData:
     async def funding_rates(self, request: web.Request) -> web.StreamResponse:
         """One row per funding interval since the simulator started, newest (in progress) first."""
         query = request.query
-        market = self.fe.desk.symbol(query)
+        market = self.parts.market(query)
         limit = min(query_uint(query, "limit", 100) or 100, FUNDING_MAX)
         offset = query_uint(query, "offset", 0) or 0
         step = market.funding_interval_ms
-        newest = self.fe.next_funding_ms(market)
+        newest = self.parts.figures.next_funding_ms(market)
         oldest = (pl.ms(self.started_at) // step + 1) * step
         count = max(0, (newest - oldest) // step + 1)
         rows = [

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal, localcontext
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -29,17 +28,14 @@ from xtb.sim.backpack.params import (
     parse_order,
     query_enum,
     query_order_ids,
-    query_symbol,
     query_uint,
 )
+from xtb.sim.backpack.parts import VenueParts
 from xtb.sim.backpack.settings import MarketDef
 from xtb.sim.backpack.state import OrderMeta
 from xtb.sim.engine_types import AccountId, OrderStatus, OrderView, Reason, SimError
 from xtb.sim.frontend import ACCOUNT
 from xtb.sim.order_ledger import PendingOrder
-
-if TYPE_CHECKING:
-    from xtb.sim.backpack.frontend import BackpackFrontEnd
 
 _INVALID_PRICE = ("INVALID_PRICE", "Invalid price")
 _INVALID_QUANTITY = ("INVALID_QUANTITY", "Invalid quantity")
@@ -80,24 +76,28 @@ TIF = {"GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "FOK": TimeInForce.FOK}
 
 
 class OrderDesk:
-    def __init__(self, frontend: BackpackFrontEnd, rng: random.Random) -> None:
-        self.fe = frontend
+    """`faults` are the venue-shaped faults a test arms; `rng` draws the REST answer's jitter."""
+
+    def __init__(self, parts: VenueParts, faults: VenueFaults, rng: random.Random) -> None:
+        self.parts = parts
+        self.engine = parts.engine
+        self.state = parts.state
+        self.settings = parts.settings
+        self.markets = parts.markets
+        self.faults = faults
         self._rng = rng
 
-    def symbol(self, query: Mapping[str, str], *, required: bool = True) -> Any:
-        return query_symbol(query, self.fe.market_defs, required=required)
-
     def _json(self, view: OrderView) -> dict[str, Any]:
-        state = self.fe.state
+        state = self.state
         return pl.order_json(view, state.order_meta(view), state.order_id(view.order_id))
 
     # ------------------------------------------------------------------------------ placing
 
     async def place(self, request: web.Request) -> web.StreamResponse:
-        args = parse_order(request[BODY], self.fe.market_defs)
+        args = parse_order(request[BODY], self.markets)
         view = await self.execute(request[ACCOUNT], args)
         await self._jitter()
-        faults = self.fe.venue_faults
+        faults = self.faults
         if faults.order_unknown_error > 0:  # the order stands; the client learns nothing of it
             faults.order_unknown_error -= 1
             return ApiError(503, "SERVER_ERROR", UNKNOWN_ERROR).response()
@@ -107,10 +107,10 @@ class OrderDesk:
         body = request[BODY]
         if not isinstance(body, list):
             raise payload_error('Expected input type "Array<OrderExecutePayload>", found an object')
-        cap = self.fe.settings.max_batch
+        cap = self.settings.max_batch
         if cap is not None and len(body) > cap:
             raise invalid_request(f"Batch size exceeds the maximum of {cap}")
-        orders = [parse_order(item, self.fe.market_defs) for item in body]  # any parse error fails the batch
+        orders = [parse_order(item, self.markets) for item in body]  # any parse error fails the batch
         results: list[dict[str, Any]] = []
         for args in orders:
             try:
@@ -124,8 +124,7 @@ class OrderDesk:
 
     async def execute(self, account: AccountId, args: OrderArgs) -> OrderView:
         """Check the venue's price rules, wait out the taker speed bump, submit to the engine."""
-        fe = self.fe
-        engine = fe.engine
+        engine = self.engine
         market = args.market
         if args.price is not None:
             self._check_price(market, args.price)
@@ -134,7 +133,7 @@ class OrderDesk:
             assert args.quote_quantity is not None
             size = self._size_for_quote(market, args.side, args.quote_quantity)
         taker = args.order_type is OrderType.MARKET or (not args.post_only and self._crosses(market, args))
-        delay = fe.settings.taker_delay_ms
+        delay = self.settings.taker_delay_ms
         if taker and delay:
             await asyncio.sleep(delay / 1000)
         tif = TimeInForce.POST_ONLY if args.post_only else TIF[args.time_in_force]
@@ -149,7 +148,7 @@ class OrderDesk:
             args.self_trade_prevention,
             quote,
         )
-        fe.state.pending = PendingOrder(account, market.symbol, args.client_id, meta)
+        self.state.pending = PendingOrder(account, market.symbol, args.client_id, meta)
         try:
             view = engine.submit(
                 account,
@@ -163,7 +162,7 @@ class OrderDesk:
                 client_id=args.client_id,
             )
         finally:
-            fe.state.pending = None
+            self.state.pending = None
         if view.status is OrderStatus.REJECTED:
             assert view.reason is not None
             if view.reason not in REJECTIONS:
@@ -175,26 +174,26 @@ class OrderDesk:
     def _check_price(self, market: MarketDef, price: Decimal) -> None:
         if not market.min_price <= price <= market.max_price:
             raise ApiError(400, *_INVALID_PRICE)
-        settings = self.fe.settings
-        last = self.fe.state.tapes[market.symbol]
-        reference = last[-1].price if last else self.fe.mark_price(market.symbol)
+        settings = self.settings
+        last = self.state.tapes[market.symbol]
+        reference = last[-1].price if last else self.parts.figures.mark_price(market.symbol)
         if settings.price_band and reference is not None:
             if not market.band_min * reference <= price <= market.band_max * reference:
                 raise ApiError(400, "INVALID_PRICE", "Price is too far from the last active price")
-        mark = self.fe.mark_price(market.symbol)
+        mark = self.parts.figures.mark_price(market.symbol)
         if settings.mark_band and mark is not None:
             if not market.mark_band_min * mark <= price <= market.mark_band_max * mark:
                 raise ApiError(400, "INVALID_PRICE", "Price is out of the mark price band")
 
     def _crosses(self, market: MarketDef, args: OrderArgs) -> bool:
-        top = self.fe.engine.top_of_book(market.symbol)
+        top = self.engine.top_of_book(market.symbol)
         assert args.price is not None
         if args.side is Side.BUY:
             return top.ask is not None and args.price >= top.ask
         return top.bid is not None and args.price <= top.bid
 
     def _size_for_quote(self, market: MarketDef, side: Side, quote: Decimal) -> Decimal:
-        book = self.fe.engine.book(market.symbol, self.fe.settings.depth_limit)
+        book = self.engine.book(market.symbol, self.settings.depth_limit)
         info = market.info()
         left, size = quote, Decimal(0)
         with localcontext(pl.WIDE):  # a quote near the venue's decimal range needs more than 28 digits
@@ -212,8 +211,8 @@ class OrderDesk:
         """What a market order for `size` costs on the book as it arrives, rounded up to the price
         decimals: the venue fills in `quoteQuantity` so (live sample: 0.001 filled for 3.81428, quoted
         3.82). Beyond the book's depth the last level's price counts; no book, the mark."""
-        book = self.fe.engine.book(market.symbol, self.fe.settings.depth_limit)
-        left, cost, price = size, Decimal(0), self.fe.mark_price(market.symbol)
+        book = self.engine.book(market.symbol, self.settings.depth_limit)
+        left, cost, price = size, Decimal(0), self.parts.figures.mark_price(market.symbol)
         with localcontext(pl.WIDE):
             for level in book.asks if side is Side.BUY else book.bids:
                 take = min(level.size, left)
@@ -230,7 +229,7 @@ class OrderDesk:
     async def _jitter(self) -> None:
         """Hold the REST answer back (settings), so the account stream's events for the order come
         first, as they may on the venue."""
-        settings = self.fe.settings
+        settings = self.settings
         delay = settings.rest_delay_ms + (
             self._rng.uniform(0, settings.rest_jitter_ms) if settings.rest_jitter_ms else 0
         )
@@ -242,10 +241,10 @@ class OrderDesk:
     def _find_open(
         self, account: AccountId, market: MarketDef, order_id: str | None, client_id: int | None
     ) -> OrderView:
-        engine = self.fe.engine
+        engine = self.engine
         view: OrderView | None = None
         if order_id is not None:
-            engine_id = self.fe.state.engine_order_id(order_id)
+            engine_id = self.state.engine_order_id(order_id)
             view = None if engine_id is None else engine.order(engine_id)
         elif client_id is not None:
             view = engine.order_by_client_id(account, client_id)
@@ -255,55 +254,55 @@ class OrderDesk:
 
     async def cancel(self, request: web.Request) -> web.StreamResponse:
         account = request[ACCOUNT]
-        args = parse_cancel(request[BODY], self.fe.market_defs)
+        args = parse_cancel(request[BODY], self.markets)
         try:
             view = self._find_open(account, args.market, args.order_id, args.client_id)
-            faults = self.fe.venue_faults
+            faults = self.faults
             if faults.cancel_accepted > 0:  # "accepted but not yet executed": 202, no body
                 faults.cancel_accepted -= 1
                 asyncio.get_running_loop().call_later(faults.cancel_delay, self._late_cancel, account, view.order_id)
                 return web.Response(status=202)
-            view = self.fe.engine.cancel(account, view.order_id)
+            view = self.engine.cancel(account, view.order_id)
         except (ApiError, SimError):
-            raise not_found(self.fe.settings.not_found_status) from None
+            raise not_found(self.settings.not_found_status) from None
         return json_response(self._json(view))
 
     def _late_cancel(self, account: AccountId, engine_id: int) -> None:
         try:
-            self.fe.engine.cancel(account, engine_id)
+            self.engine.cancel(account, engine_id)
         except SimError:  # filled or cancelled meanwhile
             pass
 
     async def cancel_all(self, request: web.Request) -> web.StreamResponse:
-        market, kind = parse_cancel_all(request[BODY], self.fe.market_defs)
+        market, kind = parse_cancel_all(request[BODY], self.markets)
         if kind == "ConditionalOrder":
             return json_response([])
-        views = self.fe.engine.cancel_all(request[ACCOUNT], market.symbol)
+        views = self.engine.cancel_all(request[ACCOUNT], market.symbol)
         return json_response([self._json(v) for v in views])
 
     # ------------------------------------------------------------------------------- queries
 
     async def query(self, request: web.Request) -> web.StreamResponse:
-        market = self.symbol(request.query)
+        market = self.parts.market(request.query)
         order_id, client_id = query_order_ids(request.query)
         return json_response(self._json(self._find_open(request[ACCOUNT], market, order_id, client_id)))
 
     async def open_orders(self, request: web.Request) -> web.StreamResponse:
-        market = self.symbol(request.query, required=False)
+        market = self.parts.maybe_market(request.query)
         kind = query_enum(request.query, "marketType", "MarketType", MARKET_TYPES)
         if kind not in (None, "PERP"):
             return json_response([])
-        views = self.fe.engine.open_orders(request[ACCOUNT], None if market is None else market.symbol)
+        views = self.engine.open_orders(request[ACCOUNT], None if market is None else market.symbol)
         return json_response([self._json(v) for v in views])
 
     async def order_history(self, request: web.Request) -> web.StreamResponse:
         """Closed and open orders, newest first by default; there is no clientId filter."""
         query = request.query
-        market = self.symbol(query, required=False)
+        market = self.parts.maybe_market(query)
         kind = query_enum(query, "marketType", "MarketType", MARKET_TYPES)
         order_id = query.get("orderId")
         descending = query_enum(query, "sortDirection", "SortDirection", ("Asc", "Desc")) != "Asc"
-        state, engine = self.fe.state, self.fe.engine
+        state, engine = self.state, self.engine
         rows = []
         if kind in (None, "PERP") and query.get("strategyId") is None:
             for engine_id in state.logged_orders(request[ACCOUNT], newest_first=descending):
@@ -319,16 +318,16 @@ class OrderDesk:
     async def fill_history(self, request: web.Request) -> web.StreamResponse:
         """Own fills (the simulator has no liquidation, ADL or conversion fills)."""
         query = request.query
-        market = self.symbol(query, required=False)
+        market = self.parts.maybe_market(query)
         kind = query_enum(query, "marketType", "MarketType", MARKET_TYPES)
         fill_type = query_enum(query, "fillType", "FillType", _FILL_TYPES)
         start, end = query_uint(query, "from"), query_uint(query, "to")
         order_id = query.get("orderId")
         descending = query_enum(query, "sortDirection", "SortDirection", ("Asc", "Desc")) != "Asc"
-        state = self.fe.state
+        state = self.state
         rows = []
         if kind in (None, "PERP") and fill_type in (None, "User") and query.get("strategyId") is None:
-            fills = self.fe.engine.fills(request[ACCOUNT], None if market is None else market.symbol)
+            fills = self.engine.fills(request[ACCOUNT], None if market is None else market.symbol)
             for fill in reversed(fills) if descending else fills:
                 vid = state.order_id(fill.order_id)
                 at = pl.ms(fill.ts)

@@ -225,6 +225,17 @@ def parse_cancel_all(body: Any, markets: Mapping[str, MarketDef]) -> tuple[Marke
     return market, kind
 
 
+def parse_account_update(body: Any) -> Decimal | None:
+    """The `leverageLimit` of an account settings update (None: not sent); the auto-borrow / lend
+    flags must be booleans but change nothing (the simulator neither borrows nor lends). Sim: the
+    payload type name is the OpenAPI schema's."""
+    payload = "UpdateAccountSettingsRequest"
+    obj = _object(body, payload)
+    for key in ("autoBorrowSettlements", "autoLend", "autoRepayBorrows"):
+        _bool(obj, key, payload)
+    return _decimal(obj, "leverageLimit", payload)
+
+
 # ------------------------------------------------------------------------------ query params
 
 

@@ -125,8 +125,9 @@ def client_id(view: OrderView | FillView) -> int | None:
 # ------------------------------------------------------------------------------------ markets
 
 
-def market_json(m: MarketDef) -> dict[str, Any]:
-    """§3.1: every key present; perps carry the margin functions and funding bounds."""
+def market_json(m: MarketDef, maintenance: Decimal) -> dict[str, Any]:
+    """§3.1: every key present; perps carry the margin functions and funding bounds. The `mmfFunction`
+    base is the market's `maintenance` fraction as the engine holds it now (a run may change it)."""
     return {
         "symbol": m.symbol,
         "baseSymbol": m.base,
@@ -155,8 +156,8 @@ def market_json(m: MarketDef) -> dict[str, Any]:
             },
             "quantity": {"minQuantity": plain(m.min_quantity), "maxQuantity": None, "stepSize": plain(m.step_size)},
         },
-        "imfFunction": {"type": "sqrt", "base": m.imf[0], "factor": m.imf[1]},
-        "mmfFunction": {"type": "sqrt", "base": m.mmf[0], "factor": m.mmf[1]},
+        "imfFunction": {"type": "sqrt", "base": plain(m.imf_base), "factor": plain(m.imf_factor)},
+        "mmfFunction": {"type": "sqrt", "base": plain(maintenance), "factor": plain(m.mmf_factor)},
         "fundingInterval": m.funding_interval_ms,
         "fundingRateLowerBound": "-100",
         "fundingRateUpperBound": "100",
@@ -356,12 +357,15 @@ def level_pairs(levels: Iterable[LevelView], market: MarketDef) -> list[list[str
 
 @dataclass(frozen=True)
 class PositionFigures:
-    """One open position priced at `mark`, with the worst case of the account's open orders."""
+    """One open position priced at `mark`, with the worst case of the account's open orders and
+    the margin fractions the engine holds it to (the account's initial, the market's maintenance)."""
 
     market: MarketDef
     view: PositionView
     mark: Decimal
     exposure: Decimal  # signed net exposure quantity including open orders
+    imf: Decimal
+    mmf: Decimal
 
     @property
     def entry(self) -> Decimal:
@@ -393,11 +397,11 @@ def position_json(p: PositionFigures, position_id: int, user_id: int) -> dict[st
         "cumulativeInterest": "0",
         "entryPrice": plain(p.entry),
         "estLiquidationPrice": "0",
-        "imf": m.imf[0],
-        "imfFunction": {"base": m.imf[0], "factor": m.imf[1], "type": "sqrt"},
+        "imf": plain(p.imf),
+        "imfFunction": {"base": plain(m.imf_base), "factor": plain(m.imf_factor), "type": "sqrt"},
         "markPrice": plain(p.mark),
-        "mmf": m.mmf[0],
-        "mmfFunction": {"base": m.mmf[0], "factor": m.mmf[1], "type": "sqrt"},
+        "mmf": plain(p.mmf),
+        "mmfFunction": {"base": plain(p.mmf), "factor": plain(m.mmf_factor), "type": "sqrt"},
         "netCost": plain(p.view.cost_basis),
         "netExposureNotional": plain(abs(p.exposure) * p.mark),
         "netExposureQuantity": plain(p.exposure),
@@ -428,8 +432,8 @@ def ws_position(
         "B": plain(p.entry),
         "b": plain(p.break_even),
         "M": plain(p.mark),
-        "f": m.imf[0],
-        "m": m.mmf[0],
+        "f": plain(p.imf),
+        "m": plain(p.mmf),
         "p": plain(p.view.realized_pnl),
         "P": plain(p.unrealized),
         "l": "0",

@@ -1,14 +1,16 @@
 """Public reference data of spec §4.2 and §4.15 drawn from the simulator's markets: the assets it
-trades, the one collateral asset (USDC at full weight, as `/capital/collateral` counts it), and
-empty lists for what the simulator has none of (equities, market sessions, borrow/lend, vaults,
-wallets)."""
+trades, the one collateral asset (USDC at full weight, as `/capital/collateral` counts it, margined
+at the fractions of an account that set no leverage), and empty lists for what the simulator has
+none of (equities, market sessions, borrow/lend, vaults, wallets)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
-from xtb.sim.backpack.settings import ACCOUNT_IMF, ACCOUNT_MMF, QUOTE_ASSET, MarketDef
+from xtb.sim.backpack.payloads import plain
+from xtb.sim.backpack.settings import QUOTE_ASSET, MarketDef
 
 DISPLAY_NAMES = {"USDC": "USD Coin", "SOL": "Solana", "BTC": "Bitcoin", "ETH": "Ethereum"}
 QUOTE_DECIMALS = 6  # USDC's on-chain decimals
@@ -53,12 +55,12 @@ def assets_json(markets: Iterable[MarketDef]) -> list[dict[str, Any]]:
     return rows
 
 
-def collateral_json() -> list[dict[str, Any]]:
+def collateral_json(imf: Decimal, mmf: Decimal) -> list[dict[str, Any]]:
     return [
         {
             "symbol": QUOTE_ASSET,
-            "imfFunction": {"type": "sqrt", "base": ACCOUNT_IMF, "factor": "0"},
-            "mmfFunction": {"type": "sqrt", "base": ACCOUNT_MMF, "factor": "0"},
+            "imfFunction": {"type": "sqrt", "base": plain(imf), "factor": "0"},
+            "mmfFunction": {"type": "sqrt", "base": plain(mmf), "factor": "0"},
             "haircutFunction": {"weight": "1", "kind": {"type": "identity"}},
         }
     ]

@@ -19,9 +19,7 @@ D = Decimal
 MAKER_FEE_RATE = D("0.0002")  # perps tier 1: 0.02 %
 TAKER_FEE_RATE = D("0.0005")  # 0.05 %
 QUOTE_ASSET = "USDC"
-LEVERAGE_LIMIT = D("10")  # account-wide, as `/api/v1/account` shows it
-ACCOUNT_IMF = "0.02"  # the account's margin fractions in `/capital/collateral` and public `/collateral`
-ACCOUNT_MMF = "0.0135"
+DEFAULT_LEVERAGE = D("10")  # the account-wide leverage limit of an account that set none
 
 
 @dataclass(frozen=True)
@@ -29,9 +27,11 @@ class MarketDef(market_def.MarketDef):
     """One USDC-settled linear perpetual: its filters as `/api/v1/markets` shows them, and where the
     synthetic market quotes it.
 
-    Margin the engine enforces: opening exposure needs 1 / `LEVERAGE_LIMIT` of its notional (the
-    account-wide leverage limit binds before the market's `imf` base of 0.02, i.e. 50×); a position
-    keeps the `mmf` base. The `imf` / `mmf` sqrt functions are what the venue publishes."""
+    Margin: an account that set no leverage opens exposure with 1 / `DEFAULT_LEVERAGE` of its
+    notional (`initial_margin_fraction`, the engine's default, which a run's `margin` setting
+    changes); `PATCH /api/v1/account` `leverageLimit` sets its own, never below `imf_base` (0.02:
+    50×). A position keeps `maintenance_margin_fraction`, the base of the published `mmfFunction`.
+    The sqrt factors are published only: the engine margins at flat fractions."""
 
     symbol: str
     base: str
@@ -41,16 +41,22 @@ class MarketDef(market_def.MarketDef):
     min_price: Decimal
     max_price: Decimal
     created_at: str  # naive UTC with µs, as the venue writes it
-    imf: tuple[str, str] = ("0.02", "0.00006")  # sqrt function: base, factor
-    mmf: tuple[str, str] = ("0.0135", "0.000036")
+    imf_base: Decimal = D("0.02")  # the lowest initial fraction an account may choose: 1 / max leverage
+    imf_factor: Decimal = D("0.00006")  # sqrt functions' factors
+    mmf_factor: Decimal = D("0.000036")
     open_interest_limit: str = "4000000"
     funding_interval_ms: int = 3_600_000
     band_min: Decimal = D("0.25")  # limit price vs last active price
     band_max: Decimal = D("2")
     mark_band_min: Decimal = D("0.9")  # limit price vs mark
     mark_band_max: Decimal = D("1.1")
-    initial_margin_fraction: Decimal = field(default=1 / LEVERAGE_LIMIT, kw_only=True)
-    maintenance_margin_fraction: Decimal = field(default=D(ACCOUNT_MMF), kw_only=True)
+    initial_margin_fraction: Decimal = field(default=1 / DEFAULT_LEVERAGE, kw_only=True)
+    maintenance_margin_fraction: Decimal = field(default=D("0.0135"), kw_only=True)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.imf_base, Decimal) or not 0 < self.imf_base <= 1:
+            raise ValueError(f"{self.symbol}: imf_base must be a Decimal in (0, 1], got {self.imf_base!r}")
 
     @property
     def quote(self) -> str:
@@ -104,8 +110,8 @@ BTC_USDC_PERP = MarketDef(
     mid=D("60000"),
     level_size=D("0.05"),
     created_at="2024-03-28T12:44:01.136411",
-    imf=("0.02", "0.0000935"),
-    mmf=("0.0125", "0.0000561"),
+    imf_factor=D("0.0000935"),
+    mmf_factor=D("0.0000561"),
     maintenance_margin_fraction=D("0.0125"),
     open_interest_limit="1000",
 )

@@ -13,14 +13,16 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Collection
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from xtb.model import Side
 from xtb.sim import inbound
 from xtb.sim.backpack import payloads as pl
-from xtb.sim.backpack.auth import StreamAuthError
+from xtb.sim.backpack.auth import StreamAuthError, Verifier
 from xtb.sim.backpack.market_streams import MarketStreams
+from xtb.sim.backpack.parts import VenueParts
 from xtb.sim.backpack.state import TapeTrade
 from xtb.sim.engine_types import (
     AccountId,
@@ -37,11 +39,8 @@ from xtb.sim.engine_types import (
     Trade,
 )
 from xtb.sim.periodic import Periodic
-from xtb.sim.stream_hub import StreamConnection
+from xtb.sim.stream_hub import StreamConnection, StreamHub
 from xtb.sim.venue_streams import VenueStreams
-
-if TYPE_CHECKING:
-    from xtb.sim.backpack.frontend import BackpackFrontEnd
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +92,22 @@ def _private_base(channel: str) -> str | None:
 
 
 class BackpackStreams(VenueStreams):
-    def __init__(self, frontend: BackpackFrontEnd) -> None:
-        self.fe = frontend
+    """`hub` carries the messages (through the stream faults); `verifier` checks a private
+    subscription's signature; `clients` are the accounts with API keys, the only ones whose
+    positions get venue ids."""
+
+    def __init__(self, parts: VenueParts, hub: StreamHub, verifier: Verifier, clients: Collection[AccountId]) -> None:
+        self.engine = parts.engine
+        self.state = parts.state
+        self.markets = parts.markets
+        self.figures = parts.figures
+        self.hub = hub
+        self.verifier = verifier
+        self.clients = clients
         self._private: Counter[AccountId] = Counter()  # private subscriptions per account
         self._pending_depth: dict[tuple[int, str], dict[str, Any]] = {}
         self.periodic = Periodic("backpack-sim-periodic", TICK_MS / 1000, self._beat)
-        self.market_streams = MarketStreams(frontend.engine, frontend.state, frontend.market_defs, frontend.publish)
+        self.market_streams = MarketStreams(parts.engine, parts.state, parts.markets, hub.publish)
 
     # ------------------------------------------------------------------------ client frames
 
@@ -129,7 +138,7 @@ class BackpackStreams(VenueStreams):
         account: AccountId | None = None
         if any(private for private, _ in accepted):
             try:
-                account = self.fe.verifier.verify_subscribe(frame.get("signature"))
+                account = self.verifier.verify_subscribe(frame.get("signature"))
             except StreamAuthError as exc:
                 log.info("ws private subscribe refused conn=%s reason=%s", conn.id, exc)
                 self._error(conn, 4003)
@@ -144,7 +153,7 @@ class BackpackStreams(VenueStreams):
                 self._release(conn.state.get(channel))
 
     def _error(self, conn: StreamConnection, code: int) -> None:
-        self.fe.send(conn, "error", "error", {"id": None, "error": {"code": code, "message": ERRORS[code]}})
+        self.hub.send(conn, "error", "error", {"id": None, "error": {"code": code, "message": ERRORS[code]}})
 
     def _subscribe(self, conn: StreamConnection, name: str, account: AccountId | None) -> None:
         channel = name if account is None else f"{name}#{account}"
@@ -157,11 +166,11 @@ class BackpackStreams(VenueStreams):
         self._private[account] += 1
         if name.startswith("account.positionUpdate"):
             symbol = name.partition(".")[2].partition(".")[2] or None
-            now = pl.us(self.fe.engine.clock.time())
-            for figures in self.fe.open_positions(account, symbol):
-                pid = self.fe.state.position_id(account, figures.market.symbol)
+            now = pl.us(self.engine.clock.time())
+            for figures in self.figures.open_positions(account, symbol):
+                pid = self.state.position_id(account, figures.market.symbol)
                 data = pl.ws_position(figures, pid, None, now, now)
-                self.fe.send(conn, channel, "positionSnapshot", {"stream": name, "data": data})
+                self.hub.send(conn, channel, "positionSnapshot", {"stream": name, "data": data})
 
     def _unsubscribe(self, conn: StreamConnection, name: str, private: bool) -> None:
         channels = [c for c in conn.channels if (_private_base(c) if private else c) == name]
@@ -179,7 +188,7 @@ class BackpackStreams(VenueStreams):
     # ------------------------------------------------------------------------ engine events
 
     def on_engine_event(self, event: EngineEvent) -> None:
-        state = self.fe.state
+        state = self.state
         state.observe(event.seq)
         kind = type(event)
         if kind is BookChanged:
@@ -189,7 +198,7 @@ class BackpackStreams(VenueStreams):
         elif kind in _ORDER_EVENTS:
             order: OrderView = event.order  # type: ignore[attr-defined]
             if kind is OrderAccepted:
-                state.accepted(order, logged=order.account_id in self.fe.credentials)
+                state.accepted(order, logged=order.account_id in self.clients)
             self._order(_ORDER_EVENTS[kind], event, order)
         elif kind is PositionChanged:
             self._position(event)  # type: ignore[arg-type]
@@ -200,13 +209,13 @@ class BackpackStreams(VenueStreams):
 
     def _times(self, event: EngineEvent) -> tuple[int, int]:
         engine_us = pl.us(event.ts)
-        return max(engine_us, pl.us(self.fe.engine.clock.time())), engine_us
+        return max(engine_us, pl.us(self.engine.clock.time())), engine_us
 
     def _book(self, event: BookChanged) -> None:
-        market = self.fe.market_defs.get(event.market)
+        market = self.markets.get(event.market)
         if market is None:
             return
-        update_id = self.fe.state.next_update_id(event.market)
+        update_id = self.state.next_update_id(event.market)
         event_us, engine_us = self._times(event)
         bids = [lv for lv in event.levels if lv.side is Side.BUY]
         asks = [lv for lv in event.levels if lv.side is Side.SELL]
@@ -221,7 +230,7 @@ class BackpackStreams(VenueStreams):
             "b": pl.level_pairs(bids, market),
         }
         name = f"depth.{event.market}"
-        self.fe.publish(name, "depth", {"stream": name, "data": depth})
+        self.hub.publish(name, "depth", {"stream": name, "data": depth})
         for window in DEPTH_WINDOWS:
             self._aggregate(window, event.market, update_id, bids + asks)
         if event.top_changed:
@@ -238,7 +247,7 @@ class BackpackStreams(VenueStreams):
                 "B": None if event.bid_size is None else pl.padded(event.bid_size, sdec),
             }
             name = f"bookTicker.{event.market}"
-            self.fe.publish(name, "bookTicker", {"stream": name, "data": ticker})
+            self.hub.publish(name, "bookTicker", {"stream": name, "data": ticker})
 
     def _aggregate(self, window: int, symbol: str, update_id: int, levels: list[Any]) -> None:
         if not self._has_subscribers(f"depth.{window}ms.{symbol}"):
@@ -249,8 +258,8 @@ class BackpackStreams(VenueStreams):
             pending["levels"][(level.side, level.price)] = level
 
     def _trade(self, event: Trade) -> None:
-        state = self.fe.state
-        market = self.fe.market_defs.get(event.market)
+        state = self.state
+        market = self.markets.get(event.market)
         if market is None:
             return
         tid = state.trade_id(event.market, event.trade_id)
@@ -273,7 +282,7 @@ class BackpackStreams(VenueStreams):
             "m": buyer_is_maker,
         }
         name = f"trade.{event.market}"
-        self.fe.publish(name, "trade", {"stream": name, "data": data})
+        self.hub.publish(name, "trade", {"stream": name, "data": data})
         for fill, order in ((event.taker, event.taker_order), (event.maker, event.maker_order)):
             if self._private.get(order.account_id):
                 update = pl.ws_order(
@@ -292,10 +301,10 @@ class BackpackStreams(VenueStreams):
     def _order(self, name: str, event: EngineEvent, order: OrderView) -> None:
         if not self._private.get(order.account_id):
             return
-        market = self.fe.market_defs.get(order.market)
+        market = self.markets.get(order.market)
         if market is None:
             return
-        state = self.fe.state
+        state = self.state
         event_us, engine_us = self._times(event)
         update = pl.ws_order(
             name, order, state.order_meta(order), state.order_id(order.order_id), market, event_us, engine_us
@@ -304,13 +313,13 @@ class BackpackStreams(VenueStreams):
 
     def _position(self, event: PositionChanged) -> None:
         position = event.position
-        if position.account_id not in self.fe.credentials:
+        if position.account_id not in self.clients:
             return
-        state = self.fe.state
+        state = self.state
         kind = state.position_moved(position.account_id, position.market, position.size)
         pid = state.position_id(position.account_id, position.market)
         if self._private.get(position.account_id):
-            figures = self.fe.position_figures(position)
+            figures = self.figures.position_figures(position)
             if figures is not None:
                 event_us, engine_us = self._times(event)
                 data = pl.ws_position(figures, pid, kind, event_us, engine_us)
@@ -337,10 +346,10 @@ class BackpackStreams(VenueStreams):
     def _publish_private(self, account: AccountId, stream: str, symbol: str | None, kind: str, data: Any) -> None:
         names = (stream,) if symbol is None else (stream, f"{stream}.{symbol}")
         for name in names:
-            self.fe.publish(f"{name}#{account}", kind, {"stream": name, "data": data})
+            self.hub.publish(f"{name}#{account}", kind, {"stream": name, "data": data})
 
     def _has_subscribers(self, channel: str) -> bool:
-        return any(channel in conn.channels for conn in self.fe.hub.connections)
+        return any(channel in conn.channels for conn in self.hub.connections)
 
     # ------------------------------------------------------------------------ periodic streams
 
@@ -353,12 +362,12 @@ class BackpackStreams(VenueStreams):
             self._every_second()
 
     def _flush_depth(self, window: int) -> None:
-        now = pl.us(self.fe.engine.clock.time())
+        now = pl.us(self.engine.clock.time())
         for (w, symbol), pending in list(self._pending_depth.items()):
             if w != window:
                 continue
             del self._pending_depth[(w, symbol)]
-            market = self.fe.market_defs[symbol]
+            market = self.markets[symbol]
             levels = pending["levels"].values()
             data = {
                 "e": "depth",
@@ -371,14 +380,14 @@ class BackpackStreams(VenueStreams):
                 "b": pl.level_pairs([lv for lv in levels if lv.side is Side.BUY], market),
             }
             name = f"depth.{window}ms.{symbol}"
-            self.fe.publish(name, "depth", {"stream": name, "data": data})
+            self.hub.publish(name, "depth", {"stream": name, "data": data})
 
     def _every_second(self) -> None:
-        now_s = self.fe.engine.clock.time()
+        now_s = self.engine.clock.time()
         now = pl.us(now_s)
-        self.market_streams.every_second({c for conn in self.fe.hub.connections for c in conn.channels}, now_s)
-        for symbol, market in self.fe.market_defs.items():
-            mark = self.fe.mark_price(symbol)
+        self.market_streams.every_second({c for conn in self.hub.connections for c in conn.channels}, now_s)
+        for symbol, market in self.markets.items():
+            mark = self.figures.mark_price(symbol)
             name = f"markPrice.{symbol}"
             if mark is not None and self._has_subscribers(name):
                 data = {
@@ -389,12 +398,12 @@ class BackpackStreams(VenueStreams):
                     "p": pl.plain(mark),
                     "f": "0",
                     "i": pl.plain(mark),
-                    "n": self.fe.next_funding_ms(market),
+                    "n": self.figures.next_funding_ms(market),
                 }
-                self.fe.publish(name, "markPrice", {"stream": name, "data": data})
+                self.hub.publish(name, "markPrice", {"stream": name, "data": data})
             name = f"ticker.{symbol}"
             if self._has_subscribers(name):
-                stats = pl.ticker_json(symbol, self.fe.recent_trades(symbol, 86_400), mark or Decimal(0))
+                stats = pl.ticker_json(symbol, self.figures.recent_trades(symbol, 86_400), mark or Decimal(0))
                 data = {
                     "e": "ticker",
                     "E": now,
@@ -407,4 +416,4 @@ class BackpackStreams(VenueStreams):
                     "V": stats["quoteVolume"],
                     "n": int(stats["trades"]),
                 }
-                self.fe.publish(name, "ticker", {"stream": name, "data": data})
+                self.hub.publish(name, "ticker", {"stream": name, "data": data})
