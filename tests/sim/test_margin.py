@@ -222,3 +222,12 @@ def test_market_margin_changes_while_running() -> None:
     with pytest.raises(ValueError):
         engine.set_market_margin("Z", D("0.1"), D("0.2"))  # maintenance above initial
     assert engine.market("Z").initial_margin_fraction == D("0.2")
+
+
+def test_a_chosen_leverage_never_margins_below_a_maintenance_raised_later() -> None:
+    engine = make("1000")
+    engine.set_initial_margin_fraction("a", "X", D("0.05"))  # 20×, at X's 5 % maintenance
+    engine.set_market_margin("X", D("0.2"), D("0.1"))
+    assert engine.initial_margin_fraction("a", "X") == D("0.1")
+    assert refused(engine.submit("a", "X", BUY, "100.1", price="100"))  # 0.1 × 10,010 = 1001 > 1000
+    assert engine.submit("a", "X", BUY, "100", price="100").status is OrderStatus.NEW

@@ -61,8 +61,12 @@ class MarginFigures:
 
 def initial_fraction(m: MarginMarket, account: Account) -> Decimal:
     """The initial margin fraction the account trades `m` at: the leverage it chose (a venue's
-    leverage call), else the market's default."""
-    return account.margin_fractions.get(m.symbol, m.spec.initial_margin_fraction)
+    leverage call), never below the market's maintenance fraction (a settings change may raise
+    that after the choice), else the market's default."""
+    chosen = account.margin_fractions.get(m.symbol)
+    if chosen is None:
+        return m.spec.initial_margin_fraction
+    return max(chosen, m.spec.maintenance_margin_fraction)
 
 
 def doubled_mark(m: MarginMarket) -> int | None:
