@@ -274,10 +274,11 @@ class Snapshots:
         return total
 
     def buying_power(self, account: int, available: Decimal) -> Decimal:
-        """The most notional the free margin opens: at the highest leverage the account trades at."""
+        """The most notional the free margin opens: at the highest leverage the account trades at
+        (a market a run set to need no margin at all counts as 1×, having no such limit)."""
         engine = self.venue.engine
         fraction = min(engine.initial_margin_fraction(account, m.symbol) for m in self.venue.markets.values())
-        return available / fraction
+        return available / fraction if fraction else available
 
     def assets(self, account: int) -> dict[str, Any]:
         cash = self.venue.engine.balance(account).cash
