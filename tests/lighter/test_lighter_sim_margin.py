@@ -17,7 +17,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.lighter.conftest import Client, order_fields, private_key, receive, signed_tx_info
+from tests.lighter.conftest import Client, order_fields, private_key, receive, receive_until, signed_tx_info
 from xtb.sim.lighter import errors as E
 from xtb.sim.server import SimHandle
 
@@ -162,3 +162,26 @@ async def test_a_runtime_margin_setting_shows_in_what_the_venue_publishes(sim: S
     assert accepted(await trader.leverage(300))
     (position,) = (await trader.account())["positions"]
     assert position["initial_margin_fraction"] == "3.00"
+
+
+async def test_a_leverage_change_is_pushed_on_the_account_streams(
+    sim: SimHandle, client: Client, http: aiohttp.ClientSession
+) -> None:
+    trader = Trader(sim, client)
+    assert accepted(await trader.bid(2 * ETH_STEP, 1))  # 0.05 × 4000 = 200 in use
+    buy = order_fields(ACCOUNT, KEY, trader.nonce, ClientOrderIndex=2, BaseAmount=1000, Price=300100, TimeInForce=0,
+                       OrderExpiry=0)  # fmt: skip
+    assert accepted(await trader.send(14, buy))  # 0.1 ETH taken at the ask
+    async with http.ws_connect(sim.urls["ws"]) as ws:
+        await receive(ws)  # connected
+        for channel in (f"user_stats/{ACCOUNT}", f"account_all/{ACCOUNT}"):
+            await ws.send_json({"type": "subscribe", "channel": channel})
+            await receive(ws)
+        before = Decimal((await trader.account())["available_balance"])
+        assert accepted(await trader.leverage(1000))  # 10x: the bid's margin doubles to 400, the position's too
+        positions, _ = await receive_until(ws, lambda f: f.get("type") == "update/account_all")
+        stats, _ = await receive_until(ws, lambda f: f.get("type") == "update/user_stats")
+    assert positions["positions"]["0"]["initial_margin_fraction"] == "10.00"
+    # 0.05 more of the bid's 4000 and of the position's 300 (0.1 ETH at the 3000.00 mid: the book
+    # quotes 2999.98 / 3000.02 and the take left 1.9 ETH at the ask): 200 + 15
+    assert before - Decimal(stats["stats"]["available_balance"]) == 215

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from decimal import Decimal
 
 from xtb.model import OrderType, Side, TimeInForce
@@ -19,6 +18,7 @@ from xtb.sim.engine_types import OrderStatus, OrderView, Reason, SimError
 from xtb.sim.lighter import errors as E
 from xtb.sim.lighter import txs as T
 from xtb.sim.lighter.errors import LighterError
+from xtb.sim.lighter.feed import EngineFeed
 from xtb.sim.lighter.margins import from_units, lowest_initial_fraction, to_units
 from xtb.sim.lighter.parts import VenueParts
 from xtb.sim.lighter.settings import MarketDef
@@ -46,12 +46,12 @@ TIF_NAMES = {0: "immediate-or-cancel", 1: "good-till-time", 2: "post-only"}
 
 
 class TxDesk:
-    """`publish_order` pushes an order's state once its own transaction is done with it (the
-    stream feed's)."""
+    """`feed` publishes what the engine does not announce: an order's state once its own
+    transaction is done with it, and a leverage change."""
 
-    def __init__(self, venue: VenueParts, publish_order: Callable[[OrderView], None]) -> None:
+    def __init__(self, venue: VenueParts, feed: EngineFeed) -> None:
         self.venue = venue
-        self.publish_order = publish_order
+        self.feed = feed
         self._scheduled: dict[int, asyncio.TimerHandle] = {}
 
     def market(self, market_id: int) -> MarketDef:
@@ -93,6 +93,7 @@ class TxDesk:
             raise LighterError(E.INVALID_INITIAL_MARGIN_FRACTION, f"the market's minimum is {to_units(lowest)}")
         engine.set_initial_margin_fraction(tx.account, market.symbol, fraction)
         self.venue.state.margin_modes[(tx.account, market.market_id)] = tx["MarginMode"]
+        self.feed.publish_margin(tx.account, market)
 
     # -------------------------------------------------------------------------------- orders
 
@@ -165,7 +166,7 @@ class TxDesk:
                 raise ValueError(f"no Lighter error for engine refusal {view.reason}")
             raise LighterError(REJECTIONS[view.reason], view.detail)
         if deferred is not None:
-            self.publish_order(view)
+            self.feed.publish_order(view)
         return view
 
     def _check_integrator(self, tx: T.Tx) -> None:

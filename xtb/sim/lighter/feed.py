@@ -3,7 +3,8 @@ only the changed levels with `begin_nonce` equal to the previous update's `nonce
 carry full Order objects and Trades (a fill's trade frame goes out before the order's new state).
 
 Why apart from the socket side (`streams`): the transaction desk and pipeline publish here too (an
-order's final state once its transaction is done, each accepted transaction), and they must not
+order's final state once its transaction is done, a leverage change, each accepted transaction),
+and they must not
 depend on the code that accepts transactions from sockets. Account frames are built only for
 accounts some socket watches.
 """
@@ -24,11 +25,13 @@ from xtb.sim.engine_types import (
     OrderResized,
     OrderView,
     PositionChanged,
+    PositionView,
     Trade,
 )
 from xtb.sim.lighter import payloads as pl
 from xtb.sim.lighter.candle_stream import CandleStream
 from xtb.sim.lighter.parts import VenueParts
+from xtb.sim.lighter.settings import MarketDef
 from xtb.sim.lighter.snapshots import Snapshots
 from xtb.sim.lighter.state import TxRecord
 from xtb.sim.stream_hub import StreamHub
@@ -174,12 +177,24 @@ class EngineFeed:
         position = event.position
         account = self.venue.state.account_index(position.account_id)
         market = self.venue.markets.get(position.market)
-        if market is None or not self.watching(account):
-            return
+        if market is not None and self.watching(account):
+            self._publish_position(account, position, market)
+
+    def _publish_position(self, account: int, position: PositionView, market: MarketDef) -> None:
         row = self.snapshots.position(position, market)
         m = str(market.market_id)
         self._publish(f"account_all_positions:{account}", "account_all_positions", {"positions": {m: row}})
         self._publish(f"account_all:{account}", "account_all", {"account": account, "positions": {m: row}})
+
+    def publish_margin(self, account: int, market: MarketDef) -> None:
+        """A leverage change, which no engine event announces: the account's position in `market`
+        (its `initial_margin_fraction`) and its `user_stats` (what margin is left)."""
+        if not self.watching(account):
+            return
+        position = self.venue.engine.position(account, market.symbol)
+        if position.size:
+            self._publish_position(account, position, market)
+        self._publish(f"user_stats:{account}", "user_stats", self.snapshots.user_stats(account))
 
     def _balance(self, event: BalanceChanged) -> None:
         account = self.venue.state.account_index(event.balance.account_id)

@@ -92,7 +92,7 @@ class LighterFrontEnd(FrontEnd):
         self.maker_only = MakerOnlyKeys(self.tokens)
         snapshots = Snapshots(venue)
         feed = EngineFeed(venue, self.hub, snapshots, CandleStream(self.state.tape, venue.now_ms))
-        self.desk = TxDesk(venue, feed.publish_order)
+        self.desk = TxDesk(venue, feed)
         self.pipeline = TxPipeline(venue, self.verifier, self.desk, feed.publish_tx)
         self.streams = LighterStreams(venue, self.hub, feed=feed, pipeline=self.pipeline, tokens=self.tokens,
                                       expire_orders=self.desk.expire_orders)  # fmt: skip
