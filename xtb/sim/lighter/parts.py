@@ -29,9 +29,6 @@ class VenueClock:
     def time(self) -> float:
         return self.source.time()
 
-    def monotonic(self) -> float:
-        return self.source.monotonic()
-
     def now_ms(self) -> int:
         return round(self.source.time() * 1000)
 
