@@ -22,7 +22,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -30,10 +30,9 @@ from xtb.sim import candles
 from xtb.sim.candles import Candle, Print
 from xtb.sim.lighter import params
 from xtb.sim.lighter.errors import json_response
+from xtb.sim.lighter.params import Handler
+from xtb.sim.lighter.parts import VenueParts
 from xtb.sim.lighter.settings import MarketDef
-
-if TYPE_CHECKING:
-    from xtb.sim.lighter.frontend import LighterFrontEnd
 
 MINUTE_MS = 60_000
 HOUR_MS = 60 * MINUTE_MS
@@ -70,16 +69,18 @@ def trade_print(trade: dict[str, Any]) -> Print:
 
 
 class ChartApi:
-    def __init__(self, frontend: LighterFrontEnd) -> None:
-        self.fe = frontend
+    def __init__(self, venue: VenueParts) -> None:
+        self.venue = venue
 
-    def register(self) -> None:
-        for path, handler in (
-            ("/api/v1/candles", self._candles),
-            ("/api/v1/fundings", self._fundings),
-            ("/api/v1/funding-rates", self._funding_rates),
-        ):
-            self.fe.route("GET", path, params.endpoint(handler))
+    def routes(self) -> list[tuple[str, str, Handler]]:
+        return [
+            ("GET", path, params.endpoint(handler))
+            for path, handler in (
+                ("/api/v1/candles", self._candles),
+                ("/api/v1/fundings", self._fundings),
+                ("/api/v1/funding-rates", self._funding_rates),
+            )
+        ]
 
     def _window(self, request: web.Request) -> tuple[int, int, int]:
         """(start ms, end ms, count) of a ranged read; `count_back` above the cap is clamped."""
@@ -88,13 +89,13 @@ class ChartApi:
         if end < start:
             raise params.invalid("end_timestamp", "is before start_timestamp")
         count = params.integer(request, "count_back", low=1)
-        return start, end, min(count, self.fe.settings.candles_max_count)
+        return start, end, min(count, self.venue.settings.candles_max_count)
 
     def _prints(self, market: MarketDef) -> Iterator[Print]:
-        return map(trade_print, self.fe.state.tape[market.market_id])
+        return map(trade_print, self.venue.state.tape[market.market_id])
 
     async def _candles(self, request: web.Request) -> web.StreamResponse:
-        market = params.market(request, self.fe.markets_by_id)
+        market = params.market(request, self.venue.markets_by_id)
         assert market is not None
         resolution = params.choice(request, "resolution", CANDLE_RESOLUTIONS)
         start, end, count = self._window(request)
@@ -106,16 +107,16 @@ class ChartApi:
     async def _fundings(self, request: web.Request) -> web.StreamResponse:
         """One row per funding boundary in the window up to now, newest `count_back`, oldest first;
         a day's row carries the day's 24 hourly fundings at the market's rate."""
-        market = params.market(request, self.fe.markets_by_id)
+        market = params.market(request, self.venue.markets_by_id)
         assert market is not None
         resolution = params.choice(request, "resolution", FUNDING_RESOLUTIONS)
         start, end, count = self._window(request)
         span = FUNDING_RESOLUTIONS[resolution]
-        rate = market.funding_rate * span / self.fe.settings.funding_interval_ms
+        rate = market.funding_rate * span / self.venue.settings.funding_interval_ms
         prints = list(self._prints(market))
         times = [p.time for p in prints]
         rows = []
-        boundary = min(end, self.fe.now_ms()) // span * span
+        boundary = min(end, self.venue.now_ms()) // span * span
         first = max(start, times[0]) if times else boundary + 1  # no boundary before the first trade has a price
         while boundary >= first and len(rows) < count:
             rows.append(_funding_json(boundary, prints[bisect_right(times, boundary) - 1].price, rate))
@@ -125,7 +126,7 @@ class ChartApi:
     async def _funding_rates(self, request: web.Request) -> web.StreamResponse:
         rows = [
             {"market_id": m.market_id, "exchange": "lighter", "symbol": m.symbol, "rate": float(m.funding_rate)}
-            for m in self.fe.markets_by_id.values()
+            for m in self.venue.markets_by_id.values()
         ]
         return json_response({"code": 200, "funding_rates": rows})
 

@@ -12,19 +12,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from xtb.model import OrderType, Side, TimeInForce
 from xtb.sim.engine_types import OrderStatus, OrderView, Reason, SimError
 from xtb.sim.lighter import errors as E
 from xtb.sim.lighter import txs as T
 from xtb.sim.lighter.errors import LighterError
+from xtb.sim.lighter.feed import EngineFeed
+from xtb.sim.lighter.margins import from_units, lowest_initial_fraction, to_units
+from xtb.sim.lighter.parts import VenueParts
 from xtb.sim.lighter.settings import MarketDef
 from xtb.sim.lighter.state import OrderMeta
 from xtb.sim.order_ledger import PendingOrder
-
-if TYPE_CHECKING:
-    from xtb.sim.lighter.frontend import LighterFrontEnd
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +46,16 @@ TIF_NAMES = {0: "immediate-or-cancel", 1: "good-till-time", 2: "post-only"}
 
 
 class TxDesk:
-    def __init__(self, frontend: LighterFrontEnd) -> None:
-        self.fe = frontend
+    """`feed` publishes what the engine does not announce: an order's state once its own
+    transaction is done with it, and a leverage change."""
+
+    def __init__(self, venue: VenueParts, feed: EngineFeed) -> None:
+        self.venue = venue
+        self.feed = feed
         self._scheduled: dict[int, asyncio.TimerHandle] = {}
 
     def market(self, market_id: int) -> MarketDef:
-        market = self.fe.markets_by_id.get(market_id)
+        market = self.venue.markets_by_id.get(market_id)
         if market is None:
             raise LighterError(E.INVALID_MARKET)
         return market
@@ -68,21 +71,34 @@ class TxDesk:
         elif kind == T.MODIFY_ORDER:
             self.modify_order(tx, tx_hash, height)
         elif kind == T.UPDATE_LEVERAGE:
-            self.market(tx["MarketIndex"])
-            self.fe.state.leverage[(tx.account, tx["MarketIndex"])] = (tx["InitialMarginFraction"], tx["MarginMode"])
+            self.update_leverage(tx)
         elif kind == T.CHANGE_PUB_KEY:
-            self.fe.keys.register(tx.account, tx.key_index, tx["PubKey"])
+            self.venue.keys.register(tx.account, tx.key_index, tx["PubKey"])
         elif kind == T.APPROVE_INTEGRATOR:
             limits = {name: tx[name] for name in ("MaxPerpsTakerFee", "MaxPerpsMakerFee", "MaxSpotTakerFee",
                                                    "MaxSpotMakerFee", "ApprovalExpiry")}  # fmt: skip
-            self.fe.state.integrators.setdefault(tx.account, {})[tx["IntegratorAccountIndex"]] = limits
+            self.venue.state.integrators.setdefault(tx.account, {})[tx["IntegratorAccountIndex"]] = limits
         else:  # parse_tx admits only the types above
             raise LighterError(E.UNSUPPORTED_TX_TYPE)
+
+    def update_leverage(self, tx: T.Tx) -> None:
+        """UpdateLeverage: the account trades the market at InitialMarginFraction / 10000 from now
+        on (orders are margined by it). A fraction below the market's minimum (a leverage above its
+        maximum) is the venue's 21113; the margin mode is remembered, margin stays cross."""
+        market = self.market(tx["MarketIndex"])
+        engine = self.venue.engine
+        fraction = from_units(tx["InitialMarginFraction"])
+        lowest = lowest_initial_fraction(engine.market(market.symbol), market)
+        if fraction < lowest:
+            raise LighterError(E.INVALID_INITIAL_MARGIN_FRACTION, f"the market's minimum is {to_units(lowest)}")
+        engine.set_initial_margin_fraction(tx.account, market.symbol, fraction)
+        self.venue.state.margin_modes[(tx.account, market.market_id)] = tx["MarginMode"]
+        self.feed.publish_margin(tx.account, market)
 
     # -------------------------------------------------------------------------------- orders
 
     def create_order(self, tx: T.Tx, tx_hash: str, height: int) -> OrderView:
-        fe = self.fe
+        venue = self.venue
         market = self.market(tx["MarketIndex"])
         if tx["Type"] not in (0, 1):
             raise LighterError(E.INVALID_ORDER_TYPE, "the simulator takes limit and market orders only")
@@ -90,19 +106,19 @@ class TxDesk:
         account = tx.account
         coi = tx["ClientOrderIndex"] or None
         if coi is not None:
-            previous = fe.engine.order_by_client_id(account, coi)
+            previous = venue.engine.order_by_client_id(account, coi)
             if previous is not None and previous.is_open:
                 raise LighterError(E.CLIENT_ORDER_INDEX_EXISTS)
         price = Decimal(tx["Price"]).scaleb(-market.price_decimals)
         reduce_only = tx["ReduceOnly"] == 1
         size = Decimal(tx["BaseAmount"]).scaleb(-market.size_decimals)
         if tx["BaseAmount"] == 0:  # reduce-only with no amount: the whole position (spec default)
-            size = abs(fe.engine.position(account, market.symbol).size) or market.step
+            size = abs(venue.engine.position(account, market.symbol).size) or market.step
         if price * size > market.order_quote_limit:
             raise LighterError(E.INVALID_AMOUNT, "above the order quote limit")
         market_order = tx["Type"] == 1
         meta = OrderMeta(
-            fe.state.allocate_order_index(),
+            venue.state.allocate_order_index(),
             market.market_id,
             "market" if market_order else "limit",
             TIF_NAMES[tx["TimeInForce"]],
@@ -127,10 +143,10 @@ class TxDesk:
         tif: int,
         reduce_only: bool,
     ) -> OrderView:
-        fe = self.fe
-        fe.state.pending = PendingOrder(account, market.symbol, coi, meta)
+        venue = self.venue
+        venue.state.pending = PendingOrder(account, market.symbol, coi, meta)
         try:
-            view = fe.engine.submit(
+            view = venue.engine.submit(
                 account,
                 market.symbol,
                 Side.SELL if is_ask else Side.BUY,
@@ -142,31 +158,31 @@ class TxDesk:
                 client_id=coi,
             )
         finally:
-            fe.state.pending = None
-            deferred, fe.state.deferred = fe.state.deferred, None
+            venue.state.pending = None
+            deferred, venue.state.deferred = venue.state.deferred, None
         if view.status is OrderStatus.REJECTED:
             assert view.reason is not None
             if view.reason not in REJECTIONS:
                 raise ValueError(f"no Lighter error for engine refusal {view.reason}")
             raise LighterError(REJECTIONS[view.reason], view.detail)
         if deferred is not None:
-            fe.streams.publish_order(view)
+            self.feed.publish_order(view)
         return view
 
     def _check_integrator(self, tx: T.Tx) -> None:
         integrator = tx.attribute(1)
         if integrator and (tx.attribute(2) or tx.attribute(3)):
-            if integrator not in self.fe.state.integrators.get(tx.account, {}):
+            if integrator not in self.venue.state.integrators.get(tx.account, {}):
                 raise T.invalid_tx_info("integrator fees need a prior ApproveIntegrator")
 
     def find_open(self, account: int, market: MarketDef, index: int) -> OrderView:
         """The account's open order on `market` named by a client order index (< 2^48) or an
         order_index (≥ 2^48); 21600 when there is none."""
-        engine = self.fe.engine
+        engine = self.venue.engine
         if index <= T.MAX_CLIENT_ORDER_INDEX:
             view = engine.order_by_client_id(account, index)
         else:
-            engine_id = self.fe.state.engine_id(index)
+            engine_id = self.venue.state.engine_id(index)
             view = None if engine_id is None else engine.order(engine_id)
         if view is None or view.account_id != account or view.market != market.symbol or not view.is_open:
             raise LighterError(E.NOT_ACTIVE_LIMIT_ORDER)
@@ -177,10 +193,10 @@ class TxDesk:
         try:
             view = self.find_open(tx.account, market, tx["Index"])
         except LighterError:
-            if self.fe.settings.cancel_unknown == "accept":
+            if self.venue.settings.cancel_unknown == "accept":
                 return
             raise
-        self.fe.engine.cancel(tx.account, view.order_id)
+        self.venue.engine.cancel(tx.account, view.order_id)
 
     def cancel_all(self, tx: T.Tx) -> None:
         tif = tx["TimeInForce"]
@@ -188,29 +204,29 @@ class TxDesk:
         if tif == 0:
             scope = tx.attribute(T.CANCEL_ALL_MARKET)
             symbol = None if scope == 255 else self.market(scope).symbol
-            self.fe.engine.cancel_all(account, symbol)
+            self.venue.engine.cancel_all(account, symbol)
         elif tif == 1:
-            if account in self.fe.state.cancel_all_at:
+            if account in self.venue.state.cancel_all_at:
                 raise LighterError(E.CANCEL_ALL_QUEUED)
             self._schedule(account, tx["Time"])
         else:
             self.abort_scheduled(account)
 
     def _schedule(self, account: int, at_ms: int) -> None:
-        self.fe.state.cancel_all_at[account] = at_ms
-        delay = max(0.0, at_ms / 1000 - self.fe.clock.time())
+        self.venue.state.cancel_all_at[account] = at_ms
+        delay = max(0.0, at_ms / 1000 - self.venue.clock.time())
         self._scheduled[account] = asyncio.get_running_loop().call_later(delay, self._fire, account)
 
     def _fire(self, account: int) -> None:
         self._scheduled.pop(account, None)
-        self.fe.state.cancel_all_at.pop(account, None)
+        self.venue.state.cancel_all_at.pop(account, None)
         try:
-            self.fe.engine.cancel_all(account)
+            self.venue.engine.cancel_all(account)
         except SimError:  # the account is gone (engine reset)
             pass
 
     def abort_scheduled(self, account: int) -> None:
-        self.fe.state.cancel_all_at.pop(account, None)
+        self.venue.state.cancel_all_at.pop(account, None)
         handle = self._scheduled.pop(account, None)
         if handle is not None:
             handle.cancel()
@@ -223,7 +239,7 @@ class TxDesk:
     def modify_order(self, tx: T.Tx, tx_hash: str, height: int) -> None:
         """Cancel and replace under the same order_index and client order index (queue priority
         is lost). The simulator refuses to modify a partly filled order."""
-        fe = self.fe
+        venue = self.venue
         market = self.market(tx["MarketIndex"])
         view = self.find_open(tx.account, market, tx["Index"])
         if view.filled:
@@ -233,12 +249,12 @@ class TxDesk:
         problem = market.info().order_problem(size, price)
         if problem is not None:
             raise LighterError(E.INVALID_AMOUNT, problem)
-        old = fe.state.order_meta(view.order_id, market.market_id)
-        fe.state.deferred = view.order_id  # the replaced engine order's cancel is not the order's event
+        old = venue.state.order_meta(view.order_id, market.market_id)
+        venue.state.deferred = view.order_id  # the replaced engine order's cancel is not the order's event
         try:
-            fe.engine.cancel(tx.account, view.order_id)
+            venue.engine.cancel(tx.account, view.order_id)
         finally:
-            fe.state.deferred = None
+            venue.state.deferred = None
         meta = OrderMeta(old.order_index, market.market_id, old.type_name, old.tif_name, old.order_expiry,
                          tx.nonce, tx_hash, height)  # fmt: skip
         tif = {TimeInForce.IOC: 0, TimeInForce.GTC: 1, TimeInForce.POST_ONLY: 2}[view.time_in_force]
@@ -249,16 +265,16 @@ class TxDesk:
 
     def expire_orders(self, now_ms: int) -> int:
         """End resting orders whose OrderExpiry has passed (`canceled-expired`)."""
-        fe = self.fe
+        venue = self.venue
         count = 0
-        for account in fe.engine.accounts():
-            for view in fe.engine.open_orders(account):
-                meta = fe.state.meta.get(view.order_id)
+        for account in venue.engine.accounts():
+            for view in venue.engine.open_orders(account):
+                meta = venue.state.meta.get(view.order_id)
                 if meta is None or not meta.order_expiry or meta.order_expiry > now_ms:
                     continue
                 meta.status_override = "canceled-expired"
                 try:
-                    fe.engine.cancel(account, view.order_id)
+                    venue.engine.cancel(account, view.order_id)
                     count += 1
                 except SimError:
                     meta.status_override = None

@@ -1,5 +1,6 @@
 """Lighter's error shape, `{"code": <int>, "message": "<text>"}` (HTTP 400 unless said otherwise),
-and the codes of the spec's §7 table the simulator answers with."""
+and the codes of the spec's §7 table the simulator answers with (21113, which the table leaves
+out, is from the venue's published error list: a leverage above the market's maximum)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ BATCH_NONCE = 21105
 KEY_NOT_REGISTERED = 21108
 API_KEY_NOT_FOUND = 21109
 INVALID_API_KEY_INDEX = 21110
+INVALID_INITIAL_MARGIN_FRACTION = 21113
 INVALID_SIGNATURE = 21120
 BATCH_MIXED_KEYS = 21121
 INVALID_TX_INFO = 21501
@@ -54,6 +56,7 @@ MESSAGES = {
     KEY_NOT_REGISTERED: "invalid PublicKey,please run changePubKey",
     API_KEY_NOT_FOUND: "api key not found",
     INVALID_API_KEY_INDEX: "invalid api key index",
+    INVALID_INITIAL_MARGIN_FRACTION: "invalid initial margin fraction",
     INVALID_SIGNATURE: "invalid signature",
     BATCH_MIXED_KEYS: "all transactions in the batch must have use same account and apikey",
     INVALID_TX_INFO: "invalid tx info",

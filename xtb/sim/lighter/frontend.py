@@ -5,12 +5,14 @@ with Schnorr over ECgFp5; private reads take an auth token (spec §2-§9).
 
 Accounts are integer account indexes; each gets one API key (index 4) and an L1 address, from the
 seed. `register_api_key` adds a known key (e.g. the spec's worked vectors' key).
+
+The front-end only assembles: it builds the parts every desk shares (`parts.VenueParts`) and hands
+each desk those parts and the other desks it calls; no desk holds the front-end.
 """
 
 from __future__ import annotations
 
 import random
-from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
@@ -23,16 +25,20 @@ from xtb.sim.engine import Engine
 from xtb.sim.engine_types import AccountId
 from xtb.sim.frontend import AuthFailure, FrontEnd, SimMarket
 from xtb.sim.lighter import errors as E
+from xtb.sim.lighter.candle_stream import CandleStream
 from xtb.sim.lighter.charts import ChartApi
 from xtb.sim.lighter.desk import TxDesk
 from xtb.sim.lighter.errors import LighterError, json_response
+from xtb.sim.lighter.feed import EngineFeed
 from xtb.sim.lighter.keys import KeyBook, TokenChecker, Verifier
 from xtb.sim.lighter.maker_only import MakerOnlyKeys
 from xtb.sim.lighter.params import endpoint
+from xtb.sim.lighter.parts import VenueClock, VenueParts
 from xtb.sim.lighter.pipeline import TxPipeline
 from xtb.sim.lighter.read_tokens import ReadTokens, TokenApi
 from xtb.sim.lighter.rest import ReadApi
 from xtb.sim.lighter.settings import DEFAULT_KEY_INDEX, TEST_ACCOUNT, LighterSettings, MarketDef
+from xtb.sim.lighter.snapshots import Snapshots
 from xtb.sim.lighter.state import VenueState
 from xtb.sim.lighter.streams import LighterStreams
 from xtb.sim.lighter.txs import parse_tx
@@ -64,34 +70,46 @@ class LighterFrontEnd(FrontEnd):
     ) -> None:
         super().__init__(engine, seed=seed, **kwargs)
         self.settings = s = settings or LighterSettings()
-        self.clock: Clock = clock or engine.clock
         self.markets: dict[str, MarketDef] = {m.symbol: m for m in s.markets}
         self.markets_by_id: dict[int, MarketDef] = {m.market_id: m for m in s.markets}
         self.state = VenueState(tuple(self.markets_by_id), history_limit=s.history_limit, tape_size=s.tape_size,
                                 tx_log_size=s.tx_log_size)  # fmt: skip
         self.keys = KeyBook()
         self.l1_addresses: dict[int, str] = {}
+        self.venue = venue = VenueParts(
+            engine=engine, settings=s, state=self.state, clock=VenueClock(clock or engine.clock), keys=self.keys,
+            l1_addresses=self.l1_addresses, markets=self.markets, markets_by_id=self.markets_by_id,
+        )  # fmt: skip
         self.verifier = Verifier(
             enabled=s.verify_signatures, in_thread=s.verify_in_thread, accept_noncanonical=s.accept_noncanonical_sig
         )
-        self.read_tokens = ReadTokens(lambda: self.clock.time())
+        self.read_tokens = ReadTokens(venue.clock.time)
         self.tokens = TokenChecker(
-            self.keys, self.verifier, lambda: self.clock.time(), max_lifetime_s=s.token_max_lifetime_s,
+            self.keys, self.verifier, venue.clock.time, max_lifetime_s=s.token_max_lifetime_s,
             skew_s=s.token_skew_s, status=s.auth_error_status, code=s.auth_error_code,
             read_only=self.read_tokens.claims,
         )  # fmt: skip
         self.maker_only = MakerOnlyKeys(self.tokens)
-        self.desk = TxDesk(self)
-        self.pipeline = TxPipeline(self)
-        self.streams = LighterStreams(self)
-        self.reads = ReadApi(self)
-        self.charts = ChartApi(self)
+        snapshots = Snapshots(venue)
+        feed = EngineFeed(venue, self.hub, snapshots, CandleStream(self.state.tape, venue.now_ms))
+        self.desk = TxDesk(venue, feed)
+        self.pipeline = TxPipeline(venue, self.verifier, self.desk, feed.publish_tx)
+        self.streams = LighterStreams(venue, self.hub, feed=feed, pipeline=self.pipeline, tokens=self.tokens,
+                                      expire_orders=self.desk.expire_orders)  # fmt: skip
+        self.reads = ReadApi(venue, snapshots)
+        self.charts = ChartApi(venue)
+
+    @property
+    def clock(self) -> Clock:
+        """The venue's wall clock; assign another to replay transactions signed in the past."""
+        return self.venue.clock.source
+
+    @clock.setter
+    def clock(self, source: Clock) -> None:
+        self.venue.clock.source = source
 
     def now_ms(self) -> int:
-        return round(self.clock.time() * 1000)
-
-    def lighter_accounts(self) -> frozenset[int]:
-        return frozenset(a for a in self.engine.accounts() if isinstance(a, int))
+        return self.venue.now_ms()
 
     # ------------------------------------------------------------------------------- hooks
 
@@ -173,8 +191,10 @@ class LighterFrontEnd(FrontEnd):
 
     def setup(self) -> None:
         self.websocket("/stream")
-        self.reads.register()
-        self.charts.register()
+        for method, path, handler, auth in self.reads.routes():
+            self.route(method, path, handler, auth=auth)
+        for method, path, handler in self.charts.routes():
+            self.route(method, path, handler)
         for method, path, handler in TokenApi(self.read_tokens, self.tokens).routes() + self.maker_only.routes():
             self.route(method, path, endpoint(handler), auth=True)
         self.route("POST", "/api/v1/sendTx", self._send_tx, places_order=True)
@@ -204,40 +224,6 @@ class LighterFrontEnd(FrontEnd):
     async def _send_tx_batch(self, request: web.Request) -> web.StreamResponse:
         try:
             form = await inbound.read_form(request)
-            return self._accepted(await self.accept_batch(form.get("tx_types"), form.get("tx_infos")))
+            return self._accepted(await self.pipeline.submit_lists(form.get("tx_types"), form.get("tx_infos")))
         except LighterError as exc:
             return exc.response()
-
-    async def accept_batch(self, tx_types: Any, tx_infos: Any) -> list[str]:
-        """`tx_types` is JSON text of ints and `tx_infos` JSON text of tx_info strings (lists also
-        accepted, for WS)."""
-        types, infos = _json_list(tx_types, "tx_types"), _json_list(tx_infos, "tx_infos")
-        if len(types) != len(infos) or not types:
-            raise LighterError(E.BATCH_LENGTH)
-        if len(types) > self.settings.max_batch:
-            raise LighterError(E.BATCH_TOO_LONG)
-        return await self.pipeline.submit_batch([parse_tx(t, i) for t, i in zip(types, infos, strict=True)])
-
-    # ----------------------------------------------------------------------------- figures
-
-    def mark_price(self, symbol: str) -> Decimal | None:
-        """The mid of the book (one side when the other is empty, else the last trade)."""
-        top = self.engine.top_of_book(symbol)
-        if top.bid is not None and top.ask is not None:
-            return (top.bid + top.ask) / 2
-        side = top.bid if top.bid is not None else top.ask
-        if side is not None:
-            return side
-        tape = self.state.tape.get(self.markets[symbol].market_id)
-        return Decimal(tape[-1]["price"]) if tape else None
-
-
-def _json_list(value: Any, name: str) -> list[Any]:
-    if isinstance(value, str):
-        try:
-            value = inbound.loads(value)
-        except ValueError:
-            raise LighterError(E.INVALID_TX_INFO, f"{name} is not JSON") from None
-    if not isinstance(value, list):
-        raise LighterError(E.INVALID_TX_INFO, f"{name} must be a list")
-    return value

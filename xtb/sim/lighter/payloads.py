@@ -12,6 +12,7 @@ from typing import Any
 
 from xtb.model import Side, TimeInForce
 from xtb.sim.engine_types import OrderStatus, OrderView, PositionView, Reason
+from xtb.sim.lighter.margins import MarketFractions
 from xtb.sim.lighter.settings import (
     MAKER_FEE_PPM,
     QUOTE_ASSET,
@@ -227,11 +228,12 @@ def position_json(
     position: PositionView,
     market: MarketDef,
     mark: Decimal | None,
-    imf: int,
+    imf: Decimal,
     margin_mode: int,
     open_orders: int,
 ) -> dict[str, Any]:
-    """A Position: `position` is the absolute size, `sign` 1 long / −1 short (0 flat)."""
+    """A Position: `position` is the absolute size, `sign` 1 long / −1 short (0 flat); `imf` the
+    initial margin fraction the account trades the market at."""
     size = position.size
     pd = market.price_decimals
     entry = abs(position.cost_basis / size) if size else ZERO
@@ -240,7 +242,7 @@ def position_json(
     return {
         "market_id": market.market_id,
         "symbol": market.symbol,
-        "initial_margin_fraction": padded(Decimal(imf) / 100, 2),  # percent, as REST shows it
+        "initial_margin_fraction": padded(imf * 100, 2),  # percent, as REST shows it
         "open_order_count": open_orders,
         "pending_order_count": 0,
         "position_tied_order_count": 0,
@@ -272,15 +274,16 @@ def asset_json(balance: Decimal) -> dict[str, Any]:
     }
 
 
-def market_detail_json(market: MarketDef, stats: dict[str, Any]) -> dict[str, Any]:
-    """A perp row of `orderBookDetails` (metadata, then the day's stats as JSON numbers)."""
+def market_detail_json(market: MarketDef, fractions: MarketFractions, stats: dict[str, Any]) -> dict[str, Any]:
+    """A perp row of `orderBookDetails` (metadata, margin fractions in 1/10000, then the day's stats
+    as JSON numbers)."""
     return {
         **order_book_json(market),
         "quote_multiplier": 1,
-        "default_initial_margin_fraction": market.default_imf,
-        "min_initial_margin_fraction": market.min_imf,
-        "maintenance_margin_fraction": market.maintenance_mf,
-        "closeout_margin_fraction": market.closeout_mf,
+        "default_initial_margin_fraction": fractions.default_initial,
+        "min_initial_margin_fraction": fractions.min_initial,
+        "maintenance_margin_fraction": fractions.maintenance,
+        "closeout_margin_fraction": fractions.closeout,
         "last_trade_price": stats["last_trade_price"],
         "daily_trades_count": stats["daily_trades_count"],
         "daily_base_token_volume": stats["daily_base_token_volume"],

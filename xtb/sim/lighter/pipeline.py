@@ -13,21 +13,21 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
 
 from xtb.crypto import schnorr
+from xtb.sim import inbound
 from xtb.sim.lighter import errors as E
 from xtb.sim.lighter import txs as T
+from xtb.sim.lighter.desk import TxDesk
 from xtb.sim.lighter.errors import LighterError, invalid_tx_info
-from xtb.sim.lighter.keys import MAX_NONCE
+from xtb.sim.lighter.keys import MAX_NONCE, Verifier
+from xtb.sim.lighter.parts import VenueParts
 from xtb.sim.lighter.state import TxRecord
-
-if TYPE_CHECKING:
-    from xtb.sim.lighter.frontend import LighterFrontEnd
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +64,16 @@ def l1_signer(text: str, signature: str) -> str | None:
 
 
 class TxPipeline:
-    def __init__(self, frontend: LighterFrontEnd) -> None:
-        self.fe = frontend
+    """Checks transactions (`verifier` for signatures), applies them at `desk` and hands each
+    accepted one to `publish_tx` (the stream feed's `account_tx`)."""
+
+    def __init__(
+        self, venue: VenueParts, verifier: Verifier, desk: TxDesk, publish_tx: Callable[[TxRecord], None]
+    ) -> None:
+        self.venue = venue
+        self.verifier = verifier
+        self.desk = desk
+        self.publish_tx = publish_tx
         self._locks: dict[tuple[int, int], asyncio.Lock] = {}
 
     def _lock(self, tx: T.Tx) -> asyncio.Lock:
@@ -75,9 +83,19 @@ class TxPipeline:
         """Check and apply one transaction; its tx_hash, or LighterError."""
         return (await self.submit_batch([tx], single=True))[0]
 
+    async def submit_lists(self, tx_types: Any, tx_infos: Any) -> list[str]:
+        """A batch as `sendTxBatch` carries it: `tx_types` JSON text of ints and `tx_infos` JSON
+        text of tx_info strings (lists also accepted, for WS)."""
+        types, infos = _json_list(tx_types, "tx_types"), _json_list(tx_infos, "tx_infos")
+        if len(types) != len(infos) or not types:
+            raise LighterError(E.BATCH_LENGTH)
+        if len(types) > self.venue.settings.max_batch:
+            raise LighterError(E.BATCH_TOO_LONG)
+        return await self.submit_batch([T.parse_tx(t, i) for t, i in zip(types, infos, strict=True)])
+
     async def submit_batch(self, batch: Sequence[T.Tx], *, single: bool = False) -> list[str]:
         if not single:
-            if len(batch) > self.fe.settings.max_batch:
+            if len(batch) > self.venue.settings.max_batch:
                 raise LighterError(E.BATCH_TOO_LONG)
             if len({(tx.account, tx.key_index) for tx in batch}) > 1:
                 raise LighterError(E.BATCH_MIXED_KEYS)
@@ -85,21 +103,21 @@ class TxPipeline:
                 raise LighterError(E.BATCH_NONCE)
         async with self._lock(batch[0]):
             messages = [await self._authenticate(tx) for tx in batch]
-            now_ms = self.fe.now_ms()
-            expected = self.fe.keys.next_nonce(batch[0].account, batch[0].key_index)
+            now_ms = self.venue.now_ms()
+            expected = self.venue.keys.next_nonce(batch[0].account, batch[0].key_index)
             for tx in batch:
                 self._check_fresh(tx, now_ms)
                 self._check_nonce(tx, expected)
                 expected = tx.nonce + 1
-                T.validate(tx, now_ms, expiry_window=self.fe.settings.order_expiry_window)
+                T.validate(tx, now_ms, expiry_window=self.venue.settings.order_expiry_window)
             hashes = []
             for tx, m in zip(batch, messages, strict=True):
                 hashes.append(self._apply(tx, T.tx_hash(m)))
             return hashes
 
     async def _authenticate(self, tx: T.Tx) -> T.Limbs:
-        fe = self.fe
-        if tx.account not in fe.lighter_accounts():
+        venue = self.venue
+        if tx.account not in venue.accounts():
             raise LighterError(E.ACCOUNT_NOT_FOUND)
         if tx.key_index > T.MAX_API_KEY_INDEX:
             raise LighterError(E.INVALID_API_KEY_INDEX)
@@ -107,15 +125,15 @@ class TxPipeline:
             public_key = tx["PubKey"]  # the new key signs its own registration
             self._check_l1(tx)
         else:
-            key = fe.keys.get(tx.account, tx.key_index)
+            key = venue.keys.get(tx.account, tx.key_index)
             if key is None:
                 raise LighterError(E.KEY_NOT_REGISTERED)
             public_key = key.public_key
             if tx.tx_type == T.APPROVE_INTEGRATOR:
                 self._check_l1(tx)
-        m = T.message(tx, fe.settings.chain_id)
+        m = T.message(tx, venue.settings.chain_id)
         try:
-            ok = await fe.verifier.verify(public_key, m, tx.sig)
+            ok = await self.verifier.verify(public_key, m, tx.sig)
         except schnorr.InvalidKey:
             if tx.tx_type == T.CHANGE_PUB_KEY:
                 raise invalid_tx_info("invalid PubKey") from None
@@ -126,33 +144,44 @@ class TxPipeline:
 
     def _check_l1(self, tx: T.Tx) -> None:
         """The owner's L1 signature, when the simulator knows the account's L1 address."""
-        owner = self.fe.l1_addresses.get(tx.account)
+        owner = self.venue.l1_addresses.get(tx.account)
         if owner is None:
             return
-        signer = l1_signer(l1_message(tx, self.fe.settings.chain_id), tx["L1Sig"])
+        signer = l1_signer(l1_message(tx, self.venue.settings.chain_id), tx["L1Sig"])
         if signer is None or signer.lower() != owner.lower():
             raise LighterError(E.INVALID_SIGNATURE, "L1 signature is not the account owner's")
 
     def _check_fresh(self, tx: T.Tx, now_ms: int) -> None:
-        if self.fe.settings.check_expired_at and tx.expired_at <= now_ms:
+        if self.venue.settings.check_expired_at and tx.expired_at <= now_ms:
             raise invalid_tx_info("expired")
 
     def _check_nonce(self, tx: T.Tx, expected: int) -> None:
         ok = expected <= tx.nonce <= MAX_NONCE if tx.skip_nonce else tx.nonce == expected
         if not ok:
-            raise LighterError(self.fe.settings.nonce_error_code, message="invalid nonce")
+            raise LighterError(self.venue.settings.nonce_error_code, message="invalid nonce")
 
     def _apply(self, tx: T.Tx, tx_hash: str) -> str:
-        fe = self.fe
-        height = fe.state.next_height()
-        fe.desk.apply(tx, tx_hash, height)
-        now = fe.clock.time()
-        fe.keys.consume(tx.account, tx.key_index, tx.nonce, round(now * 1_000_000))
+        venue = self.venue
+        height = venue.state.next_height()
+        self.desk.apply(tx, tx_hash, height)
+        now = venue.clock.time()
+        venue.keys.consume(tx.account, tx.key_index, tx.nonce, round(now * 1_000_000))
         record = TxRecord(
             tx_hash, tx.tx_type, tx.text, tx.account, tx.key_index, tx.nonce, tx.expired_at, height, round(now * 1000)
         )
-        fe.state.record_tx(record)
-        fe.streams.publish_tx(record)
+        venue.state.record_tx(record)
+        self.publish_tx(record)
         log.debug("lighter tx accepted type=%d account=%d key=%d nonce=%d", tx.tx_type, tx.account, tx.key_index,
                   tx.nonce)  # fmt: skip
         return tx_hash
+
+
+def _json_list(value: Any, name: str) -> list[Any]:
+    if isinstance(value, str):
+        try:
+            value = inbound.loads(value)
+        except ValueError:
+            raise LighterError(E.INVALID_TX_INFO, f"{name} is not JSON") from None
+    if not isinstance(value, list):
+        raise LighterError(E.INVALID_TX_INFO, f"{name} must be a list")
+    return value

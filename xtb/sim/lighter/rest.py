@@ -7,7 +7,7 @@ venue's shape. Candles and funding are in `charts`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -18,10 +18,9 @@ from xtb.sim.lighter import errors as E
 from xtb.sim.lighter import payloads as pl
 from xtb.sim.lighter.errors import LighterError, json_response
 from xtb.sim.lighter.params import Handler, endpoint, integer, market
+from xtb.sim.lighter.parts import VenueParts
 from xtb.sim.lighter.settings import QUOTE_ASSET, QUOTE_DECIMALS, USDC_ASSET_ID, MarketDef
-
-if TYPE_CHECKING:
-    from xtb.sim.lighter.frontend import LighterFrontEnd
+from xtb.sim.lighter.snapshots import Snapshots
 
 INVALID_PARAM = E.INVALID_PARAM
 STUBS: dict[str, dict[str, Any]] = {
@@ -40,11 +39,12 @@ STUBS: dict[str, dict[str, Any]] = {
 
 
 class ReadApi:
-    def __init__(self, frontend: LighterFrontEnd) -> None:
-        self.fe = frontend
+    def __init__(self, venue: VenueParts, snapshots: Snapshots) -> None:
+        self.venue = venue
+        self.snapshots = snapshots
 
-    def register(self) -> None:
-        fe = self.fe
+    def routes(self) -> list[tuple[str, str, Handler, bool]]:
+        """(method, path, handler, needs an auth token) of every read this API serves."""
         public: dict[str, Handler] = {
             "/": self._status,
             "/info": self._info,
@@ -61,10 +61,7 @@ class ReadApi:
             "/api/v1/tx": self._tx,
             "/api/v1/currentHeight": self._height,
         }
-        for path, handler in public.items():
-            fe.route("GET", path, endpoint(handler))
-        for path, body in STUBS.items():
-            fe.route("GET", path, endpoint(self._stub(body)))
+        stubs = {path: self._stub(body) for path, body in STUBS.items()}
         private: dict[str, Handler] = {
             "/api/v1/accountLimits": self._account_limits,
             "/api/v1/accountActiveOrders": self._active_orders,
@@ -73,8 +70,10 @@ class ReadApi:
             "/api/v1/trades": self._trades,
             "/api/v1/accountTxs": self._account_txs,
         }
-        for path, handler in private.items():
-            fe.route("GET", path, endpoint(handler), auth=True)
+        return [
+            *(("GET", path, endpoint(handler), False) for path, handler in (public | stubs).items()),
+            *(("GET", path, endpoint(handler), True) for path, handler in private.items()),
+        ]
 
     def _stub(self, body: dict[str, Any]) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
@@ -83,18 +82,18 @@ class ReadApi:
         return handler
 
     def _market(self, request: web.Request, *, required: bool = True) -> MarketDef | None:
-        return market(request, self.fe.markets_by_id, required=required)
+        return market(request, self.venue.markets_by_id, required=required)
 
     def _account_index(self, request: web.Request) -> int:
         account = integer(request, "account_index")
-        if account not in self.fe.lighter_accounts():
+        if account not in self.venue.accounts():
             raise LighterError(E.ACCOUNT_NOT_FOUND)
         return account
 
     # ------------------------------------------------------------------------------- public
 
     async def _status(self, request: web.Request) -> web.StreamResponse:
-        return json_response({"status": 200, "network_id": 1, "timestamp": int(self.fe.clock.time())})
+        return json_response({"status": 200, "network_id": 1, "timestamp": int(self.venue.clock.time())})
 
     async def _info(self, request: web.Request) -> web.StreamResponse:
         return json_response({"contract_address": "0x3b4d794a66304f130a4db8f2551b0070dfcf5ca7"})
@@ -106,11 +105,10 @@ class ReadApi:
             raise LighterError(INVALID_PARAM, message="invalid param: filter")
         if kind == "spot":
             return []
-        return [market] if market is not None else list(self.fe.markets.values())
+        return [market] if market is not None else list(self.venue.markets.values())
 
     async def _order_book_details(self, request: web.Request) -> web.StreamResponse:
-        snaps = self.fe.streams.snapshots
-        rows = [pl.market_detail_json(m, snaps.daily_stats(m)) for m in self._markets(request)]
+        rows = [self.snapshots.market_detail(m) for m in self._markets(request)]
         return json_response({"code": 200, "order_book_details": rows, "spot_order_book_details": []})
 
     async def _order_books(self, request: web.Request) -> web.StreamResponse:
@@ -121,7 +119,7 @@ class ReadApi:
         market = self._market(request)
         assert market is not None
         limit = integer(request, "limit", low=1, high=250)
-        resting = self.fe.engine.resting_orders(market.symbol)
+        resting = self.venue.engine.resting_orders(market.symbol)
         bids = [o for o in resting if o.side.value == "buy"]
         asks = [o for o in resting if o.side.value == "sell"]
         return json_response(
@@ -135,14 +133,14 @@ class ReadApi:
         )
 
     def _simple(self, view: OrderView, market: MarketDef) -> dict[str, Any]:
-        meta = self.fe.state.order_meta(view.order_id, market.market_id)
-        return pl.simple_order_json(view, meta, market, self.fe.state.account_index(view.account_id))
+        meta = self.venue.state.order_meta(view.order_id, market.market_id)
+        return pl.simple_order_json(view, meta, market, self.venue.state.account_index(view.account_id))
 
     async def _recent_trades(self, request: web.Request) -> web.StreamResponse:
         market = self._market(request)
         assert market is not None
         limit = integer(request, "limit", low=1, high=100)
-        trades = list(self.fe.state.tape[market.market_id])[-limit:]
+        trades = list(self.venue.state.tape[market.market_id])[-limit:]
         return json_response({"code": 200, "trades": trades[::-1]})
 
     async def _asset_details(self, request: web.Request) -> web.StreamResponse:
@@ -159,8 +157,8 @@ class ReadApi:
         return json_response({"code": 200, "asset_details": rows})
 
     async def _exchange_stats(self, request: web.Request) -> web.StreamResponse:
-        snaps = self.fe.streams.snapshots
-        stats = [{"symbol": m.symbol, **snaps.daily_stats(m)} for m in self.fe.markets.values()]
+        snaps = self.snapshots
+        stats = [{"symbol": m.symbol, **snaps.daily_stats(m)} for m in self.venue.markets.values()]
         volume = sum(s["daily_quote_token_volume"] for s in stats)
         count = sum(s["daily_trades_count"] for s in stats)
         return json_response({"code": 200, "total": len(stats), "order_book_stats": stats,
@@ -172,20 +170,20 @@ class ReadApi:
         if by == "index":
             account = inbound.integer(value)
         elif by == "l1_address":
-            account = next((a for a, addr in self.fe.l1_addresses.items() if addr.lower() == value.lower()), None)
+            account = next((a for a, addr in self.venue.l1_addresses.items() if addr.lower() == value.lower()), None)
         else:
             raise LighterError(INVALID_PARAM, message="invalid param: by")
-        if account is None or account not in self.fe.lighter_accounts():
+        if account is None or account not in self.venue.accounts():
             raise LighterError(E.ACCOUNT_NOT_FOUND)
-        return json_response({"code": 200, "total": 1, "accounts": [self.fe.streams.snapshots.account(account)],
+        return json_response({"code": 200, "total": 1, "accounts": [self.snapshots.account(account)],
                               "next_cursor": ""})  # fmt: skip
 
     async def _accounts_by_l1(self, request: web.Request) -> web.StreamResponse:
         address = request.query.get("l1_address", "")
-        accounts = [a for a, addr in self.fe.l1_addresses.items() if addr.lower() == address.lower()]
+        accounts = [a for a, addr in self.venue.l1_addresses.items() if addr.lower() == address.lower()]
         if not accounts:
             raise LighterError(E.ACCOUNT_NOT_FOUND)
-        snaps = self.fe.streams.snapshots
+        snaps = self.snapshots
         return json_response({"code": 200, "l1_address": address, "sub_accounts": [snaps.account(a) for a in accounts]})
 
     async def _api_keys(self, request: web.Request) -> web.StreamResponse:
@@ -193,7 +191,7 @@ class ReadApi:
         hex characters without 0x."""
         account = self._account_index(request)
         index = integer(request, "api_key_index", 255, high=255)
-        keys = [k for k in self.fe.keys.of_account(account) if index == 255 or k.index == index]
+        keys = [k for k in self.venue.keys.of_account(account) if index == 255 or k.index == index]
         if index != 255 and not keys:
             raise LighterError(E.API_KEY_NOT_FOUND)
         rows = [
@@ -206,43 +204,43 @@ class ReadApi:
     async def _next_nonce(self, request: web.Request) -> web.StreamResponse:
         account = integer(request, "account_index")
         index = integer(request, "api_key_index", high=255)
-        return json_response({"code": 200, "nonce": self.fe.keys.next_nonce(account, index)})
+        return json_response({"code": 200, "nonce": self.venue.keys.next_nonce(account, index)})
 
     async def _tx(self, request: web.Request) -> web.StreamResponse:
         if request.query.get("by") not in ("hash", "l1_tx_hash"):
             raise LighterError(INVALID_PARAM, message="invalid param: by")
-        record = self.fe.state.txs.get(request.query.get("value", "").lower().removeprefix("0x"))
+        record = self.venue.state.txs.get(request.query.get("value", "").lower().removeprefix("0x"))
         if record is None:
             raise LighterError(E.NOT_FOUND, status=404)
-        return json_response(self.fe.streams.snapshots.tx(record))
+        return json_response(self.snapshots.tx(record))
 
     async def _height(self, request: web.Request) -> web.StreamResponse:
-        return json_response({"code": 200, "height": self.fe.state.height})
+        return json_response({"code": 200, "height": self.venue.state.height})
 
     # ------------------------------------------------------------------------------ private
 
     async def _account_limits(self, request: web.Request) -> web.StreamResponse:
         return json_response(
             {
-                "code": 200, "max_llp_percentage": 25, "user_tier": self.fe.settings.account_tier,
+                "code": 200, "max_llp_percentage": 25, "user_tier": self.venue.settings.account_tier,
                 "can_create_public_pool": True, "max_llp_amount": "0", "current_maker_fee_tick": pl.MAKER_FEE_PPM,
                 "current_taker_fee_tick": pl.TAKER_FEE_PPM, "effective_lit_stakes": "0", "leased_lit": "0",
-                "user_tier_name": self.fe.settings.account_tier, "bo_user_tier_name": "", "bo_fee_rate": 0,
+                "user_tier_name": self.venue.settings.account_tier, "bo_user_tier_name": "", "bo_fee_rate": 0,
             }
         )  # fmt: skip
 
     def _orders(self, views: Iterable[OrderView]) -> list[dict[str, Any]]:
-        return [self.fe.streams.snapshots.order(v) for v in views]
+        return [self.snapshots.order(v) for v in views]
 
     async def _active_orders(self, request: web.Request) -> web.StreamResponse:
         account = request[ACCOUNT]
         market = self._market(request, required=False)
-        views = self.fe.engine.open_orders(account, None if market is None else market.symbol)
+        views = self.venue.engine.open_orders(account, None if market is None else market.symbol)
         return json_response({"code": 200, "orders": self._orders(views)})
 
     def _history(self, account: int) -> Iterable[OrderView]:
         """The account's closed orders, newest first (replaced orders of a modify left out)."""
-        state, engine = self.fe.state, self.fe.engine
+        state, engine = self.venue.state, self.venue.engine
         for engine_id in state.logged_orders(account, newest_first=True):
             view = engine.order(engine_id)
             meta = state.meta.get(engine_id)
@@ -274,7 +272,7 @@ class ReadApi:
             raise LighterError(INVALID_PARAM, message="invalid param: client_order_indexes")
         views = []
         for index in indexes:
-            view = self.fe.engine.order_by_client_id(account, index)
+            view = self.venue.engine.order_by_client_id(account, index)
             if view is not None:
                 views.append(view)
         return json_response({"code": 200, "orders": self._orders(views)})
@@ -293,7 +291,7 @@ class ReadApi:
         order = integer(request, "order_index", high=2**60 - 1) if "order_index" in request.query else None
         trades = [
             t
-            for t in self.fe.state.trades.get(account, ())
+            for t in self.venue.state.trades.get(account, ())
             if (market is None or t["market_id"] == market.market_id) and order in (None, t["ask_id"], t["bid_id"])
         ]
         if direction == "desc":
@@ -303,6 +301,6 @@ class ReadApi:
     async def _account_txs(self, request: web.Request) -> web.StreamResponse:
         account = request[ACCOUNT]
         limit = integer(request, "limit", 100, low=1, high=100)
-        hashes = list(self.fe.state.account_txs.get(account, ()))[-limit:][::-1]
-        txs = [self.fe.streams.snapshots.tx(self.fe.state.txs[h]) for h in hashes if h in self.fe.state.txs]
+        hashes = list(self.venue.state.account_txs.get(account, ()))[-limit:][::-1]
+        txs = [self.snapshots.tx(self.venue.state.txs[h]) for h in hashes if h in self.venue.state.txs]
         return json_response({"code": 200, "txs": txs})

@@ -30,9 +30,11 @@ MARGIN_FRACTION_UNITS = 10_000  # the venue writes margin fractions in 1/10000
 class MarketDef(market_def.MarketDef):
     """One USDC-settled perp as `orderBookDetails` declares it, and where the synthetic market quotes.
 
-    Margin: a fresh account trades at `default_initial_margin_fraction` (500 / 10000: 20×) and a
-    position keeps `maintenance_margin_fraction` (120); the venue publishes fractions in 1/10000, so
-    the engine's fractions must be whole numbers of those."""
+    Margin: a fresh account trades at `initial_margin_fraction` (published as
+    `default_initial_margin_fraction` 500 / 10000: 20×), may choose up to `min_imf` (200: 50×) with
+    UpdateLeverage, and a position keeps `maintenance_margin_fraction` (120); the venue publishes
+    fractions in 1/10000, so these must be whole numbers of those (`margins` reads the engine's
+    current ones, which a run may change)."""
 
     market_id: int
     symbol: str
@@ -62,16 +64,9 @@ class MarketDef(market_def.MarketDef):
                 raise ValueError(
                     f"{name} must be a whole number of 1/{MARGIN_FRACTION_UNITS}, got {getattr(self, name)}"
                 )
-
-    @property
-    def default_imf(self) -> int:
-        """`default_initial_margin_fraction` as the venue publishes it (1/10000)."""
-        return int(self.initial_margin_fraction * MARGIN_FRACTION_UNITS)
-
-    @property
-    def maintenance_mf(self) -> int:
-        """`maintenance_margin_fraction` as the venue publishes it (1/10000)."""
-        return int(self.maintenance_margin_fraction * MARGIN_FRACTION_UNITS)
+        for name in ("min_imf", "closeout_mf"):
+            if type(getattr(self, name)) is not int or not 0 < getattr(self, name) <= MARGIN_FRACTION_UNITS:
+                raise ValueError(f"{name} must be an int in 1..{MARGIN_FRACTION_UNITS}, got {getattr(self, name)!r}")
 
     @property
     def tick(self) -> Decimal:

@@ -1,20 +1,22 @@
 """The Lighter simulator's views of the venue's state, shared by REST answers and stream snapshots:
-channel names, book and ticker, positions, assets, account (DetailedAccount), stats and txs."""
+channel names, book and ticker, positions, assets, account (DetailedAccount), stats and txs.
+
+Margin figures (available balance, margin requirements, a position's fraction) come from the engine
+(`Engine.margin`, `Engine.initial_margin_fraction`), the model that accepts or refuses orders."""
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from xtb.sim.engine_types import OrderView, PositionView
 from xtb.sim.lighter import payloads as pl
 from xtb.sim.lighter.candle_stream import channel_resolution
+from xtb.sim.lighter.margins import MarketFractions
+from xtb.sim.lighter.parts import VenueParts
 from xtb.sim.lighter.settings import QUOTE_DECIMALS, MarketDef
 from xtb.sim.lighter.state import TxRecord
-
-if TYPE_CHECKING:
-    from xtb.sim.lighter.frontend import LighterFrontEnd
 
 PUBLIC = frozenset({"order_book", "ticker", "trade", "market_stats", "height"})
 PRIVATE = frozenset(
@@ -46,8 +48,8 @@ def _int(text: str) -> int | None:
 
 
 class Snapshots:
-    def __init__(self, frontend: LighterFrontEnd) -> None:
-        self.fe = frontend
+    def __init__(self, venue: VenueParts) -> None:
+        self.venue = venue
 
     # ------------------------------------------------------------------------------ channels
 
@@ -60,43 +62,43 @@ class Snapshots:
             return name, channel, None, None
         if name == "candle" and len(parts) == 3 and channel_resolution(channel) is not None:
             market = _int(parts[1])
-            return (name, channel, market, None) if market in self.fe.markets_by_id else None
+            return (name, channel, market, None) if market in self.venue.markets_by_id else None
         if any(i is None for i in ids):
             return None
-        markets = self.fe.markets_by_id
+        markets = self.venue.markets_by_id
         if name == "height" and not ids:
             return name, channel, None, None
         if name in _MARKET_CHANNELS | {"market_stats"} and len(ids) == 1:
             return (name, channel, ids[0], None) if ids[0] in markets else None
         if name in _ACCOUNT_CHANNELS and len(ids) == 1:
-            return (name, channel, None, ids[0]) if ids[0] in self.fe.lighter_accounts() else None
+            return (name, channel, None, ids[0]) if ids[0] in self.venue.accounts() else None
         if name in ("account_orders", "account_market") and len(ids) == 2:
             market, account = ids
-            if market in markets and account in self.fe.lighter_accounts():
+            if market in markets and account in self.venue.accounts():
                 return name, channel, market, account
         return None
 
     def build(self, name: str, market_id: int | None, account: int | None) -> dict[str, Any]:
         """The `subscribed/<name>` payload (without channel and type)."""
-        market = self.fe.markets_by_id[market_id] if market_id is not None else None
+        market = self.venue.markets_by_id[market_id] if market_id is not None else None
         if name == "order_book":
             assert market is not None
             return self.book(market)
         if name == "ticker":
             assert market is not None
-            return self.ticker(market, self.fe.state.book_nonce[market.market_id])
+            return self.ticker(market, self.venue.state.book_nonce[market.market_id])
         if name == "trade":
             assert market is not None
-            trades = list(self.fe.state.tape[market.market_id])[-SNAPSHOT_TRADES:]
-            return {"nonce": self.fe.state.book_nonce[market.market_id], "trades": trades, "liquidation_trades": []}
+            trades = list(self.venue.state.tape[market.market_id])[-SNAPSHOT_TRADES:]
+            return {"nonce": self.venue.state.book_nonce[market.market_id], "trades": trades, "liquidation_trades": []}
         if name == "spot_market_stats":
             return {"spot_market_stats": {}}  # the simulator lists no spot markets
         if name == "market_stats":
             if market is None:
-                return {"market_stats": {str(m.market_id): self.market_stats(m) for m in self.fe.markets.values()}}
+                return {"market_stats": {str(m.market_id): self.market_stats(m) for m in self.venue.markets.values()}}
             return {"market_stats": self.market_stats(market)}
         if name == "height":
-            return {"height": self.fe.state.height, "timestamp": self.fe.now_ms()}
+            return {"height": self.venue.state.height, "timestamp": self.venue.now_ms()}
         assert account is not None
         return self._account_snapshot(name, market, account)
 
@@ -144,10 +146,10 @@ class Snapshots:
     # ---------------------------------------------------------------------------- market data
 
     def book(self, market: MarketDef) -> dict[str, Any]:
-        book = self.fe.engine.book(market.symbol, 10_000)
-        nonce = self.fe.state.book_nonce[market.market_id]
-        offset = self.fe.state.book_offset[market.market_id]
-        now_us = pl.us(self.fe.clock.time())
+        book = self.venue.engine.book(market.symbol, 10_000)
+        nonce = self.venue.state.book_nonce[market.market_id]
+        offset = self.venue.state.book_offset[market.market_id]
+        now_us = pl.us(self.venue.clock.time())
 
         def levels(side: Any) -> list[dict[str, str]]:
             return [
@@ -160,8 +162,8 @@ class Snapshots:
         return {"offset": offset, "order_book": body, "timestamp": now_us // 1000, "last_updated_at": now_us}
 
     def ticker(self, market: MarketDef, nonce: int) -> dict[str, Any]:
-        top = self.fe.engine.top_of_book(market.symbol)
-        now_us = pl.us(self.fe.clock.time())
+        top = self.venue.engine.top_of_book(market.symbol)
+        now_us = pl.us(self.venue.clock.time())
         pd, sd = market.price_decimals, market.size_decimals
         ticker = {
             "s": market.symbol,
@@ -171,11 +173,27 @@ class Snapshots:
         }
         return {"nonce": nonce, "ticker": ticker, "timestamp": now_us // 1000, "last_updated_at": now_us}
 
+    def mark_price(self, symbol: str) -> Decimal | None:
+        """The mid of the book (one side when the other is empty, else the last trade)."""
+        top = self.venue.engine.top_of_book(symbol)
+        if top.bid is not None and top.ask is not None:
+            return (top.bid + top.ask) / 2
+        side = top.bid if top.bid is not None else top.ask
+        if side is not None:
+            return side
+        tape = self.venue.state.tape.get(self.venue.markets[symbol].market_id)
+        return Decimal(tape[-1]["price"]) if tape else None
+
+    def market_detail(self, market: MarketDef) -> dict[str, Any]:
+        """A perp row of `orderBookDetails`, its margin fractions as the engine holds them now."""
+        fractions = MarketFractions.of(self.venue.engine.market(market.symbol), market)
+        return pl.market_detail_json(market, fractions, self.daily_stats(market))
+
     def daily_stats(self, market: MarketDef) -> dict[str, Any]:
         """The day's figures as JSON numbers (floats, as the venue sends them)."""
-        trades = list(self.fe.state.tape[market.market_id])
+        trades = list(self.venue.state.tape[market.market_id])
         prices = [float(t["price"]) for t in trades]
-        mark = self.fe.mark_price(market.symbol)
+        mark = self.mark_price(market.symbol)
         last = prices[-1] if prices else float(mark or 0)
         return {
             "last_trade_price": last,
@@ -192,9 +210,9 @@ class Snapshots:
     def market_stats(self, market: MarketDef) -> dict[str, Any]:
         stats = self.daily_stats(market)
         mark = stats["mark_price"]
-        top = self.fe.engine.top_of_book(market.symbol)
+        top = self.venue.engine.top_of_book(market.symbol)
         mid = (top.bid + top.ask) / 2 if top.bid is not None and top.ask is not None else None
-        rate, interval = pl.padded(market.funding_rate, 4), self.fe.settings.funding_interval_ms
+        rate, interval = pl.padded(market.funding_rate, 4), self.venue.settings.funding_interval_ms
         return {
             "symbol": market.symbol,
             "market_id": market.market_id,
@@ -208,7 +226,7 @@ class Snapshots:
             "last_trade_price": pl.padded(Decimal(str(stats["last_trade_price"])), market.price_decimals),
             "current_funding_rate": rate,
             "funding_rate": rate,
-            "funding_timestamp": (self.fe.now_ms() // interval + 1) * interval,
+            "funding_timestamp": (self.venue.now_ms() // interval + 1) * interval,
             "daily_base_token_volume": stats["daily_base_token_volume"],
             "daily_quote_token_volume": stats["daily_quote_token_volume"],
             "daily_price_low": stats["daily_price_low"],
@@ -219,90 +237,93 @@ class Snapshots:
     # --------------------------------------------------------------------------------- account
 
     def order(self, view: OrderView) -> dict[str, Any]:
-        fe = self.fe
-        market = fe.markets[view.market]
-        meta = fe.state.order_meta(view.order_id, market.market_id)
-        return pl.order_json(view, meta, market, fe.state.account_index(view.account_id), fe.settings)
+        venue = self.venue
+        market = venue.markets[view.market]
+        meta = venue.state.order_meta(view.order_id, market.market_id)
+        return pl.order_json(view, meta, market, venue.state.account_index(view.account_id), venue.settings)
 
     def open_orders_by_market(self, account: int, market: MarketDef | None) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
-        for view in self.fe.engine.open_orders(account, None if market is None else market.symbol):
-            out.setdefault(str(self.fe.markets[view.market].market_id), []).append(self.order(view))
+        for view in self.venue.engine.open_orders(account, None if market is None else market.symbol):
+            out.setdefault(str(self.venue.markets[view.market].market_id), []).append(self.order(view))
         return out
 
     def position(self, position: PositionView, market: MarketDef) -> dict[str, Any]:
-        fe = self.fe
-        account = fe.state.account_index(position.account_id)
-        imf, mode = fe.state.leverage.get((account, market.market_id), (market.default_imf, 0))
-        open_orders = len(fe.engine.open_orders(position.account_id, market.symbol))
-        return pl.position_json(position, market, fe.mark_price(market.symbol), imf, mode, open_orders)
+        venue = self.venue
+        account = venue.state.account_index(position.account_id)
+        imf = venue.engine.initial_margin_fraction(position.account_id, market.symbol)
+        mode = venue.state.margin_modes.get((account, market.market_id), 0)
+        open_orders = len(venue.engine.open_orders(position.account_id, market.symbol))
+        return pl.position_json(position, market, self.mark_price(market.symbol), imf, mode, open_orders)
 
     def positions(self, account: int) -> dict[str, dict[str, Any]]:
         out = {}
-        for position in self.fe.engine.positions(account):
-            market = self.fe.markets.get(position.market)
+        for position in self.venue.engine.positions(account):
+            market = self.venue.markets.get(position.market)
             if market is not None:
                 out[str(market.market_id)] = self.position(position, market)
         return out
 
-    def figures(self, account: int) -> tuple[Decimal, Decimal, Decimal, Decimal]:
-        """(collateral, unrealized pnl, initial margin in use, position notional) in USDC."""
-        fe = self.fe
-        cash = fe.engine.balance(account).cash
-        unrealized = margin = notional = ZERO
-        for position in fe.engine.positions(account):
-            market = fe.markets.get(position.market)
-            mark = fe.mark_price(position.market)
-            if market is None or mark is None or not position.size:
-                continue
-            unrealized += position.size * mark - position.cost_basis
-            imf, _ = fe.state.leverage.get((account, market.market_id), (market.default_imf, 0))
-            notional += abs(position.size) * mark
-            margin += abs(position.size) * mark * imf / 10_000
-        return cash, unrealized, margin, notional
+    def notional(self, account: int) -> Decimal:
+        """The account's positions' value at the mark, in USDC (what its `leverage` divides)."""
+        total = ZERO
+        for position in self.venue.engine.positions(account):
+            mark = self.mark_price(position.market)
+            if mark is not None:
+                total += abs(position.size) * mark
+        return total
+
+    def buying_power(self, account: int, available: Decimal) -> Decimal:
+        """The most notional the free margin opens: at the highest leverage the account trades at
+        (a market a run set to need no margin at all counts as 1×, having no such limit)."""
+        engine = self.venue.engine
+        fraction = min(engine.initial_margin_fraction(account, m.symbol) for m in self.venue.markets.values())
+        return available / fraction if fraction else available
 
     def assets(self, account: int) -> dict[str, Any]:
-        cash = self.fe.engine.balance(account).cash
+        cash = self.venue.engine.balance(account).cash
         return {"assets": {"3": {k: v for k, v in pl.asset_json(cash).items() if k != "multiplier"}},
-                "timestamp": self.fe.now_ms()}  # fmt: skip
+                "timestamp": self.venue.now_ms()}  # fmt: skip
 
     def user_stats(self, account: int) -> dict[str, Any]:
-        cash, unrealized, margin, notional = self.figures(account)
-        equity = cash + unrealized
+        margin = self.venue.engine.margin(account)
+        cash, equity = self.venue.engine.balance(account).cash, margin.equity
         q = QUOTE_DECIMALS
         stats = {
             "collateral": pl.padded(cash, q),
             "portfolio_value": pl.padded(equity, q),
-            "leverage": pl.padded(notional / equity if equity > 0 else ZERO, 2),
-            "available_balance": pl.padded(equity - margin, q),
-            "margin_usage": pl.padded(margin / equity * 100 if equity > 0 else ZERO, 2),
-            "buying_power": pl.padded((equity - margin) * 20, q),
+            "leverage": pl.padded(self.notional(account) / equity if equity > 0 else ZERO, 2),
+            "available_balance": pl.padded(margin.available, q),
+            "margin_usage": pl.padded(margin.initial / equity * 100 if equity > 0 else ZERO, 2),
+            "buying_power": pl.padded(self.buying_power(account, margin.available), q),
             "account_trading_mode": 0,
         }
         return {
             "stats": {**stats, "cross_stats": dict(stats), "total_stats": dict(stats)},
-            "timestamp": self.fe.now_ms(),
+            "timestamp": self.venue.now_ms(),
         }
 
     def account(self, account: int) -> dict[str, Any]:
-        """A DetailedAccount: balances, positions and the figures the venue reports."""
-        fe = self.fe
-        cash, unrealized, margin, _ = self.figures(account)
-        equity = cash + unrealized
+        """A DetailedAccount: balances, positions and the figures the venue reports (`collateral` is
+        the USDC held, `total_asset_value` the equity at the marks, `available_balance` what new
+        exposure may still use)."""
+        venue = self.venue
+        margin = venue.engine.margin(account)
+        cash, equity = venue.engine.balance(account).cash, margin.equity
         q = QUOTE_DECIMALS
-        open_orders = fe.engine.open_orders(account)
+        open_orders = venue.engine.open_orders(account)
         return {
             "code": 0,
             "account_type": 0,
             "account_trading_mode": 0,
             "index": account,
             "account_index": account,
-            "l1_address": fe.l1_addresses.get(account, "0x" + "00" * 20),
-            "cancel_all_time": fe.state.cancel_all_at.get(account, 0),
+            "l1_address": venue.l1_addresses.get(account, "0x" + "00" * 20),
+            "cancel_all_time": venue.state.cancel_all_at.get(account, 0),
             "total_order_count": len(open_orders),
             "total_isolated_order_count": 0,
             "pending_order_count": 0,
-            "available_balance": pl.padded(equity - margin, q),
+            "available_balance": pl.padded(margin.available, q),
             "status": 1,
             "collateral": pl.padded(cash, q),
             "name": "",
@@ -316,12 +337,12 @@ class Snapshots:
             "pool_info": dict(_EMPTY_POOL),
             "shares": [],
             "created_at": 1_700_000_000,
-            "transaction_time": pl.us(fe.clock.time()),
+            "transaction_time": pl.us(venue.clock.time()),
             "pending_unlocks": [],
             "approved_integrators": [],
             "can_rfq": False,
-            "cross_initial_margin_requirement": pl.padded(margin, q),
-            "cross_maintenance_margin_requirement": pl.padded(margin * 12 / 50, q),
+            "cross_initial_margin_requirement": pl.padded(margin.initial, q),
+            "cross_maintenance_margin_requirement": pl.padded(margin.maintenance, q),
             "can_rfq_market_ids": [],
             "metadata": {"color": ""},
             "agent_enabled": False,
@@ -337,7 +358,7 @@ class Snapshots:
             "event_info": json.dumps(record.event_info),
             "status": record.status,
             "transaction_index": 0,
-            "l1_address": self.fe.l1_addresses.get(record.account, "0x" + "00" * 20),
+            "l1_address": self.venue.l1_addresses.get(record.account, "0x" + "00" * 20),
             "account_index": record.account,
             "nonce": record.nonce,
             "expire_at": record.expired_at,

@@ -1,7 +1,8 @@
 """What the Lighter front-end remembers beside the engine: venue ids (order_index in [2^48, 2^60),
 trade ids, account indexes for engine accounts that are not Lighter accounts), what each order was
 signed with, closed orders and fills per account, order book nonces, accepted transactions, and
-per-account settings (leverage, scheduled cancel-all, integrator approvals).
+per-account settings (margin mode, scheduled cancel-all, integrator approvals); the leverage an
+account chose lives in the engine, which margins orders by it.
 
 Order metadata is attached on the engine's OrderAccepted through `pending`, the request being
 submitted at that moment. After an engine reset (the event sequence starting over) ids move to a
@@ -86,7 +87,7 @@ class VenueState(OrderLedger[OrderMeta]):
         self.txs: BoundedMap[str, TxRecord] = BoundedMap(self.tx_log_size)
         self.account_txs: dict[int, deque[str]] = {}
         self.account_indexes: dict[AccountId, int] = {}
-        self.leverage: dict[tuple[int, int], tuple[int, int]] = {}  # (account, market) → (imf, margin mode)
+        self.margin_modes: dict[tuple[int, int], int] = {}  # (account, market) → 0 cross / 1 isolated
         self.integrators: dict[int, dict[int, dict[str, int]]] = {}  # account → integrator → limits
         self.cancel_all_at: dict[int, int] = {}  # account → scheduled ms
 
