@@ -10,6 +10,7 @@ from typing import Any
 
 from xtb.sim.engine_types import AccountId
 from xtb.sim.grvt import checks, query
+from xtb.sim.grvt import leverage as lv
 from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.auth import Ctx
 from xtb.sim.grvt.errors import GrvtError
@@ -26,13 +27,11 @@ class AccountDesk:
     def __init__(self, parts: Parts, desk: OrderDesk) -> None:
         self.engine = parts.engine
         self.markets = parts.markets
-        self.state = parts.state
         self.accounts = parts.accounts
         self.clock = parts.clock
         self.figures = parts.figures
         self.desk = desk
         self._countdowns: dict[AccountId, asyncio.TimerHandle] = {}
-        self.leverage: dict[tuple[AccountId, str], Decimal] = {}
 
     def stop(self) -> None:
         for timer in self._countdowns.values():
@@ -40,11 +39,12 @@ class AccountDesk:
         self._countdowns.clear()
 
     def summary(self, account: AccountId) -> dict[str, Any]:
-        figures = list(self.figures.open_positions(account, None))
-        resting = (rec for rec in self.state.orders(account) if rec.status == "OPEN")
-        margin = sum((rec.book_size * rec.limit_price / pl.LEVERAGE for rec in resting), Decimal(0))
+        """The sub-account at the marks; its margin figures are the engine's, the ones that accept
+        or refuse its next order."""
+        positions = list(self.figures.open_positions(account, None))
         cash = self.engine.balance(account).cash
-        return pl.account_summary_json(self.accounts.sub_of(account), cash, figures, margin, self.clock.now_ns_str())
+        margin = self.engine.margin(account)
+        return pl.account_summary_json(self.accounts.sub_of(account), cash, margin, positions, self.clock.now_ns_str())
 
     async def positions(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
         account = self.accounts.owned(ctx, body)
@@ -93,9 +93,9 @@ class AccountDesk:
         rows = [
             {
                 "instrument": instrument,
-                "leverage": pl.num(self.leverage.get((account, instrument), pl.LEVERAGE)),
-                "min_leverage": "1.0",
-                "max_leverage": "50.0",
+                "leverage": pl.num(self.figures.leverage(account, instrument)),
+                "min_leverage": pl.num(lv.MIN_LEVERAGE),
+                "max_leverage": pl.num(Decimal(self.figures.max_leverage(instrument))),
                 "margin_type": "CROSS",
             }
             for instrument in self.markets
@@ -103,16 +103,21 @@ class AccountDesk:
         return {"results": rows}
 
     async def set_initial_leverage(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
+        """The account's initial margin fraction in the engine becomes 1 / leverage: 2100 for no
+        positive decimal, 2107 below 1×, 2108 above the instrument's maximum."""
         account = self.accounts.owned(ctx, body)
         instrument = body.get("instrument")
         if not isinstance(instrument, str) or instrument not in self.markets:
             raise GrvtError(3000)
-        leverage = checks.decimal(body.get("leverage"), "leverage")
-        if leverage < 1:
+        leverage = _leverage(body.get("leverage"))
+        if leverage < lv.MIN_LEVERAGE:
             raise GrvtError(2107)
-        if leverage > 50:
+        if leverage > self.figures.max_leverage(instrument):
             raise GrvtError(2108)
-        self.leverage[(account, str(instrument))] = leverage
+        try:
+            self.engine.set_initial_margin_fraction(account, instrument, lv.fraction_of(leverage))
+        except ValueError:  # below the maintenance fraction, a hair inside the maximum's rounding
+            raise GrvtError(2108) from None
         return {"success": True}
 
     async def funding_payment_history(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -137,3 +142,13 @@ class AccountDesk:
     def _triggered(self, account: AccountId) -> None:
         self._countdowns.pop(account, None)
         self.desk.cancel_everything(account, "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED")
+
+
+def _leverage(value: Any) -> Decimal:
+    try:
+        leverage = checks.decimal(value, "leverage")
+    except GrvtError:
+        raise GrvtError(2100) from None
+    if not leverage:
+        raise GrvtError(2100)
+    return leverage

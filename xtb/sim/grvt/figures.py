@@ -1,15 +1,16 @@
-"""The figures several desks quote: the mark price, an instrument's top of book and 24 h ticker, and
-the positions of a sub-account at the mark. One place, so a REST answer and a stream frame of the
-same moment agree."""
+"""The figures several desks quote: the mark price, an instrument's top of book and 24 h ticker, the
+leverage an account trades at, and the positions of a sub-account at the mark. One place, so a REST
+answer and a stream frame of the same moment agree."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
 from xtb.sim.engine import Engine
 from xtb.sim.engine_types import AccountId, PositionView
+from xtb.sim.grvt import leverage as lv
 from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.auth import Accounts
 from xtb.sim.grvt.clock import VenueClock
@@ -20,8 +21,16 @@ DAY_S = 86_400
 
 
 class Figures:
-    def __init__(self, engine: Engine, state: VenueState, accounts: Accounts, clock: VenueClock) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        markets: Mapping[str, MarketDef],
+        state: VenueState,
+        accounts: Accounts,
+        clock: VenueClock,
+    ) -> None:
         self.engine = engine
+        self.markets = markets
         self.state = state
         self.accounts = accounts
         self.clock = clock
@@ -64,13 +73,23 @@ class Figures:
         next_funding = (self.clock.now_ns() // interval_ns + 1) * interval_ns
         return pl.ticker_json(self.top(market.instrument), stats, market, str(next_funding))
 
+    def max_leverage(self, instrument: str) -> int:
+        return lv.max_leverage(self.markets[instrument], self.engine.market(instrument))
+
+    def leverage(self, account: AccountId, instrument: str) -> Decimal:
+        """What the account trades the instrument at: its own choice, else the market's default."""
+        fraction = self.engine.initial_margin_fraction(account, instrument)
+        return lv.leverage_of(fraction, self.max_leverage(instrument))
+
     def position(self, position: PositionView) -> pl.PositionFigures | None:
         """A position at the mark, None while there is no mark or the account has no credentials."""
         mark = self.mark_price(position.market)
         if mark is None or not self.accounts.known(position.account_id):
             return None
-        fee = self.state.fees.get((position.account_id, position.market), Decimal(0))
-        return pl.PositionFigures(position, self.accounts.sub_of(position.account_id), mark, fee)
+        account, instrument = position.account_id, position.market
+        fee = self.state.fees.get((account, instrument), Decimal(0))
+        leverage = self.leverage(account, instrument)
+        return pl.PositionFigures(position, self.accounts.sub_of(account), mark, fee, leverage)
 
     def open_positions(self, account: AccountId, instrument: str | None) -> Iterator[pl.PositionFigures]:
         """The sub-account's non-zero positions (flat ones are omitted, the spec's default)."""

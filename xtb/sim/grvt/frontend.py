@@ -87,7 +87,7 @@ class GrvtFrontEnd(FrontEnd):
             tuple(self.market_defs), self.settings.history_limit, self.settings.tape_size, seed=seed
         )
         self.accounts = Accounts(self.credentials, self.account_for, self.clock, self.settings)
-        figures = Figures(engine, self.state, self.accounts, self.clock)
+        figures = Figures(engine, self.market_defs, self.state, self.accounts, self.clock)
         parts = Parts(engine, self.settings, self.market_defs, self.state, self.accounts, self.clock, figures)
         fanout = Fanout(self.hub, parts)
         self.ledger = Ledger(self.accounts, fanout.publish_account, self.clock.now_ns)
@@ -96,7 +96,7 @@ class GrvtFrontEnd(FrontEnd):
         self.desk = OrderDesk(parts, self.feeds, self.builders)
         self.account_desk = AccountDesk(parts, self.desk)
         self.market_data = MarketData(parts)
-        reference = ReferenceData(self.market_defs)
+        reference = ReferenceData(self.market_defs, engine, figures)
         self.bulk = BulkOrders(self.accounts, self.desk.create_order, self.desk.cancel_order)
         self.limits = TokenBuckets(self.settings.rate_limit)
         md, desk, acc, bld = self.market_data, self.desk, self.account_desk, self.builders
