@@ -6,26 +6,32 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from xtb.sim.engine_types import AccountId
-from xtb.sim.grvt import checks
+from xtb.sim.grvt import checks, query
+from xtb.sim.grvt import leverage as lv
 from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.auth import Ctx
 from xtb.sim.grvt.errors import GrvtError
-from xtb.sim.grvt.orders import page
-
-if TYPE_CHECKING:
-    from xtb.sim.grvt.frontend import GrvtFrontEnd
+from xtb.sim.grvt.orders import OrderDesk
+from xtb.sim.grvt.parts import Parts
+from xtb.sim.grvt.query import page
 
 MAX_COUNTDOWN_MS = 300_000
 
 
 class AccountDesk:
-    def __init__(self, fe: GrvtFrontEnd) -> None:
-        self.fe = fe
+    """`desk` is the order desk, whose orders cancel-on-disconnect ends."""
+
+    def __init__(self, parts: Parts, desk: OrderDesk) -> None:
+        self.engine = parts.engine
+        self.markets = parts.markets
+        self.accounts = parts.accounts
+        self.clock = parts.clock
+        self.figures = parts.figures
+        self.desk = desk
         self._countdowns: dict[AccountId, asyncio.TimerHandle] = {}
-        self.leverage: dict[tuple[AccountId, str], Decimal] = {}
 
     def stop(self) -> None:
         for timer in self._countdowns.values():
@@ -33,35 +39,33 @@ class AccountDesk:
         self._countdowns.clear()
 
     def summary(self, account: AccountId) -> dict[str, Any]:
-        fe = self.fe
-        figures = list(fe.open_positions(account, None))
-        margin = sum(
-            (rec.book_size * rec.limit_price / pl.LEVERAGE for rec in fe.state.orders(account) if rec.status == "OPEN"),
-            Decimal(0),
-        )
-        cash = fe.engine.balance(account).cash
-        return pl.account_summary_json(fe.accounts.sub_of(account), cash, figures, margin, fe.now_ns_str())
+        """The sub-account at the marks; its margin figures are the engine's, the ones that accept
+        or refuse its next order."""
+        positions = list(self.figures.open_positions(account, None))
+        cash = self.engine.balance(account).cash
+        margin = self.engine.margin(account)
+        return pl.account_summary_json(self.accounts.sub_of(account), cash, margin, positions, self.clock.now_ns_str())
 
     async def positions(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
-        account = self.fe.accounts.owned(ctx, body)
-        wanted = set(self.fe.desk.instruments(body))
-        at = self.fe.now_ns_str()
-        rows = [pl.position_json(f, at) for f in self.fe.open_positions(account, None) if f.view.market in wanted]
+        account = self.accounts.owned(ctx, body)
+        wanted = set(query.instruments(self.markets, body))
+        at = self.clock.now_ns_str()
+        rows = [pl.position_json(f, at) for f in self.figures.open_positions(account, None) if f.view.market in wanted]
         return {"result": rows}
 
     async def account_summary(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
-        return {"result": self.summary(self.fe.accounts.owned(ctx, body))}
+        return {"result": self.summary(self.accounts.owned(ctx, body))}
 
     async def account_history(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
-        account = self.fe.accounts.owned(ctx, body)
-        return page([(self.fe.now_ns(), self.summary(account))], body)
+        account = self.accounts.owned(ctx, body)
+        return page([(self.clock.now_ns(), self.summary(account))], body)
 
     async def get_sub_accounts(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
         assert ctx.main is not None
-        return {"sub_account_ids": self.fe.accounts.subs_of(ctx.main)}
+        return {"sub_account_ids": self.accounts.subs_of(ctx.main)}
 
     def _main_summary(self, main: str) -> dict[str, Any]:
-        accounts = self.fe.accounts
+        accounts = self.accounts
         total = Decimal(0)
         for sub in accounts.subs_of(main):
             account = accounts.by_sub_account(sub)
@@ -85,39 +89,44 @@ class AccountDesk:
         return {"result": {k: row[k] for k in ("main_account_id", "total_equity", "spot_balances")}, "tier": {}}
 
     async def get_all_initial_leverage(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
-        account = self.fe.accounts.owned(ctx, body)
+        account = self.accounts.owned(ctx, body)
         rows = [
             {
                 "instrument": instrument,
-                "leverage": pl.num(self.leverage.get((account, instrument), pl.LEVERAGE)),
-                "min_leverage": "1.0",
-                "max_leverage": "50.0",
+                "leverage": pl.num(self.figures.leverage(account, instrument)),
+                "min_leverage": pl.num(lv.MIN_LEVERAGE),
+                "max_leverage": pl.num(Decimal(self.figures.max_leverage(instrument))),
                 "margin_type": "CROSS",
             }
-            for instrument in self.fe.market_defs
+            for instrument in self.markets
         ]
         return {"results": rows}
 
     async def set_initial_leverage(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
-        account = self.fe.accounts.owned(ctx, body)
+        """The account's initial margin fraction in the engine becomes 1 / leverage: 2100 for no
+        positive decimal, 2107 below 1×, 2108 above the instrument's maximum."""
+        account = self.accounts.owned(ctx, body)
         instrument = body.get("instrument")
-        if not isinstance(instrument, str) or instrument not in self.fe.market_defs:
+        if not isinstance(instrument, str) or instrument not in self.markets:
             raise GrvtError(3000)
-        leverage = checks.decimal(body.get("leverage"), "leverage")
-        if leverage < 1:
+        leverage = _leverage(body.get("leverage"))
+        if leverage < lv.MIN_LEVERAGE:
             raise GrvtError(2107)
-        if leverage > 50:
+        if leverage > self.figures.max_leverage(instrument):
             raise GrvtError(2108)
-        self.leverage[(account, str(instrument))] = leverage
+        try:
+            self.engine.set_initial_margin_fraction(account, instrument, lv.fraction_of(leverage))
+        except ValueError:  # below the maintenance fraction, a hair inside the maximum's rounding
+            raise GrvtError(2108) from None
         return {"success": True}
 
     async def funding_payment_history(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
-        self.fe.accounts.owned(ctx, body)
+        self.accounts.owned(ctx, body)
         return {"result": [], "next": ""}
 
     async def cancel_on_disconnect(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
         """≤ 1000 ms disarms; up to 300 s arms or refreshes (rounded to seconds); above → 6000."""
-        account = self.fe.accounts.owned(ctx, body)
+        account = self.accounts.owned(ctx, body)
         countdown = checks.uint(body.get("countdown_time"), "countdown_time", 2**63)
         if countdown > MAX_COUNTDOWN_MS:
             raise GrvtError(6000)
@@ -132,4 +141,14 @@ class AccountDesk:
 
     def _triggered(self, account: AccountId) -> None:
         self._countdowns.pop(account, None)
-        self.fe.desk.cancel_everything(account, "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED")
+        self.desk.cancel_everything(account, "CLIENT_CANCEL_ON_DISCONNECT_TRIGGERED")
+
+
+def _leverage(value: Any) -> Decimal:
+    try:
+        leverage = checks.decimal(value, "leverage")
+    except GrvtError:
+        raise GrvtError(2100) from None
+    if not leverage:
+        raise GrvtError(2100)
+    return leverage

@@ -13,9 +13,9 @@ import math
 import random
 import secrets
 import string
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 from eth_account import Account
@@ -23,10 +23,9 @@ from eth_account import Account
 from xtb.sim import inbound
 from xtb.sim.engine_types import AccountId
 from xtb.sim.grvt import checks, eip712
+from xtb.sim.grvt.clock import VenueClock
 from xtb.sim.grvt.errors import EdgeError, GrvtError, json_response
-
-if TYPE_CHECKING:
-    from xtb.sim.grvt.frontend import GrvtFrontEnd
+from xtb.sim.grvt.settings import GrvtSettings
 
 COOKIE = "gravity"
 ACCOUNT_HEADER = "X-Grvt-Account-Id"
@@ -77,7 +76,13 @@ class Session:
 
 @dataclass
 class Accounts:
-    fe: GrvtFrontEnd
+    """`credentials` is the front-end's table (account → its identity), which the control API fills;
+    `account_for` finds the account whose credential matches (the front-end's constant-time lookup)."""
+
+    credentials: Mapping[AccountId, Mapping[str, Any]]
+    account_for: Callable[[str, Any], AccountId | None]
+    clock: VenueClock
+    settings: GrvtSettings
     sessions: dict[str, Session] = field(default_factory=dict)
     extra_keys: dict[str, tuple[AccountId, str]] = field(default_factory=dict)  # minted key → (account, signer)
     grants: dict[str, dict[str, Grant]] = field(default_factory=dict)  # sub-account → signer → grant
@@ -86,27 +91,27 @@ class Accounts:
     # ---------------------------------------------------------------------- who is who
 
     def identities(self) -> Iterator[tuple[AccountId, Mapping[str, Any]]]:
-        return iter(self.fe.credentials.items())
+        return iter(self.credentials.items())
 
     def by_api_key(self, key: str) -> tuple[AccountId, str] | None:
         """(account, signer) of an API key."""
-        account = self.fe.account_for("api_key", key)
+        account = self.account_for("api_key", key)
         if account is not None:
-            return account, str(self.fe.credentials[account]["signer"]).lower()
+            return account, str(self.credentials[account]["signer"]).lower()
         return self.extra_keys.get(key)
 
     def by_sub_account(self, sub_account_id: str) -> AccountId | None:
-        return self.fe.account_for("sub_account_id", sub_account_id)
+        return self.account_for("sub_account_id", sub_account_id)
 
     def known(self, account: AccountId) -> bool:
         """Whether the account has credentials yet (the engine funds an account before they exist)."""
-        return account in self.fe.credentials
+        return account in self.credentials
 
     def main_of(self, account: AccountId) -> str:
-        return str(self.fe.credentials[account]["account_id"]).lower()
+        return str(self.credentials[account]["account_id"]).lower()
 
     def sub_of(self, account: AccountId) -> str:
-        return str(self.fe.credentials[account]["sub_account_id"])
+        return str(self.credentials[account]["sub_account_id"])
 
     def subs_of(self, main: str) -> list[str]:
         return [str(c["sub_account_id"]) for _, c in self.identities() if str(c["account_id"]).lower() == main]
@@ -119,7 +124,7 @@ class Accounts:
         account = self.by_sub_account(sub_account_id)
         found: dict[str, Grant] = {}
         if account is not None:
-            creds = self.fe.credentials[account]
+            creds = self.credentials[account]
             found[str(creds["account_id"]).lower()] = Grant(frozenset({TRADE, "Admin"}))
             found[str(creds["signer"]).lower()] = Grant()
         found.update(self.grants.get(sub_account_id, {}))
@@ -145,9 +150,9 @@ class Accounts:
 
     def login(self, main: str, ttl: float, kind: str) -> tuple[str, float]:
         token = secrets.token_urlsafe(32)
-        expires = self.fe.now() + ttl
+        expires = self.clock.now() + ttl
         self.sessions[token] = Session(main, expires, kind)
-        now = self.fe.now()
+        now = self.clock.now()
         for old, session in list(self.sessions.items()):
             if session.expires <= now:
                 del self.sessions[old]
@@ -156,7 +161,7 @@ class Accounts:
     def expire_all(self) -> None:
         """Every session ends now (a test of the clients' re-login path)."""
         for session in self.sessions.values():
-            session.expires = min(session.expires, self.fe.now())
+            session.expires = min(session.expires, self.clock.now())
 
     def session(self, cookies: Mapping[str, str], headers: Mapping[str, str]) -> str:
         """The main account of a request's session; 1000 / 1001 when it has none or the wrong one."""
@@ -165,7 +170,7 @@ class Accounts:
         if not token or not header:
             raise GrvtError(1000)
         session = self.sessions.get(token)
-        if session is None or session.expires <= self.fe.now():
+        if session is None or session.expires <= self.clock.now():
             raise GrvtError(1000)
         if header.lower() != session.main:
             raise GrvtError(1001)
@@ -186,7 +191,7 @@ class Accounts:
         main = self.main_of(account)
         result = {"status": "success", "location": "", "funding_account_address": main}
         result["sub_account_id"] = self.sub_of(account)
-        return self._logged_in(main, self.fe.settings.api_key_session_s, "api_key", result)
+        return self._logged_in(main, self.settings.api_key_session_s, "api_key", result)
 
     async def wallet_login(self, request: web.Request) -> web.StreamResponse:
         try:
@@ -195,10 +200,10 @@ class Accounts:
         except EdgeError as exc:
             return exc.response()
         result = {"status": "success", "location": "", "funding_account_address": main}
-        return self._logged_in(main, self.fe.settings.wallet_session_s, "wallet", result)
+        return self._logged_in(main, self.settings.wallet_session_s, "wallet", result)
 
     def _check_wallet_login(self, body: Mapping[str, Any]) -> str:
-        settings = self.fe.settings
+        settings = self.settings
         address, sig = body.get("address"), body.get("signature")
         if not checks.is_address(address):
             raise EdgeError(400, "invalid address")
@@ -214,7 +219,7 @@ class Accounts:
         chain = _chain(sig.get("chain_id", sig.get("chainID")), settings.chain_id)
         if chain not in settings.accepted_chain_ids:
             raise EdgeError(400, "invalid chain id")
-        now_ns = self.fe.now_ns()
+        now_ns = self.clock.now_ns()
         if expiration <= now_ns:
             raise EdgeError(401, "signature expired")
         if expiration > now_ns + int(settings.wallet_login_window_s * 1e9):

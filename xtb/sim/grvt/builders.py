@@ -12,7 +12,7 @@ import random
 import string
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -21,24 +21,25 @@ from xtb.sim.grvt import checks, eip712
 from xtb.sim.grvt.auth import Ctx, Grant
 from xtb.sim.grvt.checks import U32, decimal, uint
 from xtb.sim.grvt.errors import GrvtError, json_response
-
-if TYPE_CHECKING:
-    from xtb.sim.grvt.frontend import GrvtFrontEnd
+from xtb.sim.grvt.parts import Parts
 
 Rates = tuple[Decimal, Decimal]  # (max futures fee, max spot fee), percent
 
 
 class Builders:
-    def __init__(self, fe: GrvtFrontEnd) -> None:
-        self.fe = fe
+    def __init__(self, parts: Parts, *, seed: int) -> None:
+        self.settings = parts.settings
+        self.accounts = parts.accounts
+        self.state = parts.state
+        self.clock = parts.clock
         self.grants: dict[str, dict[str, Rates]] = {}  # user's main account → builder → max rates
-        self._rng = random.Random(f"grvt-builder-keys:{fe.seed}")
+        self._rng = random.Random(f"grvt-builder-keys:{seed}")
 
     def authorized(self, main: str) -> dict[str, Rates]:
         return self.grants.get(main, {})
 
     def exists(self, builder: str) -> bool:
-        return builder in {b.lower() for b in self.fe.settings.builders} or self.fe.accounts.is_main(builder)
+        return builder in {b.lower() for b in self.settings.builders} or self.accounts.is_main(builder)
 
     # ------------------------------------------------------------------------------- routes
 
@@ -68,7 +69,7 @@ class Builders:
             return GrvtError(1003).response()
         try:
             main = _address(body.get("main_account_id"), "main_account_id")
-            if not self.fe.accounts.is_main(main):
+            if not self.accounts.is_main(main):
                 raise GrvtError(2000)
             minting = "builder_api_key_signer" in body
             result = await self._authorize(body, main, minting=minting)
@@ -80,7 +81,7 @@ class Builders:
         """Fills routed by the session's account as builder (the simulator keeps no separate id)."""
         assert ctx.main is not None
         rows = []
-        for fills in self.fe.state.fills.values():
+        for fills in self.state.fills.values():
             for fill in fills:
                 if str(fill.get("builder", "")).lower() == ctx.main:
                     rows.append({
@@ -133,7 +134,7 @@ class Builders:
         return {"status": "success", "api_key": self._mint(main, key_signer, body)}
 
     async def _check_signature(self, sig: Mapping[str, Any], primary: str, message: dict[str, Any], main: str) -> None:
-        settings = self.fe.settings
+        settings = self.settings
         v = sig.get("v")
         if v not in (27, 28) or isinstance(v, bool):
             raise GrvtError(2005)
@@ -160,7 +161,7 @@ class Builders:
             raise GrvtError(2002)
         if signer != main:
             raise GrvtError(2000)
-        now_ns = self.fe.now_ns()
+        now_ns = self.clock.now_ns()
         if message["expiration"] <= now_ns:
             raise GrvtError(2001)
         if message["expiration"] > now_ns + int(settings.max_signature_s * 1e9):
@@ -168,7 +169,7 @@ class Builders:
 
     def _mint(self, main: str, signer: str, body: Mapping[str, Any]) -> str:
         """An API key for the builder's signer on the user's account (its first sub-account)."""
-        accounts = self.fe.accounts
+        accounts = self.accounts
         subs = accounts.subs_of(main)
         permissions = frozenset(str(body.get("builder_api_key_permissions", "Trade")).split(","))
         for sub in subs:

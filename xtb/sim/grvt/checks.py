@@ -1,6 +1,6 @@
-"""`create_order` from JSON to a verified order, in the spec's order (§2.7, §4.6): parse (1003),
-instrument (2061), chain id (1012), signature format (2005-2007), recovery (2002), authorisation
-(2000, 2003, 1400, 2004), expiry (2001, 2008), then the business checks of §4.6.
+"""`create_order` from JSON to a parsed order and the struct its signature covers (§2.6, §2.7):
+malformed fields (1003), unknown instrument (2061), and the field readers other routes share. What
+is checked of a parsed order next, in the spec's order, is `xtb.sim.grvt.admission`.
 
 Every order-field variant of §9.6 is accepted: 9-decimal sizes, "0E-9" / null / absent / "0"
 market prices, chain_id as a string, a number or absent, nonces up to 2^32-1, client order ids up
@@ -9,21 +9,16 @@ to 2^64-1, the zero forms of `builder`, and unknown keys anywhere.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from xtb.model import Side
 from xtb.sim import inbound
-from xtb.sim.engine_types import AccountId
 from xtb.sim.grvt import eip712
 from xtb.sim.grvt.errors import GrvtError
 from xtb.sim.grvt.settings import MarketDef
-
-if TYPE_CHECKING:
-    from xtb.sim.grvt.frontend import GrvtFrontEnd
 
 U32 = 2**32 - 1
 U64 = 2**64 - 1
@@ -183,7 +178,7 @@ def parse_order(body: Any, markets: Mapping[str, MarketDef]) -> ParsedOrder:
     )
 
 
-def _hex32(value: str, code: int) -> int:
+def hex32(value: str, code: int) -> int:
     body = value[2:] if value.startswith("0x") else ""
     if len(body) != 64:
         raise GrvtError(code)
@@ -214,126 +209,3 @@ def signed_message(order: ParsedOrder) -> tuple[str, dict[str, Any]]:
         reduce_only=order.reduce_only, legs=[leg], nonce=order.nonce, expiration=order.expiration,
         builder=order.builder, builder_fee=builder_fee,
     )  # fmt: skip
-
-
-async def verify(fe: GrvtFrontEnd, order: ParsedOrder, main: str) -> bytes:
-    """Steps 3-7 of §2.7; returns the signed digest (the payload's identity for replays). Recovery
-    runs in a worker thread: it is the expensive part and must not stall the venue's loop."""
-    settings = fe.settings
-    if order.chain_id is not None and order.chain_id not in settings.accepted_chain_ids:
-        raise GrvtError(1012)
-    if order.v not in (27, 28):
-        raise GrvtError(2005)
-    r, s = _hex32(order.r, 2006), _hex32(order.s, 2006)
-    if s > eip712.SECP256K1_N // 2:
-        raise GrvtError(2007)
-    primary, message = signed_message(order)
-    chains = [order.chain_id] if order.chain_id is not None else _server_first(settings.accepted_chain_ids, fe)
-    signed = await asyncio.to_thread(_recover_any, primary, message, chains, order.v, r, s, order.signer)
-    if signed is None:
-        raise GrvtError(2002)
-    grants = fe.accounts.signers(order.sub_account_id)
-    grant = grants.get(order.signer)
-    if grant is None:
-        raise GrvtError(2000)
-    account = fe.accounts.by_sub_account(order.sub_account_id)
-    if account is None or fe.accounts.main_of(account) != main:
-        raise GrvtError(2003)
-    if "Trade" not in grant.permissions:
-        raise GrvtError(1400)
-    now_ns = fe.now_ns()
-    if grant.expires_ns is not None and grant.expires_ns <= now_ns:
-        raise GrvtError(2004)
-    if order.expiration <= now_ns:
-        raise GrvtError(2001)
-    if order.expiration > now_ns + int(settings.max_signature_s * 1e9):
-        raise GrvtError(2008)
-    return signed
-
-
-def _server_first(accepted: tuple[int, ...], fe: GrvtFrontEnd) -> list[int]:
-    own = fe.settings.chain_id
-    return [own, *(c for c in accepted if c != own)]
-
-
-def _recover_any(
-    primary: str, message: dict[str, Any], chains: list[int], v: int, r: int, s: int, signer: str
-) -> bytes | None:
-    for chain in chains:
-        signable = eip712.typed_message(primary, message, chain)
-        if eip712.recover(signable, v, r, s) == signer:
-            return eip712.digest(signable)
-    return None
-
-
-def business(fe: GrvtFrontEnd, order: ParsedOrder, account: AccountId) -> None:
-    """§4.6, synchronous refusals after the signature checks (nothing is created)."""
-    raw, m = order.raw, order.market
-    if str(raw.get("order_id") or "") not in EMPTY_ORDER_IDS:
-        raise GrvtError(2010)
-    if raw.get("state"):
-        raise GrvtError(2050)
-    if order.client_order_id is None:
-        raise GrvtError(2011)
-    if order.legs > 1:
-        raise GrvtError(2042)
-    if order.time_in_force not in BOOK_TIFS:
-        raise GrvtError(2030)
-    if order.post_only and order.time_in_force not in POST_ONLY_TIFS:
-        raise GrvtError(2032)
-    if order.is_market and order.limit_price:
-        raise GrvtError(2020)
-    if not order.is_market and not order.limit_price:
-        raise GrvtError(2021)
-    if not m.active:
-        raise GrvtError(2060)
-    existing = fe.state.by_cid(account, order.client_order_id)
-    if existing is not None and existing.active:
-        raise GrvtError(2012)
-    _check_size(fe, order)
-    _check_builder(fe, order, account)
-    if sum(1 for rec in fe.state.orders(account) if rec.active) >= fe.settings.max_open_orders:
-        raise GrvtError(2090)
-    position = fe.engine.position(account, m.instrument).size
-    signed = order.size if order.is_buy else -order.size
-    if order.reduce_only:
-        if not position:
-            raise GrvtError(2400)
-        if (position > 0) == order.is_buy:
-            raise GrvtError(2401)
-        if order.size > abs(position) and fe.settings.reduce_only_oversize == "reject":
-            raise GrvtError(2402)
-    elif abs(position + signed) > m.max_position_size:
-        raise GrvtError(2081)
-
-
-def _check_size(fe: GrvtFrontEnd, order: ParsedOrder) -> None:
-    m = order.market
-    if order.size < m.min_size:
-        raise GrvtError(2062)
-    if order.limit_price and order.limit_price % m.tick_size:
-        raise GrvtError(2064)
-    if order.size % m.min_size:
-        raise GrvtError(2065)
-    price = order.limit_price
-    if not price:
-        top = fe.engine.top_of_book(m.instrument)
-        price = (top.ask if order.is_buy else top.bid) or ZERO
-    if price and order.size * price < m.min_notional:
-        raise GrvtError(2067 if order.reduce_only else 2066)
-
-
-def _check_builder(fe: GrvtFrontEnd, order: ParsedOrder, account: AccountId) -> None:
-    if not eip712.has_builder(order.builder):
-        return
-    assert order.builder is not None
-    if order.builder_fee < 0:
-        raise GrvtError(7501)
-    builder = order.builder.lower()
-    if builder not in {b.lower() for b in fe.settings.builders} and not fe.accounts.is_main(builder):
-        raise GrvtError(7502)
-    granted = fe.builders.authorized(fe.accounts.main_of(account)).get(builder)
-    if granted is None:
-        raise GrvtError(7504)
-    if order.builder_fee > granted[0]:
-        raise GrvtError(7500)

@@ -11,7 +11,7 @@ market remainders per `tif_ending_status`).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from xtb.model import Side
 from xtb.sim.engine_types import (
@@ -31,10 +31,10 @@ from xtb.sim.engine_types import (
     Trade,
 )
 from xtb.sim.grvt import payloads as pl
+from xtb.sim.grvt.fanout import Fanout
+from xtb.sim.grvt.ledger import Ledger
+from xtb.sim.grvt.parts import Parts
 from xtb.sim.grvt.state import OrderRecord, TapeTrade
-
-if TYPE_CHECKING:
-    from xtb.sim.grvt.frontend import GrvtFrontEnd
 
 ENDINGS = {
     Reason.POST_ONLY_WOULD_CROSS: "FAIL_POST_ONLY",
@@ -65,16 +65,23 @@ NEW_REASONS = frozenset({
 
 
 class Feeds:
-    def __init__(self, fe: GrvtFrontEnd) -> None:
-        self.fe = fe
+    def __init__(self, parts: Parts, fanout: Fanout, ledger: Ledger) -> None:
+        self.engine = parts.engine
+        self.state = parts.state
+        self.accounts = parts.accounts
+        self.settings = parts.settings
+        self.clock = parts.clock
+        self.figures = parts.figures
+        self.fanout = fanout
+        self.ledger = ledger
 
     # ------------------------------------------------------------------------ engine events
 
     def on_engine_event(self, event: EngineEvent) -> None:
-        self.fe.state.observe(event.seq)
+        self.state.observe(event.seq)
         kind = type(event)
         if kind is BookChanged:
-            self.fe.streams.book_changed(event)  # type: ignore[arg-type]
+            self.fanout.book_changed(event)  # type: ignore[arg-type]
         elif kind is Trade:
             self._trade(event)  # type: ignore[arg-type]
         elif kind is OrderAccepted or kind is OrderCancelled or kind is OrderExpired or kind is OrderResized:
@@ -82,14 +89,14 @@ class Feeds:
         elif kind is PositionChanged:
             self._position(event.position)  # type: ignore[attr-defined]
         elif kind is BalanceChanged:
-            self.fe.ledger.on_balance(event)  # type: ignore[arg-type]
+            self.ledger.on_balance(event)  # type: ignore[arg-type]
 
     def _record(self, view: OrderView) -> OrderRecord | None:
         """The venue record of an engine order: the one being submitted, a known one, or (for an
         order a test placed on the engine directly) a new one without a signature."""
-        state = self.fe.state
+        state = self.state
         rec = state.by_engine_id(view.order_id)
-        if rec is not None or view.account_id not in self.fe.credentials:
+        if rec is not None or not self.accounts.known(view.account_id):
             return rec
         holding = state.holding
         if holding is not None and holding.engine_id is None and holding.account == view.account_id:
@@ -97,7 +104,7 @@ class Feeds:
             return holding
         rec = OrderRecord(
             order_id=state.new_order_id(), account=view.account_id,
-            sub_account_id=self.fe.accounts.sub_of(view.account_id), instrument=view.market,
+            sub_account_id=self.accounts.sub_of(view.account_id), instrument=view.market,
             is_buy=view.side is Side.BUY, size=view.size, limit_price=view.price or Decimal(0),
             is_market=view.price is None, time_in_force="GOOD_TILL_TIME", post_only=False,
             reduce_only=view.reduce_only, client_order_id=str(view.client_id or 0), signature={},
@@ -112,19 +119,19 @@ class Feeds:
         if rec is None:
             return
         rec.follow(view)
-        if rec is not self.fe.state.holding:  # the desk publishes the outcome of its own submit
+        if rec is not self.state.holding:  # the desk publishes the outcome of its own submit
             self.settle(rec, view)
 
     def _trade(self, event: Trade) -> None:
-        fe, state = self.fe, self.fe.state
+        state = self.state
         taker = self._record(event.taker_order)
         trade_id = state.trade_id(event.trade_id, taker, event.taker_order.order_id)
         tape = TapeTrade(event.ts, trade_id, event.price, event.size, event.taker_side is Side.BUY)
         tapes = state.tapes.get(event.market)
         if tapes is not None:
             tapes.append(tape)
-        mark = fe.mark_price(event.market)
-        fe.streams.trade(event.market, tape, mark)
+        mark = self.figures.mark_price(event.market)
+        self.fanout.trade(event.market, tape, mark)
         at = pl.ns(event.ts)
         for fill, view, rec in ((event.taker, event.taker_order, taker), (event.maker, event.maker_order, None)):
             rec = rec or self._record(view)
@@ -134,17 +141,17 @@ class Feeds:
             body = pl.fill_json(rec, trade_id, fill.price, fill.size, fill.fee, fill is event.taker,
                                 fill.realized_pnl, mark, at)  # fmt: skip
             state.add_fill(rec.account, body, fill.fee)
-            fe.streams.publish_private("v1.fill", rec.sub_account_id, rec.instrument, body)
+            self.fanout.publish_private("v1.fill", rec.sub_account_id, rec.instrument, body)
             if rec is not state.holding:
                 self.settle(rec, view)
 
     def _position(self, position: PositionView) -> None:
-        if position.account_id not in self.fe.credentials:
+        if not self.accounts.known(position.account_id):
             return
-        figures = self.fe.position_figures(position)
+        figures = self.figures.position(position)
         if figures is not None:
-            body = pl.position_json(figures, pl.ns(self.fe.engine.clock.time()))
-            self.fe.streams.publish_private("v1.position", figures.sub_account_id, position.market, body)
+            body = pl.position_json(figures, pl.ns(self.engine.clock.time()))
+            self.fanout.publish_private("v1.position", figures.sub_account_id, position.market, body)
 
     # --------------------------------------------------------------------------- outcomes
 
@@ -170,7 +177,7 @@ class Feeds:
         if status is OrderStatus.CANCELLED or rec.rested:
             return "CANCELLED", reason
         if reason in TIF_ENDINGS:
-            return self.fe.settings.tif_ending_status, reason
+            return self.settings.tif_ending_status, reason
         return "REJECTED", reason
 
     @staticmethod
@@ -178,25 +185,24 @@ class Feeds:
         return ENDINGS.get(view.reason, "INVALID_ORDER_TYPE") if view.reason else "INVALID_ORDER_TYPE"
 
     def _publish(self, rec: OrderRecord, status: str, reason: str) -> None:
-        if reason in NEW_REASONS and not self.fe.settings.full_reject_reasons:
+        if reason in NEW_REASONS and not self.settings.full_reject_reasons:
             reason = "UNSPECIFIED"
         rec.status, rec.reject_reason = status, reason
         shown = (status, reason, rec.traded, rec.size)
         if shown == rec.published:
             return
         rec.published = shown
-        rec.update_ns = max(rec.update_ns + 1, self.fe.now_ns())
-        streams = self.fe.streams
-        streams.publish_private("v1.order", rec.sub_account_id, rec.instrument, pl.order_json(rec))
+        rec.update_ns = max(rec.update_ns + 1, self.clock.now_ns())
+        self.fanout.publish_private("v1.order", rec.sub_account_id, rec.instrument, pl.order_json(rec))
         state_feed = {"order_id": rec.order_id, "client_order_id": rec.client_order_id,
                       "order_state": pl.state_json(rec)}  # fmt: skip
-        streams.publish_private("v1.state", rec.sub_account_id, rec.instrument, state_feed)
+        self.fanout.publish_private("v1.state", rec.sub_account_id, rec.instrument, state_feed)
 
     def cancel_status(self, account: AccountId, client_order_id: str, status: str) -> None:
         """A `v1.cancel` outcome of a `time_to_live_ms` cancel."""
-        sub = self.fe.accounts.sub_of(account)
+        sub = self.accounts.sub_of(account)
         body: dict[str, Any] = {
             "sub_account_id": sub, "client_order_id": client_order_id, "order_id": "0x00",
-            "reason": "CLIENT_CANCEL", "update_time": str(self.fe.now_ns()), "cancel_status": status,
+            "reason": "CLIENT_CANCEL", "update_time": str(self.clock.now_ns()), "cancel_status": status,
         }  # fmt: skip
-        self.fe.streams.publish_private("v1.cancel", sub, None, body)
+        self.fanout.publish_private("v1.cancel", sub, None, body)

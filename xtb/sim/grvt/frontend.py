@@ -13,7 +13,7 @@ s}` on lite routes), `{status, message}` on the edge's logins.
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -22,19 +22,22 @@ from aiohttp import web
 from xtb.clock import Clock
 from xtb.sim import inbound
 from xtb.sim.engine import Engine
-from xtb.sim.engine_types import AccountId, EngineEvent, PositionView
+from xtb.sim.engine_types import AccountId, EngineEvent
 from xtb.sim.frontend import ACCOUNT, MAIN_SITE, AuthFailure, FrontEnd, SimMarket
-from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.account import AccountDesk
 from xtb.sim.grvt.auth import Accounts, Ctx, make_identity
 from xtb.sim.grvt.builders import Builders
 from xtb.sim.grvt.bulk import BulkOrders
+from xtb.sim.grvt.clock import VenueClock
 from xtb.sim.grvt.errors import EdgeError, GrvtError, json_response
+from xtb.sim.grvt.fanout import Fanout
 from xtb.sim.grvt.feeds import Feeds
+from xtb.sim.grvt.figures import Figures
 from xtb.sim.grvt.ledger import Ledger
 from xtb.sim.grvt.limits import RateLimit, TokenBuckets, route_class
 from xtb.sim.grvt.lite import ROUTES, to_full, to_lite
 from xtb.sim.grvt.orders import OrderDesk
+from xtb.sim.grvt.parts import Parts
 from xtb.sim.grvt.public import MarketData
 from xtb.sim.grvt.reference import ReferenceData
 from xtb.sim.grvt.settings import GrvtSettings, MarketDef
@@ -78,23 +81,24 @@ class GrvtFrontEnd(FrontEnd):
         self.settings = settings or GrvtSettings()
         kwargs.setdefault("heartbeat", self.settings.ping_interval)
         super().__init__(engine, seed=seed, **kwargs)
-        self.auth_clock: Clock = clock or engine.clock
+        self.clock = VenueClock(clock or engine.clock)
         self.market_defs: dict[str, MarketDef] = {m.instrument: m for m in self.settings.markets}
         self.state = VenueState(
             tuple(self.market_defs), self.settings.history_limit, self.settings.tape_size, seed=seed
         )
-        self.accounts = Accounts(self)
-        self.builders = Builders(self)
-        self.desk = OrderDesk(self)
-        self.account_desk = AccountDesk(self)
-        self.market_data = MarketData(self)
-        self.feeds = Feeds(self)
-        self.streams = GrvtStreams(self)
-        self.ledger = Ledger(self.accounts, self.streams.publish_account, self.now_ns)
-        reference = ReferenceData(self.market_defs)
+        self.accounts = Accounts(self.credentials, self.account_for, self.clock, self.settings)
+        figures = Figures(engine, self.market_defs, self.state, self.accounts, self.clock)
+        parts = Parts(engine, self.settings, self.market_defs, self.state, self.accounts, self.clock, figures)
+        fanout = Fanout(self.hub, parts)
+        self.ledger = Ledger(self.accounts, fanout.publish_account, self.clock.now_ns)
+        self.feeds = Feeds(parts, fanout, self.ledger)
+        self.builders = Builders(parts, seed=seed)
+        self.desk = OrderDesk(parts, self.feeds, self.builders)
+        self.account_desk = AccountDesk(parts, self.desk)
+        self.market_data = MarketData(parts)
+        reference = ReferenceData(self.market_defs, engine, figures)
         self.bulk = BulkOrders(self.accounts, self.desk.create_order, self.desk.cancel_order)
         self.limits = TokenBuckets(self.settings.rate_limit)
-        self._next_housekeeping = 0.0
         md, desk, acc, bld = self.market_data, self.desk, self.account_desk, self.builders
         self.public_routes: dict[str, RouteHandler] = {
             "all_instruments": md.all_instruments, "instruments": md.instruments, "instrument": md.instrument,
@@ -125,17 +129,25 @@ class GrvtFrontEnd(FrontEnd):
             **{name: (h, False) for name, h in self.public_routes.items()},
             **{name: (h, True) for name, h in self.private_routes.items()},
         }
+        self.streams = GrvtStreams(
+            self.hub, fanout, self.accounts, self.market_defs, self.settings, self.rpc_routes, self.desk.housekeeping
+        )
 
     # ------------------------------------------------------------------------------- clock
 
+    @property
+    def auth_clock(self) -> Clock:
+        return self.clock.source
+
+    @auth_clock.setter
+    def auth_clock(self, clock: Clock) -> None:
+        self.clock.source = clock
+
     def now(self) -> float:
-        return self.auth_clock.time()
+        return self.clock.now()
 
     def now_ns(self) -> int:
-        return round(self.auth_clock.time() * 1_000_000_000)
-
-    def now_ns_str(self) -> str:
-        return str(self.now_ns())
+        return self.clock.now_ns()
 
     # ------------------------------------------------------------------------------- hooks
 
@@ -291,69 +303,3 @@ class GrvtFrontEnd(FrontEnd):
             return json_response(to_lite(result, response_struct) if lite else result)
 
         return serve
-
-    # ----------------------------------------------------------------------------- figures
-
-    def mark_price(self, instrument: str) -> Decimal | None:
-        """The mid of the book (one side when the other is empty, else the last trade)."""
-        top = self.engine.top_of_book(instrument)
-        if top.bid is not None and top.ask is not None:
-            return (top.bid + top.ask) / 2
-        side = top.bid if top.bid is not None else top.ask
-        if side is not None:
-            return side
-        tape = self.state.tapes.get(instrument)
-        return tape[-1].price if tape else None
-
-    def top(self, instrument: str) -> pl.Top:
-        top = self.engine.top_of_book(instrument)
-        tape = self.state.tapes.get(instrument)
-        last = tape[-1] if tape else None
-        return pl.Top(
-            instrument, self.now_ns_str(), top.bid, top.bid_size, top.ask, top.ask_size, self.mark_price(instrument),
-            None if last is None else last.price, None if last is None else last.size,
-        )  # fmt: skip
-
-    def ticker(self, market: MarketDef) -> dict[str, Any]:
-        since = self.engine.clock.time() - DAY_S
-        trades = [t for t in self.state.tapes[market.instrument] if t.ts >= since]
-        zero = Decimal(0)
-        stats = {
-            "buy_b": sum((t.size for t in trades if t.taker_buys), zero),
-            "sell_b": sum((t.size for t in trades if not t.taker_buys), zero),
-            "buy_q": sum((t.size * t.price for t in trades if t.taker_buys), zero),
-            "sell_q": sum((t.size * t.price for t in trades if not t.taker_buys), zero),
-            "high": max((t.price for t in trades), default=zero),
-            "low": min((t.price for t in trades), default=zero),
-            "open": trades[0].price if trades else zero,
-            "open_interest": zero,
-        }
-        interval_ns = market.funding_interval_hours * 3600 * 1_000_000_000
-        next_funding = (self.now_ns() // interval_ns + 1) * interval_ns
-        return pl.ticker_json(self.top(market.instrument), stats, market, str(next_funding))
-
-    def position_figures(self, position: PositionView) -> pl.PositionFigures | None:
-        mark = self.mark_price(position.market)
-        if mark is None or position.account_id not in self.credentials:
-            return None
-        fee = self.state.fees.get((position.account_id, position.market), Decimal(0))
-        return pl.PositionFigures(position, self.accounts.sub_of(position.account_id), mark, fee)
-
-    def open_positions(self, account: AccountId, instrument: str | None) -> Iterator[pl.PositionFigures]:
-        """The sub-account's non-zero positions (flat ones are omitted, the spec's default)."""
-        for position in self.engine.positions(account):
-            if position.size and (instrument is None or position.market == instrument):
-                figures = self.position_figures(position)
-                if figures is not None:
-                    yield figures
-
-    def housekeeping(self) -> None:
-        """Once a second: resting orders whose signature expired are cancelled with EXPIRED."""
-        now = self.now()
-        if now < self._next_housekeeping:
-            return
-        self._next_housekeeping = now + 1.0
-        now_ns = self.now_ns()
-        for rec in list(self.state.records.values()):
-            if rec.status == "OPEN" and rec.expiration_ns and rec.expiration_ns <= now_ns:
-                self.desk.cancel(rec, "EXPIRED")

@@ -20,7 +20,7 @@ from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.auth import Accounts, Ctx
 from xtb.sim.grvt.eip712 import ZERO_ADDRESS
 from xtb.sim.grvt.errors import GrvtError
-from xtb.sim.grvt.orders import page
+from xtb.sim.grvt.query import page
 from xtb.sim.grvt.settings import QUOTE
 
 # stream, main account, sub-account, feed

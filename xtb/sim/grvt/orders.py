@@ -10,30 +10,38 @@ after `speed_bump_ms`. Either way the acknowledgement shows what was accepted, n
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from xtb.model import OrderType, TimeInForce
-from xtb.sim import inbound
 from xtb.sim.engine_types import AccountId, OrderStatus, SimError
-from xtb.sim.grvt import checks
+from xtb.sim.grvt import admission, checks, query
 from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.auth import Ctx
+from xtb.sim.grvt.builders import Builders
 from xtb.sim.grvt.errors import GrvtError
+from xtb.sim.grvt.feeds import Feeds
+from xtb.sim.grvt.parts import Parts
+from xtb.sim.grvt.query import page
 from xtb.sim.grvt.state import OrderRecord
 
-if TYPE_CHECKING:
-    from xtb.sim.grvt.frontend import GrvtFrontEnd
-
-HISTORY_LIMIT = 500
-HISTORY_MAX = 1000
+HOUSEKEEPING_S = 1.0
 _TIF = {"GOOD_TILL_TIME": TimeInForce.GTC, "IMMEDIATE_OR_CANCEL": TimeInForce.IOC, "FILL_OR_KILL": TimeInForce.FOK}
 
 
 class OrderDesk:
-    def __init__(self, fe: GrvtFrontEnd) -> None:
-        self.fe = fe
+    def __init__(self, parts: Parts, feeds: Feeds, builders: Builders) -> None:
+        self.parts = parts
+        self.engine = parts.engine
+        self.markets = parts.markets
+        self.state = parts.state
+        self.accounts = parts.accounts
+        self.settings = parts.settings
+        self.clock = parts.clock
+        self.feeds = feeds
+        self.builders = builders
+        self._next_housekeeping = 0.0
         self._timers: set[asyncio.TimerHandle] = set()
         self.pre_cancels: dict[tuple[AccountId, str], float] = {}  # (account, cid) → deadline (auth clock)
 
@@ -56,36 +64,35 @@ class OrderDesk:
     # -------------------------------------------------------------------------------- create
 
     async def create_order(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
-        fe = self.fe
         assert ctx.main is not None
-        order = checks.parse_order(body, fe.market_defs)
-        digest = await checks.verify(fe, order, ctx.main)
-        account = fe.accounts.by_sub_account(order.sub_account_id)
+        order = checks.parse_order(body, self.markets)
+        digest = await admission.verify(self.parts, order, ctx.main)
+        account = self.accounts.by_sub_account(order.sub_account_id)
         assert account is not None
-        now_ns = fe.now_ns()
+        now_ns = self.clock.now_ns()
         rec = self._record(order, account, now_ns)
-        if fe.state.seen(digest, now_ns):  # §2.7.8: a duplicate, ignored
-            if fe.settings.duplicate_payload == "reject":
+        if self.state.seen(digest, now_ns):  # §2.7.8: a duplicate, ignored
+            if self.settings.duplicate_payload == "reject":
                 raise GrvtError(2012)
             return {"result": pl.order_json(rec, order_id="0x00")}
-        checks.business(fe, order, account)
-        fe.state.remember(digest, order.expiration, now_ns)
-        fe.state.add(rec)
+        admission.business(self.parts, self.builders, order, account)
+        self.state.remember(digest, order.expiration, now_ns)
+        self.state.add(rec)
         ack = {"result": pl.order_json(rec, order_id="0x00")}
         deadline = self.pre_cancels.pop((account, rec.client_order_id), None)
-        if deadline is not None and deadline >= fe.now():
+        if deadline is not None and deadline >= self.clock.now():
             rec.end_reason = "CLIENT_CANCEL"
-            fe.feeds.finish(rec, "CANCELLED", "CLIENT_CANCEL")  # cancelled before it reached the book
-        elif order.post_only or not fe.settings.speed_bump_ms:
+            self.feeds.finish(rec, "CANCELLED", "CLIENT_CANCEL")  # cancelled before it reached the book
+        elif order.post_only or not self.settings.speed_bump_ms:
             self.submit(rec)
         else:
-            self._later(fe.settings.speed_bump_ms / 1000, self.submit, rec)
+            self._later(self.settings.speed_bump_ms / 1000, self.submit, rec)
         return ack
 
     def _record(self, order: checks.ParsedOrder, account: AccountId, now_ns: int) -> OrderRecord:
         builder = order.builder if order.builder is not None and checks.eip712.has_builder(order.builder) else None
         return OrderRecord(
-            order_id=self.fe.state.new_order_id(),
+            order_id=self.state.new_order_id(),
             account=account,
             sub_account_id=order.sub_account_id,
             instrument=order.market.instrument,
@@ -107,30 +114,28 @@ class OrderDesk:
     def submit(self, rec: OrderRecord) -> None:
         """Hand the order to the engine; its events update the record silently, then the outcome
         of the whole operation is published as one update (a taker goes PENDING → FILLED)."""
-        fe = self.fe
         if rec.status != "PENDING":
             return
         tif = TimeInForce.POST_ONLY if rec.post_only else _TIF[rec.time_in_force]
-        fe.state.holding = rec
+        self.state.holding = rec
         try:
-            view = fe.engine.submit(
+            view = self.engine.submit(
                 rec.account, rec.instrument, rec.side, rec.size,
                 price=None if rec.is_market else rec.limit_price,
                 order_type=OrderType.MARKET if rec.is_market else OrderType.LIMIT,
                 time_in_force=tif, reduce_only=rec.reduce_only, client_id=rec.client_order_id,
             )  # fmt: skip
         finally:
-            fe.state.holding = None
+            self.state.holding = None
         if view.status is OrderStatus.REJECTED:  # the engine refused what the checks let through
-            fe.feeds.finish(rec, "REJECTED", fe.feeds.refusal_reason(view))
+            self.feeds.finish(rec, "REJECTED", self.feeds.refusal_reason(view))
             return
-        fe.feeds.settle(rec, view)
+        self.feeds.settle(rec, view)
 
     # -------------------------------------------------------------------------------- cancel
 
     async def cancel_order(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
-        fe = self.fe
-        account = fe.accounts.owned(ctx, body)
+        account = self.accounts.owned(ctx, body)
         order_id, cid = _ids(body)
         ttl = self._ttl(body.get("time_to_live_ms"))
         rec = self._find(account, order_id, cid)
@@ -139,12 +144,12 @@ class OrderDesk:
         elif (rec is None or not rec.active) and cid is not None and ttl:
             key = (account, cid)
             duplicate = key in self.pre_cancels
-            self.pre_cancels[key] = fe.now() + ttl / 1000
+            self.pre_cancels[key] = self.clock.now() + ttl / 1000
             if duplicate:
-                fe.feeds.cancel_status(account, cid, "DROPPED_DUPLICATE")
+                self.feeds.cancel_status(account, cid, "DROPPED_DUPLICATE")
             else:
                 self._later(ttl / 1000, self._pre_cancel_expired, key)
-        elif rec is None and fe.settings.cancel_unknown == "not_found":
+        elif rec is None and self.settings.cancel_unknown == "not_found":
             raise GrvtError(1004)
         return {"result": {"ack": True}}
 
@@ -155,45 +160,55 @@ class OrderDesk:
             return
         rec.end_reason = reason
         try:
-            self.fe.engine.cancel(rec.account, rec.engine_id)
+            self.engine.cancel(rec.account, rec.engine_id)
         except SimError:  # filled or ended meanwhile
             rec.end_reason = None
 
     def _pre_cancel_expired(self, key: tuple[AccountId, str]) -> None:
         deadline = self.pre_cancels.get(key)
-        if deadline is not None and deadline <= self.fe.now() + 1e-3:
+        if deadline is not None and deadline <= self.clock.now() + 1e-3:
             del self.pre_cancels[key]
-            self.fe.feeds.cancel_status(key[0], key[1], "EXPIRED")
+            self.feeds.cancel_status(key[0], key[1], "EXPIRED")
 
     def _ttl(self, value: Any) -> int:
         if value in (None, "", 0, "0"):
             return 0
         ttl = checks.uint(value, "time_to_live_ms", 2**31)
-        if not self.fe.settings.ttl_enabled:
+        if not self.settings.ttl_enabled:
             raise GrvtError(2300)
-        if ttl > self.fe.settings.ttl_max_ms:
+        if ttl > self.settings.ttl_max_ms:
             raise GrvtError(2301)
         return ttl // 100 * 100
 
     async def cancel_all_orders(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
-        fe = self.fe
-        account = fe.accounts.owned(ctx, body)
-        for instrument in self.instruments(body):
-            for rec in fe.state.orders(account):
+        account = self.accounts.owned(ctx, body)
+        for instrument in query.instruments(self.markets, body):
+            for rec in self.state.orders(account):
                 if rec.active and rec.engine_id is not None and rec.instrument == instrument:
                     rec.end_reason = "CLIENT_BULK_CANCEL"
-            fe.engine.cancel_all(account, instrument)
+            self.engine.cancel_all(account, instrument)
         return {"result": {"ack": True}}
 
     def cancel_everything(self, account: AccountId, reason: str) -> None:
-        for rec in list(self.fe.state.orders(account)):
+        for rec in list(self.state.orders(account)):
             if rec.active:
                 self.cancel(rec, reason)
+
+    def housekeeping(self) -> None:
+        """Once a second: resting orders whose signature expired are cancelled with EXPIRED."""
+        now = self.clock.now()
+        if now < self._next_housekeeping:
+            return
+        self._next_housekeeping = now + HOUSEKEEPING_S
+        now_ns = self.clock.now_ns()
+        for rec in list(self.state.records.values()):
+            if rec.status == "OPEN" and rec.expiration_ns and rec.expiration_ns <= now_ns:
+                self.cancel(rec, "EXPIRED")
 
     # ------------------------------------------------------------------------------- queries
 
     async def order(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
-        account = self.fe.accounts.owned(ctx, body)
+        account = self.accounts.owned(ctx, body)
         order_id, cid = _ids(body)
         rec = self._find(account, order_id, cid)
         if rec is None:
@@ -201,64 +216,43 @@ class OrderDesk:
         return {"result": pl.order_json(rec)}
 
     async def open_orders(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
-        account = self.fe.accounts.owned(ctx, body)
-        wanted = set(self.instruments(body))
-        pending = self.fe.settings.open_orders_include_pending
+        account = self.accounts.owned(ctx, body)
+        wanted = set(query.instruments(self.markets, body))
+        pending = self.settings.open_orders_include_pending
         rows = [
             pl.order_json(rec)
-            for rec in self.fe.state.orders(account, newest_first=False)
+            for rec in self.state.orders(account, newest_first=False)
             if rec.instrument in wanted and (rec.status == "OPEN" or (pending and rec.status == "PENDING"))
         ]
         return {"result": rows}
 
     async def order_history(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
-        account = self.fe.accounts.owned(ctx, body)
-        wanted = set(self.instruments(body))
-        string_ints = self.fe.settings.string_ints_in_history
+        account = self.accounts.owned(ctx, body)
+        wanted = set(query.instruments(self.markets, body))
+        string_ints = self.settings.string_ints_in_history
         rows = [
             (rec.update_ns, pl.order_json(rec, string_ints=string_ints))
-            for rec in self.fe.state.orders(account)
+            for rec in self.state.orders(account)
             if rec.instrument in wanted and not rec.active
         ]
         return page(rows, body)
 
     async def fill_history(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
-        account = self.fe.accounts.owned(ctx, body)
-        wanted = set(self.instruments(body))
-        fills = reversed(self.fe.state.fills.get(account, ()))
+        account = self.accounts.owned(ctx, body)
+        wanted = set(query.instruments(self.markets, body))
+        fills = reversed(self.state.fills.get(account, ()))
         rows = [(int(f["event_time"]), f) for f in fills if f["instrument"] in wanted]
         return page(rows, body)
 
     # ------------------------------------------------------------------------------ helpers
 
     def _find(self, account: AccountId, order_id: str | None, cid: str | None) -> OrderRecord | None:
-        state = self.fe.state
+        state = self.state
         if order_id is not None:
             rec = state.records.get(order_id.lower())
             return rec if rec is not None and rec.account == account else None
         assert cid is not None
         return state.by_cid(account, cid)  # the active order with that id, else the latest one
-
-    def instruments(self, body: Mapping[str, Any]) -> list[str]:
-        """The instruments a `kind` / `base` / `quote` filter (lists; absent = all) selects."""
-        kinds, bases, quotes = (_names(body.get(k), k) for k in ("kind", "base", "quote"))
-        return [
-            m.instrument
-            for m in self.fe.market_defs.values()
-            if (kinds is None or "PERPETUAL" in kinds)
-            and (bases is None or m.base in bases)
-            and (quotes is None or m.quote in quotes)
-        ]
-
-
-def _names(value: Any, what: str) -> set[str] | None:
-    if value is None or value == []:
-        return None
-    if isinstance(value, str):
-        return {value}
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise checks.malformed(what)
-    return set(value)
 
 
 def _ids(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -276,26 +270,3 @@ def _ids(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
     if cid is not None:
         cid = str(checks.uint(cid, "client_order_id", checks.U64))
     return order_id, cid if order_id is None else None
-
-
-def page(rows: Iterable[tuple[int, dict[str, Any]]], body: Mapping[str, Any]) -> dict[str, Any]:
-    """Reverse chronological from `end_time` back to `start_time`, `limit` (default 500, max 1000);
-    a non-empty `cursor` (an offset into the same query) overrides the other filters' start."""
-    start = _time(body.get("start_time"), 0)
-    end = _time(body.get("end_time"), 2**63)
-    limit = body.get("limit", HISTORY_LIMIT)
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        limit = HISTORY_LIMIT
-    limit = min(limit, HISTORY_MAX)
-    cursor = body.get("cursor") or "0"
-    offset = (inbound.integer(cursor) if isinstance(cursor, str) else None) or 0
-    selected = [row for at, row in sorted(rows, key=lambda r: r[0], reverse=True) if start <= at <= end]
-    chunk = selected[offset : offset + limit]
-    more = offset + limit < len(selected)
-    return {"result": chunk, "next": str(offset + limit) if more else ""}
-
-
-def _time(value: Any, default: int) -> int:
-    if value in (None, "", 0, "0"):
-        return default
-    return checks.uint(value, "time", 2**63)

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from xtb.sim.engine_types import DISPLAY, LevelView, PositionView
 from xtb.sim.grvt.settings import CURRENCY_IDS, MAKER_FEE_RATE, QUOTE, TAKER_FEE_RATE, MarketDef
+from xtb.sim.margin import MarginFigures
 
 if TYPE_CHECKING:
     from xtb.sim.grvt.state import OrderRecord
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
-LEVERAGE = Decimal(10)  # the simulator's one initial leverage
 UNSPECIFIED_TRIGGER = {
     "trigger_type": "UNSPECIFIED",
     "tpsl": {"trigger_by": "UNSPECIFIED", "trigger_price": "0.0", "close_position": False},
@@ -265,6 +265,7 @@ class PositionFigures:
     sub_account_id: str
     mark: Decimal
     cumulative_fee: Decimal
+    leverage: Decimal  # the account's in this instrument (1 / its initial margin fraction)
 
     @property
     def entry(self) -> Decimal:
@@ -280,10 +281,6 @@ class PositionFigures:
         `Positions.notional`: "negative for short assets")."""
         return self.view.size * self.mark
 
-    @property
-    def initial_margin(self) -> Decimal:
-        return abs(self.notional) / LEVERAGE
-
 
 def position_json(f: PositionFigures, at_ns: str) -> dict[str, Any]:
     view = f.view
@@ -292,7 +289,7 @@ def position_json(f: PositionFigures, at_ns: str) -> dict[str, Any]:
     roi = DISPLAY.divide(total * HUNDRED, basis) if basis else ZERO
     liquidation = ZERO
     if view.size:
-        liquidation = max(ZERO, f.entry - (f.entry / LEVERAGE) * (1 if view.size > 0 else -1))
+        liquidation = max(ZERO, f.entry - (f.entry / f.leverage) * (1 if view.size > 0 else -1))
     return {
         "event_time": at_ns,
         "sub_account_id": f.sub_account_id,
@@ -308,7 +305,7 @@ def position_json(f: PositionFigures, at_ns: str) -> dict[str, Any]:
         "roi": avg(roi),
         "quote_index_price": "1.0",
         "est_liquidation_price": avg(liquidation),
-        "leverage": num(LEVERAGE),
+        "leverage": num(f.leverage),
         "cumulative_fee": num(f.cumulative_fee),
         "cumulative_realized_funding_payment": "0.0",
         "margin_type": "CROSS",
@@ -316,29 +313,28 @@ def position_json(f: PositionFigures, at_ns: str) -> dict[str, Any]:
 
 
 def account_summary_json(
-    sub_account_id: str, cash: Decimal, positions: Sequence[PositionFigures], open_order_margin: Decimal, at_ns: str
+    sub_account_id: str, cash: Decimal, margin: MarginFigures, positions: Sequence[PositionFigures], at_ns: str
 ) -> dict[str, Any]:
-    unrealized = sum((f.unrealized for f in positions), ZERO)
-    equity = cash + unrealized
-    initial = sum((f.initial_margin for f in positions), ZERO) + open_order_margin
-    maintenance = initial / 2
+    """`margin`: the engine's figures (`Engine.margin`), the ones its order check uses; resting
+    orders count in the initial margin, nothing counts a pending order in its speed bump."""
+    unrealized = margin.equity - cash
     return {
         "event_time": at_ns,
         "sub_account_id": sub_account_id,
         "margin_type": "SIMPLE_CROSS_MARGIN",
         "settle_currency": QUOTE,
         "unrealized_pnl": avg(unrealized),
-        "total_equity": avg(equity),
-        "initial_margin": avg(initial),
-        "maintenance_margin": avg(maintenance),
-        "available_balance": avg(equity - initial),
+        "total_equity": avg(margin.equity),
+        "initial_margin": avg(margin.initial),
+        "maintenance_margin": avg(margin.maintenance),
+        "available_balance": avg(margin.available),
         "spot_balances": [{"currency": QUOTE, "balance": num(cash), "index_price": "1.0"}],
         "positions": [position_json(f, at_ns) for f in positions],
         "settle_index_price": "1.0",
-        "derisk_margin": avg(maintenance),
+        "derisk_margin": avg(margin.maintenance),
         "derisk_to_maintenance_margin_ratio": "1.0",
-        "total_cross_equity": avg(equity),
+        "total_cross_equity": avg(margin.equity),
         "cross_unrealized_pnl": avg(unrealized),
         "sub_account_mode": "SINGLE_ASSET_MODE",
-        "margin_balance": avg(equity),
+        "margin_balance": avg(margin.equity),
     }

@@ -5,22 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from xtb.sim import inbound
 from xtb.sim.candles import Candle, Print, build_candles
-from xtb.sim.grvt import checks
+from xtb.sim.grvt import checks, query
 from xtb.sim.grvt import payloads as pl
 from xtb.sim.grvt.auth import Ctx
 from xtb.sim.grvt.errors import GrvtError, json_response
-from xtb.sim.grvt.orders import page
+from xtb.sim.grvt.parts import Parts
+from xtb.sim.grvt.query import page
 from xtb.sim.grvt.settings import MarketDef
 from xtb.sim.grvt.state import TapeTrade
-
-if TYPE_CHECKING:
-    from xtb.sim.grvt.frontend import GrvtFrontEnd
 
 DEPTHS = frozenset({10, 50, 100, 500})
 TRADE_LIMIT_MAX = 1000
@@ -50,31 +48,35 @@ def _candle_row(c: Candle, instrument: str) -> dict[str, Any]:
 
 
 class MarketData:
-    def __init__(self, fe: GrvtFrontEnd) -> None:
-        self.fe = fe
+    def __init__(self, parts: Parts) -> None:
+        self.engine = parts.engine
+        self.markets = parts.markets
+        self.state = parts.state
+        self.clock = parts.clock
+        self.figures = parts.figures
 
     def market(self, body: Mapping[str, Any], code: int = 3000) -> MarketDef:
         name = body.get("instrument")
-        market = self.fe.market_defs.get(name) if isinstance(name, str) else None  # a list is no instrument either
+        market = self.markets.get(name) if isinstance(name, str) else None  # a list is no instrument either
         if market is None:
             raise GrvtError(code)
         return market
 
     async def time(self, request: web.Request) -> web.StreamResponse:
-        return json_response({"server_time": round(self.fe.now() * 1000)})
+        return json_response({"server_time": round(self.clock.now() * 1000)})
 
     async def all_instruments(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
         active = body.get("is_active")
-        rows = [pl.instrument_json(m) for m in self.fe.market_defs.values() if active in (None, m.active)]
+        rows = [pl.instrument_json(m) for m in self.markets.values() if active in (None, m.active)]
         return {"result": rows}
 
     async def instruments(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
-        wanted = set(self.fe.desk.instruments(body))
+        wanted = set(query.instruments(self.markets, body))
         active = body.get("is_active")
         limit = body.get("limit") if isinstance(body.get("limit"), int) else None
         rows = [
             pl.instrument_json(m)
-            for m in self.fe.market_defs.values()
+            for m in self.markets.values()
             if m.instrument in wanted and active in (None, m.active)
         ]
         return {"result": rows[:limit] if limit else rows}
@@ -92,30 +94,29 @@ class MarketData:
             depth = inbound.integer(depth)
         if not isinstance(depth, int) or isinstance(depth, bool) or depth not in DEPTHS:
             raise GrvtError(3031)
-        book = self.fe.engine.book(market.instrument, depth)
-        return {"result": pl.book_json(market.instrument, book.bids, book.asks, self.fe.now_ns_str())}
+        book = self.engine.book(market.instrument, depth)
+        return {"result": pl.book_json(market.instrument, book.bids, book.asks, self.clock.now_ns_str())}
 
     async def mini(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
-        return {"result": pl.mini_json(self.fe.top(self.market(body).instrument))}
+        return {"result": pl.mini_json(self.figures.top(self.market(body).instrument))}
 
     async def ticker(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
-        return {"result": self.fe.ticker(self.market(body))}
+        return {"result": self.figures.ticker(self.market(body))}
 
     async def trade(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
         market = self.market(body)
         limit = checks.uint(body.get("limit", 50), "limit", 2**31)
         if not 1 <= limit <= TRADE_LIMIT_MAX:
             raise GrvtError(3011)
-        tape = list(self.fe.state.tapes[market.instrument])[-limit:]
-        mark = self.fe.mark_price(market.instrument)
+        tape = list(self.state.tapes[market.instrument])[-limit:]
+        mark = self.figures.mark_price(market.instrument)
         return {"result": [pl.trade_json(t, market.instrument, mark) for t in reversed(tape)]}
 
     async def trade_history(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
         market = self.market(body)
-        mark = self.fe.mark_price(market.instrument)
+        mark = self.figures.mark_price(market.instrument)
         rows = [
-            (round(t.ts * 1e9), pl.trade_json(t, market.instrument, mark))
-            for t in self.fe.state.tapes[market.instrument]
+            (round(t.ts * 1e9), pl.trade_json(t, market.instrument, mark)) for t in self.state.tapes[market.instrument]
         ]
         return page(rows, body)
 
@@ -127,14 +128,14 @@ class MarketData:
             raise GrvtError(3040)
         if not isinstance(kind, str) or kind not in CANDLE_TYPES:
             raise GrvtError(3041)
-        rows = candles(self.fe.state.tapes[market.instrument], market.instrument, seconds)
+        rows = candles(self.state.tapes[market.instrument], market.instrument, seconds)
         return page([(int(row["open_time"]), row) for row in rows], body)
 
     async def funding(self, ctx: Ctx, body: Mapping[str, Any]) -> dict[str, Any]:
         market = self.market(body)
         interval_ns = market.funding_interval_hours * 3600 * 1_000_000_000
-        last = self.fe.now_ns() // interval_ns * interval_ns
-        mark = self.fe.mark_price(market.instrument) or Decimal(0)
+        last = self.clock.now_ns() // interval_ns * interval_ns
+        mark = self.figures.mark_price(market.instrument) or Decimal(0)
         row = {
             "instrument": market.instrument, "funding_rate": "0.0", "funding_time": str(last),
             "mark_price": pl.num(mark), "funding_rate_8_h_avg": "0.0",

@@ -31,9 +31,10 @@ class MarketDef(market_def.MarketDef):
     """One USDT perpetual as `all_instruments` lists it, and where the synthetic market quotes it.
     Sizes are signed with `base_decimals`; the size step is `min_size` (the spec's sim default).
 
-    Margin: an account trades at the initial leverage `get_all_initial_leverage` reports (10×, so
-    1/10 of notional); the spec gives no maintenance rate, so the default is half the initial margin
-    at the maximum leverage (50×), the rule Hyperliquid documents."""
+    Margin: an account trades at the market's initial fraction (1/10: the 10× `get_all_initial_leverage`
+    reports) until it chooses its own leverage, from 1× up to `max_leverage` (GRVT lists 50× on BTC
+    and ETH perpetuals). The spec gives no maintenance rate, so the default is half the initial margin
+    at the maximum leverage (1/100), the rule Hyperliquid documents."""
 
     base: str
     tick_size: Decimal
@@ -47,6 +48,12 @@ class MarketDef(market_def.MarketDef):
     active: bool = True
     initial_margin_fraction: Decimal = field(default=D("0.1"), kw_only=True)
     maintenance_margin_fraction: Decimal = field(default=D("0.01"), kw_only=True)
+    max_leverage: int = field(default=50, kw_only=True)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if type(self.max_leverage) is not int or self.max_leverage < 1:
+            raise ValueError(f"max_leverage must be an int of at least 1, got {self.max_leverage!r}")
 
     @property
     def instrument(self) -> str:

@@ -1,5 +1,6 @@
-"""GRVT's WebSocket protocols (spec §5): JSON-RPC 2.0 on `/ws/full` and `/ws/lite`, the legacy frame
-format on `/ws`, on both the market-data and the trades host.
+"""GRVT's WebSocket protocols (spec §5), what clients ask: JSON-RPC 2.0 on `/ws/full` and `/ws/lite`,
+the legacy frame format on `/ws`, on both the market-data and the trades host. What goes out on a
+subscription is `xtb.sim.grvt.fanout`'s.
 
 Selectors are echoed verbatim; every (connection, stream, selector) numbers its frames: snapshots
 "0", deltas 1, 2, ... with `prev_sequence_number`. Subscribing again to a primary selector replaces
@@ -15,26 +16,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from xtb.model import Side
 from xtb.sim import inbound
-from xtb.sim.engine_types import BookChanged
-from xtb.sim.grvt import payloads as pl
-from xtb.sim.grvt.auth import Ctx
+from xtb.sim.grvt import query
+from xtb.sim.grvt.auth import Accounts, Ctx
 from xtb.sim.grvt.errors import GrvtError
-from xtb.sim.grvt.lite import FEEDS, ROUTES, to_full, to_lite
-from xtb.sim.grvt.public import CANDLE_TYPES, INTERVALS, candles
-from xtb.sim.grvt.state import TapeTrade
+from xtb.sim.grvt.fanout import Fanout, Sub, subs_of
+from xtb.sim.grvt.lite import ROUTES, to_full, to_lite
+from xtb.sim.grvt.public import CANDLE_TYPES, INTERVALS
+from xtb.sim.grvt.settings import GrvtSettings, MarketDef
 from xtb.sim.periodic import Periodic
-from xtb.sim.stream_hub import StreamConnection
+from xtb.sim.stream_hub import StreamConnection, StreamHub
 from xtb.sim.venue_streams import VenueStreams
-
-if TYPE_CHECKING:
-    from xtb.sim.grvt.frontend import GrvtFrontEnd
 
 log = logging.getLogger(__name__)
 
@@ -52,55 +48,31 @@ RATES = {
 }
 DEPTHS = {10, 50, 100, 500}
 TRADE_LIMITS = {50, 200, 500, 1000}
-CANDLE_SNAPSHOT = 5
 TICK_S = 0.05
-FULL_BOOK = 1_000_000
-
-
-@dataclass
-class Sub:
-    stream: str
-    selector: str
-    primary: str
-    lite: bool
-    instrument: str | None = None
-    sub_account: str | None = None
-    instruments: frozenset[str] | None = None  # a private selector's filter (None: all)
-    rate: int | None = None  # ms, for streams sent on a clock
-    depth: int = 10
-    limit: int = 50
-    interval: int = 60
-    seq: int = 0
-    due: float = 0.0
-    pending: dict[tuple[Side, Decimal], Any] = field(default_factory=dict)  # book.d levels changed since the last frame
-    last: dict[str, Any] = field(default_factory=dict)  # mini.d / ticker.d fields last sent
-
-    @property
-    def channel(self) -> str:
-        return f"{self.stream}:{self.selector}"
-
-    @property
-    def kind(self) -> str:
-        return self.stream.removeprefix("v1.")
-
-    def frame(self, feed: Any, *, snapshot: bool = False) -> dict[str, Any]:
-        if snapshot:
-            seq = prev = "0"
-        else:
-            self.seq += 1
-            seq, prev = str(self.seq), str(self.seq - 1)
-        frame = {"stream": self.stream, "selector": self.selector, "sequence_number": seq, "feed": feed,
-                 "prev_sequence_number": prev}  # fmt: skip
-        return to_lite(frame, FEEDS[self.stream]) if self.lite else frame
-
-
-def subs_of(conn: StreamConnection) -> dict[str, Sub]:
-    return conn.state.setdefault("subs", {})
+RouteHandler = Callable[[Ctx, Mapping[str, Any]], Awaitable[Any]]
 
 
 class GrvtStreams(VenueStreams):
-    def __init__(self, fe: GrvtFrontEnd) -> None:
-        self.fe = fe
+    """`routes`: what `v1/<route>` calls on a socket reach (name → (handler, private)); `housekeeping`
+    runs with every clocked beat (the desk's signature expiry)."""
+
+    def __init__(
+        self,
+        hub: StreamHub,
+        fanout: Fanout,
+        accounts: Accounts,
+        markets: Mapping[str, MarketDef],
+        settings: GrvtSettings,
+        routes: Mapping[str, tuple[RouteHandler, bool]],
+        housekeeping: Callable[[], None],
+    ) -> None:
+        self.hub = hub
+        self.fanout = fanout
+        self.accounts = accounts
+        self.markets = markets
+        self.settings = settings
+        self.routes = routes
+        self.housekeeping = housekeeping
         self.periodic = Periodic("grvt-sim-streams", TICK_S, self._beat)
 
     # -------------------------------------------------------------------------- sockets
@@ -112,7 +84,7 @@ class GrvtStreams(VenueStreams):
         conn.state["main"] = conn.account
 
     def _reply(self, conn: StreamConnection, message: Mapping[str, Any]) -> None:
-        self.fe.send(conn, "rpc", "reply", dict(message))
+        self.hub.send(conn, "rpc", "reply", dict(message))
 
     async def on_message(self, conn: StreamConnection, data: str | bytes) -> None:
         text = data if isinstance(data, str) else data.decode("utf-8", "replace")
@@ -140,7 +112,7 @@ class GrvtStreams(VenueStreams):
                 params = to_full(params, "WSSubscribeParams") if lite else params
                 result, snapshots = self._change(conn, method, params.get("stream"), params.get("selectors"), lite)
                 subscribing = method == "subscribe"
-                reply_method = method if subscribing else self.fe.settings.unsubscribe_reply_method
+                reply_method = method if subscribing else self.settings.unsubscribe_reply_method
                 struct = "WSSubscribeResult" if subscribing else "WSUnsubscribeResult"
                 self._reply(conn, self._rpc_reply(result, rid, reply_method, lite, struct))
                 self._send_all(conn, snapshots)
@@ -182,7 +154,7 @@ class GrvtStreams(VenueStreams):
 
     async def _rpc(self, conn: StreamConnection, method: str, params: dict[str, Any], rid: Any, lite: bool) -> None:
         route = method.removeprefix("v1/")
-        entry = self.fe.rpc_routes.get(route)
+        entry = self.routes.get(route)
         if entry is None:
             raise GrvtError(1003, "Request could not be processed due to malformed syntax: method")
         handler, private = entry
@@ -196,7 +168,7 @@ class GrvtStreams(VenueStreams):
 
     def _send_all(self, conn: StreamConnection, frames: list[tuple[Sub, dict[str, Any]]]) -> None:
         for sub, frame in frames:
-            self.fe.send(conn, sub.channel, sub.kind, frame)
+            self.hub.send(conn, sub.channel, sub.kind, frame)
 
     # ---------------------------------------------------------------------- subscriptions
 
@@ -228,7 +200,7 @@ class GrvtStreams(VenueStreams):
                     unsubs.append(old.selector)
             conn.subscribe(sub.channel)
             subs[sub.channel] = sub
-            snapshots = [(sub, sub.frame(feed, snapshot=True)) for feed in self._snapshot(sub)]
+            snapshots = [(sub, sub.frame(feed, snapshot=True)) for feed in self.fanout.snapshot(sub)]
             frames.extend(snapshots)
             sub.due = asyncio.get_running_loop().time() + (sub.rate or 0) / 1000
             result["subs"].append(sub.selector)
@@ -255,16 +227,16 @@ class GrvtStreams(VenueStreams):
         if main is None:
             raise GrvtError(1000)
         sub.sub_account = str(number)
-        account = self.fe.accounts.by_sub_account(sub.sub_account)
-        if account is None or self.fe.accounts.main_of(account) != main:
+        account = self.accounts.by_sub_account(sub.sub_account)
+        if account is None or self.accounts.main_of(account) != main:
             raise GrvtError(1001)
         if len(parts) == 2:
-            if parts[1] not in self.fe.market_defs:
+            if parts[1] not in self.markets:
                 raise GrvtError(3000)
             sub.instruments = frozenset({parts[1]})
         elif len(parts) == 4:
             body = {k: [v] for k, v in zip(("kind", "base", "quote"), parts[1:], strict=True) if v}
-            sub.instruments = frozenset(self.fe.desk.instruments(body))
+            sub.instruments = frozenset(query.instruments(self.markets, body))
         return sub
 
     def _parse_account_feed(self, conn: StreamConnection, sub: Sub, parts: list[str]) -> Sub:
@@ -279,7 +251,7 @@ class GrvtStreams(VenueStreams):
         if len(parts) == 2:
             if inbound.integer(parts[1]) is None:
                 raise GrvtError(3020)
-            if parts[1] not in self.fe.accounts.subs_of(main):
+            if parts[1] not in self.accounts.subs_of(main):
                 raise GrvtError(1001)
             sub.sub_account = parts[1]
         return sub
@@ -288,7 +260,7 @@ class GrvtStreams(VenueStreams):
         primary, sep, secondary = selector.partition("@")
         if not sep or not primary or not secondary:
             raise GrvtError(1101)
-        if primary not in self.fe.market_defs:
+        if primary not in self.markets:
             raise GrvtError(3000)
         parts = secondary.split("-")
         sub = Sub(stream, selector, primary, lite, instrument=primary)
@@ -321,117 +293,8 @@ class GrvtStreams(VenueStreams):
             sub.depth = depth
         return sub
 
-    def _snapshot(self, sub: Sub) -> list[Any]:
-        """The snapshot frames' feeds a fresh subscription starts with (§5.4)."""
-        fe, stream, instrument = self.fe, sub.stream, sub.instrument
-        if instrument is not None:
-            if stream == "v1.book.d":
-                return [self._book(instrument, FULL_BOOK)]
-            if stream == "v1.book.s":
-                return [self._book(instrument, sub.depth)]
-            if stream in ("v1.mini.s", "v1.mini.d", "v1.ticker.s", "v1.ticker.d"):
-                feed = self._ticker(stream, instrument)
-                sub.last = dict(feed)
-                return [feed]
-            tape = fe.state.tapes[instrument]
-            if stream == "v1.trade":
-                mark = fe.mark_price(instrument)
-                return [pl.trade_json(t, instrument, mark) for t in list(tape)[-sub.limit :]]
-            return list(reversed(candles(tape, instrument, sub.interval)[:CANDLE_SNAPSHOT]))
-        account = None if sub.sub_account is None else fe.accounts.by_sub_account(sub.sub_account)
-        if account is None:
-            return []
-        if stream == "v1.position":
-            at = fe.now_ns_str()
-            return [pl.position_json(f, at) for f in fe.open_positions(account, None) if _wanted(sub, f.view.market)]
-        if stream == "v1.order" and fe.settings.order_snapshot_on_subscribe:
-            return [pl.order_json(r) for r in fe.state.orders(account, newest_first=False)
-                    if r.active and _wanted(sub, r.instrument)]  # fmt: skip
-        return []
-
-    def _book(self, instrument: str, depth: int) -> dict[str, Any]:
-        book = self.fe.engine.book(instrument, depth)
-        return pl.book_json(instrument, book.bids, book.asks, self.fe.now_ns_str())
-
-    def _ticker(self, stream: str, instrument: str) -> dict[str, Any]:
-        if stream.startswith("v1.mini"):
-            return pl.mini_json(self.fe.top(instrument))
-        return self.fe.ticker(self.fe.market_defs[instrument])
-
-    # ------------------------------------------------------------------------- publishing
-
-    def _subs(self, stream: str) -> Iterator[tuple[StreamConnection, Sub]]:
-        for conn in self.fe.hub.connections:
-            for sub in list(subs_of(conn).values()):
-                if sub.stream == stream:
-                    yield conn, sub
-
-    def book_changed(self, event: BookChanged) -> None:
-        for _, sub in self._subs("v1.book.d"):
-            if sub.instrument == event.market:
-                for level in event.levels:
-                    sub.pending[(level.side, level.price)] = level
-
-    def trade(self, instrument: str, tape: TapeTrade, mark: Decimal | None) -> None:
-        for conn, sub in self._subs("v1.trade"):
-            if sub.instrument == instrument:
-                self.fe.send(conn, sub.channel, sub.kind, sub.frame(pl.trade_json(tape, instrument, mark)))
-        for conn, sub in self._subs("v1.candle"):
-            if sub.instrument == instrument:
-                latest = candles(self.fe.state.tapes[instrument], instrument, sub.interval)[:1]
-                if latest:
-                    self.fe.send(conn, sub.channel, sub.kind, sub.frame(latest[0]))
-
-    def publish_private(self, stream: str, sub_account: str, instrument: str | None, feed: Any) -> None:
-        for conn, sub in self._subs(stream):
-            if sub.sub_account == sub_account and (instrument is None or _wanted(sub, instrument)):
-                self.fe.send(conn, sub.channel, sub.kind, sub.frame(feed))
-
-    def publish_account(self, stream: str, main: str, sub_account: str, feed: Any) -> None:
-        """A `v1.deposit` / `v1.withdrawal` / `v1.transfer` record to its main account's subscribers."""
-        for conn, sub in self._subs(stream):
-            if sub.primary.lower() == main and sub.sub_account in (None, sub_account):
-                self.fe.send(conn, sub.channel, sub.kind, sub.frame(feed))
-
     # ---------------------------------------------------------------------- clocked streams
 
     async def _beat(self, beat: int) -> None:
-        self.tick(asyncio.get_running_loop().time())
-        self.fe.housekeeping()
-
-    def tick(self, now: float) -> None:
-        """Send every clocked frame that is due."""
-        for conn in self.fe.hub.connections:
-            for sub in list(subs_of(conn).values()):
-                if sub.rate is None or now < sub.due:
-                    continue
-                sub.due = now + sub.rate / 1000
-                frame = self._clocked(sub)
-                if frame is not None:
-                    self.fe.send(conn, sub.channel, sub.kind, frame)
-
-    def _clocked(self, sub: Sub) -> dict[str, Any] | None:
-        assert sub.instrument is not None
-        stream = sub.stream
-        if stream == "v1.book.s":
-            return sub.frame(self._book(sub.instrument, sub.depth), snapshot=True)
-        if stream == "v1.book.d":
-            if not sub.pending:
-                return None
-            levels = list(sub.pending.values())
-            sub.pending = {}
-            bids = sorted((lv for lv in levels if lv.side is Side.BUY), key=lambda lv: lv.price, reverse=True)
-            asks = sorted((lv for lv in levels if lv.side is Side.SELL), key=lambda lv: lv.price)
-            return sub.frame(pl.book_json(sub.instrument, bids, asks, self.fe.now_ns_str()))
-        feed = self._ticker(stream, sub.instrument)
-        if stream.endswith(".s"):
-            return sub.frame(feed, snapshot=True)
-        changed = {k: v for k, v in feed.items() if k not in ("event_time", "instrument") and sub.last.get(k) != v}
-        sub.last = feed
-        if not changed:
-            return None
-        return sub.frame({"event_time": feed["event_time"], "instrument": sub.instrument, **changed})
-
-
-def _wanted(sub: Sub, instrument: str) -> bool:
-    return sub.instruments is None or instrument in sub.instruments
+        self.fanout.tick(asyncio.get_running_loop().time())
+        self.housekeeping()
