@@ -231,3 +231,12 @@ def test_a_chosen_leverage_never_margins_below_a_maintenance_raised_later() -> N
     assert engine.initial_margin_fraction("a", "X") == D("0.1")
     assert refused(engine.submit("a", "X", BUY, "100.1", price="100"))  # 0.1 × 10,010 = 1001 > 1000
     assert engine.submit("a", "X", BUY, "100", price="100").status is OrderStatus.NEW
+
+
+def test_the_book_mark_is_the_mid_or_the_one_quoted_side() -> None:
+    engine = make("1000")
+    assert engine.book_mark("X") is None
+    engine.submit("mm", "X", BUY, "1", price="99.5")
+    assert engine.book_mark("X") == D("99.5")
+    engine.submit("mm", "X", SELL, "1", price="101")
+    assert engine.book_mark("X") == D("100.25")  # a half tick: (99.5 + 101) / 2

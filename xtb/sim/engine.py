@@ -58,7 +58,7 @@ from xtb.sim.engine_types import (  # noqa: F401 - VenuePolicy re-exported for c
     Trade,
     VenuePolicy,
 )
-from xtb.sim.margin import MarginFigures, figures, initial_fraction, margin_shortfall
+from xtb.sim.margin import MarginFigures, doubled_mark, figures, initial_fraction, margin_shortfall
 from xtb.sim.order_checks import OrderRefused, check_order, crosses, policy_outcome
 
 
@@ -406,6 +406,13 @@ class Engine:
 
     def top_of_book(self, market: str) -> TopOfBook:
         return _top(self._market(market), self.clock.monotonic(), self.clock.time())
+
+    def book_mark(self, market: str) -> Decimal | None:
+        """The mark the margin model prices positions at while a book stands: the mid, or the one
+        quoted side; None with an empty book (a venue then falls back to its last trade)."""
+        m = self._market(market)
+        mark2 = doubled_mark(m)  # twice the mark, in ticks
+        return None if mark2 is None else m.px[mark2] / 2
 
     def order(self, order_id: int) -> OrderView | None:
         order = self._orders.get(order_id)

@@ -49,12 +49,9 @@ class VenueParts:
     def mark_price(self, symbol: str) -> Decimal:
         """The mid of the book (one side when the other is empty, else the last trade, else the
         market's starting mid): the mark the engine's margin model uses while a book stands."""
-        top = self.engine.top_of_book(symbol)
-        if top.bid is not None and top.ask is not None:
-            return (top.bid + top.ask) / 2
-        side = top.bid if top.bid is not None else top.ask
-        if side is not None:
-            return side
+        mark = self.engine.book_mark(symbol)
+        if mark is not None:
+            return mark
         tape = self.state.tapes.get(symbol)
         return tape[-1].price if tape else self.market_defs[symbol].mid
 

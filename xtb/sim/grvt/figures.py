@@ -37,12 +37,9 @@ class Figures:
 
     def mark_price(self, instrument: str) -> Decimal | None:
         """The mid of the book (one side when the other is empty, else the last trade)."""
-        top = self.engine.top_of_book(instrument)
-        if top.bid is not None and top.ask is not None:
-            return (top.bid + top.ask) / 2
-        side = top.bid if top.bid is not None else top.ask
-        if side is not None:
-            return side
+        mark = self.engine.book_mark(instrument)
+        if mark is not None:
+            return mark
         tape = self.state.tapes.get(instrument)
         return tape[-1].price if tape else None
 

@@ -175,12 +175,9 @@ class Snapshots:
 
     def mark_price(self, symbol: str) -> Decimal | None:
         """The mid of the book (one side when the other is empty, else the last trade)."""
-        top = self.venue.engine.top_of_book(symbol)
-        if top.bid is not None and top.ask is not None:
-            return (top.bid + top.ask) / 2
-        side = top.bid if top.bid is not None else top.ask
-        if side is not None:
-            return side
+        mark = self.venue.engine.book_mark(symbol)
+        if mark is not None:
+            return mark
         tape = self.venue.state.tape.get(self.venue.markets[symbol].market_id)
         return Decimal(tape[-1]["price"]) if tape else None
 
