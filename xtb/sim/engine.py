@@ -215,9 +215,10 @@ class Engine:
                 raise OrderRefused(Reason.UNKNOWN_ACCOUNT, f"unknown account {account_id!r}")
             steps, ticks = check_order(m, account, side, size_dec, price_dec, order_type, time_in_force,
                                        reduce_only, client_id)  # fmt: skip
-            short = margin_shortfall(self._markets, m, account, side, steps, ticks, order_type, reduce_only)
-            if short is not None:
-                raise OrderRefused(Reason.INSUFFICIENT_MARGIN, short)
+            if not reduce_only and (m.spec.initial_margin_fraction or account.margin_fractions):  # else no margin
+                short = margin_shortfall(self._markets, m, account, side, steps, ticks, order_type, reduce_only)
+                if short is not None:
+                    raise OrderRefused(Reason.INSUFFICIENT_MARGIN, short)
             end = None
             if reduce_only or time_in_force is TimeInForce.POST_ONLY or time_in_force is TimeInForce.FOK:
                 end = policy_outcome(m, account, side, steps, ticks, time_in_force, reduce_only)
