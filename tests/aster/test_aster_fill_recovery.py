@@ -86,14 +86,15 @@ async def test_the_stream_fill_after_a_rest_recovery_counts_once(
     monkeypatch.setattr(aster, "_on_fill", stream_fill)
     aster.bus.subscribe(lambda event: published.append(event.payload), [EventKind.TRADE, EventKind.POSITION])
     tracker = await resting_bid(sim, aster)
-    # the user socket holds the trade's messages back long enough for the REST read to come first
-    sim.control.add_faults({"stream": [{"action": "delay", "delay": 2.0, **TRADE_UPDATES}]})
+    # the user socket holds the trade's messages back until the REST read has come first
+    sim.control.add_faults({"stream": [{"action": "hold", "delay": 30.0, **TRADE_UPDATES}]})
     sim.control.take(ETH, "buy", "0.5")
-    await eventually(lambda: faults_fired(sim, "delay") == 1, what="the fill message held back")
+    await eventually(lambda: faults_fired(sim, "hold") == 1, what="the fill message held back")
 
     await aster.refresh_order(tracker)
     assert tracker.views[Source.WS].state is OrderState.OPEN and not stream_fills  # the stream has not told yet
     assert [f.source for f in tracker.fills.values()] == [Source.REST]
+    sim.control.release_held()
 
     await eventually(lambda: bool(stream_fills), timeout=TIMEOUT, what="the stream's fill message")
     await ws_seen(tracker, OrderState.PARTIALLY_FILLED)

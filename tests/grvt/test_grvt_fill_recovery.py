@@ -95,13 +95,14 @@ async def test_the_stream_fill_after_a_rest_recovery_counts_once(sim: SimHandle,
         return applied
 
     tracker.apply_fill = recording  # type: ignore[method-assign]
-    # the fill message (and everything after it on the socket) is held back while REST reads the order
-    sim.control.add_faults({"stream": [{"action": "delay", "delay": 1.0, "channel": "v1.fill:*", "kind": "fill"}]})
+    # the fill message (and everything after it on the socket) is held back until REST has read the order
+    sim.control.add_faults({"stream": [{"action": "hold", "delay": 30.0, "channel": "v1.fill:*", "kind": "fill"}]})
     sim.control.take(BTC, "buy", "0.5")
     (sent,) = venue_fills(sim, tracker)
 
     await gc.refresh_order(tracker)
     assert [(f.trade_id, f.source, applied) for f, applied in offered] == [(sent["trade_id"], Source.REST, True)]
+    sim.control.release_held()
 
     def stream_fill_offered() -> bool:
         return any(f.source is Source.WS for f, _ in offered)

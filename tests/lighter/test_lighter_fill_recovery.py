@@ -96,14 +96,15 @@ async def test_the_stream_delivering_a_recovered_fill_later_counts_nothing(
     tracker = await fill_unseen(
         sim,
         lighter,
-        {"action": "delay", "delay": 1.0, "channel": TRADES, "kind": "update/account_all_trades"},
+        {"action": "hold", "delay": 30.0, "channel": TRADES, "kind": "update/account_all_trades"},
         {"action": "drop", "channel": ORDERS, "kind": "update/account_all_orders"},
     )
-    await lighter.refresh_order(tracker)  # well within the second the trade message is held
+    await lighter.refresh_order(tracker)  # while the trade message is held
     (recovered,) = tracker.fills.values()
     assert recovered.source is Source.REST
 
     assert lighter.streamed == []
+    sim.control.release_held()
     await eventually(lambda: bool(lighter.streamed), TIMEOUT + 1, what="the held trade message, delivered")
 
     (late,) = lighter.streamed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from xtb.sim.fault_specs import FaultSpecError, parse_faults
@@ -94,6 +96,28 @@ def test_held_message_can_be_released_when_the_connection_closes() -> None:
     plan.deliver("c1", "orders", "order", "held")
     assert list(plan.release_held("c1")) == ["held"]
     assert list(plan.release_held("c1")) == []
+
+
+async def test_a_held_stream_message_waits_for_the_release() -> None:
+    plan = FaultPlan()
+    plan.add(StreamFault(StreamAction.HOLD, kind="fill", delay=30))
+    held = plan.deliver("c1", "orders", "fill", "f1")
+    assert held.sends == ((0.0, "f1"),) and held.wait is not None
+    assert plan.deliver("c1", "orders", "fill", "f2").wait is None  # one fault, one hold
+    plan.release()  # released before anyone waits: the hold still ends at once
+    assert await asyncio.wait_for(held.wait(), 1) is True
+
+
+async def test_a_held_stream_message_goes_at_its_limit_without_a_release() -> None:
+    plan = FaultPlan()
+    plan.add(StreamFault(StreamAction.HOLD, delay=0.01))
+    held = plan.deliver("c1", "orders", "order", "o1")
+    assert held.wait is not None and await held.wait() is False
+
+
+def test_a_stream_hold_needs_its_limit() -> None:
+    with pytest.raises(ValueError, match="a hold fault needs a delay > 0"):
+        StreamFault(StreamAction.HOLD)
 
 
 def test_faults_parse_from_json() -> None:

@@ -376,7 +376,7 @@ class SimControl:
         self.frontend.faults.clear()
 
     def release_held(self) -> None:
-        """Let the requests a HOLD fault holds go on now (clearing the faults does too)."""
+        """Let the requests and stream messages a HOLD fault holds go on now (clearing the faults does too)."""
         self.frontend.faults.release()
 
     def faults(self) -> dict[str, Any]:

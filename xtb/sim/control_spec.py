@@ -63,6 +63,8 @@ STREAM_ACTIONS: dict[StreamAction, str] = {
     StreamAction.DELAY: "send it `delay` seconds late",
     StreamAction.DUPLICATE: "send it twice",
     StreamAction.REORDER: "send it after the next message on the same connection",
+    StreamAction.HOLD: "hold it, and the connection's later messages, until POST /_sim/faults/release (at most "
+    "`delay` seconds)",
     StreamAction.CLOSE: "close the socket instead of sending it",
 }
 
@@ -465,7 +467,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
         "POST",
         "/faults/release",
         "_h_release_held",
-        "Let the requests a hold fault holds go on now.",
+        "Let the requests and stream messages a hold fault holds go on now.",
         "the fault plan",
         answer=ref("FaultPlan"),
         body=(),

@@ -11,7 +11,7 @@ import asyncio
 import enum
 import fnmatch
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ class StreamAction(enum.Enum):
     DELAY = "delay"
     DUPLICATE = "duplicate"
     REORDER = "reorder"  # hold this message and send it after the next one on the same connection
+    HOLD = "hold"  # hold this message (and the connection's later ones) until released, at most `delay` seconds
     CLOSE = "close"  # close the socket instead of sending
 
 
@@ -71,6 +72,8 @@ class StreamFault:
             raise ValueError(f"fault count must be at least 1 (or None for always), got {self.count}")
         if self.delay < 0:
             raise ValueError(f"fault delay must be non-negative, got {self.delay}")
+        if self.action is StreamAction.HOLD and not self.delay > 0:
+            raise ValueError(f"a hold fault needs a delay > 0 (the longest it holds), got {self.delay}")
 
     def matches(self, channel: str, kind: str) -> bool:
         return fnmatch.fnmatchcase(channel, self.channel) and fnmatch.fnmatchcase(kind, self.kind)
@@ -78,10 +81,12 @@ class StreamFault:
 
 @dataclass(frozen=True)
 class Delivery:
-    """What to send for one stream message: each (delay, message) in order, then maybe close."""
+    """What to send for one stream message: after `wait` (a hold: until released or its limit),
+    each (delay, message) in order, then maybe close."""
 
     sends: tuple[tuple[float, Any], ...]
     close: bool = False
+    wait: Callable[[], Awaitable[bool]] | None = None
 
 
 @dataclass
@@ -104,9 +109,17 @@ class FaultPlan:
 
     async def hold(self, limit: float) -> bool:
         """Hold a request (a HOLD fault) until `release()`: True, or until `limit` seconds: False."""
+        return await self._wait_for(self._release_event(), limit)
+
+    def _release_event(self) -> asyncio.Event:
+        """The event the next `release()` sets: taken when a hold starts, so a release that comes
+        before the holder awaits still lets it go."""
         if self._release is None:
             self._release = asyncio.Event()
-        released = self._release
+        return self._release
+
+    @staticmethod
+    async def _wait_for(released: asyncio.Event, limit: float) -> bool:
         try:
             async with asyncio.timeout(limit):
                 await released.wait()
@@ -154,6 +167,9 @@ class FaultPlan:
         if fault.action is StreamAction.REORDER:
             self._held[connection] = [*held, message]
             return Delivery(())
+        if fault.action is StreamAction.HOLD:
+            released, limit = self._release_event(), fault.delay
+            return Delivery(tuple((0.0, m) for m in [message, *held]), wait=lambda: self._wait_for(released, limit))
         return Delivery(tuple((0.0, m) for m in held), close=True)
 
     def release_held(self, connection: str) -> Iterable[Any]:

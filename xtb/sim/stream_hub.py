@@ -86,6 +86,8 @@ class StreamConnection:
         try:
             while True:
                 delivery = await self._queue.get()
+                if delivery.wait is not None:
+                    await delivery.wait()  # a hold: later deliveries queue behind it, in order
                 for delay, message in delivery.sends:
                     if delay:
                         await asyncio.sleep(delay)
