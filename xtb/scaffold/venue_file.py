@@ -68,8 +68,7 @@ DOCS: dict[str, str] = {
     "before it is left SUBMITTING: the venue's window for a late-landing order.",
     "tracking.reconcile_interval": "Seconds a live order may go without an update before the periodic "
     "REST check re-reads it; lost_fill_message must find a lost fill within two of these.",
-    "capabilities": "What this venue does where venues differ (xtb/config/capabilities.py); unknown "
-    "keys are refused.",
+    "capabilities": "What this venue does where venues differ (xtb/config/capabilities.py); unknown keys are refused.",
     "capabilities.post_only_cross": "reject (refused at submit) or cancel (accepted, then ended "
     "unfilled): which outcome post_only_would_cross expects.",
     "capabilities.reduce_only_oversize": "reject or accept_and_expire: what the venue does with a "
@@ -104,8 +103,7 @@ DOCS: dict[str, str] = {
     "simulator.faults.book_stream": "The book's messages (depth updates, and any real-time best "
     "bid/ask the connector reads).",
     "simulator.faults.private_stream": "Every message of the private stream(s).",
-    "simulator.extra": "Merged over `extra` on the simulator (e.g. a request budget under the "
-    "simulator's).",
+    "simulator.extra": "Merged over `extra` on the simulator (e.g. a request budget under the simulator's).",
     "simulator.settings": "The simulator's own switches for the run, applied per scenario through its "
     "control API (PUT /_sim/settings): `market` for every synthetic market (fill_after, taker_rate, "
     "tick_rate, volatility_ticks), plus the front-end's own (its prepare_settings).",
@@ -165,7 +163,7 @@ def render_venue_file(names: VenueNames) -> str:
         raise ScaffoldError(f"scaffold DOCS name key(s) the venue-file schema no longer has: {stale}")
     header = (
         f"# {names.venue}: the venue file (docs/connectors.md section 6). Every key of the schema is below,\n"
-        "# under what it means; replace the placeholders with the venue's values.\n"
+        "# under what it means; replace the placeholders with the venue's values.\n\n"
     )
     return header + "".join(_render(tree, examples(names), 0))
 
@@ -234,6 +232,8 @@ def _render(nodes: list[Node], values: Mapping[str, Any], depth: int) -> list[st
         doc = DOCS.get(key)
         if doc is None:
             raise ScaffoldError(f"the venue-file schema has key {key!r} that the scaffold does not document (DOCS)")
+        if depth == 0 and lines:
+            lines.append("\n")  # a blank line between the file's top-level keys
         lines += [f"{indent}# {line}\n" for line in textwrap.wrap(doc, WIDTH - len(indent) - 2)]
         name = key.rpartition(".")[2]
         if isinstance(value, list):
