@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -171,10 +172,11 @@ def installed(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project installed the way a team installs it next to xtb (into its own target directory,
     never into the shared venv)."""
     tools, target = tmp_path_factory.mktemp("build-tools"), tmp_path_factory.mktemp("site")
+    source = shutil.copytree(project, tmp_path_factory.mktemp("build") / project.name)  # pip builds in the tree
     pip = ["-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps"]
-    got = python(*pip, "--target", str(tools), WHEEL, cwd=project, path=[])
+    got = python(*pip, "--target", str(tools), WHEEL, cwd=source, path=[])
     assert got.returncode == 0, got.stdout + got.stderr
-    got = python(*pip, "--no-build-isolation", "--target", str(target), str(project), cwd=project, path=[tools])
+    got = python(*pip, "--no-build-isolation", "--target", str(target), str(source), cwd=source, path=[tools])
     assert got.returncode == 0, got.stdout + got.stderr
     return target
 
