@@ -40,6 +40,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("xtb.strategies",),
     ("xtb.runtime",),
     ("xtb.conformance",),
+    ("xtb.scaffold",),
     ("xtb.cli", "xtb.__main__"),
 )
 

@@ -2,6 +2,7 @@
 
 xtb run CONFIG        run a strategy from the runner's YAML (XTB_CONFIG when CONFIG is omitted)
 xtb run --list        the strategies and connectors a YAML file can name
+xtb new-venue NAME    start a new venue's project: connector, simulator, venue file, tests
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from xtb import __version__
 
 def build_parser() -> argparse.ArgumentParser:
     from xtb.runtime import runner
+    from xtb.scaffold import command as new_venue
 
     parser = argparse.ArgumentParser(
         prog="xtb", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -28,6 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     runner.add_arguments(run)
     run.set_defaults(handler=runner.main)
+    scaffold = commands.add_parser(
+        "new-venue",
+        help="start a new venue's project (connector, simulator, venue file, tests) from the scaffold",
+        description=new_venue.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    new_venue.add_arguments(scaffold)
+    scaffold.set_defaults(handler=new_venue.main)
     return parser
 
 
