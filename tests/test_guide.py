@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "connectors.md"
 
 
+PLACEHOLDER = re.compile(r"VENUE|NAME")  # the part of a path the reader fills in (the scaffold says NAME)
+
+
 def keyed_fields(tp: Any) -> dict[str, Any] | None:
     """Key → declared type of a section with named keys (a model, a dataclass, a TypedDict); None
     for anything else. Optional and annotated types are looked through; a tuple of sections (a
@@ -137,10 +140,10 @@ def test_the_guide_runs_from_any_clone() -> None:
 
 def repository_paths(text: str) -> set[str]:
     """The repository paths named in the text's code spans (`xtb/schema.py`, `tests/aster/`), those
-    with the VENUE placeholder or a glob left out."""
+    with a placeholder (VENUE, or the scaffold's NAME) or a glob left out."""
     top = {entry.name for entry in ROOT.iterdir()}
     words = {word.rstrip(":,;.)") for span in re.findall(r"`([^`\n]+)`", text) for word in span.split()}
-    return {w for w in words if "/" in w and w.split("/")[0] in top and "VENUE" not in w and "*" not in w}
+    return {w for w in words if "/" in w and w.split("/")[0] in top and not PLACEHOLDER.search(w) and "*" not in w}
 
 
 def test_every_repository_path_the_guide_names_exists() -> None:
