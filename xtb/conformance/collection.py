@@ -87,7 +87,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if xtb.selected and not is_scenario_run(session.config):
         xtb.selected.clear()
         raise pytest.UsageError(
-            "scenarios were collected, but no argument names a scenario module or a folder directly holding "
+            "scenarios were collected, but no argument names a scenario module or a folder holding "
             "one, so this run set up no venue scheduling and no junit or allure outputs: pass that folder "
             "(e.g. `pytest conformance`) or `--pyargs xtb.scenarios`"
         )
