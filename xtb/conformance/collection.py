@@ -124,14 +124,16 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     """A parallel run's controller collects nothing, so it checks every venue file's targets up
-    front, before any worker starts: a mistake stops the run once, not once per worker."""
+    front, before any worker starts: a mistake stops the run once, not once per worker. It gathers
+    the workers' results from here on (xdist's session exists by now, whatever the plugins' order)."""
     if is_scenario_run(session.config) and parallel.is_controller(session.config):
+        merge = parallel.Merge()
+        session.config.pluginmanager.register(merge, MERGE)
         xtb = session_of(session.config)
         try:
             check_targets(xtb.targets)
         except ConfigError as exc:
             raise pytest.UsageError(str(exc)) from None
         xtb.checked = True
-        merge: parallel.Merge = session.config.pluginmanager.get_plugin(MERGE)
         terminal = session.config.pluginmanager.get_plugin("terminalreporter")
         merge.install_stop(session.config, terminal.write_line if terminal is not None else log.warning)

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from xtb.conformance import parallel, scenario_run
-from xtb.conformance.collection import MERGE
 from xtb.conformance.items import SCENARIO_MARK
 from xtb.conformance.reporting import Closer
 from xtb.conformance.session import session_of
@@ -67,7 +66,5 @@ def pytest_configure(config: pytest.Config) -> None:
     if not scenario_run.is_scenario_run(config):
         return
     config.pluginmanager.register(Closer(config), "xtb-closer")
-    if parallel.is_controller(config):
-        config.pluginmanager.register(parallel.Merge(), MERGE)
     if config.getoption("venue_config"):
         session_of(config)  # a bad file or a missing credential stops the run here, before collection
