@@ -25,7 +25,6 @@ from xtb.errors import ConfigError
 from xtb.report.model import ScenarioInfo
 
 log = logging.getLogger(__name__)
-MERGE = "xtb-parallel-merge"  # the controller's plugin that gathers the workers' results (parallel.py)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -128,7 +127,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     the workers' results from here on (xdist's session exists by now, whatever the plugins' order)."""
     if is_scenario_run(session.config) and parallel.is_controller(session.config):
         merge = parallel.Merge()
-        session.config.pluginmanager.register(merge, MERGE)
+        session.config.pluginmanager.register(merge, parallel.MERGE)
         xtb = session_of(session.config)
         try:
             check_targets(xtb.targets)

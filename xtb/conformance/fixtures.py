@@ -19,11 +19,9 @@ from xtb import catalog
 from xtb.checks import steps
 from xtb.checks.record import ScenarioRecord
 from xtb.conformance.items import result_id, scenario_id
-from xtb.conformance.session import Residue, Target, XtbSession, session_of
+from xtb.conformance.session import RECORD, Residue, Target, XtbSession, first_line, session_of
 from xtb.report.model import Outcome, ScenarioInfo
 from xtb.sim.control_client import SimControlClient
-
-RECORD = pytest.StashKey[ScenarioRecord]()
 
 
 @pytest.fixture
@@ -110,8 +108,3 @@ async def _janitor_after(session: XtbSession, vut: steps.VenueUnderTest, scenari
         session.residue[vut.name] = Residue(scenario, first_line(exc))
         raise
     session.residue.pop(vut.name, None)
-
-
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -13,7 +13,6 @@ import pytest
 
 from xtb.conformance import parallel, scenario_run
 from xtb.conformance.items import SCENARIO_MARK
-from xtb.conformance.reporting import Closer
 from xtb.conformance.session import session_of
 
 
@@ -65,6 +64,5 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sim_only: needs a built-in simulator (fault injection, control API)")
     if not scenario_run.is_scenario_run(config):
         return
-    config.pluginmanager.register(Closer(config), "xtb-closer")
     if config.getoption("venue_config"):
         session_of(config)  # a bad file or a missing credential stops the run here, before collection

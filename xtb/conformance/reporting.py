@@ -17,13 +17,19 @@ import pytest
 
 from xtb import catalog
 from xtb.conformance import parallel
-from xtb.conformance.collection import MERGE
 from xtb.conformance.items import result_id, scenario_venue
 from xtb.conformance.outputs import mark_allure, mark_junit, write_results
+from xtb.conformance.scenario_run import is_scenario_run
 from xtb.conformance.session import SESSION, XtbSession, session_of
 from xtb.report import build_report
 from xtb.report.model import Result, ScenarioInfo, VenueInfo
 from xtb.secrets import redact
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if is_scenario_run(config):
+        config.pluginmanager.register(Closer(config), "xtb-closer")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -46,7 +52,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "interrupted": interrupted,
         }
         return
-    merge: parallel.Merge | None = session.config.pluginmanager.get_plugin(MERGE)
+    merge: parallel.Merge | None = session.config.pluginmanager.get_plugin(parallel.MERGE)
     if merge is not None:
         xtb = session_of(session.config)
         if not xtb.checked:  # stopped before any worker started (a usage error): no report
@@ -148,7 +154,7 @@ class Closer:
             return (yield)
         finally:
             xtb = session.config.stash.get(SESSION, None)
-            merge = session.config.pluginmanager.get_plugin(MERGE)
+            merge = session.config.pluginmanager.get_plugin(parallel.MERGE)
             if merge is not None:
                 merge.uninstall_stop()
             if xtb is not None:

@@ -14,10 +14,8 @@ import pytest
 
 from xtb.checks.record import ScenarioRecord
 from xtb.conformance import parallel
-from xtb.conformance.fixtures import RECORD
-from xtb.conformance.interrupts import ScenarioStopped
-from xtb.conformance.session import SESSION
-from xtb.conformance.stopping import STOPPED
+from xtb.conformance.interrupts import STOPPED, ScenarioStopped
+from xtb.conformance.session import RECORD, SESSION
 from xtb.report.document import result_to_json
 from xtb.report.model import FAILING, Outcome
 from xtb.secrets import redact

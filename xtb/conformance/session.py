@@ -32,6 +32,7 @@ from xtb.sim.cluster import SimulatorCluster
 from xtb.sim.registry import default_registry
 
 SESSION = pytest.StashKey["XtbSession"]()
+RECORD = pytest.StashKey[ScenarioRecord]()  # on a scenario item: its result row so far
 
 
 @dataclass
@@ -167,6 +168,11 @@ def _default_venue_files(root: Path) -> list[Path]:
         if config.simulator in simulated:
             files.append(shown)
     return files
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _split_override(text: str) -> tuple[str, str]:

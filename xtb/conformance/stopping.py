@@ -10,13 +10,10 @@ from typing import Any
 
 import pytest
 
-from xtb.conformance.fixtures import RECORD, first_line
-from xtb.conformance.interrupts import Interrupts, ScenarioStopped
+from xtb.conformance.interrupts import STOPPED, Interrupts, ScenarioStopped
 from xtb.conformance.items import result_id, scenario_venue
-from xtb.conformance.session import SESSION
+from xtb.conformance.session import RECORD, SESSION, first_line
 from xtb.report.model import Outcome
-
-STOPPED = frozenset({Outcome.INTERRUPTED, Outcome.TIMED_OUT})  # cut short by a signal or the timeout
 
 
 def _interrupts(item: pytest.Item) -> Interrupts | None:
