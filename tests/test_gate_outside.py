@@ -4,10 +4,11 @@ installed xtb, runs the installed catalog by venue file from a directory of its 
 The team's package (built here, in a temp dir) subclasses the shipped Backpack connector twice:
 `TeamBackpack` unchanged, registered under the `xtb.connectors` entry point `teambackpack`, and
 `CancelsAccountWide`, with one planted bug (it cancels one order by cancelling everything on the
-symbol), named in its venue file as `teamconn.planted:CancelsAccountWide`. Both packages are installed
-with pip into target folders, so the run sees only what an installation carries: the catalog
-(`xtb.scenarios`), the `pytest11` entry point and the connector entry point. The gate must name the
-planted bug's scenario and pass the unchanged subclass.
+symbol), named in its venue file as `teamconn.planted:CancelsAccountWide`. Both packages are
+installed with `pip install --no-build-isolation --target DIR` into folders of their own, so the run
+sees only what an installation carries: the catalog (`xtb.scenarios`), the `pytest11` entry point
+and the connector entry point. The gate must name the planted bug's scenario and pass the unchanged
+subclass.
 """
 
 from __future__ import annotations
@@ -63,13 +64,16 @@ class CancelsAccountWide(BackpackConnector):
 '''
 
 
-def pip_install(source: Path, target: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(source)],
-        check=True,
-        capture_output=True,
-        timeout=300,
+WHEEL = "wheel==0.48.0"  # setuptools 65 builds wheels through it; the shared venv has none
+
+
+def pip_install(source: Path | str, target: Path, *options: str, path: Path | None = None) -> None:
+    command = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps", *options]
+    env = {**os.environ, "PYTHONPATH": str(path or "")}
+    got = subprocess.run(
+        [*command, "--target", str(target), str(source)], env=env, capture_output=True, text=True, timeout=300
     )
+    assert got.returncode == 0, got.stdout + got.stderr
 
 
 @pytest.fixture(scope="module")
@@ -78,19 +82,20 @@ def outside(tmp_path_factory: pytest.TempPathFactory) -> Path:
     team's package) and nothing else of this repo."""
     home = tmp_path_factory.mktemp("outside")
     assert not home.resolve().is_relative_to(ROOT)
+    pip_install(WHEEL, home / "build-tools")
     source = home / "xtb-source"  # only what the package is built from: no stale build/ of the repo
     source.mkdir()
     shutil.copy(ROOT / "pyproject.toml", source)
     shutil.copy(ROOT / "README.md", source)
     shutil.copytree(ROOT / "xtb", source / "xtb", ignore=shutil.ignore_patterns("__pycache__"))
-    pip_install(source, home / "xtb-install")
+    pip_install(source, home / "xtb-install", "--no-build-isolation", path=home / "build-tools")
     team = home / "teamconn-source"
     (team / "teamconn").mkdir(parents=True)
     (team / "pyproject.toml").write_text(TEAM_PYPROJECT)
     (team / "teamconn" / "__init__.py").write_text("")
     (team / "teamconn" / "connector.py").write_text(TEAM_CONNECTOR)
     (team / "teamconn" / "planted.py").write_text(TEAM_PLANTED)
-    pip_install(team, home / "team-install")
+    pip_install(team, home / "team-install", "--no-build-isolation", path=home / "build-tools")
     return home
 
 
