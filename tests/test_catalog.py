@@ -1,4 +1,5 @@
-"""The catalog the verdict is judged against and the scenarios in conformance/ are the same list."""
+"""The catalog the verdict is judged against and the scenarios in xtb/scenarios/ are the same list, and
+this repo's conformance/ runs every one of them."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _scenario_functions() -> dict[str, ast.AsyncFunctionDef]:
     found = {}
-    for path in sorted((ROOT / "conformance").glob("test_*.py")):
+    for path in sorted((ROOT / "xtb" / "scenarios").glob("test_*.py")):
         for node in ast.parse(path.read_text()).body:
             if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef) and node.name.startswith("test_"):
                 found[node.name.removeprefix("test_")] = node
@@ -31,9 +32,20 @@ def test_the_baseline_is_the_design_s_smoke_test() -> None:
         "reduce_only_flatten",
         "zero_exposure",
     )
-    assert all(
-        (ROOT / "conformance" / "test_baseline.py").read_text().count(f"def test_{s}(") == 1 for s in catalog.BASELINE
-    )
+    baseline = (ROOT / "xtb" / "scenarios" / "test_baseline.py").read_text()
+    assert all(baseline.count(f"def test_{s}(") == 1 for s in catalog.BASELINE)
+
+
+def test_this_repo_s_entry_imports_every_scenario_module() -> None:
+    """`pytest conformance` keeps its ids (`conformance/test_baseline.py::...`): each catalog module has
+    its entry of the same name, which imports all of it."""
+    catalog_modules = sorted(p.name for p in (ROOT / "xtb" / "scenarios").glob("test_*.py"))
+    entries = sorted(p.name for p in (ROOT / "conformance").glob("test_*.py"))
+    assert entries == catalog_modules
+    for name in entries:
+        tree = ast.parse((ROOT / "conformance" / name).read_text())
+        imports = [(n.module, [a.name for a in n.names]) for n in tree.body if isinstance(n, ast.ImportFrom)]
+        assert imports == [(f"xtb.scenarios.{name.removesuffix('.py')}", ["*"])]
 
 
 def test_variants_match_the_parametrized_scenarios() -> None:

@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "xtb.events",
         "xtb.crypto",
         "xtb.catalog",
+        "xtb.entry_points",
         "xtb.schema",
         "xtb.report",
     ),
@@ -39,7 +40,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("xtb.checks",),
     ("xtb.strategies",),
     ("xtb.runtime",),
-    ("xtb.conformance",),
+    ("xtb.conformance", "xtb.scenarios"),
     ("xtb.scaffold",),
     ("xtb.cli", "xtb.__main__"),
 )

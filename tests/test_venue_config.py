@@ -73,7 +73,10 @@ def test_good_file_and_simulator_overrides() -> None:
             "simulator.order_size.max_notional: the notional cap guards real money",
         ),
         ({"identifiers": {"api_secret": "DEMO_ID"}}, "['api_secret'] listed under both credentials and identifiers"),
-        ({"connector": "nope"}, "connector: unknown venue connector 'nope'"),
+        ({"connector": "nope"}, "connector: 'nope' is neither a registered connector (aster, backpack, grvt"),
+        ({"connector": "my pkg:Connector"}, "name your own connector class as `connector: package.module:Class`"),
+        ({"connector": "tests.nowhere:Connector"}, "connector: cannot load connector 'tests.nowhere:Connector'"),
+        ({"connector": "tests.fake_venue:FakeVenue"}, "connector: 'tests.fake_venue:FakeVenue' is not a BaseConnector"),
     ],
 )
 def test_bad_values_name_the_key(change: dict, message: str) -> None:

@@ -108,7 +108,7 @@ BAD: list[tuple[str, Callable[[dict[str, Any]], object], str]] = [
     (
         "unknown-connector-class",
         lambda d: connector(d).update(settings={"connector": "nope"}),
-        "connector: unknown venue connector 'nope'",
+        "connector: 'nope' is neither a registered connector",
     ),
     (
         "no-simulator-block",

@@ -9,7 +9,9 @@ Credentials are names of environment variables, read only when the real venue is
 missing one is an error naming it. `identifiers` are names of environment variables too, for values
 that identify an account but are not secrets (Lighter's account index): they travel as plain
 strings, not as `Secret`s. `skips` name catalog scenario ids (`xtb.catalog`); an unknown id is an
-error naming the known ones. `capabilities` are typed (`capabilities.py`). `extra` is checked when
+error naming the known ones. `capabilities` are typed (`capabilities.py`). `connector` names a
+registered connector (built-in, or an installed package's `xtb.connectors` entry point) or any
+`package.module:Class`: a team's own connector runs the catalog by venue file. `extra` is checked when
 the file loads against the settings type its connector declares (`load_extra_type`), alone and
 merged with `simulator.extra`.
 """
@@ -29,7 +31,7 @@ from xtb.catalog import check_scenario_id
 from xtb.config.capabilities import Capabilities
 from xtb.config.order_size import OrderSizeConfig
 from xtb.config.simulator_block import FaultTarget, SimulatorBlock, SimulatorFaults
-from xtb.connectors import load_extra_type
+from xtb.connectors import load_extra_type, registered_connectors
 from xtb.connectors.config import ConnectorConfig
 from xtb.errors import ConfigError
 from xtb.execution.tracking_limit import TrackingSettings
@@ -47,6 +49,23 @@ def _known_scenario(scenario: str) -> str:
 ScenarioId = Annotated[NonEmptyStr, AfterValidator(_known_scenario)]
 
 
+def _connector_reference(name: str) -> str:
+    """A registered connector (built-in or an installed package's entry point) or `module:Class`;
+    whether that class imports is checked next, with the `extra:` settings it declares."""
+    registered = registered_connectors()
+    module, sep, attribute = name.partition(":")
+    dotted = [*module.split("."), *attribute.split(".")]
+    if name in registered or (sep and all(part.isidentifier() for part in dotted)):
+        return name
+    raise ValueError(
+        f"{name!r} is neither a registered connector ({', '.join(sorted(registered))}) nor a "
+        f"package.module:Class path; name your own connector class as `connector: package.module:Class`"
+    )
+
+
+ConnectorReference = Annotated[NonEmptyStr, AfterValidator(_connector_reference)]
+
+
 class Hosts(TypedDict, extra_items=NonEmptyStr):  # type: ignore[call-arg]
     """`rest` and `ws`, plus any host the connector needs (GRVT's edge, market data, ...)."""
 
@@ -61,7 +80,7 @@ class VenueConfig(SchemaModel):
     the built-in simulator (`environment: simulator`, the simulator block's changes applied)."""
 
     venue: NonEmptyStr
-    connector: NonEmptyStr = ""  # a key of CONNECTORS or module:Class; default: the venue's name
+    connector: ConnectorReference = ""  # a registered connector or module:Class; default: the venue's name
     environment: Literal["testnet", "mainnet", "simulator"] = "testnet"  # simulator: after for_simulator()
     hosts: Hosts
     symbol: NonEmptyStr

@@ -31,6 +31,7 @@ from xtb.report.model import Outcome
 #: After a timeout, how long the scenario's cancellation and cleanup may take before it is abandoned
 #: (the janitor's own steps are bounded by the venue's tracking timeout; this is the backstop).
 CLEANUP_GRACE_S = 60.0
+STOPPED = frozenset({Outcome.INTERRUPTED, Outcome.TIMED_OUT})  # cut short by a signal or the timeout
 
 
 class ScenarioStopped(Exception):

@@ -41,6 +41,7 @@ from xtb.report.model import Outcome, Result, ScenarioInfo
 log = logging.getLogger(__name__)
 RECORD_ATTR = "xtb_record"  # on a scenario's TestReport: its result row so far, and its scenario's title and doc
 OUTPUT_KEY = "xtb"  # in a worker's workeroutput
+MERGE = "xtb-parallel-merge"  # the name the controller's `Merge` is registered under
 ALLOWED_DIST = ("no", "load", "loadgroup")  # "no" becomes "load" in xdist right after
 
 

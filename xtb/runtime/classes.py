@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from xtb.connectors import CONNECTORS, load_connector_class
+from xtb.connectors import load_connector_class, registered_connectors
 from xtb.errors import ConfigError
 from xtb.sim.registry import default_registry, load_object, simulator_markets
 
@@ -39,7 +39,8 @@ def strategy_names() -> tuple[str, ...]:
 
 
 def connector_names() -> tuple[str, ...]:
-    return tuple(CONNECTORS)
+    """The built-in connectors and those installed packages register (`xtb.connectors` entry points)."""
+    return tuple(registered_connectors())
 
 
 def simulator_names() -> tuple[str, ...]:

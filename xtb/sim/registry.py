@@ -1,9 +1,10 @@
 """Which simulators exist: venue name → front-end factory.
 
 Real venues are listed in `BUILTIN_VENUES` as "module:attribute" strings and imported only when
-asked for, so running one simulator never imports another venue's SDK. Tests and plugins add their
-own front-ends with `Registry.register` (`python -m xtb.sim --plugin module:function` calls
-`function(registry)`).
+asked for, so running one simulator never imports another venue's SDK. Installed packages add
+front-ends of their own through the entry-point group `xtb.simulators` (`registered_simulators`),
+so a venue file's `simulator:` block can name them. Tests and plugins add their own front-ends with
+`Registry.register` (`python -m xtb.sim --plugin module:function` calls `function(registry)`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from xtb.entry_points import Registered, merged
+
 if TYPE_CHECKING:
     from xtb.sim.engine import Engine
     from xtb.sim.frontend import FrontEnd
@@ -21,6 +24,8 @@ log = logging.getLogger(__name__)
 
 FrontEndFactory = Callable[..., "FrontEnd"]
 """Called as `factory(engine, seed=seed)`; a FrontEnd subclass is one."""
+
+SIMULATOR_GROUP = "xtb.simulators"
 
 BUILTIN_VENUES: dict[str, str] = {
     # venue issues add theirs, e.g. "backpack": "xtb.sim.backpack:BackpackFrontEnd"
@@ -88,9 +93,15 @@ class Registry:
         return len(self._entries)
 
 
+def registered_simulators() -> dict[str, Registered]:
+    """Every simulator a venue file can name: the built-in ones and those of installed packages."""
+    return merged(SIMULATOR_GROUP, BUILTIN_VENUES)
+
+
 def default_registry() -> Registry:
-    """A fresh registry holding the built-in venues (plugins registered into it stay local to it)."""
-    return Registry(BUILTIN_VENUES)
+    """A fresh registry holding the built-in and installed simulators (plugins registered into it
+    stay local to it)."""
+    return Registry({name: entry.target for name, entry in registered_simulators().items()})
 
 
 def simulator_markets(name: str, registry: Registry | None = None) -> tuple[str, ...]:
