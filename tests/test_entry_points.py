@@ -11,22 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.entry_point_dists import install_distribution
 from tests.test_venue_config import GOOD
 from xtb.cli import main
 from xtb.config.venue_file import parse_venue_config
 from xtb.connectors import load_connector_class, registered_connectors
 from xtb.errors import ConfigError
 from xtb.sim.registry import default_registry, registered_simulators
-
-
-def install_distribution(where: Path, monkeypatch: pytest.MonkeyPatch, groups: dict[str, dict[str, str]]) -> None:
-    info = where / "teamvenue-1.2.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: teamvenue\nVersion: 1.2\n")
-    (info / "entry_points.txt").write_text(
-        "".join(f"[{group}]\n" + "".join(f"{k} = {v}\n" for k, v in names.items()) for group, names in groups.items())
-    )
-    monkeypatch.syspath_prepend(str(where))
 
 
 def test_an_installed_connector_is_registered_and_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.entry_point_dists import install_distribution
 from tests.suite_runs import ROOT, run_suite
 from xtb.cli import main as xtb_main
 from xtb.config.simulator_block import SimulatorFaults
@@ -221,8 +222,8 @@ def test_the_catalog_fails_the_installed_skeleton_naming_the_next_step(
         ("acme-dex", "lower-case letters"),
         ("a", "2-20 characters"),
         ("abcdefghij_klmnopqrst", "2-20 characters"),
-        ("aster", "is a built-in venue of xtb"),
-        ("backpack", "is a built-in venue of xtb"),
+        ("aster", "is taken: xtb already knows a venue of that name (built-in"),
+        ("backpack", "is taken: xtb already knows a venue of that name (built-in"),
         ("class", "taken by Python or by xtb"),
         ("json", "taken by Python or by xtb"),
         ("xtb", "taken by Python or by xtb"),
@@ -246,3 +247,14 @@ def test_an_existing_directory_is_refused_and_left_as_it_was(
     assert f"{existing} already exists" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["project"]
     assert [p.name for p in existing.iterdir()] == ["notes.txt"]
+
+
+def test_a_name_an_installed_package_registers_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    installed = tmp_path / "site"
+    installed.mkdir()
+    install_distribution(installed, monkeypatch, {"xtb.connectors": {"teamvenue": "tests.fake_venue:FakeConnector"}})
+    assert new_venue("teamvenue", "--dir", str(tmp_path / "project")) == 2
+    assert "is taken: xtb already knows a venue of that name (entry point of teamvenue 1.2" in capsys.readouterr().err
+    assert not (tmp_path / "project").exists()

@@ -1,7 +1,7 @@
 """The names a new venue's project is built from, checked before anything is written.
 
 Why here: the venue's name becomes a Python package, a distribution, entry-point names and class
-names at once, so one bad character or a clash with a built-in venue would surface far from the
+names at once, so one bad character or a clash with a known venue would surface far from the
 command that caused it (an import error, a shadowed stdlib module, a simulator that is not the one
 asked for). Every problem is one `ScaffoldError` naming the name and the rule.
 """
@@ -13,9 +13,9 @@ import re
 import sys
 from dataclasses import dataclass
 
-from xtb.connectors import CONNECTORS
+from xtb.connectors import registered_connectors
 from xtb.errors import XtbError
-from xtb.sim.registry import BUILTIN_VENUES
+from xtb.sim.registry import registered_simulators
 
 NAME_RULE = re.compile(r"[a-z][a-z0-9_]{1,19}")
 # names a venue package must not take: they would shadow xtb, its tests, or a module of Python's own
@@ -57,9 +57,11 @@ def venue_names(name: str) -> VenueNames:
             f"venue name {name!r} is not usable: it becomes a Python package, so use 2-20 characters of "
             "lower-case letters, digits and '_', starting with a letter (e.g. acme or acme_dex)"
         )
-    if name in CONNECTORS or name in BUILTIN_VENUES:
+    taken = {**registered_simulators(), **registered_connectors()}
+    if name in taken:
         raise ScaffoldError(
-            f"venue name {name!r} is a built-in venue of xtb (xtb/connectors/{name}/); pick another name"
+            f"venue name {name!r} is taken: xtb already knows a venue of that name ({taken[name].origin}, "
+            f"{taken[name].target}); pick another name"
         )
     if keyword.iskeyword(name) or name in RESERVED or name in sys.stdlib_module_names:
         raise ScaffoldError(
