@@ -75,7 +75,7 @@ def sends(sim: SimHandle) -> list[tuple[str, int | None]]:
 async def test_start_proves_the_key_then_reads(sim: SimHandle, lighter: LighterConnector) -> None:
     calls = [(r.path, r.auth, r.status) for r in sim.frontend.request_log.records()]
     assert calls[0] == ("/", "public", 200)
-    assert calls.count(("/api/v1/apikeys", "public", 200)) == 2  # key index lookup, then the SDK's check_client
+    assert calls.count(("/api/v1/apikeys", "public", 200)) == 1  # the key index lookup, which proves the key
     assert ("/api/v1/accountLimits", "ok", 200) in calls  # the auth token works
     assert lighter.signer is not None and (lighter.signer.key_index, lighter.chain_id) == (4, 304)
     assert "***" in repr(lighter.signer) and sim.account["api_private_key"][2:] not in repr(lighter.signer)
@@ -208,10 +208,23 @@ async def test_a_key_the_venue_does_not_know_fails_start_without_leaking(sim: Si
     with pytest.raises(AuthError) as caught:
         await connector.start()
     assert "no API key" in str(caught.value) and "17171717" not in str(caught.value)
-    connector = LighterConnector(config(sim, stranger, api_key_index=4))  # told the index: the SDK's check fails
+    connector = LighterConnector(config(sim, stranger, api_key_index=4))  # told the index: the key is read there
     with pytest.raises(AuthError) as caught:
         await connector.start()
-    assert "does not match" in str(caught.value) and "17171717" not in str(caught.value)
+    assert "registered at index 4 of account" in str(caught.value) and "17171717" not in str(caught.value)
+
+
+async def test_every_start_reads_the_key_from_the_venue_even_after_another_connector(sim: SimHandle) -> None:
+    """The SDK's own check remembers a key per (account, index) for the life of the process: a
+    connector started after another must still be refused a key the venue does not hold."""
+    good = LighterConnector(config(sim, api_key_index=4))
+    await good.start()
+    await good.stop()
+    before = [r.path for r in sim.frontend.request_log.records()].count("/api/v1/apikeys")
+    stranger = LighterConnector(config(sim, "0x" + "17" * 40, api_key_index=4))
+    with pytest.raises(AuthError, match="registered at index 4"):
+        await stranger.start()
+    assert [r.path for r in sim.frontend.request_log.records()].count("/api/v1/apikeys") == before + 1
 
 
 async def test_a_wrong_chain_id_is_refused_as_invalid_signature(sim: SimHandle) -> None:

@@ -17,10 +17,9 @@ import asyncio
 import logging
 import random
 from collections import deque
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 import aiohttp
 from yarl import URL
@@ -80,8 +79,6 @@ class TranscriptEntry:
     error: str = ""
     weight: int = 0  # what the venue counts it as against its request limit (0: not a paced REST request)
 
-
-T = TypeVar("T")
 
 # Transport failures after which a request may or may not have been applied by the venue.
 AMBIGUOUS_ERRORS: tuple[type[BaseException], ...] = (AmbiguousOutcome, TimeoutError, aiohttp.ClientError)
@@ -302,22 +299,6 @@ class BaseConnector(abc.ABC):
         weight) goes into `transcript` (the session reports them, see paced_http.py)."""
         latency = self.clock.monotonic() - started
         self.transcript.append(TranscriptEntry(started, method, redact(url), status, latency, error, weight))
-
-    async def _paced_elsewhere(self, method: str, url: str, send: Callable[[], Awaitable[T]]) -> T:
-        """A request a library sends on its own HTTP client (the Lighter SDK's key check): paced and
-        counted like ours, and in the transcript with the status unseen (None)."""
-        cost = self.pacer.cost(method, URL(url))
-        await self.pacer.acquire(cost)
-        started = self.clock.monotonic()
-        error = ""
-        try:
-            return await send()
-        except BaseException as exc:
-            error = type(exc).__name__
-            raise
-        finally:
-            latency = self.clock.monotonic() - started
-            self.transcript.append(TranscriptEntry(started, method, redact(url), None, latency, error, cost.weight))
 
     async def stop(self) -> None:
         """Stop streams and close the session. Safe to call more than once; never cancels orders."""

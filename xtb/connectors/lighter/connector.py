@@ -92,11 +92,11 @@ class LighterConnector(BaseConnector):
             raise ConnectorError(f"venue status is {status!r}", venue=self.venue)
         key_index = auth.index_setting("api_key_index", creds, ids, self.settings.api_key_index)
         if key_index is None:
-            key_index = await auth.find_key_index(self.rest, account, creds["api_private_key"])
+            key_index = await auth.find_key_index(self.rest, account, creds["api_private_key"])  # proves it too
+        else:
+            await auth.prove_key(self.rest, account, key_index, creds["api_private_key"])
         self.signer = LighterSigner(url, account, key_index, creds["api_private_key"], self.chain_id)
         await self.signer.open()
-        # the SDK's Go library fetches the key itself, on its own HTTP client: paced like ours
-        await self._paced_elsewhere("GET", url.rstrip("/") + endpoints.API_KEYS.path, self.signer.check)
         self.txs = TxSender(self.rest, account, key_index, skip_nonce=self.settings.skip_nonce)
         account_limits = await self.rest.get(endpoints.ACCOUNT_LIMITS, {"account_index": account})  # the token works
         if self.settings.rate_tier is None:

@@ -145,14 +145,6 @@ class LighterSigner:
             _SLOT_OWNERS[self._slot] = id(self)
         return self._client
 
-    async def check(self) -> None:
-        """The SDK's `check_client`: the Go library fetches `/api/v1/apikeys` and compares the
-        registered public key with ours (a blocking network call: on a thread of its own, so it
-        never holds up the signing thread)."""
-        error = await asyncio.to_thread(self.client.check_client)
-        if error is not None:
-            raise AuthError(f"API key check failed: {_clean(error, self._private_key)}", venue=VENUE)
-
     # ------------------------------------------------------------------------------ signing
 
     def _signed(self, result: tuple[Any, Any, Any, Any]) -> SignedTx:
