@@ -1,1 +1,2 @@
-"""Hyperliquid (HyperCore perpetuals): signing only so far; the connector comes later (issue #20)."""
+"""Hyperliquid (HyperCore perpetuals): the connector's parts as they land (issue #20): signing, wire
+numbers, status mapping. No connector class yet, so nothing registers the venue."""
