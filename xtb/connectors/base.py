@@ -74,7 +74,7 @@ class TranscriptEntry:
     at: float  # monotonic, on the connector's clock: when the request left (after any pacing wait)
     method: str
     url: str
-    status: int | None  # None when the request failed without an answer, or the answer was not ours to see
+    status: int | None  # None when the request failed without an answer
     latency_s: float
     error: str = ""
     weight: int = 0  # what the venue counts it as against its request limit (0: not a paced REST request)
