@@ -1,6 +1,7 @@
-"""The Hyperliquid simulator, built brick by brick (spec shared/venues/hyperliquid.md).
+"""The Hyperliquid simulator (issue #20): the venue's protocol on xtb's shared engine.
 
-Not registered in `xtb.sim.registry` yet: without a front-end there is nothing to serve. The first
-bricks are who may sign for whom (`signers`) and the per-signer nonce window (`nonces`), because every
-`/exchange` action passes through them before it is executed.
+Started from `xtb new-venue hyperliquid`: `frontend.py` is the wiring, `settings.py` the markets and
+every UNCONFIRMED switch, `streams.py` the socket side. Who may sign for whom is `signers`, the
+per-signer nonce window `nonces`; both run before any `/exchange` action executes. Not registered in
+`xtb.sim.registry` until the front-end serves the venue.
 """
