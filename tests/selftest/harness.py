@@ -12,6 +12,8 @@ mostly waiting on its simulator.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 import subprocess
 import sys
@@ -20,10 +22,12 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from tests.suite_runs import ROOT, suite_command, suite_env
+from xtb.connectors import CONNECTORS
 
-VENUES = ("backpack", "lighter", "grvt", "aster")
+VENUES = tuple(CONNECTORS)  # every built-in venue; its own bugs live in tests/selftest/venues/VENUE.py
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,6 @@ def variants() -> list[Variant]:
     """Every broken variant the self-test knows: the shared-base bugs on each venue, each venue's
     own bugs, the market-data bugs; plus one control row per venue with the real connector."""
     from tests.selftest import book_bugs, shared_bugs
-    from tests.selftest.venues import aster, backpack, grvt, lighter
 
     found: list[Variant] = []
     for venue in VENUES:
@@ -63,7 +66,7 @@ def variants() -> list[Variant]:
             if scenario is None:
                 continue  # cannot occur on this venue (shared_bugs.VENUE_EXPECTATIONS says why)
             found.append(Variant(venue, name, f"tests.selftest.shared_bugs:{cls.__name__}", (scenario,)))
-    for venue, module in (("backpack", backpack), ("lighter", lighter), ("grvt", grvt), ("aster", aster)):
+    for venue, module in venue_modules().items():
         for name, scenario in module.EXPECTED_FAILURES.items():
             found.append(Variant(venue, name, f"{module.__name__}:{name}", (scenario,)))
     for name, (venue, scenario) in book_bugs.EXPECTED_FAILURES.items():
@@ -71,6 +74,16 @@ def variants() -> list[Variant]:
     for venue in VENUES:
         expected = tuple(sorted({s for v in found if v.venue == venue for s in v.scenarios}))
         found.append(Variant(venue, "real connector", None, expected))
+    return found
+
+
+def venue_modules() -> dict[str, ModuleType]:
+    """Each built-in venue's module of its own bugs (`EXPECTED_FAILURES`), where it has one."""
+    found = {}
+    for venue in VENUES:
+        name = f"tests.selftest.venues.{venue}"
+        if importlib.util.find_spec(name) is not None:
+            found[venue] = importlib.import_module(name)
     return found
 
 
