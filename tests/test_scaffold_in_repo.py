@@ -31,6 +31,7 @@ from xtb.cli import main as xtb_main
 from xtb.config.venue_file import load_venue_config
 from xtb.errors import ConfigError
 from xtb.scaffold import in_repo
+from xtb.scaffold.command import in_repo_next
 from xtb.scaffold.imports import sort_imports
 from xtb.scaffold.layouts import in_repo_layout
 from xtb.scaffold.names import venue_names
@@ -352,3 +353,13 @@ def test_no_generated_venue_is_left_in_the_checkout() -> None:
         for folder in ("xtb/connectors", "xtb/sim", "tests"):
             assert not (ROOT / folder / name).exists(), f"{folder}/{name}"
         assert not (ROOT / "venues" / f"{name}.yaml").exists()
+
+
+def test_the_guide_shows_what_the_command_prints() -> None:
+    """docs/connectors.md section 1 quotes the --in-repo printout with NAME for the venue; it must
+    be the printout, word for word."""
+    guide = (ROOT / "docs" / "connectors.md").read_text()
+    quoted = re.search(r"```\n(register NAME by hand.*?)```", guide, re.DOTALL)
+    assert quoted is not None, "section 1 no longer quotes the --in-repo printout"
+    expected = quoted.group(1).replace("NAME", "xyz_dex").replace("Title", "XyzDex")
+    assert in_repo_next(venue_names("xyz_dex")) == expected

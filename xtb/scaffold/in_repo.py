@@ -75,7 +75,7 @@ def write_in_repo(names: VenueNames, root: Path) -> list[Path]:
     _refuse_taken(names, root)
     rendered = render_project(names, in_repo_layout(names))
     files = {root.joinpath(*relative.parts): text for relative, text in rendered.items()}
-    existing = [path for path in files if path.exists() or path.is_symlink()]
+    existing = sorted(path for path in files if path.exists() or path.is_symlink())
     if existing:
         listed = ", ".join(str(path.relative_to(root)) for path in existing)
         raise ScaffoldError(f"{len(existing)} file(s) the venue would write exist already: {listed}; nothing written")
