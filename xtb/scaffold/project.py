@@ -1,5 +1,5 @@
 """Writing a new venue's project: the templates (package data beside this module) filled with the
-venue's names, and the venue file written from the schema.
+venue's names and laid out by a layout (layouts.py), and the venue file written from the schema.
 
 Why all or nothing: a half-written project is worse than none (the next attempt refuses the
 directory, the newcomer edits a skeleton with parts missing). Every check runs before the first
@@ -14,26 +14,36 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path, PurePosixPath
 
+from xtb.scaffold.imports import sort_imports
+from xtb.scaffold.layouts import Layout, project_layout
 from xtb.scaffold.names import ScaffoldError, VenueNames
 from xtb.scaffold.venue_file import render_venue_file
 
 SUFFIX = ".tmpl"
 
 
-def render_project(names: VenueNames) -> dict[PurePosixPath, str]:
-    """Every file of the project: its path inside the project → its text."""
+def render_project(names: VenueNames, layout: Layout | None = None) -> dict[PurePosixPath, str]:
+    """Every file the layout (default: the venue's own repository) has: its path → its text."""
+    layout = layout or project_layout(names)
     values = {
         "venue": names.venue,
         "Venue": names.title,
         "distribution": names.distribution,
         "connector_target": names.connector_target,
         "simulator_target": names.simulator_target,
+        **layout.values,
     }
     files: dict[PurePosixPath, str] = {}
     for relative, template in _templates(resources.files("xtb.scaffold") / "templates", PurePosixPath()):
-        target = PurePosixPath(*(_target_part(part, names) for part in relative.parts))
-        files[target.with_name(target.name.removesuffix(SUFFIX))] = string.Template(template).substitute(values)
-    files[PurePosixPath("venues", f"{names.venue}.yaml")] = render_venue_file(names)
+        placed = layout.place(relative.with_name(relative.name.removesuffix(SUFFIX)))
+        if placed is None:
+            continue
+        text = string.Template(template).substitute(values)
+        if placed.suffix == ".py":
+            text = sort_imports(text, layout.first_party)
+        files[placed.with_name(placed.name.replace("VENUE", names.venue))] = text
+    files.update(layout.extra_files)
+    files[PurePosixPath("venues", f"{names.venue}.yaml")] = render_venue_file(names, layout.connector)
     return files
 
 
@@ -45,11 +55,6 @@ def _templates(folder: Traversable, relative: PurePosixPath) -> list[tuple[PureP
         elif entry.name.endswith(SUFFIX):
             found.append((relative / entry.name, entry.read_text(encoding="utf-8")))
     return found
-
-
-def _target_part(part: str, names: VenueNames) -> str:
-    """A template path's placeholders: the folder `PACKAGE` and `VENUE` in a file name."""
-    return names.venue if part == "PACKAGE" else part.replace("VENUE", names.venue)
 
 
 def write_project(names: VenueNames, directory: Path) -> list[Path]:

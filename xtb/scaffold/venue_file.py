@@ -33,8 +33,8 @@ WIDTH = 100
 
 DOCS: dict[str, str] = {
     "venue": "The venue's name: the report's and the simulator's name for it.",
-    "connector": "The connector class as package.module:Class (installed, or registered under the "
-    "`xtb.connectors` entry-point group by this project's pyproject.toml).",
+    "connector": "The connector: a registered name (a built-in venue's, or one an installed package "
+    "registers under the `xtb.connectors` entry-point group), or its class as package.module:Class.",
     "environment": "testnet (the default) or mainnet (needs --allow-mainnet and order_size.max_notional). "
     "The simulator is chosen with --sim, never here.",
     "hosts": "Every host the connector needs; all reach it as `config.hosts` (rest and ws required, add "
@@ -82,8 +82,8 @@ DOCS: dict[str, str] = {
     "skips": "Scenario id (or id[variant]) -> the reason, shown in the report; ids are checked against "
     "the catalog. A skipped baseline scenario makes the venue INCOMPLETE, never CONFORMANT.",
     "simulator": "How the suite runs this venue on its simulator (--sim).",
-    "simulator.venue": "The simulator's registry name (this project registers it under the "
-    "`xtb.simulators` entry-point group).",
+    "simulator.venue": "The simulator's registry name (a built-in venue's, or one an installed package "
+    "registers under the `xtb.simulators` entry-point group).",
     "simulator.symbol": "The market traded on the simulator (one its front-end lists).",
     "simulator.second_symbol": "Another market the simulator lists: foreign_orders_left_alone checks "
     "that cleanup of one symbol never touches another.",
@@ -112,13 +112,13 @@ DOCS: dict[str, str] = {
 }
 
 
-def examples(names: VenueNames) -> dict[str, Any]:
+def examples(names: VenueNames, connector: str) -> dict[str, Any]:
     """The values the scaffold writes where the schema has no default, or where a new venue starts
     from something else (placeholder hosts, the simulator's fast timings)."""
     venue, env = names.venue, names.env_prefix
     return {
         "venue": venue,
-        "connector": names.connector_target,
+        "connector": connector,
         "hosts.rest": f"https://api.testnet.{venue}.invalid",
         "hosts.ws": f"wss://ws.testnet.{venue}.invalid",
         "symbol": "BTC-PERP",
@@ -152,8 +152,9 @@ def examples(names: VenueNames) -> dict[str, Any]:
     }
 
 
-def render_venue_file(names: VenueNames) -> str:
-    """The venue file's text: every key of the schema, each under its comment."""
+def render_venue_file(names: VenueNames, connector: str | None = None) -> str:
+    """The venue file's text: every key of the schema, each under its comment. `connector:` is
+    `connector` (inside xtb, the registered name) or else the project's `package.module:Class`."""
     tree = _walk(VenueConfig, "")
     known = {key for key, _ in _flatten(tree)}
     stale = sorted(set(DOCS) - known)
@@ -163,7 +164,7 @@ def render_venue_file(names: VenueNames) -> str:
         f"# {names.venue}: the venue file (docs/connectors.md section 6). Every key of the schema is below,\n"
         "# under what it means; replace the placeholders with the venue's values.\n\n"
     )
-    return header + "".join(_render(tree, examples(names), 0))
+    return header + "".join(_render(tree, examples(names, connector or names.connector_target), 0))
 
 
 Node = tuple[str, list[Any] | Any]  # (dotted key, children or the schema's default)
