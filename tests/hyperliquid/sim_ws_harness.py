@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 
 from tests.waiting import TIMEOUT
-from xtb.clock import SystemClock
+from xtb.clock import ManualClock
 from xtb.model import MarketInfo, Side
 from xtb.sim.engine import Engine
 from xtb.sim.engine_types import MarketSpec
@@ -83,8 +83,10 @@ def now_ms(engine: Engine) -> Callable[[], int]:
 
 @asynccontextmanager
 async def serve(**settings: Any) -> AsyncIterator[Harness]:
-    """The socket on a free loopback port, with BTC and ETH listed and ALICE and BOB funded."""
-    engine = Engine(SystemClock())
+    """The socket on a free loopback port, with BTC and ETH listed and ALICE and BOB funded. The
+    engine's clock stands still 30 s into a minute (candles stay in one bucket); timers run on
+    the event loop's clock, so idle closes and pushes still come."""
+    engine = Engine(ManualClock(start=1_000.0, epoch=1_767_225_630.0))
     for info in MARKETS:
         engine.add_market(MarketSpec(info))
     for account in (ALICE, BOB):
