@@ -5,9 +5,11 @@ stream faults that hit a user feed and not market data, and the official SDK's r
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
+import pytest
 
 from tests.hyperliquid.sim_ws_harness import (
     ALICE,
@@ -21,9 +23,11 @@ from tests.hyperliquid.sim_ws_harness import (
     subscribe,
     unsubscribe,
 )
+from tests.waiting import TIMEOUT, eventually
 from xtb.clock import loop_time
 from xtb.model import Side
 from xtb.sim.faults import StreamAction, StreamFault
+from xtb.sim.hyperliquid.subscriptions import held
 
 PING = FRAMES["ping"]["request"]
 PONG = FRAMES["ping"]["reply"]
@@ -342,3 +346,45 @@ async def test_frames_route_as_the_official_sdk_expects() -> None:
             if key is not None:
                 assert key in wanted, frame
                 seen.add(key)
+
+
+async def test_the_official_sdk_websocket_manager_gets_every_feed() -> None:
+    """SDK 0.24.0's own WebsocketManager (a thread with websocket-client) against the socket: each
+    feed reaches the callback its subscription registered, so the routing keys are right."""
+    sdk = pytest.importorskip("hyperliquid.websocket_manager")
+    subscriptions = [
+        {"type": "l2Book", "coin": "BTC"},
+        {"type": "bbo", "coin": "BTC"},
+        {"type": "trades", "coin": "BTC"},
+        {"type": "candle", "coin": "BTC", "interval": "1m"},
+        {"type": "allMids"},
+        {"type": "userFills", "user": ALICE},
+        {"type": "orderUpdates", "user": ALICE},
+        {"type": "userEvents", "user": ALICE},
+    ]
+    async with serve(l2book_interval_s=0.05) as sim:
+        loop = asyncio.get_running_loop()
+        got: asyncio.Queue[tuple[int, dict[str, Any]]] = asyncio.Queue()
+        manager = sdk.WebsocketManager(sim.frontend.base_url())
+        manager.daemon = True
+        manager.start()
+        try:
+            for index, sub in enumerate(subscriptions):
+                manager.subscribe(sub, lambda msg, i=index: loop.call_soon_threadsafe(got.put_nowait, (i, msg)))
+            await eventually(
+                lambda: sum(len(held(c)) for c in sim.frontend.hub.connections) == len(subscriptions),
+                what="the SDK's subscriptions held",
+            )
+            quote_btc(sim)
+            sim.order(BOB, "BTC", Side.SELL, "0.1", "59990")
+            sim.streams.publish_fills(ALICE, FRAMES["userfills_live"]["frame"]["data"]["fills"])
+            sim.streams.publish_order_updates(ALICE, FRAMES["order_update_open"]["frame"]["data"])
+            reached: set[int] = set()
+            async with asyncio.timeout(TIMEOUT):
+                while len(reached) < len(subscriptions):
+                    index, message = await got.get()
+                    assert message["channel"] in {"user", subscriptions[index]["type"]}, message
+                    reached.add(index)
+        finally:
+            await asyncio.to_thread(manager.stop)
+            await asyncio.to_thread(manager.join, TIMEOUT)
