@@ -83,3 +83,19 @@ def test_candle_month_bucket_is_the_calendar_month() -> None:
     trade = books.TapeTrade("BTC", 1, 1_709_251_200_000 + 5, D("1"), D("2"), Side.BUY, "a", "b")  # 2024-03-01
     row = books.candle("BTC", "1M", [trade], trade.time_ms)
     assert row is not None and (row["t"], row["T"]) == (1_709_251_200_000, 1_711_929_600_000 - 1)  # to 2024-04-01
+
+
+def test_candle_rows_bucket_the_tape_oldest_first() -> None:
+    minute = 1_767_225_600_000
+    tape = [
+        books.TapeTrade("BTC", 1, minute + 1_000, D("100"), D("1"), Side.BUY, "a", "b"),
+        books.TapeTrade("BTC", 2, minute + 2_000, D("101"), D("2"), Side.SELL, "a", "b"),
+        books.TapeTrade("BTC", 3, minute + 61_000, D("99"), D("0.5"), Side.BUY, "a", "b"),
+    ]
+    rows = books.candle_rows("BTC", "1m", tape, minute, minute + 120_000)
+    assert [(r["t"], r["T"], r["o"], r["c"], r["h"], r["l"], r["v"], r["n"]) for r in rows] == [
+        (minute, minute + 59_999, "100.0", "101.0", "101.0", "100.0", "3.0", 2),
+        (minute + 60_000, minute + 119_999, "99.0", "99.0", "99.0", "99.0", "0.5", 1),
+    ]
+    assert books.candle_rows("BTC", "1m", tape, minute + 60_000, minute + 60_000) == rows[1:]
+    assert books.candle_rows("BTC", "1m", tape, minute, minute + 120_000, limit=1) == rows[1:]

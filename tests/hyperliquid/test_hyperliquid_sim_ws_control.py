@@ -265,6 +265,8 @@ async def test_post_rate_limited_and_failing_calls_answer_an_error_payload() -> 
         '{"method":"post","id":7,"request":{"type":"info","payload":{"type":"noSuchInfo"}}}',
         '{"method":"post","request":{"type":"info","payload":{"type":"allMids"}}}',
         '{"method":"post","id":-1,"request":{"type":"info","payload":{"type":"allMids"}}}',
+        '{"method":"post","id":18446744073709551616,"request":{"type":"info","payload":{"type":"allMids"}}}',
+        '{"method":"post","id":true,"request":{"type":"info","payload":{"type":"allMids"}}}',
         '{"method":"post","id":8,"request":{"type":"explorer","payload":{}}}',
         '{"method":"post","id":9,"request":{"type":"action","payload":[]}}',
     ],

@@ -362,13 +362,14 @@ async def test_the_official_sdk_websocket_manager_gets_every_feed() -> None:
         {"type": "orderUpdates", "user": ALICE},
         {"type": "userEvents", "user": ALICE},
     ]
-    async with serve(l2book_interval_s=0.05) as sim:
-        loop = asyncio.get_running_loop()
-        got: asyncio.Queue[tuple[int, dict[str, Any]]] = asyncio.Queue()
-        manager = sdk.WebsocketManager(sim.frontend.base_url())
-        manager.daemon = True
-        manager.start()
-        try:
+    manager: Any = None
+    try:
+        async with serve(l2book_interval_s=0.05) as sim:
+            loop = asyncio.get_running_loop()
+            got: asyncio.Queue[tuple[int, dict[str, Any]]] = asyncio.Queue()
+            manager = sdk.WebsocketManager(sim.frontend.base_url())
+            manager.daemon = True
+            manager.start()
             for index, sub in enumerate(subscriptions):
                 manager.subscribe(sub, lambda msg, i=index: loop.call_soon_threadsafe(got.put_nowait, (i, msg)))
             await eventually(
@@ -385,6 +386,9 @@ async def test_the_official_sdk_websocket_manager_gets_every_feed() -> None:
                     index, message = await got.get()
                     assert message["channel"] in {"user", subscriptions[index]["type"]}, message
                     reached.add(index)
-        finally:
             await asyncio.to_thread(manager.stop)
+    finally:  # the server's close ends the client's loop too (its own close alone sometimes does not)
+        if manager is not None:
+            manager.stop_event.set()
             await asyncio.to_thread(manager.join, TIMEOUT)
+            assert not manager.is_alive()

@@ -205,3 +205,22 @@ def candle(coin: str, interval: str, tape: Iterable[TapeTrade], time_ms: int) ->
         "v": decimal_str(volume),
         "n": len(prices),
     }
+
+
+def candle_rows(
+    coin: str, interval: str, tape: Iterable[TapeTrade], start_ms: int, end_ms: int, *, limit: int = 5000
+) -> list[dict[str, Any]]:
+    """The candles of `tape` (oldest first) whose buckets overlap `[start_ms, end_ms]`, oldest
+    first, at most the `limit` most recent (`candleSnapshot`, §4.2); buckets without a trade are
+    absent."""
+    buckets: dict[int, list[TapeTrade]] = {}
+    for record in tape:
+        start, end = bucket_bounds(interval, record.time_ms)
+        if end > start_ms and start <= end_ms:
+            buckets.setdefault(start, []).append(record)
+    rows = []
+    for start in sorted(buckets)[-limit:] if limit > 0 else []:
+        row = candle(coin, interval, buckets[start], start)
+        if row is not None:
+            rows.append(row)
+    return rows

@@ -200,7 +200,8 @@ class HyperliquidSimStreams(VenueStreams):
         inner = request.get("request")
         payload = inner.get("payload") if isinstance(inner, dict) else None
         kind = inner.get("type") if isinstance(inner, dict) else None
-        if type(post_id) is not int or post_id < 0 or kind not in ("info", "action") or not isinstance(payload, dict):
+        readable = type(post_id) is int and 0 <= post_id < 2**64  # a u64
+        if not readable or kind not in ("info", "action") or not isinstance(payload, dict):
             self._error(conn, PARSE_ERROR + text)
             return
         try:
