@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.suite_runs import run_suite
+from tests.suite_runs import ROOT, run_suite
 
-VENUES = ["aster", "backpack", "grvt", "lighter"]
+VENUES = sorted(path.stem for path in (ROOT / "venues").glob("*.yaml"))  # every venue file in the repository
 RATE_LIMIT_STATUSES = {418, 429}
 INJECTS_RATE_LIMITS = {"rate_limited"}  # the one scenario that asks the simulator for a 429
 
