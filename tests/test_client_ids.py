@@ -169,3 +169,40 @@ def test_untagged_ids_belong_to_no_known_run(policy: ClientIdPolicy) -> None:
         assert all(policy.min_value <= int(i) <= policy.max_value for i in ids)
     else:
         assert all(len(i) <= policy.max_length and set(i) <= set(policy.alphabet) for i in ids)
+
+
+# -- fixed-width hex ids (Hyperliquid's cloid: "0x" + 32 lower-case hex, spec §0 and §6.1) -------------
+
+
+def test_hex_ids_are_the_venue_form_unique_and_owned() -> None:
+    policy = ClientIdPolicy.hex(32, prefix="0x")
+    a, b = two_generators(policy)
+    ids_a = [a.next() for _ in range(COUNT)]
+    ids_b = [b.next() for _ in range(COUNT)]
+    for ids in (ids_a, ids_b):
+        assert len(set(ids)) == COUNT
+        for cid in ids:
+            assert len(cid) == 34 and cid.startswith("0x")
+            assert set(cid[2:]) <= set("0123456789abcdef")  # lower case: the venue signs the bytes
+    assert all(a.owns(i) for i in ids_a)
+    assert not any(a.owns(i) for i in ids_b)
+    assert a.owns(ids_a[0].upper().replace("0X", "0x"))  # the venue may echo another case
+    assert not a.owns(ids_a[0][:-1])  # a shorter string is no id of ours
+    assert not a.owns("0x0000000000000000000000000000abcd")
+
+
+def test_hex_ids_need_room_for_a_counter() -> None:
+    with pytest.raises(ValueError, match="no room"):
+        ClientIdGenerator(ClientIdPolicy.hex(12))
+
+
+def test_untagged_hex_ids_are_valid_and_owned_by_no_run() -> None:
+    from xtb.checks.others import UntaggedIds
+
+    policy = ClientIdPolicy.hex(32)
+    ours = ClientIdGenerator(policy, random.Random(3))
+    manual = UntaggedIds(policy, [ours], random.Random(4))
+    for _ in range(100):
+        cid = manual.next()
+        assert len(cid) == 34 and cid.startswith("0x") and set(cid[2:]) <= set("0123456789abcdef")
+        assert not ours.owns(cid)

@@ -163,7 +163,13 @@ def decimals_of(increment: Decimal) -> int:
 
 @dataclass(frozen=True)
 class MarketInfo:
-    """A venue market's trading rules, as the venue declares them (never guessed from a price string)."""
+    """A venue market's trading rules, as the venue declares them (never guessed from a price string).
+
+    `significant_figures`: a venue without a fixed tick (Hyperliquid) limits a price to this many
+    significant figures, integers always allowed, and to `tick_size`'s decimals. The tick valid at a
+    price, `tick_at(price)`, then grows with the price; every method that rounds or checks a price
+    uses it. None (every other venue): the tick is `tick_size` at every price.
+    """
 
     symbol: str
     tick_size: Decimal
@@ -175,9 +181,13 @@ class MarketInfo:
     base_asset: str = ""
     quote_asset: str = ""
     venue_symbol: str = ""  # the venue's own id when it differs (e.g. Lighter's market index)
+    significant_figures: int | None = None  # a price rule instead of a fixed tick (see above)
 
     def __post_init__(self) -> None:
         _symbol("market", "symbol", self.symbol)
+        figures = self.significant_figures
+        if figures is not None and (isinstance(figures, bool) or not isinstance(figures, int) or figures < 1):
+            raise InvalidValue(f"{self.symbol}: significant_figures must be a positive int, got {_clip(figures)}")
         for name in ("tick_size", "step_size"):
             value = getattr(self, name)
             if not isinstance(value, Decimal) or not value.is_finite() or not 0 < value < MAX_MAGNITUDE:
@@ -191,8 +201,19 @@ class MarketInfo:
         if self.size_decimals is None:
             object.__setattr__(self, "size_decimals", decimals_of(self.step_size))
 
+    def tick_at(self, price: Decimal) -> Decimal:
+        """The price increment valid around `price`: `tick_size`, or under a significant-figures
+        rule the place of the last allowed figure (never finer than `tick_size`, never coarser
+        than 1, since integer prices are always valid). Rounding to it lands on a valid price
+        even across a power of ten (10^k is a multiple of every tick at or above it)."""
+        figures = self.significant_figures
+        if figures is None or not isinstance(price, Decimal) or not price.is_finite() or price <= 0:
+            return self.tick_size
+        by_figures = Decimal(1).scaleb(price.adjusted() - figures + 1)
+        return max(self.tick_size, min(Decimal(1), by_figures))
+
     def round_price(self, price: Decimal, rounding: Rounding = Rounding.NEAREST) -> Decimal:
-        return round_to_increment(price, self.tick_size, rounding)
+        return round_to_increment(price, self.tick_at(price), rounding)
 
     def round_size(self, size: Decimal, rounding: Rounding = Rounding.DOWN) -> Decimal:
         return round_to_increment(size, self.step_size, rounding)
@@ -202,7 +223,7 @@ class MarketInfo:
         return self.round_price(price, Rounding.DOWN if side is Side.BUY else Rounding.UP)
 
     def is_on_tick(self, price: Decimal) -> bool:
-        return price % self.tick_size == 0
+        return price % self.tick_at(price) == 0
 
     def is_on_step(self, size: Decimal) -> bool:
         return size % self.step_size == 0
@@ -228,7 +249,7 @@ class MarketInfo:
             if price <= 0:
                 return f"price {price} must be positive"
             if not self.is_on_tick(price):
-                return f"price {price} is not a multiple of tick {self.tick_size}"
+                return f"price {price} is not a multiple of tick {self.tick_at(price)}"
             if size * price < self.min_notional:
                 return f"notional {size * price} is below the minimum {self.min_notional}"
         return None

@@ -33,7 +33,10 @@ class UntaggedIds(ClientIdGenerator):
     def next(self) -> str:
         policy = self.policy
         for _ in range(1000):
-            if policy.kind == "str":
+            if policy.kind == "hex":
+                digits = "".join(self._rng.choice("0123456789abcdef") for _ in range(policy.hex_digits))
+                candidate = f"{policy.prefix}{digits}"
+            elif policy.kind == "str":
                 letters = [c for c in "manual" if c in policy.alphabet] or [policy.alphabet[0]]
                 digits = [c for c in "0123456789" if c in policy.alphabet]
                 candidate = "".join(letters) + "".join(self._rng.choice(digits) for _ in range(10))
@@ -69,7 +72,7 @@ async def rest_passive(
     if touch is None:
         raise AssertionError(f"{venue.name} {symbol}: no {side.value} side in the book")
     size = market.min_order_size(touch)
-    price = market.passive_price(touch - side.sign * ticks_away * market.tick_size, side)
+    price = market.passive_price(touch - side.sign * ticks_away * market.tick_at(touch), side)
     tracker = await connector.submit_limit_order(symbol, side, size, price, post_only=True)
     await steps.wait_state(tracker, {OrderState.OPEN}, venue.config.tracking.settle_time)
     return tracker

@@ -133,8 +133,8 @@ def check_books_agree(rest: TopOfBook, ws: TopOfBook, market: MarketInfo, max_ti
             raise AssertionError(f"{book.source.value} top of book has an empty side: {book}")
         if book.is_crossed:
             raise AssertionError(f"{book.source.value} top of book is crossed: bid {book.bid} >= ask {book.ask}")
-    tolerance = market.tick_size * max_ticks
     assert rest.bid is not None and ws.bid is not None and rest.ask is not None and ws.ask is not None
+    tolerance = market.tick_at(rest.bid) * max_ticks
     if abs(rest.bid - ws.bid) > tolerance or abs(rest.ask - ws.ask) > tolerance:
         raise AssertionError(
             f"REST and WS top of book disagree: REST {rest.bid}/{rest.ask} vs WS {ws.bid}/{ws.ask} "
@@ -336,7 +336,7 @@ async def submit_passive(venue: VenueUnderTest, side: Side, size: Decimal, ticks
     touch = book.touch(side)
     if touch is None:
         raise AssertionError(f"{venue.symbol}: no {side.value} side in the book")
-    price = market.passive_price(touch - side.sign * ticks_away * market.tick_size, side)
+    price = market.passive_price(touch - side.sign * ticks_away * market.tick_at(touch), side)
     tracker = await venue.connector.submit_limit_order(venue.symbol, side, size, price, post_only=True)
     venue.record.track(tracker)
     await wait_state(tracker, {OrderState.OPEN}, venue.config.tracking.settle_time)
@@ -352,9 +352,9 @@ async def rest_alone_at_best_bid(venue: VenueUnderTest, size: Decimal) -> OrderT
     await control.freeze(venue.symbol)  # type: ignore[attr-defined]
     market = await venue.connector.get_market_info(venue.symbol)
     bid, ask = await sim_top(venue)  # the simulator's own book: no venue request spent on a setup step
-    if bid is None or ask is None or ask - bid < 2 * market.tick_size:
+    if bid is None or ask is None or ask - bid < 2 * market.tick_at(bid):
         raise AssertionError(f"the simulator's spread ({bid}/{ask}) leaves no room to bid alone inside it")
-    tracker = await venue.connector.submit_limit_order(venue.symbol, Side.BUY, size, bid + market.tick_size)
+    tracker = await venue.connector.submit_limit_order(venue.symbol, Side.BUY, size, bid + market.tick_at(bid))
     venue.record.track(tracker)
     await cross_check(venue, tracker, "resting")
     return tracker

@@ -26,6 +26,7 @@ CONNECTORS: dict[str, str] = {
     "grvt": "xtb.connectors.grvt:GrvtConnector",
     "lighter": "xtb.connectors.lighter:LighterConnector",
     "aster": "xtb.connectors.aster:AsterConnector",
+    "hyperliquid": "xtb.connectors.hyperliquid:HyperliquidConnector",
 }
 
 EXTRA_TYPES: dict[str, str] = {
@@ -33,6 +34,7 @@ EXTRA_TYPES: dict[str, str] = {
     "grvt": "xtb.connectors.grvt.settings:GrvtExtra",
     "lighter": "xtb.connectors.lighter.settings:LighterExtra",
     "aster": "xtb.connectors.aster.settings:AsterExtra",
+    "hyperliquid": "xtb.connectors.hyperliquid.settings:HyperliquidExtra",
 }
 
 

@@ -13,18 +13,23 @@ from dataclasses import dataclass
 from typing import Literal
 
 _ALPHABET = string.ascii_lowercase + string.digits
+_HEX = "0123456789abcdef"
+HEX_TAG_DIGITS = 8  # the run tag of a hex id: 32 random bits
 
 
 @dataclass(frozen=True)
 class ClientIdPolicy:
-    """What the venue accepts: an integer range, or strings up to a length from an alphabet."""
+    """What the venue accepts: an integer range, strings up to a length from an alphabet, or a
+    fixed-width lower-case hex number behind a prefix (Hyperliquid's 128-bit `0x` + 32 hex cloid)."""
 
-    kind: Literal["int", "str"]
+    kind: Literal["int", "str", "hex"]
     min_value: int = 0
     max_value: int = 2**32 - 1
     max_length: int = 36
     alphabet: str = _ALPHABET + "-_"
     counter_space: int = 2**20  # orders one run can make before its ids would leave the run's tag
+    prefix: str = ""  # "hex": the text before the digits ("0x")
+    hex_digits: int = 32  # "hex": exactly this many lower-case hex digits
 
     @classmethod
     def int_range(cls, min_value: int, max_value: int, counter_space: int = 2**20) -> ClientIdPolicy:
@@ -33,6 +38,11 @@ class ClientIdPolicy:
     @classmethod
     def string(cls, max_length: int, alphabet: str = _ALPHABET + "-_") -> ClientIdPolicy:
         return cls("str", max_length=max_length, alphabet=alphabet)
+
+    @classmethod
+    def hex(cls, digits: int, prefix: str = "0x") -> ClientIdPolicy:
+        """Exactly `digits` lower-case hex digits after `prefix`: the run tag, then the counter."""
+        return cls("hex", max_length=len(prefix) + digits, alphabet=_HEX, prefix=prefix, hex_digits=digits)
 
 
 class ClientIdGenerator:
@@ -48,6 +58,13 @@ class ClientIdGenerator:
                 raise ValueError(f"empty client id range {policy.min_value}..{policy.max_value}")
             self._tags = span // policy.counter_space
             self.run_tag = self._rng.randrange(self._tags) if self._tags >= 2 else None
+        elif policy.kind == "hex":
+            counter_digits = policy.hex_digits - HEX_TAG_DIGITS
+            if counter_digits < 6:
+                raise ValueError(f"hex client ids of {policy.hex_digits} digits leave no room for a counter")
+            self.run_tag = "".join(self._rng.choice(_HEX) for _ in range(HEX_TAG_DIGITS))
+            self._prefix = f"{policy.prefix}{self.run_tag}"
+            self._counter_digits = counter_digits
         else:
             tag = "".join(self._rng.choice(_ALPHABET) for _ in range(6))
             if not set(tag) <= set(policy.alphabet):
@@ -62,6 +79,10 @@ class ClientIdGenerator:
         policy = self.policy
         if policy.kind == "str":
             return f"{self._prefix}{self._counter:08d}"
+        if policy.kind == "hex":
+            if self._counter >= 16**self._counter_digits:
+                raise RuntimeError(f"this run used all {16**self._counter_digits} client ids of its tag")
+            return f"{self._prefix}{self._counter:0{self._counter_digits}x}"
         if self.run_tag is None:
             value = policy.min_value + self._counter
         else:
@@ -85,6 +106,8 @@ class ClientIdGenerator:
         text = str(client_id)
         if self.policy.kind == "str":
             return text.startswith(self._prefix)
+        if self.policy.kind == "hex":  # the venue may echo hex in any case; it parses it as bytes
+            return len(text) == self.policy.max_length and text.lower().startswith(self._prefix)
         if not (text.isascii() and text.isdigit()):
             return False
         offset = int(text) - self.policy.min_value

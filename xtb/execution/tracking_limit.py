@@ -97,11 +97,11 @@ def quote_price(market: MarketInfo, book: TopOfBook, side: Side, offset_ticks: i
     touch = book.touch(side)
     if touch is None:
         return None
-    price = touch - side.sign * offset_ticks * market.tick_size
+    price = touch - side.sign * offset_ticks * market.tick_at(touch)
     price = market.passive_price(price, side)
     far = book.far_touch(side)
     if far is not None:
-        limit = far - side.sign * market.tick_size
+        limit = market.passive_price(far - side.sign * market.tick_at(far), side)
         price = min(price, limit) if side is Side.BUY else max(price, limit)
     return price if price > 0 else None
 

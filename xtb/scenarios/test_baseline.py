@@ -63,9 +63,9 @@ async def test_rest_ws_cross_check(venue: VenueUnderTest) -> None:
     size = await steps.order_size(venue)
     book = await venue.connector.top_of_book(venue.symbol)
     assert book.bid is not None
-    resting = await venue.connector.submit_limit_order(
-        venue.symbol, Side.BUY, size, book.bid - 20 * (await venue.connector.get_market_info(venue.symbol)).tick_size
-    )
+    market = await venue.connector.get_market_info(venue.symbol)
+    price = market.passive_price(book.bid - 20 * market.tick_at(book.bid), Side.BUY)
+    resting = await venue.connector.submit_limit_order(venue.symbol, Side.BUY, size, price)
     venue.record.track(resting)
     await steps.cross_check(venue, resting, "after ack")
     await venue.connector.cancel_order(resting)

@@ -405,10 +405,10 @@ async def _chase_a_small_remainder(
     control = steps.sim_control(venue)
     market = await venue.connector.get_market_info(venue.symbol)
     book = await _frozen_book(venue)
-    if book.bid is None or book.ask is None or book.ask - book.bid < 2 * market.tick_size:
+    if book.bid is None or book.ask is None or book.ask - book.bid < 2 * market.tick_at(book.bid):
         raise AssertionError(f"the simulator's spread ({book.bid}/{book.ask}) leaves no room to bid alone inside it")
-    spread_ticks = int((book.ask - book.bid) / market.tick_size)
-    price = book.ask - market.tick_size  # alone at the best bid: the chase's quote clamps there
+    spread_ticks = int((book.ask - book.bid) / market.tick_at(book.bid))
+    price = book.ask - market.tick_at(book.bid)  # alone at the best bid: the chase's quote clamps there
     minimum = market.min_order_size(price)
     whole_steps = minimum > market.step_size  # then one step left over is too small to post
     size = minimum + (market.step_size if whole_steps else market.step_size / 2)

@@ -208,7 +208,7 @@ async def test_ambiguous_submit(venue: VenueUnderTest, fault: str) -> None:
     market = await venue.connector.get_market_info(venue.symbol)
     book = await venue.connector.top_of_book(venue.symbol)
     assert book.bid is not None
-    price = market.passive_price(book.bid - 20 * market.tick_size, Side.BUY)
+    price = market.passive_price(book.bid - 20 * market.tick_at(book.bid), Side.BUY)
     before = len(await venue.control.open_orders(venue.symbol))
     action = {"drop_response": "drop_response", "applied_then_503": "apply_then_status", "status_503": "status"}[fault]
     if fault == "drop_response":

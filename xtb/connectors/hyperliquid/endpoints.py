@@ -1,34 +1,55 @@
-"""Hyperliquid's REST endpoints as one table: method, path, and whether the request is signed.
+"""Hyperliquid's two routes and what each request weighs against the per-IP budget (spec §4.1, §8).
 
-Why a table: the REST client signs exactly what the table says, so which route needs which
-credentials is read in one place, not decided inside each hook. The connector's hooks name the
-endpoint they need (`markets`, `book`, `submit`, `cancel`, `cancel_all`, `order`, `open_orders`,
-`positions`, `balances`, `fills`); add each from the venue's API reference.
+There are no paths to tabulate: every read is `POST /info` with a `type`, every action `POST
+/exchange`, both under `hosts.rest`; the socket is `hosts.ws` (the `/ws` URL). What differs per
+request is its weight, which depends on the body (the info type, the batch length), so the REST
+client prices each request itself and hands the pacer the cost (`prepaid=`); the rate card's own
+costing (by URL) only ever sees requests nobody priced, and charges them the common 20.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from yarl import URL
+
+from xtb.connectors.pacing import Cost, Limit, RateCard
+
+INFO_PATH = "/info"
+EXCHANGE_PATH = "/exchange"
+
+LIGHT_INFO = frozenset(
+    {"l2Book", "allMids", "clearinghouseState", "orderStatus", "spotClearinghouseState", "exchangeStatus"}
+)
+"""Weight 2 (spec §8); `userRole` weighs 60; every other info type 20."""
+USER_ROLE_WEIGHT = 60
+DEFAULT_INFO_WEIGHT = 20
+ITEMS_PER_EXTRA_WEIGHT = {"userFills": 20, "userFillsByTime": 20, "historicalOrders": 20, "candleSnapshot": 60}
+"""`+1 per 20 items returned` (per 60 for candles): known only from the answer, paid after it."""
+EXCHANGE_BATCH_PER_WEIGHT = 40
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    method: str
-    path: str
-    signed: bool
+def info_weight(info_type: str) -> int:
+    if info_type in LIGHT_INFO:
+        return 2
+    if info_type == "userRole":
+        return USER_ROLE_WEIGHT
+    return DEFAULT_INFO_WEIGHT
 
 
-ENDPOINTS: dict[str, Endpoint] = {
-    # "markets": Endpoint("GET", "/api/v1/markets", signed=False),
-}
+def extra_info_weight(info_type: str, items: int) -> int:
+    """The weight an answer of `items` rows adds after the fact."""
+    per = ITEMS_PER_EXTRA_WEIGHT.get(info_type)
+    return items // per if per else 0
 
 
-def endpoint(name: str) -> Endpoint:
-    """The endpoint a hook names; a name not in the table yet says what to add."""
-    try:
-        return ENDPOINTS[name]
-    except KeyError:
-        raise NotImplementedError(
-            f"endpoint {name!r}: not implemented yet — add it to ENDPOINTS in {__name__} (method, path, signed) "
-            "from the venue's API reference (docs/connectors.md section 1)"
-        ) from None
+def exchange_weight(batch_length: int) -> int:
+    """`1 + floor(batch_length / 40)` for an action of `batch_length` orders or cancels."""
+    return 1 + batch_length // EXCHANGE_BATCH_PER_WEIGHT
+
+
+def _unpriced(method: str, url: URL) -> Cost:
+    return Cost(DEFAULT_INFO_WEIGHT)
+
+
+def rate_card(weight_per_minute: int) -> RateCard:
+    """The per-IP weight budget (the per-address action budget is the venue's to refuse: §8)."""
+    return RateCard((Limit("weight", weight_per_minute, 60, "ip"),), _unpriced)

@@ -1,32 +1,84 @@
-"""Hyperliquid's REST requests: what endpoints.py names, signed as auth.py signs, and every non-success
-answer turned into the runtime's error by the venue's error table (errors.py).
+"""Hyperliquid's two REST routes: `POST {rest}/info` (reads, by `type`) and `POST {rest}/exchange`
+(signed actions), each priced for the pacer before it is sent (endpoints.py), and every answer
+read the venue's way (spec §4.1):
 
-The client reads only `code` and `message` out of an error answer and raises
-`TABLE.error(request, status, code, message, retry_after)`; a 2xx answer that carries an error code
-is an error too (docs/connectors.md section 2.3). JSON is read with `parse_float=Decimal`.
+* HTTP 200 is every business outcome. `/info` answers the bare payload (`null` included);
+  `/exchange` answers `{"status":"ok","response":…}` or `{"status":"err","response":"<text>"}`.
+  `"status":"ok"` is not success (hazard 1): the per-order results are actions.py's to read; a
+  whole-request `err` is returned too, so one error fans out to every order of a batch.
+* Anything else is the error table's (errors.py): 422 refused, 429 (`null` body) rate limited,
+  5xx ambiguous. A 200 whose body is not the venue's shape may have been applied: UnreadableAnswer.
+
+The body is serialised once and sent as bytes: what is sent is what was signed.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
-from xtb.connectors.hyperliquid.auth import Signer
-from xtb.connectors.hyperliquid.endpoints import endpoint
+from yarl import URL
+
+from xtb.connectors.hyperliquid import endpoints
+from xtb.connectors.hyperliquid.auth import HyperliquidSigner
+from xtb.connectors.hyperliquid.errors import TABLE, VENUE
 from xtb.connectors.paced_http import PacedSession
+from xtb.connectors.pacing import Cost
+from xtb.connectors.parsing import PayloadReader, UnreadableAnswer
+
+JSON = {"Content-Type": "application/json"}
+READ = PayloadReader(VENUE)
 
 
 class HyperliquidRest:
-    def __init__(self, http: PacedSession, base_url: str, signer: Signer) -> None:
+    def __init__(self, http: PacedSession, base_url: str, signer: HyperliquidSigner) -> None:
         self._http = http
-        self._base_url = base_url.rstrip("/")
-        self._signer = signer
+        base = base_url.rstrip("/")
+        self._info_url = URL(base + endpoints.INFO_PATH)
+        self._exchange_url = URL(base + endpoints.EXCHANGE_PATH)
+        self.signer = signer
 
-    async def request(self, name: str, params: Mapping[str, Any] | None = None) -> Any:
-        """Send the endpoint `name` with `params`; the decoded answer, or the table's error."""
-        route = endpoint(name)
-        raise NotImplementedError(
-            f"{type(self).__name__}.request: not implemented yet — send {route.method} {route.path} through "
-            "the paced session (yarl.URL(url, encoded=True), the body as bytes), sign it when the endpoint is "
-            "signed, and raise errors.TABLE.error(...) for an error answer (docs/connectors.md sections 2.3, 5)"
+    @property
+    def account(self) -> str:
+        return self.signer.account
+
+    async def info(self, payload: Mapping[str, Any]) -> Any:
+        """One read; the bare answer (JSON numbers as Decimal), or the table's error."""
+        info_type = str(payload.get("type"))
+        answer = await self._post(
+            self._info_url, dict(payload), Cost(endpoints.info_weight(info_type)), f"info {info_type}"
         )
+        extra = endpoints.extra_info_weight(info_type, len(answer) if isinstance(answer, list) else 0)
+        if extra:
+            await self._http.pacer.acquire(Cost(extra))  # the venue charges per row returned
+        return answer
+
+    async def exchange(self, action: Mapping[str, Any], batch_length: int = 1) -> dict[str, Any]:
+        """One signed action. The body `{"status": "ok" | "err", "response": …}`; a whole-request
+        `err` is returned, not raised (actions.py fans it out to each order or cancel)."""
+        cost = Cost(endpoints.exchange_weight(batch_length))
+        await self._http.pacer.acquire(cost)  # wait first: the nonce follows the clock
+        body = self.signer.envelope(action)
+        what = f"exchange {action.get('type')}"
+        answer = await self._post(self._exchange_url, body, cost, what, prepaid=True)
+        status = answer.get("status") if isinstance(answer, dict) else None
+        if status not in ("ok", "err") or (status == "err" and not isinstance(answer.get("response"), str)):
+            raise UnreadableAnswer(
+                f"POST /exchange ({what}): not the venue's answer shape: {answer!r:.200}", venue=VENUE
+            )
+        return answer
+
+    async def _post(self, url: URL, body: dict[str, Any], cost: Cost, what: str, *, prepaid: bool = False) -> Any:
+        if not prepaid:
+            await self._http.pacer.acquire(cost)
+        data = json.dumps(body, separators=(",", ":")).encode()
+        async with self._http.post(url, data=data, headers=JSON, prepaid=cost) as resp:
+            raw = await resp.text()
+            status = resp.status
+            retry_after = resp.headers.get("Retry-After")
+        request = f"POST {url.path} ({what})"
+        if status != 200:
+            raise TABLE.error(request, status, None, raw.strip()[:200], retry_after)
+        return READ.answer(raw, request, parse_float=Decimal)

@@ -1,20 +1,77 @@
-"""Hyperliquid's sockets: connect, subscribe, prove the subscription, and hand what each frame says to
-the sink (docs/connectors.md section 2.4). Never the connector: only the sink, the paced session
-and what it takes to connect.
+"""Hyperliquid's one socket (spec §5): every feed the connector uses, parsed into the narrow sink
+(docs/connectors.md section 2.4). Never the connector: the sink, the paced session (its upgrades
+are in the transcript), the account address, a REST book source and the symbols.
 
-Per frame, in this order: `sink.fill`, `sink.order`, `sink.position`, `sink.books` (the local book:
-section 2.5), and `sink.recover(reason)` when a private message was provably lost. Read a frame
-whole before handing any of it over; raise VenueProtocolError for a value of a used event that
-cannot be mapped.
+Subscriptions: `orderUpdates` and `userFills` for the account (queried by the account address, never
+the agent's, hazard 6), `l2Book` and `bbo` per symbol. `ready()` once every subscription is echoed
+by a `subscriptionResponse` (the ack names the normalised subscription, §5.1) and every book holds
+a snapshot (the stream's, else one REST `l2Book`).
+
+* `orderUpdates` has no snapshot (the base reconciles over REST after a reconnect) and one entry
+  per status change; `userFills` sends recent fills first (`isSnapshot: true`) and later frames
+  omit the key: every fill goes to the sink, which dedupes by trade id per order.
+* Books: every `l2Book` frame is a full snapshot, pushed at most every 0.5 s; `bbo` is real time.
+  Both carry the block `time`, used as the update id of an ordered BookKeeper, so the aggregated
+  book never steps the top back behind a newer bbo.
+* Keep-alive: `{"method":"ping"}` every `ping_interval_s` (the venue closes a socket idle for 60 s);
+  no pong by the next ping means a dead socket, closed here so the read ends with ConnectionLost
+  and the base reconnects and reconciles. Nothing reconnects silently.
+* `subscriptionResponse`, `pong` and `post` frames are control frames; an `error` frame answers
+  something we sent (our subscriptions) and raises; a channel the venue does not document raises.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
-from xtb.connectors.hyperliquid.settings import HyperliquidExtra
+import aiohttp
+
+from xtb.connectors.hyperliquid import mapping
+from xtb.connectors.hyperliquid.errors import VENUE
 from xtb.connectors.paced_http import PacedSession
+from xtb.connectors.parsing import clip
 from xtb.connectors.streams import StreamReady, StreamSink, text_frames
+from xtb.errors import VenueProtocolError
+from xtb.model import Source
+
+log = logging.getLogger(__name__)
+READ = mapping.READ
+STREAM = "venue"
+
+BookSource = Callable[[str], Awaitable[Any]]  # coin → the REST `l2Book` answer
+CONTROL_CHANNELS = frozenset({"subscriptionResponse", "pong", "post"})
+UNUSED_CHANNELS = frozenset(
+    {
+        "allMids",
+        "trades",
+        "candle",
+        "user",
+        "userFundings",
+        "activeAssetCtx",
+        "activeSpotAssetCtx",
+        "activeAssetData",
+        "webData2",
+        "webData3",
+        "notification",
+        "clearinghouseState",
+        "openOrders",
+        "userNonFundingLedgerUpdates",
+        "userTwapSliceFills",
+        "userTwapHistory",
+    }
+)  # documented (§5.3), never subscribed here
+
+
+def subscription_key(subscription: Any) -> tuple[str, str]:
+    """What identifies a subscription in its ack: the type and its coin or user (normalised)."""
+    kind = READ.text(READ.field(subscription, "type", "subscription"), "subscription type")
+    target = subscription.get("coin") or subscription.get("user") or ""
+    return kind, str(target).lower() if kind in ("orderUpdates", "userFills") else str(target)
 
 
 class HyperliquidStreams:
@@ -23,48 +80,122 @@ class HyperliquidStreams:
         sink: StreamSink,
         http: PacedSession,
         ws_url: str,
-        settings: HyperliquidExtra,
-        symbols: tuple[str, ...],
+        account: str,
+        symbols: Sequence[str],
+        book_source: BookSource,
+        ping_interval_s: float,
     ) -> None:
         self._sink = sink
         self._http = http
         self._ws_url = ws_url
-        self._settings = settings
-        self._symbols = symbols
+        self._account = account.lower()
+        self._symbols = tuple(symbols)
+        self._book_source = book_source
+        self._ping_interval_s = ping_interval_s
+        self._bbo_ms: dict[str, int] = {}
+        self._pong = asyncio.Event()
 
     def names(self) -> list[str]:
-        """The public book stream when there are symbols to watch, and the private account stream."""
-        return ["market", "account"] if self._symbols else ["account"]
+        """One socket carries the account's feeds and the books of every symbol."""
+        return [STREAM]
+
+    def subscriptions(self) -> list[dict[str, Any]]:
+        subs: list[dict[str, Any]] = [
+            {"type": "orderUpdates", "user": self._account},
+            {"type": "userFills", "user": self._account},
+        ]
+        for coin in self._symbols:
+            subs += [{"type": "l2Book", "coin": coin}, {"type": "bbo", "coin": coin}]
+        return subs
 
     async def run(self, name: str, ready: StreamReady) -> None:
-        """One connection of stream `name`: subscribe, call `ready()` once the venue has provably
-        registered the subscription, then parse frames until the socket ends (the base reconnects)."""
-        subscription = self.subscription(name)
-        async with self._http.ws_connect(self._ws_url, heartbeat=self._settings.ws_heartbeat_s) as ws:
-            await ws.send_json(subscription)
-            await self.registered(ws, name)
-            ready()
-            async for text in text_frames(ws, self._sink.venue):
-                self.on_frame(name, text)
+        if name != STREAM:
+            raise ValueError(f"{VENUE} has no stream {name!r}")
+        self._bbo_ms.clear()
+        async with self._http.ws_connect(self._ws_url, autoping=True) as ws:
+            self._sink.books.reset()
+            pending = set()
+            for subscription in self.subscriptions():
+                pending.add(subscription_key(subscription))
+                await ws.send_str(json.dumps({"method": "subscribe", "subscription": subscription}))
+            pinger = asyncio.create_task(self._keep_alive(ws), name=f"{VENUE}:ping")
+            try:
+                frames = text_frames(ws, VENUE)
+                if pending:
+                    async for text in frames:
+                        acked = self.on_frame(text)
+                        if acked is not None:
+                            pending.discard(acked)
+                            if not pending:
+                                break
+                for coin in self._symbols:
+                    if not self._sink.books.synced(coin):  # no book frame yet: one REST snapshot
+                        bids, asks, time_ms = mapping.parse_book_levels(await self._book_source(coin), coin)
+                        self._sink.books.on_snapshot(coin, bids, asks, time_ms)
+                ready()
+                async for text in frames:
+                    self.on_frame(text)
+            finally:
+                pinger.cancel()
+                await asyncio.gather(pinger, return_exceptions=True)
 
-    def subscription(self, name: str) -> dict[str, Any]:
-        """The frame that subscribes stream `name` (the private one authenticated the venue's way)."""
-        raise NotImplementedError(
-            f"{type(self).__name__}.subscription({name!r}): not implemented yet — build the venue's subscribe "
-            "frame (docs/connectors.md section 2.4)"
-        )
+    async def _keep_alive(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """Ping on the interval; a ping still unanswered at the next one closes the socket."""
+        while True:
+            self._pong.clear()
+            await ws.send_str(json.dumps({"method": "ping"}))
+            try:
+                await asyncio.wait_for(self._pong.wait(), self._ping_interval_s)
+            except TimeoutError:
+                log.warning("no pong venue=%s within %.0fs: closing the socket", VENUE, self._ping_interval_s)
+                await ws.close()
+                return
+            await asyncio.sleep(self._ping_interval_s)  # a timer: the next ping is due then
 
-    async def registered(self, ws: Any, name: str) -> None:
-        """Wait until the venue has provably registered the subscription (its ack, a reply to a request
-        sent after it, or a pong), and seed the books first (`await sink.books.seed(...)`)."""
-        raise NotImplementedError(
-            f"{type(self).__name__}.registered({name!r}): not implemented yet — wait for the venue's proof of "
-            "the subscription (the table in docs/connectors.md section 2.4) and seed the local book (2.5)"
-        )
+    def on_frame(self, text: str) -> tuple[str, str] | None:
+        """One frame, read whole, then handed to the sink. Returns the key a subscriptionResponse
+        acknowledges (None for every other frame)."""
+        frame = READ.json_object(text, "stream frame", parse_float=Decimal)
+        channel = READ.field(frame, "channel", "stream frame")
+        if channel == "pong":
+            self._pong.set()
+            return None
+        data = READ.get(frame, "data", "stream frame")
+        if channel == "subscriptionResponse":
+            if READ.get(data, "method", "subscriptionResponse") == "subscribe":
+                return subscription_key(READ.field(data, "subscription", "subscriptionResponse"))
+            return None
+        if channel == "error":
+            raise VenueProtocolError(f"the venue refused a subscription: {clip(data, 300)}", venue=VENUE)
+        if channel == "orderUpdates":
+            snapshots = [mapping.parse_status_entry(e, Source.WS) for e in READ.rows(data, "orderUpdates")]
+            for snapshot in snapshots:
+                self._sink.order(snapshot)
+        elif channel == "userFills":
+            _snapshot, user, fills = mapping.parse_user_fills_frame(data)
+            if user == self._account:
+                for fill in fills:
+                    self._sink.fill(fill)
+        elif channel == "l2Book":
+            self.on_book(data)
+        elif channel == "bbo":
+            self.on_bbo(data)
+        elif channel not in CONTROL_CHANNELS and channel not in UNUSED_CHANNELS:
+            raise VenueProtocolError(f"unknown stream channel {clip(channel)}", venue=VENUE)
+        return None
 
-    def on_frame(self, name: str, text: str) -> None:
-        """One text frame of stream `name`, parsed whole, then handed to the sink in order."""
-        raise NotImplementedError(
-            f"{type(self).__name__}.on_frame({name!r}): not implemented yet — parse the venue's messages "
-            "(mapping.py) and hand them to the sink: fill, order, position, books (docs/connectors.md 2.4)"
-        )
+    def on_book(self, data: Any) -> None:
+        coin = READ.text(READ.field(data, "coin", "l2Book"), "l2Book coin")
+        if coin not in self._sink.books:
+            return
+        bids, asks, time_ms = mapping.parse_book_levels(data, coin)
+        if self._sink.books.synced(coin) and time_ms < self._bbo_ms.get(coin, 0):
+            return  # older than the bbo already shown: the top must not step back
+        self._sink.books.on_snapshot(coin, bids, asks, time_ms)
+
+    def on_bbo(self, data: Any) -> None:
+        top, time_ms = mapping.parse_bbo(data, self._sink.clock.monotonic())
+        if top.symbol not in self._sink.books:
+            return
+        if self._sink.books.publish_top(top, time_ms):
+            self._bbo_ms[top.symbol] = time_ms
