@@ -348,6 +348,9 @@ async def test_frames_route_as_the_official_sdk_expects() -> None:
                 seen.add(key)
 
 
+SDK_SELECT_TIMEOUT = 10.0  # websocket-client's Dispatcher: `ping_timeout or 10` seconds per select
+
+
 async def test_the_official_sdk_websocket_manager_gets_every_feed() -> None:
     """SDK 0.24.0's own WebsocketManager (a thread with websocket-client) against the socket: each
     feed reaches the callback its subscription registered, so the routing keys are right."""
@@ -390,5 +393,7 @@ async def test_the_official_sdk_websocket_manager_gets_every_feed() -> None:
     finally:  # the server's close ends the client's loop too (its own close alone sometimes does not)
         if manager is not None:
             manager.stop_event.set()
-            await asyncio.to_thread(manager.join, TIMEOUT)
+            # websocket-client's run_forever selects with a 10 s timeout (no ping_timeout given, as the SDK
+            # gives none), so after a close its thread may sit out one full select before it sees it
+            await asyncio.to_thread(manager.join, SDK_SELECT_TIMEOUT + TIMEOUT)
             assert not manager.is_alive()
