@@ -8,7 +8,6 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from tests.hyperliquid.sim_client import Client, frontend, session, start_hl
