@@ -143,6 +143,14 @@ class HyperliquidFrontEnd(FrontEnd):
         self.signers.add_user(address)
         self.venue.address_of[account_id] = address
         self.venue.account_of[address] = account_id
+        creds = self.credentials.get(account_id)
+        if creds is not None:  # the account's agent now signs for the chosen address
+            agent = keys.PrivateKey(bytes.fromhex(creds["agent_private_key"][2:])).public_key
+            agent_address = agent.to_checksum_address().lower()
+            self.signers.approve_agent(address, agent_address, AGENT_NAME)
+            valid_until = self.venue.now_ms() + self.settings.agent_validity_days * 86_400_000
+            self.state.user(address).agents[agent_address] = Agent(agent_address, AGENT_NAME, valid_until)
+            creds["account_address"] = address
 
     def forget_credentials(self) -> None:
         super().forget_credentials()
