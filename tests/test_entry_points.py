@@ -41,7 +41,7 @@ def test_a_connector_named_like_a_built_in_one_is_an_error(tmp_path: Path, monke
 
 def test_an_installed_simulator_joins_the_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     install_distribution(tmp_path, monkeypatch, {"xtb.simulators": {"teamvenue": "xtb.sim.backpack:BackpackFrontEnd"}})
-    assert default_registry().names() == ("backpack", "grvt", "lighter", "aster", "teamvenue")
+    assert default_registry().names() == ("backpack", "grvt", "lighter", "aster", "hyperliquid", "teamvenue")
     assert registered_simulators()["teamvenue"].origin == "entry point of teamvenue 1.2"
 
 

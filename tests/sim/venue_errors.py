@@ -135,3 +135,20 @@ def aster_ws_error(frame: Any) -> bool | None:
     if not isinstance(frame, dict) or "code" not in frame:
         return None
     return set(frame) <= {"code", "msg", "id"} and _int(frame["code"]) and isinstance(frame.get("msg"), str)
+
+
+def hyperliquid_rest(request: HostileRequest, answer: Answer) -> str | None:
+    """§4.1 / §10.7: a refusal is plain text (422 `Failed to deserialize…`, 400, 415, 404, 405), or
+    the 429's body `null`; never a JSON object, on which the official SDK would crash."""
+    if answer.status == 429:
+        return None if answer.body.strip() == b"null" else f"429 body {answer.body[:80]!r} is not null"
+    if answer.content_type == "text/plain":
+        return None if answer.text else "an empty plain-text body"
+    return f"{answer.content_type or 'no content type'} instead of plain text"
+
+
+def hyperliquid_ws_error(frame: Any) -> bool | None:
+    """§5.1: `{"channel": "error", "data": "<text>"}`."""
+    if not isinstance(frame, dict) or frame.get("channel") != "error":
+        return None
+    return set(frame) == {"channel", "data"} and isinstance(frame["data"], str)

@@ -33,6 +33,7 @@ BUILTIN_VENUES: dict[str, str] = {
     "grvt": "xtb.sim.grvt:GrvtFrontEnd",
     "lighter": "xtb.sim.lighter:LighterFrontEnd",
     "aster": "xtb.sim.aster:AsterFrontEnd",
+    "hyperliquid": "xtb.sim.hyperliquid:HyperliquidFrontEnd",
 }
 
 

@@ -24,9 +24,13 @@ FUTURE_MS = 1 * 24 * 60 * 60 * 1000
 class NonceWindows:
     """The venue's nonce book: one window of the highest nonces per signer, lower-cased address keys."""
 
-    def __init__(self, clock: Clock, size: int = WINDOW_SIZE) -> None:
+    def __init__(
+        self, clock: Clock, size: int = WINDOW_SIZE, *, past_ms: int = PAST_MS, future_ms: int = FUTURE_MS
+    ) -> None:
         self._clock = clock
-        self._size = size
+        self.size = size
+        self.past_ms = past_ms
+        self.future_ms = future_ms
         self._heaps: dict[str, list[int]] = {}
         self._used: dict[str, set[int]] = {}
 
@@ -36,7 +40,7 @@ class NonceWindows:
     def check_time(self, nonce: int) -> None:
         """Step 2: a nonce far from now is refused before anyone looks at the signature."""
         now = self.now_ms()
-        low, high = now - PAST_MS, now + FUTURE_MS
+        low, high = now - self.past_ms, now + self.future_ms
         if nonce < low:
             raise HyperliquidError(f"Invalid nonce: nonce too low {nonce} < {low}")
         if nonce > high:
@@ -48,7 +52,7 @@ class NonceWindows:
         if nonce in self._used.get(key, ()):
             raise HyperliquidError(f"Invalid nonce: duplicate nonce {nonce}")
         heap = self._heaps.get(key, [])
-        if len(heap) >= self._size and nonce < heap[0]:
+        if len(heap) >= self.size and nonce < heap[0]:
             raise HyperliquidError(f"Invalid nonce: nonce too low {nonce} < {heap[0]}")
 
     def consume(self, signer: str, nonce: int) -> None:
@@ -58,8 +62,13 @@ class NonceWindows:
         used = self._used.setdefault(key, set())
         heapq.heappush(heap, nonce)
         used.add(nonce)
-        if len(heap) > self._size:
+        if len(heap) > self.size:
             used.discard(heapq.heappop(heap))
+
+    def clear(self) -> None:
+        """Forget every signer's window (the control API's reset)."""
+        self._heaps.clear()
+        self._used.clear()
 
     def kept(self, signer: str) -> list[int]:
         """The signer's window, lowest first: what the venue still remembers."""

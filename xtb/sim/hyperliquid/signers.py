@@ -39,6 +39,15 @@ class Authorised:
     signer: str
 
 
+class ActionExpired(HyperliquidError):
+    """`Action already expired`: the signer is known, so the caller may still charge it (§10.5:
+    the nonce is consumed and the address budget charged)."""
+
+    def __init__(self, authorised: Authorised) -> None:
+        super().__init__("Action already expired")
+        self.authorised = authorised
+
+
 class Signers:
     """The accounts and agent wallets the simulator knows, and the venue's check of every action."""
 
@@ -69,6 +78,21 @@ class Signers:
     def master_of(self, agent: str) -> str | None:
         return self._agents.get(agent.lower())
 
+    def is_user(self, address: str) -> bool:
+        return address.lower() in self._users
+
+    def agents_of(self, user: str) -> dict[str, str]:
+        """The user's approved agents by name (`""` is the unnamed one)."""
+        user = user.lower()
+        return {name: agent for (master, name), agent in self._named.items() if master == user}
+
+    def clear(self) -> None:
+        """Forget every user and agent (the control API's reset)."""
+        self._users.clear()
+        self._agents.clear()
+        self._named.clear()
+        self._replaced.clear()
+
     def authorise(
         self,
         action: Mapping[str, Any],
@@ -97,7 +121,7 @@ class Signers:
         user = self._principal(signer, user_signed)
         self._nonces.check_signer(signer, nonce)
         if expires_after is not None and expires_after < self._nonces.now_ms():
-            raise HyperliquidError("Action already expired")
+            raise ActionExpired(Authorised(user=user, signer=signer))
         return Authorised(user=user, signer=signer)
 
     def _principal(self, signer: str, user_signed: bool) -> str:
