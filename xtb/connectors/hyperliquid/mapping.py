@@ -257,3 +257,20 @@ def user_role(answer: Any) -> tuple[str, str | None]:
         return role, None
     data = READ.field(answer, "data", "userRole")
     return role, READ.text(READ.field(data, "user", "userRole data"), "userRole data.user").lower()
+
+
+@READ.parser
+def position_after_fill(fill: Any) -> Position:
+    """The coin's net position right after a fill, as the venue states it: `startPosition` (the
+    signed size before) moved by the fill (§5.4). Hyperliquid's sockets carry no position channel
+    the connector subscribes to, and this is the venue's own figure, not a sum we keep."""
+    what = "fill"
+    start = READ.dec(READ.field(fill, "startPosition", what), "fill startPosition")
+    size = READ.positive(READ.field(fill, "sz", what), "fill sz")
+    side = SIDES[READ.choice(READ.field(fill, "side", what), SIDES, "fill side")]
+    return Position(
+        READ.text(READ.field(fill, "coin", what), "fill coin"),
+        start + size if side is Side.BUY else start - size,
+        Source.WS,
+        venue_ts=READ.seconds(READ.field(fill, "time", what), 1000, "fill time"),
+    )

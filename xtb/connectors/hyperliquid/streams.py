@@ -9,7 +9,9 @@ a snapshot (the stream's, else one REST `l2Book`).
 
 * `orderUpdates` has no snapshot (the base reconciles over REST after a reconnect) and one entry
   per status change; `userFills` sends recent fills first (`isSnapshot: true`) and later frames
-  omit the key: every fill goes to the sink, which dedupes by trade id per order.
+  omit the key: every fill goes to the sink, which dedupes by trade id per order. A partial fill
+  has no `orderUpdates` entry, and no subscribed channel carries positions: both come from the
+  fills (stream_views.py: the order's last entry moved by its fills; the fill's `startPosition`).
 * Books: every `l2Book` frame is a full snapshot, pushed at most every 0.5 s; `bbo` is real time.
   Both carry the block `time`, used as the update id of an ordered BookKeeper, so the aggregated
   book never steps the top back behind a newer bbo.
@@ -33,11 +35,12 @@ import aiohttp
 
 from xtb.connectors.hyperliquid import mapping
 from xtb.connectors.hyperliquid.errors import VENUE
+from xtb.connectors.hyperliquid.stream_views import StreamViews
 from xtb.connectors.paced_http import PacedSession
 from xtb.connectors.parsing import clip
 from xtb.connectors.streams import StreamReady, StreamSink, text_frames
 from xtb.errors import VenueProtocolError
-from xtb.model import Source
+from xtb.model import Fill, Position, Source
 
 log = logging.getLogger(__name__)
 READ = mapping.READ
@@ -67,6 +70,13 @@ UNUSED_CHANNELS = frozenset(
 )  # documented (§5.3), never subscribed here
 
 
+def _fill_time(pair: tuple[Fill, Position]) -> tuple[float, int]:
+    """Snapshot fills come newest first: applied oldest first, as they happened (by time, then
+    trade id, which grows within a block)."""
+    fill, position = pair
+    return position.venue_ts or 0.0, int(fill.trade_id) if fill.trade_id.isdigit() else 0
+
+
 def subscription_key(subscription: Any) -> tuple[str, str]:
     """What identifies a subscription in its ack: the type and its coin or user (normalised)."""
     kind = READ.text(READ.field(subscription, "type", "subscription"), "subscription type")
@@ -94,6 +104,7 @@ class HyperliquidStreams:
         self._ping_interval_s = ping_interval_s
         self._bbo_ms: dict[str, int] = {}
         self._pong = asyncio.Event()
+        self._views = StreamViews()
 
     def names(self) -> list[str]:
         """One socket carries the account's feeds and the books of every symbol."""
@@ -170,12 +181,21 @@ class HyperliquidStreams:
         if channel == "orderUpdates":
             snapshots = [mapping.parse_status_entry(e, Source.WS) for e in READ.rows(data, "orderUpdates")]
             for snapshot in snapshots:
+                self._views.on_order(snapshot)
                 self._sink.order(snapshot)
         elif channel == "userFills":
             _snapshot, user, fills = mapping.parse_user_fills_frame(data)
             if user == self._account:
-                for fill in fills:
+                rows = READ.rows(READ.field(data, "fills", "userFills"), "userFills fills")
+                positions = [mapping.position_after_fill(row) for row in rows]
+                for fill, position in sorted(zip(fills, positions, strict=True), key=_fill_time):
                     self._sink.fill(fill)
+                    partly = self._views.on_fill(fill)
+                    if partly is not None:
+                        self._sink.order(partly)
+                    shown = self._views.on_position(position, fill.trade_id)
+                    if shown is not None:
+                        self._sink.position(shown)
         elif channel == "l2Book":
             self.on_book(data)
         elif channel == "bbo":

@@ -24,7 +24,6 @@ from eth_keys import keys
 from xtb.sim.engine import Engine
 from xtb.sim.engine_types import AccountId, EngineEvent
 from xtb.sim.frontend import FrontEnd, SimMarket
-from xtb.sim.hyperliquid import standins  # TO BE REPLACED AT MERGE: streams / ws_settings of H-simws
 from xtb.sim.hyperliquid.actions import Actions, batch_size
 from xtb.sim.hyperliquid.auth import Verifier, parse_envelope
 from xtb.sim.hyperliquid.canonical import DESERIALIZE_TEXT, Undeserializable
@@ -41,7 +40,9 @@ from xtb.sim.hyperliquid.settings import (
 )
 from xtb.sim.hyperliquid.signers import ActionExpired, Signers, does_not_exist, must_deposit
 from xtb.sim.hyperliquid.state import Agent, VenueState
+from xtb.sim.hyperliquid.streams import HyperliquidSimStreams
 from xtb.sim.hyperliquid.venue import Outbox, Venue
+from xtb.sim.hyperliquid.ws_settings import HyperliquidWsSettings
 from xtb.sim.periodic import Periodic
 from xtb.sim.refusals import Refusal
 from xtb.sim.stream_hub import StreamConnection
@@ -65,7 +66,7 @@ class HyperliquidFrontEnd(FrontEnd):
         *,
         seed: int = 0,
         settings: HyperliquidSimSettings | None = None,
-        ws_settings: Any = None,
+        ws_settings: HyperliquidWsSettings | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(engine, seed=seed, **kwargs)
@@ -84,10 +85,10 @@ class HyperliquidFrontEnd(FrontEnd):
         )
         self.actions = Actions(self.venue, self.signers)
         self.info_desk = InfoDesk(self.venue, self.signers, self.budget)
-        self.streams = standins.StandInStreams(
+        self.streams = HyperliquidSimStreams(
             self.hub,
             engine,
-            settings=ws_settings if ws_settings is not None else standins.StandInWsSettings(),
+            settings=ws_settings if ws_settings is not None else HyperliquidWsSettings(),
             coins=self.venue.tradable,
             info=self.info_payload,
             exchange=self.exchange_payload,

@@ -15,8 +15,7 @@ from typing import Any
 
 from xtb.model import ZERO
 from xtb.sim.candles import build_candles
-from xtb.sim.hyperliquid import margin, payloads
-from xtb.sim.hyperliquid import standins as books  # TO BE REPLACED AT MERGE: xtb.sim.hyperliquid.books
+from xtb.sim.hyperliquid import books, margin, payloads
 from xtb.sim.hyperliquid.canonical import Undeserializable, hex_bytes
 from xtb.sim.hyperliquid.limits import AddressBudget
 from xtb.sim.hyperliquid.signers import Signers
