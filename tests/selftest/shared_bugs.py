@@ -299,6 +299,9 @@ VENUE_EXPECTATIONS: dict[tuple[str, str], str | None] = {
     # Aster refuses a reduce-only order without a position at submit (-2022): there is no ack to
     # misread; the bug shows when a reduce-only market order larger than the position is accepted.
     ("aster", "MarketFilledOnSubmit"): "reduce_only_oversize",
+    # Hyperliquid too refuses a reduce-only order without a position at submit ("Reduce only order
+    # would increase position."); one larger than the position is accepted and filled up to it.
+    ("hyperliquid", "MarketFilledOnSubmit"): "reduce_only_oversize",
     # GRVT refuses at submit every market order it would not fill in full (reduce-only without a
     # position: 2401, larger than the position: 2402), so no accepted market order ever ends short
     # of its size for this bug to misread: it cannot make a GRVT connector report a wrong fill.

@@ -280,15 +280,10 @@ class SimControl:
         if client_id is None or account_id is None:
             raise ControlError("give order_id, or account and client_id")
         account = self.resolve_account(account_id)
-        candidates: list[Any] = [client_id]
-        number = inbound.integer(client_id) if isinstance(client_id, str) else None
-        if number is not None:
-            candidates.append(number)
-        for candidate in candidates:
-            view = self.engine.order_by_client_id(account, candidate)
-            if view is not None:
-                return view
-        raise ControlError(f"account {account!r} has no order with client id {client_id!r}")
+        view = self.frontend.order_by_client_id(account, client_id)
+        if view is None:
+            raise ControlError(f"account {account!r} has no order with client id {client_id!r}")
+        return view
 
     def fills(self, account_id: Any = None, market: str | None = None) -> list[FillView]:
         self._check_market(market)

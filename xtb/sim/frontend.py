@@ -46,7 +46,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiohttp import WSMsgType, web
 
-from xtb.sim.engine_types import AccountId, EngineEvent, MarketSpec
+from xtb.sim import inbound
+from xtb.sim.engine_types import AccountId, EngineEvent, MarketSpec, OrderView
 from xtb.sim.faults import FaultPlan, RestAction, RestFault
 from xtb.sim.refusals import (
     CONTROL_PREFIX as CONTROL_PREFIX,  # the control API's path prefix: never faulted nor logged
@@ -415,6 +416,21 @@ class FrontEnd:
 
     def forget_credentials(self) -> None:
         self.credentials.clear()
+
+    def order_by_client_id(self, account_id: AccountId, client_id: Any) -> OrderView | None:
+        """The account's latest order under the client id a client sent (the control API's lookup).
+        The engine holds what the venue passed it: the client id as sent, or its integer reading.
+        A venue that gives the engine an id of its own instead (Hyperliquid: its oid, since one
+        cloid may name several orders) translates here."""
+        candidates: list[Any] = [client_id]
+        number = inbound.integer(client_id) if isinstance(client_id, str) else None
+        if number is not None:
+            candidates.append(number)
+        for candidate in candidates:
+            view = self.engine.order_by_client_id(account_id, candidate)
+            if view is not None:
+                return view
+        return None
 
     def account_for(self, key: str, value: Any) -> AccountId | None:
         """The account whose credential `key` equals `value` (constant-time compare of strings)."""

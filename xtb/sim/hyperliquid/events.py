@@ -77,7 +77,7 @@ class EventMapper:
 
     def _accepted(self, view: OrderView) -> None:
         state = self.venue.state
-        order = state.submitting.pop(view.client_id, None) if type(view.client_id) is int else None
+        order = state.submitting.pop(view.account_id, None)
         if order is None:
             user = self.venue.address_of.get(view.account_id)
             if user is None:

@@ -22,7 +22,7 @@ from aiohttp import web
 from eth_keys import keys
 
 from xtb.sim.engine import Engine
-from xtb.sim.engine_types import AccountId, EngineEvent
+from xtb.sim.engine_types import AccountId, EngineEvent, OrderView
 from xtb.sim.frontend import FrontEnd, SimMarket
 from xtb.sim.hyperliquid.actions import Actions, batch_size
 from xtb.sim.hyperliquid.auth import Verifier, parse_envelope
@@ -136,6 +136,16 @@ class HyperliquidFrontEnd(FrontEnd):
             "agent_private_key": "0x" + agent_key.to_bytes().hex(),
             "master_private_key": "0x" + master_key.to_bytes().hex(),
         }
+
+    def order_by_client_id(self, account_id: AccountId, client_id: Any) -> OrderView | None:
+        """A cloid names the newest order that carried it (case-insensitive, §10 item 14), which the
+        engine may know by no client id (a cloid a live order already held)."""
+        address = self.venue.address_of.get(account_id)
+        book = self.state.known(address) if address is not None else None
+        order = book.by_oid_or_cloid(client_id.lower()) if book is not None and isinstance(client_id, str) else None
+        if order is None or order.engine_id is None:
+            return super().order_by_client_id(account_id, client_id)
+        return self.engine.order(order.engine_id)
 
     def register(self, account_id: AccountId, address: str) -> None:
         """Give an existing account a chosen master address (the spec's vector key K1), so signed

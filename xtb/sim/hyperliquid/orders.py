@@ -177,6 +177,15 @@ class OrderDesk:
         book.add(order)
         self.venue.outbox.order_update(order.user, payloads.order_update(order))
 
+    def _engine_client_id(self, account: AccountId, order: VenueOrder) -> str | None:
+        """The cloid as the engine's client id, so the control API and its views name the order by
+        what the client sent. The engine keeps client ids unique among live orders and the venue
+        does not (§10 item 14): a cloid a live order already carries goes to the engine as none."""
+        if order.cloid is None:
+            return None
+        live = self.venue.engine.order_by_client_id(account, order.cloid)
+        return None if live is not None and live.is_open else order.cloid
+
     def _submit(
         self, user: str, account: AccountId, book: UserBook, market: HyperliquidMarketDef, order: VenueOrder
     ) -> dict[str, Any]:
@@ -184,7 +193,7 @@ class OrderDesk:
         order.oid = venue.state.new_oid()
         order.set_status("open", order.timestamp)
         book.add(order)
-        venue.state.submitting[order.oid] = order
+        venue.state.submitting[account] = order
         try:
             view = venue.engine.submit(
                 account,
@@ -195,10 +204,10 @@ class OrderDesk:
                 order_type=OrderType.LIMIT,
                 time_in_force=TIFS[order.tif or "Gtc"],
                 reduce_only=order.reduce_only,
-                client_id=order.oid,
+                client_id=self._engine_client_id(account, order),
             )
         finally:
-            venue.state.submitting.pop(order.oid, None)
+            venue.state.submitting.pop(account, None)
         if view.status is OrderStatus.REJECTED:
             text, status = self._engine_refusal(view.reason, order.asset)
             order.set_status(status, order.timestamp)

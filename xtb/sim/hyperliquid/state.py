@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from xtb.model import ZERO
 from xtb.sim.bounded import BoundedMap
+from xtb.sim.engine_types import AccountId
 
 OID_BASE = 62_100_000_001  # the spec's examples: ids are ~11-digit JSON integers
 TID_BASE = 118_906_512_037_719
@@ -140,7 +141,9 @@ class VenueState:
         self.last_seq = 0
         self.users: dict[str, UserBook] = {}
         self.by_engine: BoundedMap[int, VenueOrder] = BoundedMap(200_000)
-        self.submitting: dict[int, VenueOrder] = {}  # oid → the order handed to the engine right now
+        # account → the order handed to the engine right now (its acceptance names no oid: the
+        # engine knows the order by the cloid, or by nothing)
+        self.submitting: dict[AccountId, VenueOrder] = {}
         self.used_agents: set[str] = set()
 
     def observe(self, seq: int) -> bool:
