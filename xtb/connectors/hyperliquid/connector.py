@@ -146,7 +146,7 @@ class HyperliquidConnector(BaseConnector):
         if not live:
             return 0
         asset = mapping.asset_id(await self.get_market_info(symbol))
-        pairs = [(asset, int(snapshot.venue_id or 0)) for snapshot in live]
+        pairs = [(asset, int(str(snapshot.venue_id))) for snapshot in live]  # openOrders always carries the oid
         answer = await self.rest.exchange(actions.cancel_action(pairs), batch_length=len(pairs))
         cancelled = 0
         for entry in actions.statuses(answer, len(pairs), "cancel"):
