@@ -32,7 +32,7 @@ from xtb.model import MarketInfo, Rounding, Side
 
 ROOT = Path(__file__).resolve().parents[1]
 VENUES = ("backpack", "lighter", "grvt", "aster")
-START_TIMEOUT_S = 60.0  # four simulators build their books and bind their ports in a few seconds
+START_TIMEOUT_S = 60.0  # five simulators build their books and bind their ports in a few seconds
 STOP_TIMEOUT_S = 15.0
 RATE_LIMITED = (429, 418)  # 418: Aster's ban for persisting past 429
 

@@ -1,6 +1,6 @@
 """Order round trip: xtb against the client a user would pick instead, on the same simulator.
 
-    python bench/roundtrip.py [--orders N] [--venues backpack,lighter,grvt,aster] [--warmup W]
+    python bench/roundtrip.py [--orders N] [--venues backpack,lighter,grvt,aster,hyperliquid] [--warmup W]
 
 Per venue, one built-in simulator serves every client (`python -m xtb.sim` in its own process, the
 market frozen so nothing fills and no book traffic competes), each client on its own funded account
@@ -37,6 +37,11 @@ Peers (installed separately, not project dependencies):
   `AsterV3Client` below: a minimal straight-line V3 client written from the spec (keep-alive
   aiohttp session, EIP-712 digest by hand, libsecp256k1 signing through coincurve, a raw listen-key
   socket): the fastest client doing the same work, not a library a user would install.
+- Hyperliquid: hyperliquid-python-sdk (the official SDK): its sync `Exchange.order` (ALO, a cloid)
+  called on the worker's loop as a sync program calls it, and `Info`'s own websocket thread
+  subscribed to `orderUpdates` (its callback stamps the update the moment the SDK hands it over,
+  even while the order call still blocks the main thread); cancel by cloid. Its nonce is the wall
+  clock in ms per action, so two actions of one signer in the same ms collide ("duplicate nonce").
 
 Every request budget is respected: rounds are paced under each venue's limits (ROUND_BUDGET; at the
 default counts no round has to wait, except on GRVT, whose rounds are held within each second under
@@ -70,7 +75,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import aiohttp
 import websockets
 from _simulators import (
-    VENUES,
     Budget,
     SimProcess,
     build_connector,
@@ -98,12 +102,18 @@ CHECK_EVERY = 25  # rounds between reads of the simulator's request log (it keep
 # the smallest premium tier (half); Backpack: 2000 requests/min per sub-account (half); GRVT: tiers
 # unpublished, taken as Backpack's, and within a second under what the simulator's venue file has the
 # connector pace itself to (`extra.requests_per_second`, 100/s less its margin: two requests a round
-# for xtb), or xtb's ack would include waits for room that the peers, who do not pace, never make.
+# for xtb), or xtb's ack would include waits for room that the peers, who do not pace, never make;
+# Hyperliquid: 1200 weight/min per IP over a sliding minute (the simulator's default), shared by
+# both clients: a round weighs 4 (two orders and two cancels, `/exchange` weight 1 each), and the
+# setup about 250 (xtb: userRole 60, meta, l2Book, openOrders at close; the SDK: spotMeta and meta
+# for its `Info` and again for its `Exchange`'s, openOrders at close): 220 rounds (880) leave ~70
+# in hand, and the 210 rounds of the default counts never wait.
 ROUND_BUDGET: dict[str, tuple[tuple[int, float], ...]] = {
     "aster": ((240, 60.0), (250, 10.0)),
     "lighter": ((1000, 60.0),),
     "backpack": ((500, 60.0),),
     "grvt": ((40, 1.0), (500, 60.0)),
+    "hyperliquid": ((220, 60.0),),
 }
 TARGET_RATIO = 0.8
 SELF = str(Path(__file__).resolve())  # what the worker processes run
@@ -124,17 +134,14 @@ class PeerError(RuntimeError):
 # ============================================================================ streams (peers)
 
 
-class OrderStream:
-    """A private socket the peer reads in the background: stamps, per client id, when the first
-    message about the order and the first final one (cancelled / filled / expired) were parsed."""
+class OrderStamps:
+    """Per client id, when the first message about the order and the first final one (cancelled /
+    filled / expired) were parsed; `record` is called with the moment a message was parsed."""
 
-    def __init__(self, ws: Any, parse: Any) -> None:
-        self.ws = ws
-        self._parse = parse  # message -> [(client id, is_final, payload)]
+    def __init__(self) -> None:
         self._first: dict[str, asyncio.Future[float]] = {}
         self._final: dict[str, asyncio.Future[float]] = {}
         self.latest: dict[str, dict[str, Any]] = {}
-        self._task = asyncio.get_running_loop().create_task(self._read())
 
     def expect(self, cid: str) -> None:
         loop = asyncio.get_running_loop()
@@ -153,16 +160,28 @@ class OrderStream:
         except TimeoutError:
             raise PeerError(f"no {what} for {cid} on the stream within {WS_TIMEOUT_S}s") from None
 
+    def record(self, cid: str, final: bool, payload: dict[str, Any], now: float) -> None:
+        self.latest[cid] = payload
+        for table, hit in ((self._first, True), (self._final, final)):
+            future = table.get(cid)
+            if hit and future is not None and not future.done():
+                future.set_result(now)
+
+
+class OrderStream(OrderStamps):
+    """A private socket the peer reads in the background, stamping each message as it is parsed."""
+
+    def __init__(self, ws: Any, parse: Any) -> None:
+        super().__init__()
+        self.ws = ws
+        self._parse = parse  # message -> [(client id, is_final, payload)]
+        self._task = asyncio.get_running_loop().create_task(self._read())
+
     async def _read(self) -> None:
         async for raw in self.ws:
             message = json.loads(raw)
             for cid, final, payload in self._parse(self.ws, message):
-                now = time.monotonic()
-                self.latest[cid] = payload
-                for table, hit in ((self._first, True), (self._final, final)):
-                    future = table.get(cid)
-                    if hit and future is not None and not future.done():
-                        future.set_result(now)
+                self.record(cid, final, payload, time.monotonic())
 
     async def close(self) -> None:
         self._task.cancel()
@@ -579,6 +598,93 @@ class GrvtPeer(Client):
         sdk.release(self.env)
 
 
+class HyperliquidPeer(Client):
+    """hyperliquid-python-sdk as its README has it: `Exchange(wallet, base_url, account_address=…)`
+    signing with the agent key (synchronous `requests` on one kept session; each action's nonce is
+    the wall clock in ms), called on the worker's loop as a sync program calls it (as
+    BackpackSyncPeer), and `Info(base_url)` with its own websocket thread subscribed to
+    `orderUpdates`. The thread's callback stamps each update as the SDK hands it over, even while
+    the order call blocks the main thread: a sync program's callback runs then too. The base URL is
+    the simulator's, which the SDK signs for as testnet (not the mainnet URL), as the simulator
+    verifies."""
+
+    async def start(self) -> dict[str, Any]:
+        self.label = installed("hyperliquid-python-sdk")
+        from eth_account import Account
+        from hyperliquid.exchange import Exchange
+        from hyperliquid.info import Info
+        from hyperliquid.utils.types import Cloid
+
+        creds = self.setup_info["peer_account"]
+        url = self.described["rest"].rstrip("/")
+        self.user = creds["account_address"]
+        self.info = Info(url)  # opens <url>/ws in its own thread
+        self.exchange = Exchange(Account.from_key(creds["agent_private_key"]), url, account_address=self.user)
+        self.stamps = OrderStamps()
+        loop = asyncio.get_running_loop()
+        snapshot = loop.create_future()
+
+        def on_order(message: dict[str, Any]) -> None:  # the SDK's websocket thread
+            now = time.monotonic()
+            for update in message.get("data") or ():
+                cid = update.get("order", {}).get("cloid")
+                if cid is not None:
+                    final = update.get("status") not in ("open", "triggered")
+                    loop.call_soon_threadsafe(self.stamps.record, str(cid).lower(), final, update, now)
+
+        def on_fills(message: dict[str, Any]) -> None:
+            if (message.get("data") or {}).get("isSnapshot"):
+                loop.call_soon_threadsafe(lambda: snapshot.done() or snapshot.set_result(None))
+
+        # orderUpdates sends no snapshot; userFills (subscribed after it, on the same socket) does:
+        # once its snapshot is in, the orderUpdates subscription is live
+        self.info.subscribe({"type": "orderUpdates", "user": self.user}, on_order)
+        self.info.subscribe({"type": "userFills", "user": self.user}, on_fills)
+        await asyncio.wait_for(snapshot, WORKER_TIMEOUT_S)
+        self._cloid = Cloid
+        self._ids = iter(range(random.randrange(1, 2**100), 2**128))
+        self.order: Any = None
+        return {"client": self.label}
+
+    @staticmethod
+    def statuses(answer: Any) -> list[Any] | None:
+        """The per-order statuses of an `/exchange` answer; None unless its status is "ok"."""
+        if not isinstance(answer, dict) or answer.get("status") != "ok":
+            return None
+        return ((answer.get("response") or {}).get("data") or {}).get("statuses")
+
+    async def place(self, side: Side, price: Decimal, size: Decimal) -> Placed:
+        cloid = self._cloid.from_int(next(self._ids))
+        cid = str(cloid).lower()
+        self.stamps.expect(cid)
+        answer = self.exchange.order(
+            self.symbol, side is Side.BUY, float(size), float(price), {"limit": {"tif": "Alo"}}, cloid=cloid
+        )
+        ack = time.monotonic()
+        statuses = self.statuses(answer)
+        if not statuses or "resting" not in statuses[0]:
+            raise PeerError(f"order answered {answer!r}"[:300])
+        self.order = cloid
+        return Placed(ack, ack, await self.stamps.first(cid))
+
+    async def cancel(self) -> None:
+        cloid, self.order = self.order, None
+        if cloid is None:
+            return
+        answer = self.exchange.cancel_by_cloid(self.symbol, cloid)
+        if self.statuses(answer) != ["success"]:
+            raise PeerError(f"cancel_by_cloid answered {answer!r}"[:300])
+        await self.stamps.final(str(cloid).lower())
+
+    async def close(self) -> None:
+        try:
+            resting = [o for o in self.info.open_orders(self.user) if o.get("coin") == self.symbol]
+            if resting:
+                self.exchange.bulk_cancel([{"coin": self.symbol, "oid": o["oid"]} for o in resting])
+        finally:
+            self.info.disconnect_websocket()
+
+
 # ---------------------------------------------------------------------------- Aster V3 baseline
 
 
@@ -689,6 +795,7 @@ PEERS: dict[str, list[type[Client]]] = {
     "lighter": [LighterPeer],
     "grvt": [GrvtPeer],
     "aster": [AsterPeer],
+    "hyperliquid": [HyperliquidPeer],
 }
 
 
@@ -847,13 +954,13 @@ def summarize(run: VenueRun) -> list[str]:
     for label, samples in zip(run.labels, run.samples, strict=True):
         if not samples:
             stats.append(None)
-            lines.append(f"{run.venue:<9} {label:<34} no samples")
+            lines.append(f"{run.venue:<11} {label:<34} no samples")
             continue
         s = {f"{m}{q}": percentile([x[m] for x in samples], q) for m in METRICS for q in (50, 90)}
         stats.append(s)
         returned = f"{s['returned_ms50']:7.2f}" if label == "xtb" else "      -"
         lines.append(
-            f"{run.venue:<9} {label:<34} {s['ack_ms50']:6.2f} {s['ack_ms90']:6.2f}   "
+            f"{run.venue:<11} {label:<34} {s['ack_ms50']:6.2f} {s['ack_ms90']:6.2f}   "
             f"{s['ws_ms50']:6.2f} {s['ws_ms90']:6.2f}   {returned}   {s['cpu_ms50']:6.2f} {s['cpu_ms90']:6.2f}"
             f"   {len(samples):4d}"
         )
@@ -864,20 +971,20 @@ def summarize(run: VenueRun) -> list[str]:
         ack, ws, cpu = (ours[m] / theirs[m] for m in ("ack_ms50", "ws_ms50", "cpu_ms50"))
         verdict = "meets" if max(ack, ws) <= TARGET_RATIO else "MISSES"
         lines.append(
-            f"{'':<9} {'xtb/' + label:<34} {ack:5.2f}x          {ws:5.2f}x                    {cpu:5.2f}x"
+            f"{'':<11} {'xtb/' + label:<34} {ack:5.2f}x          {ws:5.2f}x                    {cpu:5.2f}x"
             f"          p50 ratios: {verdict} <= {TARGET_RATIO}x"
         )
     for label, errors in zip(run.labels, run.errors, strict=True):
         if errors:
-            lines.append(f"{'':<9} {label}: {len(errors)} failed orders, first: {errors[0]}")
+            lines.append(f"{'':<11} {label}: {len(errors)} failed orders, first: {errors[0]}")
     if run.limited:
-        lines.append(f"{'':<9} INVALID: {len(run.limited)} rate-limited answers, e.g. {run.limited[0]}")
+        lines.append(f"{'':<11} INVALID: {len(run.limited)} rate-limited answers, e.g. {run.limited[0]}")
     return lines
 
 
 async def orchestrate(venues: list[str], orders: int, warmup: int, seed: int) -> int:
     print(f"{orders} orders per client per venue after {warmup} warm-up rounds, interleaved; ms on the client's clock")
-    print(f"{'venue':<9} {'client':<34} {'ack p50/p90':>13}   {'1st WS p50/p90':>14}   {'returns':>7}   "
+    print(f"{'venue':<11} {'client':<34} {'ack p50/p90':>13}   {'1st WS p50/p90':>14}   {'returns':>7}   "
           f"{'CPU/order p50/p90':>17}   {'n':>4}")  # fmt: skip
     failed = False
     async with SimProcess(venues, seed=seed) as sim:
@@ -896,13 +1003,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=200, help="orders per client per venue (default 200)")
     parser.add_argument("--warmup", type=int, default=10, help="rounds not counted (connections, caches)")
-    parser.add_argument("--venues", default=",".join(VENUES), help="comma-separated (default: all four)")
+    parser.add_argument("--venues", default=",".join(PEERS), help="comma-separated (default: all five)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     venues = [v.strip() for v in args.venues.split(",") if v.strip()]
-    unknown = sorted(set(venues) - set(VENUES))
+    unknown = sorted(set(venues) - set(PEERS))
     if unknown:
-        parser.error(f"unknown venues {unknown}; known: {', '.join(VENUES)}")
+        parser.error(f"unknown venues {unknown}; known: {', '.join(PEERS)}")
     quiet_logs()
     return asyncio.run(orchestrate(venues, args.orders, args.warmup, args.seed))
 
