@@ -5,33 +5,17 @@ Expected shapes and texts come from the spec (fixtures/sim_examples.json and the
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.hyperliquid.sim_client import Client, frontend, session, start_hl
+from tests.hyperliquid.sim_client import Client, frontend
 from xtb.sim.registry import default_registry
 from xtb.sim.server import SimHandle
 
 EXAMPLES = json.loads((Path(__file__).parent / "fixtures" / "sim_examples.json").read_text())
 TEXTS = EXAMPLES["texts"]
 STRANGER = "0x00000000000000000000000000000000000000aa"
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[SimHandle]:
-    handle = await start_hl()
-    try:
-        yield handle
-    finally:
-        await handle.stop()
-
-
-@pytest.fixture
-async def client(sim: SimHandle) -> AsyncIterator[Client]:
-    async with session() as http:
-        yield Client(http, sim)
 
 
 def test_registered_as_builtin() -> None:

@@ -4,14 +4,13 @@ HTTP after a fill, and the user-feed pushes the REST side makes (§5.4, §10.12,
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.hyperliquid.sim_client import ETH, Client, frontend, order, session, start_hl
+from tests.hyperliquid.sim_client import ETH, Client, frontend, order
 from tests.waiting import eventually
 from xtb.sim.hyperliquid import margin
 from xtb.sim.server import SimHandle
@@ -98,21 +97,6 @@ class Recorder:
 
     def publish_user_event(self, user: str, event: dict[str, Any]) -> None:
         self.events.append((user, event))
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[SimHandle]:
-    handle = await start_hl()
-    try:
-        yield handle
-    finally:
-        await handle.stop()
-
-
-@pytest.fixture
-async def client(sim: SimHandle) -> AsyncIterator[Client]:
-    async with session() as http:
-        yield Client(http, sim)
 
 
 @pytest.fixture

@@ -8,34 +8,16 @@ texts come from fixtures/sim_examples.json (§8 table)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.hyperliquid.sim_client import BTC, ETH, Client, order, session, start_hl
+from tests.hyperliquid.sim_client import BTC, ETH, Client, order
 from tests.waiting import eventually
 from xtb.sim.server import SimHandle
 
 EXAMPLES = json.loads((Path(__file__).parent / "fixtures" / "sim_examples.json").read_text())
 TEXTS = EXAMPLES["texts"]
 CLOID = "0x0000000000000000000000000000abcd"
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[SimHandle]:
-    handle = await start_hl()
-    try:
-        yield handle
-    finally:
-        await handle.stop()
-
-
-@pytest.fixture
-async def client(sim: SimHandle) -> AsyncIterator[Client]:
-    async with session() as http:
-        yield Client(http, sim)
 
 
 async def status_of(client: Client, ref: int | str) -> dict[str, Any]:

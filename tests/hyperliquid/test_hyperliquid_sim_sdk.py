@@ -6,27 +6,16 @@ mainnet one. The SDK is synchronous (requests), so each call runs in a worker th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from tests.hyperliquid.sim_client import start_hl
 from xtb.sim.server import SimHandle
 
 exchange_mod = pytest.importorskip("hyperliquid.exchange")
 from eth_account import Account  # noqa: E402
 from hyperliquid.info import Info  # noqa: E402
 from hyperliquid.utils.types import Cloid  # noqa: E402
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[SimHandle]:
-    handle = await start_hl()
-    try:
-        yield handle
-    finally:
-        await handle.stop()
 
 
 async def test_the_official_sdk_trades_on_the_simulator(sim: SimHandle) -> None:

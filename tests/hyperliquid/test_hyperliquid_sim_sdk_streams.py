@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import queue
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from tests.hyperliquid.sim_client import start_hl
 from xtb.sim.server import SimHandle
 
 exchange_mod = pytest.importorskip("hyperliquid.exchange")
@@ -29,15 +28,6 @@ from hyperliquid.utils.types import Cloid  # noqa: E402
 COIN = "ETH"
 FRAME_WAIT_S = 10.0  # the simulator pushes within milliseconds; this only bounds a broken run
 CLOID = "0x0000000000000000000000000000abcd"
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[SimHandle]:
-    handle = await start_hl()
-    try:
-        yield handle
-    finally:
-        await handle.stop()
 
 
 def frames_until(pushed: queue.Queue[Any], channel: str, want: Callable[[Any], bool]) -> Any:
