@@ -7,6 +7,7 @@ simulator fails the test that names it."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
@@ -395,6 +396,22 @@ async def test_isolated_margin_moves_between_cross_and_the_position(client: Clie
     await client.ok({"type": "topUpIsolatedOnlyMargin", "asset": BTC, "leverage": "5"})
     topped = (await client.state())["assetPositions"][0]["position"]
     assert D(topped["marginUsed"]) == D(topped["positionValue"]) / 5
+
+
+async def test_a_builder_fee_needs_its_approval_under_strict_builder(client: Client, sim: SimHandle) -> None:
+    """§4.3.1: an order's builder fee (tenths of a bp) needs a prior approveBuilderFee at least as
+    high, else `Builder fee has not been approved.` (enforced under `strict_builder`, §10.21)."""
+    frontend(sim).settings = dataclasses.replace(frontend(sim).settings, strict_builder=True)
+    c = Caller(client, sim)
+
+    def with_fee(tenths: int) -> dict[str, Any]:
+        wire = order(ETH, True, "3400", "0.01", "Alo")
+        return {"type": "order", "orders": [wire], "grouping": "na", "builder": {"b": BUILDER, "f": tenths}}
+
+    assert await client.err(with_fee(1)) == "Builder fee has not been approved."
+    await approved_builder(c)  # "0.001%": 1 tenth of a bp
+    assert "resting" in (await client.ok(with_fee(1)))["data"]["statuses"][0]
+    assert await client.err(with_fee(2)) == "Builder fee has not been approved."
 
 
 async def test_the_fixture_lists_every_type_action_and_channel_once() -> None:
