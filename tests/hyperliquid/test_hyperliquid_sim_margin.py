@@ -149,3 +149,16 @@ async def test_closing_fill_and_reduce_only_cancel_in_one_frame(client: Client, 
     statuses = sorted(u["status"] for u in pushes.updates[0][1])
     assert statuses == ["filled", "reduceOnlyCanceled"]
     assert [f["dir"] for f in pushes.fills[0][1]] == ["Close Long"]
+
+
+def test_isolated_long_with_moved_margin_reproduces_the_doc_example() -> None:
+    """§4.2.2 / §7: the doc's isolated position had margin moved in after entry; with that amount as
+    `isolated_extra` the model gives its rawUsd (−95.059824) and marginUsed (4.967826) exactly."""
+    facts = EXAMPLES["isolated_long"]
+    szi, entry, lev = D(facts["szi"]), D(facts["entryPx"]), facts["leverage"]
+    mark = D(facts["positionValue"]) / szi
+    extra = D(facts["rawUsd"]) + szi * entry - abs(szi) * entry / lev  # what was moved in after entry
+    position = margin.PositionInput("ETH", szi, entry, mark, lev, False, facts["maxLeverage"], isolated_extra=extra)
+    (p,) = margin.account_figures(D("20000"), [position]).positions
+    assert p.raw_usd == D(facts["rawUsd"])
+    assert p.margin_used == D(facts["marginUsed"])

@@ -1,5 +1,6 @@
 """The `/exchange` actions once verified (spec §4.3): order, cancel, cancelByCloid, modify, batchModify,
-scheduleCancel, updateLeverage, approveAgent, noop.
+scheduleCancel, updateLeverage, approveAgent, noop; updateIsolatedMargin, topUpIsolatedOnlyMargin
+and approveBuilderFee are `margin_actions.py`'s.
 
 Each returns the `{"status":"ok",...}` body or raises `HyperliquidError` for a top-level refusal (which
 consumes no nonce and costs no budget). Nothing here awaits, so one action is one uninterrupted
@@ -20,6 +21,7 @@ from xtb.sim.engine_types import AccountId, SimError
 from xtb.sim.hyperliquid import payloads
 from xtb.sim.hyperliquid.canonical import ParsedAction
 from xtb.sim.hyperliquid.errors import HyperliquidError
+from xtb.sim.hyperliquid.margin_actions import MarginActions
 from xtb.sim.hyperliquid.orders import OrderDesk
 from xtb.sim.hyperliquid.signers import ZERO_ADDRESS, Signers
 from xtb.sim.hyperliquid.state import Agent, Leverage, UserBook, VenueOrder
@@ -45,6 +47,7 @@ class Actions:
         self.venue = venue
         self.signers = signers
         self.orders = OrderDesk(venue)
+        self.margin = MarginActions(venue)
         self._handlers: dict[str, Callable[[str, AccountId, dict[str, Any]], dict[str, Any]]] = {
             "order": self.order,
             "cancel": self.cancel,
@@ -53,12 +56,16 @@ class Actions:
             "batchModify": self.batch_modify,
             "scheduleCancel": self.schedule_cancel,
             "updateLeverage": self.update_leverage,
+            "updateIsolatedMargin": self.margin.update_isolated_margin,
+            "topUpIsolatedOnlyMargin": self.margin.top_up_isolated_only_margin,
             "noop": lambda user, account, action: DEFAULT,
         }
 
     def run(self, user: str, account: AccountId, action: ParsedAction) -> dict[str, Any]:
         if action.kind == "approveAgent":
             return self.approve_agent(user, action.canonical)
+        if action.kind == "approveBuilderFee":
+            return self.margin.approve_builder_fee(user, action.canonical)
         entries = action.canonical.get("orders") or action.canonical.get("cancels") or action.canonical.get("modifies")
         if entries is not None and len(entries) > self.venue.settings.max_batch:
             raise HyperliquidError(f"Signed action over weight limit of {self.venue.settings.max_batch}.")
@@ -67,6 +74,7 @@ class Actions:
     # ------------------------------------------------------------------------------ orders
 
     def order(self, user: str, account: AccountId, action: dict[str, Any]) -> dict[str, Any]:
+        self.margin.check_builder(user, action.get("builder"))
         statuses = [self.orders.place(user, account, wire) for wire in action["orders"]]
         return {"status": "ok", "response": {"type": "order", "data": {"statuses": statuses}}}
 
@@ -182,6 +190,7 @@ class Actions:
         if current.is_cross != action["isCross"] and szi:
             raise HyperliquidError("Cannot switch leverage type with open position.")
         book.leverage[market.name] = Leverage(action["isCross"], value)
+        venue.outbox.account_changed(user)
         return DEFAULT
 
     def approve_agent(self, user: str, action: dict[str, Any]) -> dict[str, Any]:

@@ -260,6 +260,29 @@ def _update_leverage(obj: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _update_isolated_margin(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """`ntli`: a signed USDC amount × 10^6 (negative removes margin)."""
+    ntli = _field(obj, "ntli", "action")
+    if type(ntli) is not int or not -(2**63) <= ntli < 2**63:
+        raise Undeserializable("action.ntli is not a signed integer")
+    return {
+        "type": "updateIsolatedMargin",
+        "asset": _int(_field(obj, "asset", "action"), "action.asset", U32),
+        "isBuy": _bool(_field(obj, "isBuy", "action"), "action.isBuy"),
+        "ntli": ntli,
+    }
+
+
+def _top_up_isolated_only_margin(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """`leverage` is a decimal string (§4.3.4); field order `type, asset, leverage` (UNCONFIRMED:
+    the spec's table of §2.3 does not list this action)."""
+    return {
+        "type": "topUpIsolatedOnlyMargin",
+        "asset": _int(_field(obj, "asset", "action"), "action.asset", U32),
+        "leverage": canonical_decimal(_field(obj, "leverage", "action"), "action.leverage"),
+    }
+
+
 def _noop(obj: Mapping[str, Any]) -> dict[str, Any]:
     return {"type": "noop"}
 
@@ -276,11 +299,29 @@ def _approve_agent(obj: Mapping[str, Any]) -> dict[str, Any]:
     }
     if obj.get("agentName") is not None:
         out["agentName"] = _str(obj["agentName"], "action.agentName")
+    _chain_id(out["signatureChainId"])
+    return out
+
+
+def _approve_builder_fee(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """User-signed (§2.4): `maxFeeRate` a percent string (`"0.001%"`), `builder` an address."""
+    out: dict[str, Any] = {
+        "type": "approveBuilderFee",
+        "signatureChainId": _str(_field(obj, "signatureChainId", "action"), "action.signatureChainId"),
+        "hyperliquidChain": _str(_field(obj, "hyperliquidChain", "action"), "action.hyperliquidChain"),
+        "maxFeeRate": _str(_field(obj, "maxFeeRate", "action"), "action.maxFeeRate"),
+        "builder": hex_bytes(_field(obj, "builder", "action"), "action.builder", 20),
+        "nonce": _int(_field(obj, "nonce", "action"), "action.nonce"),
+    }
+    _chain_id(out["signatureChainId"])
+    return out
+
+
+def _chain_id(text: str) -> None:
     try:
-        int(out["signatureChainId"], 16)
+        int(text, 16)
     except ValueError:
         raise Undeserializable("action.signatureChainId is not hex") from None
-    return out
 
 
 L1_PARSERS = {
@@ -291,9 +332,11 @@ L1_PARSERS = {
     "batchModify": _batch_modify,
     "scheduleCancel": _schedule_cancel,
     "updateLeverage": _update_leverage,
+    "updateIsolatedMargin": _update_isolated_margin,
+    "topUpIsolatedOnlyMargin": _top_up_isolated_only_margin,
     "noop": _noop,
 }
-USER_PARSERS = {"approveAgent": _approve_agent}
+USER_PARSERS = {"approveAgent": _approve_agent, "approveBuilderFee": _approve_builder_fee}
 SUPPORTED = frozenset(L1_PARSERS) | frozenset(USER_PARSERS)
 
 

@@ -130,6 +130,8 @@ class EventMapper:
         is_buy = fill.side is Side.BUY
         start = book.position(fill.market)
         book.positions[fill.market] = start + (fill.size if is_buy else -fill.size)
+        if not book.positions[fill.market]:
+            book.isolated_extra.pop(fill.market, None)  # the isolated margin went back with the close
         book.cum_volume += fill.price * fill.size
         quantum = Decimal(1).scaleb(-venue.settings.fee_decimals)
         rendered = payloads.fill(

@@ -42,6 +42,7 @@ from xtb.sim.hyperliquid.signers import ActionExpired, Signers, does_not_exist, 
 from xtb.sim.hyperliquid.state import Agent, VenueState
 from xtb.sim.hyperliquid.streams import HyperliquidSimStreams
 from xtb.sim.hyperliquid.venue import Outbox, Venue
+from xtb.sim.hyperliquid.views import AccountViews
 from xtb.sim.hyperliquid.ws_settings import HyperliquidWsSettings
 from xtb.sim.periodic import Periodic
 from xtb.sim.refusals import Refusal
@@ -85,6 +86,7 @@ class HyperliquidFrontEnd(FrontEnd):
         )
         self.actions = Actions(self.venue, self.signers)
         self.info_desk = InfoDesk(self.venue, self.signers, self.budget)
+        views = AccountViews(self.info_desk)
         self.streams = HyperliquidSimStreams(
             self.hub,
             engine,
@@ -94,6 +96,7 @@ class HyperliquidFrontEnd(FrontEnd):
             exchange=self.exchange_payload,
             recent_fills=self.info_desk.recent_fills,
             now_ms=self.venue.now_ms,
+            views=views,
         )
         self._scheduler = Periodic("hyperliquid-scheduled-cancel", SCHEDULE_TICK_S, self._fire_scheduled)
 

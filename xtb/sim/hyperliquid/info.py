@@ -34,7 +34,7 @@ INTERVALS_MS = {
 }  # fmt: skip
 
 
-def _user(payload: Mapping[str, Any], key: str = "user") -> str:
+def user_field(payload: Mapping[str, Any], key: str = "user") -> str:
     if key not in payload:
         raise Undeserializable(f"{key} is missing")
     return hex_bytes(payload[key], key, 20)
@@ -49,7 +49,7 @@ def _int(payload: Mapping[str, Any], key: str, *, optional: bool = False) -> int
     return value
 
 
-def _str(payload: Mapping[str, Any], key: str) -> str:
+def str_field(payload: Mapping[str, Any], key: str) -> str:
     value = payload.get(key)
     if not isinstance(value, str):
         raise Undeserializable(f"{key} is not a string")
@@ -93,6 +93,10 @@ class InfoDesk:
             "perpDexs": lambda payload: [None],
         }
 
+    def add_type(self, kind: str, handler: Callable[[Mapping[str, Any]], Any]) -> None:
+        """Serve one more `type` (the composite views of `views.py`, built on this desk)."""
+        self._types[kind] = handler
+
     def kind(self, payload: Any) -> str:
         """The request's `type`, or Undeserializable (422) for one the venue does not know."""
         if not isinstance(payload, Mapping):
@@ -132,35 +136,36 @@ class InfoDesk:
         return {"universe": [], "tokens": [usdc]}
 
     def meta_and_asset_ctxs(self, payload: Mapping[str, Any]) -> list[Any]:
-        venue = self.venue
-        ctxs = []
         open_interest = self._open_interest()
-        for m in venue.settings.markets:
-            mark = venue.mark(m.name)
-            top = None if m.delisted else venue.engine.top_of_book(m.name)
-            mid = None if top is None or top.bid is None or top.ask is None else (top.bid + top.ask) / 2
-            impact = (
-                None
-                if top is None or top.bid is None or top.ask is None
-                else [decimal_str(top.bid), decimal_str(top.ask)]
-            )
-            volume = venue.day_volume.get(m.name, ZERO)
-            base_volume = sum((p.size for p in venue.tapes.get(m.name, ())), ZERO)
-            ctxs.append(
-                {
-                    "dayNtlVlm": decimal_str(margin.usd(volume)),
-                    "funding": decimal_str(ZERO if m.delisted else FUNDING_RATE),
-                    "impactPxs": impact,
-                    "markPx": decimal_str(mark),
-                    "midPx": None if mid is None else decimal_str(mid),
-                    "openInterest": decimal_str(open_interest.get(m.name, ZERO)),
-                    "oraclePx": decimal_str(mark),
-                    "premium": None if m.delisted else "0.0",
-                    "prevDayPx": decimal_str(m.mid),
-                    "dayBaseVlm": decimal_str(base_volume),
-                }
-            )
-        return [self.meta(payload), ctxs]
+        return [self.meta(payload), [self.asset_ctx(m.name, open_interest) for m in self.venue.settings.markets]]
+
+    def asset_ctx(self, coin: str, open_interest: Mapping[str, Decimal] | None = None) -> dict[str, Any]:
+        """One coin's context: `metaAndAssetCtxs[1][i]` and the socket's `activeAssetCtx.ctx`."""
+        venue = self.venue
+        m = venue.market_by_coin(coin)
+        assert m is not None
+        if open_interest is None:
+            open_interest = self._open_interest()
+        mark = venue.mark(m.name)
+        top = None if m.delisted else venue.engine.top_of_book(m.name)
+        mid = None if top is None or top.bid is None or top.ask is None else (top.bid + top.ask) / 2
+        impact = (
+            None if top is None or top.bid is None or top.ask is None else [decimal_str(top.bid), decimal_str(top.ask)]
+        )
+        volume = venue.day_volume.get(m.name, ZERO)
+        base_volume = sum((p.size for p in venue.tapes.get(m.name, ())), ZERO)
+        return {
+            "dayNtlVlm": decimal_str(margin.usd(volume)),
+            "funding": decimal_str(ZERO if m.delisted else FUNDING_RATE),
+            "impactPxs": impact,
+            "markPx": decimal_str(mark),
+            "midPx": None if mid is None else decimal_str(mid),
+            "openInterest": decimal_str(open_interest.get(m.name, ZERO)),
+            "oraclePx": decimal_str(mark),
+            "premium": None if m.delisted else "0.0",
+            "prevDayPx": decimal_str(m.mid),
+            "dayBaseVlm": decimal_str(base_volume),
+        }
 
     def _open_interest(self) -> dict[str, Decimal]:
         engine = self.venue.engine
@@ -176,7 +181,7 @@ class InfoDesk:
         return books.all_mids(self.venue.engine, self.venue.tradable())
 
     def l2_book(self, payload: Mapping[str, Any]) -> dict[str, Any] | None:
-        coin = _str(payload, "coin")
+        coin = str_field(payload, "coin")
         sig = payload.get("nSigFigs")
         mantissa = payload.get("mantissa")
         if sig is not None and (type(sig) is not int or not 2 <= sig <= 5):
@@ -192,7 +197,7 @@ class InfoDesk:
         req = payload.get("req")
         if not isinstance(req, Mapping):
             raise Undeserializable("req is not an object")
-        coin, interval = _str(req, "coin"), _str(req, "interval")
+        coin, interval = str_field(req, "coin"), str_field(req, "interval")
         if interval not in INTERVALS_MS:
             raise Undeserializable(f"unknown interval {interval!r}")
         start, end = _int(req, "startTime"), _int(req, "endTime", optional=True)
@@ -217,7 +222,7 @@ class InfoDesk:
         ]
 
     def funding_history(self, payload: Mapping[str, Any]) -> list[Any]:
-        _str(payload, "coin")
+        str_field(payload, "coin")
         _int(payload, "startTime")
         _int(payload, "endTime", optional=True)
         return []
@@ -229,13 +234,13 @@ class InfoDesk:
 
     def clearinghouse_state(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         _dex(payload)
-        figures = self.venue.figures(_user(payload))
+        figures = self.venue.figures(user_field(payload))
         now = self.venue.now_ms()
         return payloads.zero_state(now) if figures is None else payloads.clearinghouse_state(figures, now)
 
     def _orders(self, payload: Mapping[str, Any]) -> list[VenueOrder]:
         _dex(payload)
-        book = self.venue.state.known(_user(payload))
+        book = self.venue.state.known(user_field(payload))
         if book is None:
             return []
         return sorted(book.open_orders(), key=lambda o: o.oid, reverse=True)
@@ -247,7 +252,7 @@ class InfoDesk:
         return [payloads.frontend_order(o) for o in self._orders(payload)]
 
     def order_status(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        user = _user(payload)
+        user = user_field(payload)
         ref = payload.get("oid")
         if isinstance(ref, str):
             ref = hex_bytes(ref, "oid", 16)
@@ -260,14 +265,14 @@ class InfoDesk:
         return {"status": "order", "order": payloads.order_status(order)}
 
     def historical_orders(self, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
-        book = self.venue.state.known(_user(payload))
+        book = self.venue.state.known(user_field(payload))
         if book is None:
             return []
         orders = sorted(book.orders.values(), key=lambda o: o.oid, reverse=True)[:MAX_ANSWER]
         return [payloads.order_status(o) for o in orders]
 
     def user_fills(self, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
-        user = _user(payload)
+        user = user_field(payload)
         if payload.get("aggregateByTime") is not None and type(payload["aggregateByTime"]) is not bool:
             raise Undeserializable("aggregateByTime is not a boolean")
         return self.recent_fills(user, bool(payload.get("aggregateByTime")))
@@ -280,7 +285,7 @@ class InfoDesk:
         return list(reversed(book.fills))[:MAX_ANSWER]
 
     def user_fills_by_time(self, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
-        user = _user(payload)
+        user = user_field(payload)
         start, end = _int(payload, "startTime"), _int(payload, "endTime", optional=True)
         assert start is not None
         book = self.venue.state.known(user)
@@ -290,13 +295,13 @@ class InfoDesk:
         return fills[:MAX_ANSWER]
 
     def user_funding(self, payload: Mapping[str, Any]) -> list[Any]:
-        _user(payload)
+        user_field(payload)
         _int(payload, "startTime")
         _int(payload, "endTime", optional=True)
         return []
 
     def user_rate_limit(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        book = self.venue.state.user(_user(payload))
+        book = self.venue.state.user(user_field(payload))
         return {
             "cumVlm": decimal_str(margin.usd(book.cum_volume)),
             "nRequestsUsed": book.requests_used,
@@ -305,7 +310,7 @@ class InfoDesk:
         }
 
     def user_fees(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        _user(payload)
+        user_field(payload)
         s = self.venue.settings
         taker, maker = decimal_str(s.taker_fee_rate), decimal_str(s.maker_fee_rate)
         return {
@@ -326,7 +331,7 @@ class InfoDesk:
         }
 
     def user_role(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        address = _user(payload)
+        address = user_field(payload)
         if self.signers.is_user(address):
             return {"role": "user"}
         master = self.signers.master_of(address)
@@ -335,7 +340,7 @@ class InfoDesk:
         return {"role": "missing"}
 
     def extra_agents(self, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
-        book = self.venue.state.known(_user(payload))
+        book = self.venue.state.known(user_field(payload))
         if book is None:
             return []
         return [
@@ -344,7 +349,7 @@ class InfoDesk:
 
     def active_asset_data(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         venue = self.venue
-        user, coin = _user(payload), _str(payload, "coin")
+        user, coin = user_field(payload), str_field(payload, "coin")
         market = venue.market_by_coin(coin)
         if market is None:
             raise Undeserializable(f"unknown coin {coin!r}")
@@ -364,6 +369,7 @@ class InfoDesk:
         }
 
     def max_builder_fee(self, payload: Mapping[str, Any]) -> int:
-        _user(payload)
-        _user(payload, "builder")
-        return 0
+        """The fee the user approved for the builder (`approveBuilderFee`), tenths of a bp; 0 if none."""
+        book = self.venue.state.known(user_field(payload))
+        builder = user_field(payload, "builder")
+        return 0 if book is None else book.builder_fees.get(builder, 0)

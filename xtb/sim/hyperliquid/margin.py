@@ -4,8 +4,9 @@ check at entry come from one model and the spec's check numbers can test it dire
 Per position, at one mark: `positionValue = |szi| × mark`, `unrealizedPnl = szi × (mark − entry)`,
 `returnOnEquity = uPnL / (|szi| × entry / leverage)`. Cross: `marginUsed = positionValue / leverage`,
 maintenance `positionValue × mmr` with `mmr = 1 / (2 × maxLeverage)`. Isolated: the margin allocated
-at entry, `|szi| × entry / leverage` (the simulator has no `updateIsolatedMargin`), gives `rawUsd =
-allocated − szi × entry` and `marginUsed = rawUsd + szi × mark`. Summaries: `accountValue =
+at entry, `|szi| × entry / leverage`, plus what `updateIsolatedMargin` / `topUpIsolatedOnlyMargin`
+moved in since (`isolated_extra`, negative when removed), gives `rawUsd = allocated − szi × entry`
+and `marginUsed = rawUsd + szi × mark`; the cross balance gives up exactly what is allocated. Summaries: `accountValue =
 totalRawUsd + Σ szi × mark`; the cross summary leaves isolated positions out and their allocation
 with them; `withdrawable = max(0, cross accountValue − max(cross totalMarginUsed, 0.1 × cross
 totalNtlPos))` (§7, matching both samples). Liquidation price per the docs' formula, None when not
@@ -36,6 +37,7 @@ class PositionInput:
     is_cross: bool
     max_leverage: int
     cum_funding: Decimal = ZERO
+    isolated_extra: Decimal = ZERO  # USDC moved into an isolated position after entry
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def account_figures(cash: Decimal, positions: Sequence[PositionInput]) -> Accoun
         if p.is_cross:
             used, raw = value / lev, None
         else:
-            allocated = abs(p.szi) * p.entry_px / lev
+            allocated = abs(p.szi) * p.entry_px / lev + p.isolated_extra
             raw = allocated - p.szi * p.entry_px
             used = raw + p.szi * p.mark_px
             cross_alloc_out += allocated

@@ -168,6 +168,11 @@ class HyperliquidSimSettings(VenueMarkets):
     unknown_asset_text: str = "Invalid asset."
     unsupported_order_text: str = "Order type not supported by the simulator."
     vault_text: str = "Vault not registered: {vault}"
+    isolated_margin_refused_text: str = "Insufficient margin to update isolated margin."
+    builder_fee_invalid_text: str = "Invalid max fee rate."
+    builder_fee_too_high_text: str = "Max fee rate too high."
+    # §4.3.1: the highest builder fee a perp order may carry, in tenths of a basis point (0.1 %)
+    max_builder_fee: int = 100
     # history kept for queries
     history_limit: int = 2_000
     fills_limit: int = 10_000

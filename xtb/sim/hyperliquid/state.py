@@ -4,8 +4,9 @@ The venue's order ids (`oid`, large JSON integers) are the simulator's own, allo
 engine sees the order and handed to it as the engine's client id, so an engine reset (which starts
 its ids over) never reuses one. Rejected orders get an oid too and stay queryable. `cloid` lookups
 are case-insensitive and the newest order wins (duplicates are accepted). Each user keeps its
-orders with their status history, its fills (newest last), its leverage per coin, its address
-budget and its scheduled cancel; agents' expiry is kept here for `extraAgents`.
+orders with their status history, its fills (newest last), its leverage per coin, the margin it
+moved into isolated positions, the builder fees it approved, its address budget and its scheduled
+cancel; agents' expiry is kept here for `extraAgents`.
 """
 
 from __future__ import annotations
@@ -107,6 +108,9 @@ class UserBook:
     schedule_day: int = -1
     schedule_count: int = 0
     agents: dict[str, Agent] = field(default_factory=dict)  # by agent address
+    # USDC moved into an isolated position after entry, per coin (gone when the position closes)
+    isolated_extra: dict[str, Decimal] = field(default_factory=dict)
+    builder_fees: dict[str, int] = field(default_factory=dict)  # builder → approved fee, tenths of a bp
 
     def __post_init__(self) -> None:
         self.orders = BoundedMap(self.history_limit)

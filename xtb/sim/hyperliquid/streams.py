@@ -7,9 +7,10 @@ A socket closes (1000) a while after its client last sent anything (§10 item 19
 `/info` or `/exchange` payload through the front-end's own handlers (same auth, nonces and limits)
 and wraps the answer (§5.2).
 
-The market feeds are `feeds.py`; the user feeds are pushed by the front-end through
-`publish_order_updates`, `publish_fills` and `publish_user_event` once its venue records are up to
-date. Hub channels: `orderUpdates:<user>`, `userFills:<user>`, `user:<user>` (kind: the venue
+The market feeds are `feeds.py`, the view channels (userFundings, activeAssetCtx, activeAssetData,
+webData2) `view_feeds.py`; the user feeds are pushed by the front-end through
+`publish_order_updates`, `publish_fills`, `publish_user_event` and `publish_account_change` once its
+venue records are up to date. Hub channels: `orderUpdates:<user>`, `userFills:<user>`, `user:<user>` (kind: the venue
 channel) and `l2Book:<coin>`, `bbo:<coin>`, `trades:<coin>`, `candle:<coin>`, `allMids`; control
 answers (acks, errors, pong, post answers) go on channel `control` with the venue channel as kind.
 """
@@ -28,6 +29,7 @@ from xtb.sim.hyperliquid import books
 from xtb.sim.hyperliquid.feeds import MarketFeeds
 from xtb.sim.hyperliquid.subscriptions import (
     USER_TYPES,
+    VIEW_TYPES,
     InvalidSubscription,
     Subscription,
     SubscriptionParseError,
@@ -37,6 +39,7 @@ from xtb.sim.hyperliquid.subscriptions import (
     hub_channel,
     parse_subscription,
 )
+from xtb.sim.hyperliquid.view_feeds import ViewFeeds, Views
 from xtb.sim.hyperliquid.ws_settings import HyperliquidWsSettings
 from xtb.sim.periodic import Periodic
 from xtb.sim.stream_hub import StreamConnection, StreamHub
@@ -59,7 +62,8 @@ ExchangeCall = Callable[[dict[str, Any], StreamConnection], Awaitable[tuple[int,
 class HyperliquidSimStreams(VenueStreams):
     """`info` / `exchange` answer one payload exactly as `POST /info` / `POST /exchange` would
     (status, body); `recent_fills(user, aggregate_by_time)` is the userFills snapshot, newest
-    first; `coins` the tradable coins; `now_ms` the venue clock. `address_of` (an attribute, to
+    first; `coins` the tradable coins; `now_ms` the venue clock; `views` renders the view channels
+    (None: they read as unknown). `address_of` (an attribute, to
     replace when engine accounts are not addresses) names trade counterparties."""
 
     def __init__(
@@ -73,6 +77,7 @@ class HyperliquidSimStreams(VenueStreams):
         exchange: ExchangeCall,
         recent_fills: Callable[[str, bool], list[dict[str, Any]]],
         now_ms: Callable[[], int],
+        views: Views | None = None,
     ) -> None:
         self.hub = hub
         self.engine = engine
@@ -86,6 +91,7 @@ class HyperliquidSimStreams(VenueStreams):
         self.feeds = MarketFeeds(
             hub, engine, settings, coins=coins, now_ms=now_ms, address_of=lambda a: self.address_of(a)
         )
+        self.view_feeds = ViewFeeds(hub, settings, views)
         self.periodic = Periodic("hyperliquid-sim-ws", settings.beat_s, self._beat)
         self._closing: set[asyncio.Task[None]] = set()
 
@@ -114,6 +120,9 @@ class HyperliquidSimStreams(VenueStreams):
             try:
                 sub = parse_subscription(request.get("subscription"))
             except SubscriptionParseError:
+                self._error(conn, PARSE_ERROR + text)
+                return
+            if sub.type in VIEW_TYPES and not self.view_feeds.serves(sub.type):
                 self._error(conn, PARSE_ERROR + text)
                 return
             if method == "subscribe":
@@ -161,6 +170,8 @@ class HyperliquidSimStreams(VenueStreams):
             fills = self.recent_fills(user, bool(sub.get("aggregateByTime")))
             snapshot = {"isSnapshot": True, "user": user, "fills": fills}
             self.hub.send(conn, hub_channel(sub), "userFills", frame("userFills", snapshot))
+        elif sub.type in VIEW_TYPES:
+            self.view_feeds.snapshot(conn, sub)
         else:
             self.feeds.snapshot(conn, sub)
 
@@ -246,6 +257,10 @@ class HyperliquidSimStreams(VenueStreams):
         """One userEvents message on channel `user`, e.g. `{"nonUserCancel": [{coin, oid}]}`."""
         self._user_feed("userEvents", user, "user", event)
 
+    def publish_account_change(self, user: str) -> None:
+        """The user's account changed: activeAssetData and webData2 go out again."""
+        self.view_feeds.account_changed(user)
+
     def _user_feed(self, kind: str, user: str, channel: str, data: Any) -> None:
         user = user.lower()
         message = frame(channel, data)
@@ -268,6 +283,7 @@ class HyperliquidSimStreams(VenueStreams):
                 if now - conn.state.get(_LAST_FRAME, now) >= idle:
                     self._close(conn, self.settings.idle_close_code)
         self.feeds.beat(now)
+        self.view_feeds.beat(now)
 
     def _close(self, conn: StreamConnection, code: int) -> None:
         if conn.closed or conn.state.get("hyperliquid_closing"):

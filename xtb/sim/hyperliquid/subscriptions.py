@@ -7,10 +7,11 @@ in the venue's field order, is both the echo and the identity. A subscription th
 read (unknown type, missing or mistyped field) is a `SubscriptionParseError`; one it reads but
 refuses (a coin it does not list, an aggregation it does not offer) is `InvalidSubscription`.
 
-Served types: allMids, l2Book, bbo, trades, candle, orderUpdates, userEvents, userFills. The venue's
-other types (userFundings, activeAssetCtx, activeAssetData, webData2, notification, ...) read as
-unknown here. UNCONFIRMED: `allMids` echoes `dex` only when the client sent it; extra fields are
-ignored and left out of the echo.
+Served types: allMids, l2Book, bbo, trades, candle, orderUpdates, userEvents, userFills, and the
+views userFundings, activeAssetCtx, activeAssetData, webData2 (§5.3). The venue's other types
+(notification, webData3, clearinghouseState, ...: out of scope in §5.3) read as unknown here.
+UNCONFIRMED: `allMids` echoes `dex` only when the client sent it; extra fields are ignored and left
+out of the echo.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from xtb.sim.stream_hub import StreamConnection
 CANDLE_INTERVALS = ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "8h", "12h", "1d", "3d", "1w", "1M")
 N_SIG_FIGS = (2, 3, 4, 5)
 MANTISSAS = (1, 2, 5)  # only with nSigFigs 5 (§4.2)
-USER_TYPES = frozenset({"orderUpdates", "userEvents", "userFills"})
-COIN_TYPES = frozenset({"l2Book", "bbo", "trades", "candle"})
+USER_TYPES = frozenset({"orderUpdates", "userEvents", "userFills", "userFundings", "activeAssetData", "webData2"})
+COIN_TYPES = frozenset({"l2Book", "bbo", "trades", "candle", "activeAssetCtx", "activeAssetData"})
+VIEW_TYPES = frozenset({"userFundings", "activeAssetCtx", "activeAssetData", "webData2"})  # views.py renders them
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _MISSING = object()
@@ -131,6 +133,10 @@ _SCHEMAS: dict[str, tuple[_Field, ...]] = {
     "orderUpdates": (("user", _address, _MISSING),),
     "userEvents": (("user", _address, _MISSING),),
     "userFills": (("user", _address, _MISSING), ("aggregateByTime", _flag, False)),
+    "userFundings": (("user", _address, _MISSING),),
+    "activeAssetCtx": (("coin", _text, _MISSING),),
+    "activeAssetData": (("user", _address, _MISSING), ("coin", _text, _MISSING)),
+    "webData2": (("user", _address, _MISSING),),
 }
 
 
@@ -179,8 +185,9 @@ def held(conn: StreamConnection) -> dict[str, Subscription]:
 
 def hub_channel(subscription: Subscription) -> str:
     """The hub channel a subscription's messages go out on, which `simulator.faults` aims at: user
-    feeds `orderUpdates:<user>`, `userFills:<user>`, `user:<user>`; market data `l2Book:<coin>`,
-    `bbo:<coin>`, `trades:<coin>`, `candle:<coin>`, `allMids`."""
+    feeds `orderUpdates:<user>`, `userFills:<user>`, `user:<user>`, `userFundings:<user>`,
+    `activeAssetData:<user>`, `webData2:<user>`; market data `l2Book:<coin>`, `bbo:<coin>`,
+    `trades:<coin>`, `candle:<coin>`, `activeAssetCtx:<coin>`, `allMids`."""
     kind = subscription.type
     if kind == "allMids":
         return "allMids"

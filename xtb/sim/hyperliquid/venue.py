@@ -33,6 +33,7 @@ class UserFeeds(Protocol):
     def publish_order_updates(self, user: str, updates: list[dict[str, Any]]) -> None: ...
     def publish_fills(self, user: str, fills: list[dict[str, Any]]) -> None: ...
     def publish_user_event(self, user: str, event: dict[str, Any]) -> None: ...
+    def publish_account_change(self, user: str) -> None: ...
 
 
 class Outbox:
@@ -43,6 +44,7 @@ class Outbox:
         self._updates: dict[str, list[dict[str, Any]]] = {}
         self._fills: dict[str, list[dict[str, Any]]] = {}
         self._events: list[tuple[str, dict[str, Any]]] = []
+        self._changed: set[str] = set()
         self._scheduled = False
 
     def order_update(self, user: str, update: dict[str, Any]) -> None:
@@ -55,6 +57,12 @@ class Outbox:
 
     def user_event(self, user: str, event: dict[str, Any]) -> None:
         self._events.append((user, event))
+        self._schedule()
+
+    def account_changed(self, user: str) -> None:
+        """Something the account views show changed without an order update or a fill (leverage,
+        isolated margin)."""
+        self._changed.add(user)
         self._schedule()
 
     def _schedule(self) -> None:
@@ -71,7 +79,8 @@ class Outbox:
     def flush(self) -> None:
         self._scheduled = False
         updates, fills, events = self._updates, self._fills, self._events
-        self._updates, self._fills, self._events = {}, {}, []
+        changed = self._changed | set(updates) | set(fills)
+        self._updates, self._fills, self._events, self._changed = {}, {}, [], set()
         feeds = self._feeds()
         for user, batch in updates.items():
             feeds.publish_order_updates(user, batch)
@@ -79,6 +88,8 @@ class Outbox:
             feeds.publish_fills(user, batch)
         for user, event in events:
             feeds.publish_user_event(user, event)
+        for user in sorted(changed):
+            feeds.publish_account_change(user)
 
 
 class Venue:
@@ -183,9 +194,17 @@ class Venue:
                 continue
             lev = self.leverage(book, market)
             entry = view.entry_price or ZERO
+            extra = ZERO if lev.is_cross or book is None else book.isolated_extra.get(view.market, ZERO)
             inputs.append(
                 margin.PositionInput(
-                    view.market, view.size, entry, self.mark(view.market), lev.value, lev.is_cross, market.max_leverage
+                    view.market,
+                    view.size,
+                    entry,
+                    self.mark(view.market),
+                    lev.value,
+                    lev.is_cross,
+                    market.max_leverage,
+                    isolated_extra=extra,
                 )
             )
         return margin.account_figures(self.engine.balance(account).cash, inputs)

@@ -22,6 +22,7 @@ class HyperliquidWsSettings:
     l2book_levels: int = 20
     l2book_fast_levels: int = 5
     all_mids_interval_s: float = 5.0
+    active_asset_ctx_interval_s: float = 1.0
     bbo_on_subscribe: bool = True  # UNCONFIRMED: the current bbo right after the ack
     trades_backfill: int = 30
     trade_tape: int = 5000  # recent trades kept per coin (backfill, candles, allMids' last price)
@@ -37,7 +38,7 @@ class HyperliquidWsSettings:
     post_error_text: str = "{status} {phrase}"
 
     def __post_init__(self) -> None:
-        for name in ("beat_s", "l2book_interval_s", "all_mids_interval_s"):
+        for name in ("beat_s", "l2book_interval_s", "all_mids_interval_s", "active_asset_ctx_interval_s"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
         if self.idle_timeout_s is not None and not self.idle_timeout_s > 0:
