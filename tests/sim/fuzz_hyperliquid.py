@@ -44,7 +44,8 @@ def targets(h: Harness) -> dict[str, tuple[Target, ...]]:
         {"type": "userFunding", "user": user, "startTime": 0},
         {"type": "userFees", "user": user}, {"type": "userRole", "user": USER}, {"type": "extraAgents", "user": user},
         {"type": "exchangeStatus"}, {"type": "activeAssetData", "user": user, "coin": "ETH"},
-        {"type": "maxBuilderFee", "user": user, "builder": USER},
+        {"type": "maxBuilderFee", "user": user, "builder": USER}, {"type": "webData2", "user": user},
+        {"type": "perpDexs"}, {"type": "subAccounts", "user": user}, {"type": "portfolio", "user": user},
     )  # fmt: skip
     wire = order(ETH, True, "3400", "0.01", cloid=CLOID)
     actions = (
@@ -58,6 +59,10 @@ def targets(h: Harness) -> dict[str, tuple[Target, ...]]:
         {"type": "scheduleCancel", "time": 1},
         {"type": "updateLeverage", "asset": ETH, "isCross": True, "leverage": 10},
         {"type": "noop"},
+        {"type": "updateIsolatedMargin", "asset": ETH, "isBuy": True, "ntli": 1000000},
+        {"type": "topUpIsolatedOnlyMargin", "asset": ETH, "leverage": "5"},
+        {"type": "approveBuilderFee", "signatureChainId": "0x66eee", "hyperliquidChain": "Testnet",
+         "maxFeeRate": "0.001%", "builder": USER, "nonce": 1},
         {"type": "approveAgent", "signatureChainId": "0x66eee", "hyperliquidChain": "Testnet", "agentAddress": USER,
          "agentName": "fuzz", "nonce": 1},
     )  # fmt: skip
@@ -121,6 +126,8 @@ async def still_serves(h: Harness) -> None:
 
 SUBSCRIBES = (
     {"method": "subscribe", "subscription": {"type": "l2Book", "coin": "ETH"}},
+    {"method": "subscribe", "subscription": {"type": "activeAssetData", "user": USER, "coin": "ETH"}},
+    {"method": "subscribe", "subscription": {"type": "webData2", "user": USER}},
     {"method": "post", "id": 1, "request": {"type": "info", "payload": {"type": "meta"}}},
 )
 HYPERLIQUID = VenueFuzz(
