@@ -21,11 +21,17 @@ from xtb.safejson import UntrustedJson
 DEEP = "[" * 100_000 + "]" * 100_000
 
 CHILD = """
-import json, sys
-import xtb.connectors.backpack.connector, xtb.connectors.lighter.connector
-import xtb.connectors.grvt.connector, xtb.connectors.aster.connector
-import xtb.sim.backpack, xtb.sim.lighter, xtb.sim.grvt, xtb.sim.aster
-import py_ecc  # what raised the limit to 100,000: imported by now, whichever module pulled it in
+import importlib, importlib.util, json, sys
+from xtb.connectors import CONNECTORS, load_connector_class
+from xtb.sim.registry import BUILTIN_VENUES, load_object
+for name in CONNECTORS:
+    load_connector_class(name)
+for target in BUILTIN_VENUES.values():
+    load_object(target)
+# py_ecc raised the limit to 100,000 at import; eth-account 0.14 pulled it in, 0.13.7 does not: import
+# it whenever it is installed, so the check holds whichever version a machine resolved
+if importlib.util.find_spec("py_ecc") is not None:
+    importlib.import_module("py_ecc")
 from xtb import safejson
 limit = sys.getrecursionlimit()
 try:
