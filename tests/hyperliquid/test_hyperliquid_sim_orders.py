@@ -118,6 +118,17 @@ async def test_reduce_only_caps_never_flips_and_closes_whole_positions_below_10(
     assert "filled" in statuses[0]
 
 
+async def test_a_capped_reduce_only_order_ends_with_what_it_filled_never_filled_with_size_left(client: Client) -> None:
+    """An IOC reduce-only twice the position fills the position and ends `canceled` with the rest as
+    `sz` (§6.2: a `filled` answer with totalSz < s; §10 item 15), on the answer, orderStatus and
+    orderUpdates alike: a client reading filled = origSz - sz gets what filled."""
+    await client.place(order(ETH, True, "3600", "0.05", "Ioc"))
+    statuses = await client.place(order(ETH, False, "3400", "0.1", "Ioc", reduce_only=True, cloid=CLOID))
+    assert statuses[0]["filled"]["totalSz"] == "0.05"
+    status = await status_of(client, CLOID)
+    assert (status["status"], status["order"]["sz"], status["order"]["origSz"]) == ("canceled", "0.05", "0.1")
+
+
 async def test_resting_reduce_only_is_cancelled_when_the_position_closes(client: Client) -> None:
     await client.place(order(ETH, True, "3600", "0.05", "Ioc"))
     resting = await client.place(order(ETH, False, "3600", "0.05", reduce_only=True, cloid=CLOID))

@@ -115,7 +115,7 @@ async def test_reduce_only_oversize(venue: VenueUnderTest) -> None:
         venue.record.track(tracker)
         await steps.wait_state(tracker, set(TERMINAL_STATES), venue.config.tracking.settle_time)
         assert tracker.filled <= size, f"reduce-only filled {tracker.filled} against a position of {size}"
-        steps.check_order_invariants(tracker)
+        await steps.check_order_settled(venue, tracker)
     await steps.wait_position(venue, Decimal(0), Source.REST)
     await steps.wait_position(venue, Decimal(0), Source.WS)
 

@@ -47,7 +47,7 @@ async def _venue_agrees_filled(venue: VenueUnderTest, tracker: OrderTracker, siz
     rest = await venue.connector.get_order(venue.symbol, client_id=tracker.client_id)
     assert rest.state is OrderState.FILLED and rest.filled == size, f"REST says {rest.state.value} {rest.filled}"
     assert tracker.state is OrderState.FILLED and tracker.filled == size, f"tracker {tracker.state} {tracker.filled}"
-    steps.check_order_invariants(tracker)
+    await steps.check_order_settled(venue, tracker)
 
 
 async def _wait_applied(venue: VenueUnderTest, prefix: str, since: int, timeout: float) -> None:

@@ -44,7 +44,11 @@ def end_status(venue: Venue, order: VenueOrder, view: OrderView) -> str:
     if reason in (Reason.REDUCE_ONLY_NO_POSITION, Reason.REDUCE_ONLY_WOULD_INCREASE):
         return "reduceOnlyCanceled"
     if reason is Reason.REDUCE_ONLY_OVERSIZE:
-        return "filled" if view.filled else "reduceOnlyCanceled"
+        # capped at the position: what filled stays filled and the rest of the request ends, as an
+        # IOC remainder does (§6.2, §10 item 15); never `filled` with size left (a client reading
+        # filled = origSz - sz would count the capped part as filled)
+        taker = order.tif in ("Ioc", "FrontendMarket")
+        return venue.settings.ioc_partial_status if view.filled and taker else "reduceOnlyCanceled"
     if reason is Reason.POST_ONLY_WOULD_CROSS:
         return "badAloPxRejected"
     if reason is Reason.NO_LIQUIDITY:
@@ -156,8 +160,10 @@ class EventMapper:
         order.filled = view.filled
         order.sz = view.size - view.filled
         if view.status is OrderStatus.FILLED:
-            order.sz = Decimal(0)
-            order.set_status("filled", time_ms)
+            # a reduce-only order resized to the position fills less than it asked for: the rest of
+            # the request ends `reduceOnlyCanceled` (§6.3), `sz` the part that never filled
+            order.sz = order.orig_sz - view.filled
+            order.set_status("filled" if not order.sz else "reduceOnlyCanceled", time_ms)
             venue.outbox.order_update(user, payloads.order_update(order))
         elif venue.settings.partial_fill_updates and view.is_open:
             venue.outbox.order_update(user, payloads.order_update(order))
