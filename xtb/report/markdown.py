@@ -75,7 +75,8 @@ def _shapes(report: Report) -> list[str]:
         lines += ["", "## Drift", "", "Shown, not judged: the verdict above does not depend on it."]
         for name, s in drifted:
             counts = f"{s.differences} differences, {s.breaking} would break a client"
-            lines += ["", f"### {cell(name)} against {code(s.drift_baseline)}: {counts}", "", s.drift.rstrip()]
+            lines += ["", f"**{cell(name)}** against {code(s.drift_baseline)}: {counts}", ""]
+            lines += ["#" + line if line.startswith("#") else line for line in s.drift.rstrip().splitlines()]
     return lines
 
 
