@@ -394,8 +394,8 @@ def render_markdown(
 
 
 def _describe(shapes: ShapeFile) -> str:
-    where = f", {shapes.environment}" if shapes.environment else ""
-    return f"{shapes.source} shapes of {shapes.recorded_at}{where}, {len(shapes.shapes)} endpoints and channels"
+    where = f" ({shapes.environment})" if shapes.environment else ""
+    return f"{len(shapes.shapes)} endpoints and channels recorded {shapes.recorded_at}{where}"
 
 
 def to_json(
