@@ -100,6 +100,17 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
+def _describe_kinds(shape: Shape, kinds: Iterable[str]) -> str:
+    """ "string (decimal) or null": the kinds, a string with its formats."""
+    words = []
+    for kind in sorted(kinds):
+        if kind == "string" and "string" in shape:
+            words.append(f"string ({', '.join(shape['string']['formats'])})")
+        else:
+            words.append(kind)
+    return " or ".join(words)
+
+
 def _kinds(shape: Shape) -> set[str]:
     """The kinds a client has to handle; an empty object is a case of a map."""
     kinds = set(shape)
@@ -119,16 +130,16 @@ class _Walker:
         out: list[Difference] = []
         ka, kb = _kinds(a), _kinds(b)
         if ka and kb:  # {} is "no sample": nothing to say
-            out += self.kinds(path, ka, kb, b)
+            out += self.kinds(path, ka, kb, a, b)
         for kind in sorted(set(a) & set(b)):
             handler = getattr(self, f"kind_{kind}", None)
             if handler is not None:
                 out += handler(path, a[kind], b[kind])
         return out
 
-    def kinds(self, path: str, ka: set[str], kb: set[str], b: Shape) -> list[Difference]:
+    def kinds(self, path: str, ka: set[str], kb: set[str], a: Shape, b: Shape) -> list[Difference]:
         n, out = self.n, []
-        detail = f"{n.a_short}: {', '.join(sorted(ka))}; {n.b_short}: {', '.join(sorted(kb))}"
+        detail = f"{n.a_short}: {_describe_kinds(a, ka)}; {n.b_short}: {_describe_kinds(b, kb)}"
         unhandled = f.covered(ka, kb)
         if kb == {"object"} and not b["object"]["fields"] and "map" in unhandled:
             unhandled.discard("map")
@@ -151,7 +162,7 @@ class _Walker:
                     "type",
                     detail,
                     Verdict.BREAKING,
-                    f"{n.a} sends {' or '.join(sorted(unhandled))} where {n.b} sends {' or '.join(sorted(kb))}: "
+                    f"{n.a} sends {_describe_kinds(a, unhandled)} where {n.b} sends {_describe_kinds(b, kb)}: "
                     f"a client written against {n.b} reads the wrong type",
                 )
             )
@@ -383,8 +394,8 @@ def render_markdown(
 
 
 def _describe(shapes: ShapeFile) -> str:
-    where = f", {shapes.environment}" if shapes.environment else ""
-    return f"{shapes.source} shapes of {shapes.recorded_at}{where}, {len(shapes.shapes)} endpoints and channels"
+    where = f" ({shapes.environment})" if shapes.environment else ""
+    return f"{len(shapes.shapes)} endpoints and channels recorded {shapes.recorded_at}{where}"
 
 
 def to_json(

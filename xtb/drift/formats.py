@@ -8,7 +8,6 @@ digits is not a token.
 
 from __future__ import annotations
 
-import itertools
 import re
 
 DECIMAL = "decimal"
@@ -60,13 +59,15 @@ def is_padded(decimal_text: str) -> bool:
 
 def looks_random(word: str) -> bool:
     """True for a run of letters and digits that reads like a key or an id rather than a word: digits
-    in more than one place, or upper and lower case switching more often than camelCase does."""
+    in more than one place, or case runs that camelCase does not make (short lower-case runs and
+    capitals in groups, as in "vmPUZEmvSDVNHkHlWFsO")."""
     for part in re.split(r"[_\-. ]", word):
         if not _PART.fullmatch(part):
             return True
-        letters = [c for c in part if c.isalpha()]
-        switches = sum(1 for a, b in itertools.pairwise(letters) if a.isupper() != b.isupper())
-        if switches > 2 + len(letters) // 5:
+        runs = [m.group() for m in re.finditer(r"[a-z]+|[A-Z]+", part)]
+        odd = sum(1 for i, run in enumerate(runs) if i > 0 and run.islower() and len(run) <= 2)
+        odd += sum(1 for run in runs[:-1] if run.isupper() and len(run) >= 2)
+        if odd >= 3:
             return True
     return False
 

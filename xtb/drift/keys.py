@@ -32,8 +32,13 @@ def is_id(segment: str) -> bool:
     return kind in (f.UUID, f.ADDRESS) or (kind == f.HEX and segment[:2].lower() == "0x")
 
 
+def _secret_or_id(word: str) -> bool:
+    """A part of a name that is not a word (an id, a listen key, an account number): never kept."""
+    return bool(word) and word != HOLE and (is_id(word) or not f.is_token(word.lstrip("!")))
+
+
 def _path_segment(segment: str) -> str:
-    return HOLE if _PLACEHOLDER.fullmatch(segment) or is_id(segment) else segment
+    return HOLE if _PLACEHOLDER.fullmatch(segment) or _secret_or_id(segment) else segment
 
 
 def rest_key(method: str, url_or_path: str, body: Any = None) -> str:
@@ -104,15 +109,17 @@ _SEPARATORS = re.compile(r"([.:@/])")
 def channel_name(name: str) -> str:
     """A stream or channel name with ids and symbols folded. In a Binance-style name ("btcusdt@depth5")
     the part before the first "@" is the symbol; in a dotted or colon name the first part is the
-    channel and a later part that is an id or a symbol is folded."""
+    channel and a later part that is an id or a symbol is folded. A part that is not a word (a listen
+    key, an account number) is folded wherever it is."""
     pieces = _SEPARATORS.split(name)
     words = pieces[0::2]
     if "@" in pieces and words[0] and not words[0].startswith("!"):
         words[0] = HOLE
     for i, word in enumerate(words):
         if i == 0 and len(words) > 1:
+            words[0] = HOLE if _secret_or_id(word) else word
             continue
-        if _PLACEHOLDER.fullmatch(word) or (len(words) > 1 and (is_id(word) or f.is_symbol(word))):
+        if _PLACEHOLDER.fullmatch(word) or _secret_or_id(word) or (len(words) > 1 and f.is_symbol(word)):
             words[i] = HOLE
     pieces[0::2] = words
     return "".join(pieces)

@@ -7,6 +7,7 @@ so that a checked-in reference or a kept baseline diffs line by line.
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,9 +44,9 @@ class ShapeFile:
 
     def merge(self, other: ShapeFile) -> ShapeFile:
         """Both runs' shapes in one file (e.g. parallel workers of one run); the later date wins."""
-        shapes = {k: dict(v) for k, v in self.shapes.items()}
+        shapes = copy.deepcopy(self.shapes)
         for key, shape in other.shapes.items():
-            shapes[key] = merge(shapes[key], shape) if key in shapes else shape
+            shapes[key] = merge(shapes[key], shape) if key in shapes else copy.deepcopy(shape)
         return ShapeFile(
             venue=self.venue,
             source=self.source,
