@@ -54,10 +54,16 @@ def found(venue: list[Any], simulator: list[Any]) -> list[tuple[str, str, Verdic
         ([{"p": 1}], [{"p": 1.5}], [("p", "type", U)]),  # a float reader reads an integer
         ([{"id": "0x" + "ab" * 16}], [{"id": "0x" + "ab" * 20}], [("id", "format", B)]),
         # enums
-        ([{"s": "New"}, {"s": "Expired"}], [{"s": "New"}], [("s", "enum", B)]),
-        ([{"s": "New"}], [{"s": "New"}, {"s": "Expired"}], [("s", "enum", U)]),
-        ([{"s": "a long free text message from the venue"}], [{"s": "New"}], [("s", "enum", U)]),
-        ([{"s": "New"}], [{"s": "a long free text message from the simulator"}], []),
+        ([{"st": "New"}, {"st": "Expired"}], [{"st": "New"}], [("st", "enum", B)]),
+        ([{"st": "New"}], [{"st": "New"}, {"st": "Expired"}], [("st", "enum", U)]),
+        (
+            [{"symbol": "SOL_USDC_PERP"}, {"symbol": "BTC_USDC_PERP"}],
+            [{"symbol": "SOL_USDC_PERP"}],
+            [("symbol", "enum", U)],
+        ),
+        ([{"u": [{"coin": "BTC"}, {"coin": "ETH"}]}], [{"u": [{"coin": "BTC"}]}], [("u[].coin", "enum", U)]),
+        ([{"st": "a long free text message from the venue"}], [{"st": "New"}], [("st", "enum", U)]),
+        ([{"st": "New"}], [{"st": "a long free text message from the simulator"}], []),
         # nesting, maps and arrays
         ([{"o": [{"q": "1"}]}], [{"o": [{"q": 1}]}], [("o[].q", "type", B)]),
         ([{"o": []}], [{"o": [{"q": 1}]}], [("o[]", "items", U)]),
@@ -66,7 +72,7 @@ def found(venue: list[Any], simulator: list[Any]) -> list[tuple[str, str, Verdic
         ([{"m": {"7": 1}}, {"m": {}}], [{"m": {"7": 1}}], []),  # an empty object is an empty map
         ([{"m": {"7": 1}}], [{"m": {}}], [("m", "items", U)]),
         # the same on both sides
-        ([{"a": "1.5", "s": "New", "o": [1]}], [{"s": "New", "a": "2.5", "o": [2]}], []),
+        ([{"a": "1.5", "st": "New", "o": [1]}], [{"st": "New", "a": "2.5", "o": [2]}], []),
     ],
 )
 def test_rules(venue: list[Any], simulator: list[Any], expected: list[tuple[str, str, Verdict]]) -> None:

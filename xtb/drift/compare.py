@@ -96,6 +96,17 @@ def breaking(differences: Iterable[Difference]) -> list[Difference]:
     return [d for d in differences if d.verdict is Verdict.BREAKING]
 
 
+# fields that name a market or an asset: a venue lists more of them than a simulator runs
+MARKET_FIELDS = frozenset(
+    {"symbol", "s", "coin", "instrument", "market", "asset", "currency", "base", "quote", "underlying", "name"}
+)
+
+
+def _names_markets(path: str) -> bool:
+    leaf = path.rsplit(".", 1)[-1].rstrip("[]{}")
+    return leaf in MARKET_FIELDS
+
+
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
@@ -239,7 +250,18 @@ class _Walker:
             ]
         va, vb = set(a.get("values", [])), set(b.get("values", []))
         out = []
-        if va - vb:
+        if va - vb and _names_markets(path):
+            out.append(
+                self.diff(
+                    path,
+                    "enum",
+                    f"only {n.a_short}: {', '.join(sorted(va - vb))}",
+                    Verdict.UNKNOWN,
+                    f"{n.a} names markets or assets {n.b} does not run: a client looks markets up, it does not "
+                    "map them exhaustively",
+                )
+            )
+        elif va - vb:
             out.append(
                 self.diff(
                     path,

@@ -81,8 +81,11 @@ def _infer_mapping(value: Mapping[str, Any]) -> Shape:
 def infer_all(values: Iterable[Any]) -> Shape:
     """The merged shape of many samples ({} when there are none)."""
     shape: Shape = {}
+    last: Shape | None = None
     for value in values:
-        shape = merge(shape, infer(value))
+        one = infer(value)
+        if one != last:  # merge is idempotent: a run of alike items (book levels) merges once
+            shape, last = merge(shape, one), one
     return shape
 
 
