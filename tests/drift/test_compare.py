@@ -46,8 +46,11 @@ def found(venue: list[Any], simulator: list[Any]) -> list[tuple[str, str, Verdic
         ([{"p": 1.5}], [{"p": "1.5"}], [("p", "type", B)]),
         ([{"p": "1.5"}], [{"p": "15"}], [("p", "format", B)]),
         ([{"p": "15"}], [{"p": "1.5"}], [("p", "format", U)]),  # a decimal parser reads "15"
-        ([{"p": "1.50"}], [{"p": "1.5"}], [("p", "padding", B)]),
-        ([{"p": "1.5"}], [{"p": "1.50"}], [("p", "padding", B)]),
+        # padding breaks only where the other side shows it does not pad (varying decimals, none ending in 0)
+        ([{"p": "1.50"}], [{"p": "1.5"}, {"p": "1.25"}], [("p", "padding", B)]),
+        ([{"p": "1.5"}, {"p": "1.25"}], [{"p": "1.50"}], [("p", "padding", B)]),
+        ([{"p": "1.50"}], [{"p": "1.5"}], [("p", "padding", U)]),  # "1.5" may be "1.50" unpadded... or not
+        ([{"p": "1.5"}], [{"p": "1.50"}], [("p", "padding", U)]),
         ([{"p": None}, {"p": "1"}], [{"p": "1"}], [("p", "type", B)]),  # nullable at the venue only
         ([{"p": "1"}], [{"p": None}, {"p": "1"}], [("p", "type", U)]),
         ([{"p": 1.5}], [{"p": 1}], [("p", "type", B)]),

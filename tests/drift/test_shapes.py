@@ -95,7 +95,9 @@ def test_maps_are_objects_keyed_by_ids_or_symbols() -> None:
 def test_arrays_keep_one_item_shape() -> None:
     assert infer([]) == {"array": {}}
     assert infer([["1.5", "2"], ["1.6", "3"]]) == {
-        "array": {"items": {"array": {"items": {"string": {"formats": ["decimal", "integer-string"]}}}}}
+        "array": {
+            "items": {"array": {"items": {"string": {"formats": ["decimal", "integer-string"], "fraction": [1, 1]}}}}
+        }
     }
     assert merge(infer([]), infer([1])) == {"array": {"items": {"integer": {}}}}
 

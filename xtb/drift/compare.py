@@ -219,14 +219,27 @@ class _Walker:
         if f.DECIMAL in fa and f.DECIMAL in fb and bool(a.get("padded")) != bool(b.get("padded")):
             padder = n.a if a.get("padded") else n.b
             other = n.b if a.get("padded") else n.a
+            unpadded = b if a.get("padded") else a
+            low, high = unpadded.get("fraction", [0, 0])
+            if low != high:  # the other side wrote varying decimals and never a trailing zero: it does not pad
+                verdict, rule = (
+                    Verdict.BREAKING,
+                    "the same number is written differently: a client that compares, hashes or echoes the "
+                    "strings breaks",
+                )
+            else:
+                verdict, rule = (
+                    Verdict.UNKNOWN,
+                    f"{other}'s values all had the same number of decimals ({low}) and none ended in 0: "
+                    "they may be padded too and this run's numbers never showed it",
+                )
             out.append(
                 self.diff(
                     path,
                     "padding",
-                    f'{padder} pads decimals with trailing zeros ("1.50"), {other} does not ("1.5")',
-                    Verdict.BREAKING,
-                    "the same number is written differently: a client that compares, hashes or echoes the "
-                    "strings breaks",
+                    f'{padder} pads decimals with trailing zeros ("1.50"), {other} did not in this run ("1.5")',
+                    verdict,
+                    rule,
                 )
             )
         if f.TEXT in fa and f.TEXT in fb:

@@ -57,6 +57,13 @@ def is_padded(decimal_text: str) -> bool:
     return "." in mantissa and mantissa.endswith("0")
 
 
+def fraction_digits(decimal_text: str) -> int:
+    """How many digits follow the point ("1.50" → 2, "7" → 0): kept as a [min, max] range, so a
+    shape tells a venue that writes a fixed number of decimals from one that writes as few as it can."""
+    mantissa = re.split("[eE]", decimal_text)[0]
+    return len(mantissa.partition(".")[2])
+
+
 def looks_random(word: str) -> bool:
     """True for a run of letters and digits that reads like a key or an id rather than a word: digits
     in more than one place, or case runs that camelCase does not make (short lower-case runs and

@@ -4,7 +4,7 @@ A Shape is a plain JSON-able dict keyed by kind, so a shape file diffs well in g
 it. Kinds and what each keeps:
 
     "null", "boolean", "integer", "float"  {}
-    "string"  {"formats": [...], "padded": true?, "values": [...]? | "open": true?}
+    "string"  {"formats": [...], "padded": true?, "fraction": [min, max]?, "values": [...]? | "open": true?}
     "object"  {"fields": {name: {"optional": bool, "shape": Shape}}}
     "map"     {"keys": [key formats], "values": Shape}   (keys are ids or symbols, not field names)
     "array"   {"items": Shape}  ({} when only empty arrays were seen)
@@ -52,8 +52,11 @@ def infer(value: Any) -> Shape:
 def _infer_string(text: str) -> dict[str, Any]:
     kind = f.string_format(text)
     detail: dict[str, Any] = {"formats": [kind]}
-    if kind == f.DECIMAL and f.is_padded(text):
-        detail["padded"] = True
+    if kind == f.DECIMAL:
+        digits = f.fraction_digits(text)
+        detail["fraction"] = [digits, digits]
+        if f.is_padded(text):
+            detail["padded"] = True
     if kind == f.TEXT:
         if f.is_token(text):
             detail["values"] = [text]
@@ -117,6 +120,9 @@ def _merge_string(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"formats": sorted(set(a["formats"]) | set(b["formats"]))}
     if a.get("padded") or b.get("padded"):
         out["padded"] = True
+    fractions = [d["fraction"] for d in (a, b) if "fraction" in d]
+    if fractions:
+        out["fraction"] = [min(r[0] for r in fractions), max(r[1] for r in fractions)]
     if a.get("open") or b.get("open"):
         out["open"] = True
     elif "values" in a or "values" in b:
@@ -167,6 +173,11 @@ def validate(shape: Any, where: str = "shape") -> None:
         if kind == "string":
             if not isinstance(detail.get("formats"), list) or not detail["formats"]:
                 raise ValueError(f"{here}: 'formats' must be a non-empty list")
+            fraction = detail.get("fraction")
+            if fraction is not None and not (
+                isinstance(fraction, list) and len(fraction) == 2 and all(type(x) is int and x >= 0 for x in fraction)
+            ):
+                raise ValueError(f"{here}: 'fraction' must be [min, max] digit counts")
             if "values" in detail and not all(isinstance(v, str) and f.is_token(v) for v in detail["values"]):
                 raise ValueError(f"{here}: 'values' must hold enum tokens only")
         elif kind == "object":
