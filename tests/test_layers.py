@@ -21,6 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "xtb.model",
         "xtb.errors",
         "xtb.clock",
+        "xtb.drift",
         "xtb.safejson",
         "xtb.secrets",
         "xtb.logs",

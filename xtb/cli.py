@@ -3,6 +3,8 @@
 xtb run CONFIG        run a strategy from the runner's YAML (XTB_CONFIG when CONFIG is omitted)
 xtb run --list        the strategies and connectors a YAML file can name
 xtb new-venue NAME    start a new venue's project: connector, simulator, venue file, tests
+xtb drift A.json B.json
+                      compare two venue shape files (venue vs simulator, or vs a baseline)
 xtb venues            the venues xtb knows: built in, from installed packages' entry points, and
                       from venue files (./venues/*.yaml and each --venue-config PATH)
 """
@@ -18,6 +20,7 @@ from xtb.errors import ConfigError
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from xtb.drift import command as drift
     from xtb.runtime import runner
     from xtb.scaffold import command as new_venue
 
@@ -42,6 +45,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     new_venue.add_arguments(scaffold)
     scaffold.set_defaults(handler=new_venue.main)
+    compare = commands.add_parser(
+        "drift",
+        help="compare two venue shape files and say what would break a client (exit 1 when something would)",
+        description=drift.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    drift.add_arguments(compare)
+    compare.set_defaults(handler=drift.main)
     venues = commands.add_parser(
         "venues",
         help="list the venues xtb knows: name, connector, simulator, and where each came from",

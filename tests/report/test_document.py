@@ -27,6 +27,7 @@ from xtb.report.model import (
     ScenarioInfo,
     Step,
     VenueInfo,
+    VenueShapes,
 )
 
 
@@ -99,6 +100,9 @@ def full_report() -> Report:
                 config="venues/backpack.yaml",
                 quirks={"reduce_only": "needs a price"},
                 not_run={"metadata": "deselected (-k / -m)"},
+                shapes=VenueShapes(
+                    "venue-shapes/backpack.json", "venue", 12, 1, "base/backpack.json", "- a difference", 3, 1
+                ),
             )
         },
         results=(full_result(),),
@@ -173,7 +177,7 @@ def test_the_keys_are_the_ones_readers_of_earlier_documents_know() -> None:
         *("history", "anomalies"),
     ]
     assert list(row["transcript"][0]) == ["t", "method", "url", "status", "latency_s", "error", "weight"]
-    assert list(written["venues"]["backpack"]) == ["environment", "symbol", "config", "quirks", "not_run"]
+    assert list(written["venues"]["backpack"]) == ["environment", "symbol", "config", "quirks", "not_run", "shapes"]
     assert list(written["scenarios"]["post_top_of_book"]) == ["title", "doc", "sim_only", "baseline"]
 
 

@@ -18,6 +18,7 @@ import pytest_asyncio
 from xtb import catalog
 from xtb.checks import steps
 from xtb.checks.record import ScenarioRecord
+from xtb.conformance import venue_shapes
 from xtb.conformance.items import result_id, scenario_id
 from xtb.conformance.session import RECORD, Residue, Target, XtbSession, first_line, session_of
 from xtb.report.model import Outcome, ScenarioInfo
@@ -62,6 +63,7 @@ async def venue(request: pytest.FixtureRequest, venue_target: Target) -> AsyncIt
     else:
         connector_config = config.connector_config(allow_mainnet=session.allow_mainnet)
     connector = venue_target.connector_class(connector_config, client_ids=venue_target.client_ids)
+    venue_shapes.attach(session.shapes, connector, connector_config, on_simulator=config.on_simulator)
     record.t0 = connector.clock.monotonic()
     vut = steps.VenueUnderTest(config, connector, record, control)
     try:

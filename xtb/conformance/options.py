@@ -26,6 +26,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--report-dir", default="reports", metavar="DIR", help="where reports are written")
     group.addoption("--sim-seed", type=int, default=0, help="seed of the built-in simulators")
     group.addoption(
+        "--drift-baseline",
+        default=None,
+        metavar="PATH",
+        help="a venue shape file, or a directory of VENUE.json files, to compare this run's recorded shapes "
+        "with: the report gets a Drift section per venue (the verdict does not depend on it)",
+    )
+    group.addoption(
         "--scenario-order",
         choices=("catalog", "reverse", "random"),
         default="catalog",

@@ -35,6 +35,8 @@ from typing import Any
 
 import pytest
 
+from xtb.conformance import venue_shapes
+from xtb.drift.shape_file import ShapeFile
 from xtb.report.document import parse_result, parse_scenario, result_to_json, scenario_to_json
 from xtb.report.model import Outcome, Result, ScenarioInfo
 
@@ -109,6 +111,7 @@ class Merge:
     stops: list[str] = field(default_factory=list)  # why workers ended early
     finished_workers: int = 0
     crashed: dict[str, str] = field(default_factory=dict)  # nodeid → which worker crashed running it
+    shapes: dict[str, tuple[ShapeFile, int]] = field(default_factory=dict)  # venue → merged file, not recorded
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         payload = getattr(report, RECORD_ATTR, None)
@@ -134,6 +137,7 @@ class Merge:
         if not isinstance(ours, dict):
             return
         self.finished_workers += 1
+        venue_shapes.merge_output(self.shapes, ours.get("shapes"))
         for nodeid, (venue, rid) in ours["items"].items():
             self.items.setdefault(nodeid, (venue, rid))
         if not self.selected:  # every worker collects the same items: its scenario items are the selection

@@ -16,11 +16,12 @@ from typing import Any
 import pytest
 
 from xtb import catalog
-from xtb.conformance import parallel
+from xtb.conformance import parallel, venue_shapes
 from xtb.conformance.items import result_id, scenario_venue
 from xtb.conformance.outputs import mark_allure, mark_junit, write_results
 from xtb.conformance.scenario_run import is_scenario_run
 from xtb.conformance.session import SESSION, XtbSession, session_of
+from xtb.drift.shape_file import ShapeFile
 from xtb.report import build_report
 from xtb.report.model import Result, ScenarioInfo, VenueInfo
 from xtb.secrets import redact
@@ -50,6 +51,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             },
             "deselected": {} if xtb is None else {venue: sorted(ids) for venue, ids in xtb.deselected.items()},
             "interrupted": interrupted,
+            "shapes": {} if xtb is None else venue_shapes.worker_output(xtb.shapes),
         }
         return
     merge: parallel.Merge | None = session.config.pluginmanager.get_plugin(parallel.MERGE)
@@ -60,13 +62,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         xtb.selected, xtb.deselected = merge.selected, merge.deselected
         if merge.finished_workers == 0:  # the selection is unknown: every venue is reported, incomplete
             xtb.selected = {t.name: [] for t in xtb.targets}
-        rows, scenarios = merge.rows(), merge.scenarios
+        rows, scenarios, shapes = merge.rows(), merge.scenarios, merge.shapes
         interrupted = merge.interrupted() or interrupted  # the signal's name, not just "interrupted"
     elif xtb is not None:
         rows, scenarios = [r.as_result() for r in xtb.records], xtb.scenarios
+        shapes = venue_shapes.local_files(xtb.shapes)
     if xtb is None or not xtb.selected:
         return
-    _write_reports(session, xtb, rows, scenarios, interrupted)
+    _write_reports(session, xtb, rows, scenarios, interrupted, shapes)
 
 
 def _not_run(xtb: XtbSession, rows: list[Result], venue: str) -> dict[str, str]:
@@ -93,10 +96,12 @@ def _write_reports(
     rows: list[Result],
     scenarios: dict[str, ScenarioInfo],
     interrupted: str,
+    shapes: dict[str, tuple[ShapeFile, int]],
 ) -> None:
-    """The document (only venues that had something selected, each with what did not run and why),
-    its pages, and the verdict."""
+    """The document (only venues that had something selected, each with what did not run and why,
+    and the shapes the run recorded from it), its pages, and the verdict."""
     try:
+        written = venue_shapes.write(shapes, xtb.report_dir, xtb.drift_baseline)
         report = build_report(
             results=rows,
             scenarios=scenarios,
@@ -108,6 +113,7 @@ def _write_reports(
                     config=t.config.source,
                     quirks=dict(t.config.quirks),
                     not_run=_not_run(xtb, rows, t.name),
+                    shapes=written.get(t.name),
                 )
                 for t in xtb.targets
                 if t.name in xtb.selected
@@ -118,7 +124,7 @@ def _write_reports(
             excluded_venues=[t.name for t in xtb.targets if t.name not in xtb.selected],
         )
         xtb.verdict, _ = write_results(report, xtb.report_dir)
-    except ValueError as exc:  # loud, and the run fails: the reports are part of the job
+    except (OSError, ValueError) as exc:  # loud, and the run fails: the reports are part of the job
         session.config.get_terminal_writer().line(f"xtb: could not write the conformance reports: {exc}", red=True)
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
         return

@@ -24,6 +24,7 @@ from xtb.conformance.interrupts import Interrupts
 from xtb.connectors import load_connector_class, registered_connectors
 from xtb.connectors.base import BaseConnector
 from xtb.connectors.client_ids import ClientIdGenerator
+from xtb.drift.recorder import ShapeRecorder
 from xtb.entry_points import BUILT_IN
 from xtb.errors import ConfigError, XtbError
 from xtb.report.model import ScenarioInfo
@@ -83,6 +84,8 @@ class XtbSession:
     interrupts: Interrupts | None = None
     checked: bool = False  # a parallel run's controller passed the up-front checks: workers were started
     verdict: RunVerdict | None = None
+    shapes: dict[str, ShapeRecorder] = field(default_factory=dict)  # venue → what its connectors heard
+    drift_baseline: Path | None = None  # --drift-baseline: shape file or directory to compare with
     _cluster: SimulatorCluster | None = None
 
     def target(self, name: str) -> Target:
@@ -155,7 +158,17 @@ def build_session(config: pytest.Config) -> XtbSession:
         report_dir=Path(config.getoption("report_dir")),
         allow_mainnet=config.getoption("allow_mainnet"),
         seed=config.getoption("sim_seed"),
+        drift_baseline=_drift_baseline(config.getoption("drift_baseline")),
     )
+
+
+def _drift_baseline(option: str | None) -> Path | None:
+    if option is None:
+        return None
+    path = Path(option)
+    if not path.exists():
+        raise ConfigError(f"--drift-baseline {option}: no such file or directory")
+    return path
 
 
 def _default_venue_files(root: Path) -> list[Path]:

@@ -19,7 +19,7 @@ import random
 from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import aiohttp
 from yarl import URL
@@ -31,7 +31,7 @@ from xtb.connectors.client_ids import ClientIdGenerator, ClientIdPolicy
 from xtb.connectors.config import ConnectorConfig
 from xtb.connectors.error_table import ErrorTable
 from xtb.connectors.extra import VenueExtra
-from xtb.connectors.paced_http import PacedSession
+from xtb.connectors.paced_http import PacedSession, RecordingWebSocket
 from xtb.connectors.pacing import UNLIMITED, Pacer, RateCard, RequestUsage
 from xtb.connectors.streams import StreamReady, VenueStreams
 from xtb.errors import (
@@ -65,6 +65,9 @@ from xtb.model import (
 from xtb.orders.table import OrderTable
 from xtb.orders.tracker import HistoryEntry, OrderTracker
 from xtb.secrets import redact
+
+if TYPE_CHECKING:
+    from xtb.drift.recorder import ShapeRecorder
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +137,8 @@ class BaseConnector(abc.ABC):
         # A generator shared across connectors keeps ids unique and under one run tag per session.
         self.client_ids = client_ids or ClientIdGenerator(self.client_id_policy)
         self.transcript: deque[TranscriptEntry] = deque(maxlen=2000)
+        # set before `start` to record the shape of every answer and frame (xtb.drift.recorder)
+        self.shape_recorder: ShapeRecorder | None = None
         self.foreign_orders: dict[str, OrderSnapshot] = {}  # orders the venue reports that we did not place
         # orders the venue listed open while this connector held them finished (see `track_listed`)
         self.disagreements: list[str] = []
@@ -266,13 +271,17 @@ class BaseConnector(abc.ABC):
             return
         self._started = True
         timeout = aiohttp.ClientTimeout(total=self.config.request_timeout)
-        self._http_session = aiohttp.ClientSession(timeout=timeout)
+        self._http_session = aiohttp.ClientSession(timeout=timeout, ws_response_class=RecordingWebSocket)
         # aiohttp silently re-sends an idempotent request (GET, DELETE, ...) once when a reused
         # connection drops before the answer: a lost cancel response became a replayed signed
         # request (Aster: "Nonce Expired"). An unseen outcome is the connector's to settle.
         self._http_session._retry_connection = False
         self._paced_session = PacedSession(
-            self._http_session, self.pacer, clock=self.clock, on_exchange=self._record_exchange
+            self._http_session,
+            self.pacer,
+            clock=self.clock,
+            on_exchange=self._record_exchange,
+            recorder=self.shape_recorder,
         )
         try:
             await self._on_start()

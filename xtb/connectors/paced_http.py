@@ -17,19 +17,28 @@ request (a parameter object per hook, an awaited signal per stage) that this doe
 
 WebSocket upgrades pass through unpaced (venues limit them separately from REST weight), and are
 reported like requests: status 101 once upgraded.
+
+With a `recorder` (`xtb.drift.recorder`, on in conformance runs and `xtb run`), every answer's body
+is read here once (aiohttp keeps it, so the venue code's own read gets the same bytes) and every
+text frame of a socket opened here is handed to it as it is received (`RecordingWebSocket`, the
+session's `ws_response_class`): one place for every venue, nothing to do when it is off.
 """
 
 from __future__ import annotations
 
 from collections.abc import Coroutine, Generator, Mapping
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiohttp
 from yarl import URL
 
+from xtb import safejson
 from xtb.clock import SYSTEM_CLOCK, Clock
 from xtb.connectors.pacing import Cost, Pacer
+
+if TYPE_CHECKING:
+    from xtb.drift.recorder import ShapeRecorder
 
 WS_UPGRADED = 101
 
@@ -51,11 +60,13 @@ class PacedSession:
         *,
         clock: Clock = SYSTEM_CLOCK,
         on_exchange: OnExchange = _unrecorded,
+        recorder: ShapeRecorder | None = None,
     ) -> None:
         self._session = session
         self.pacer = pacer
         self.clock = clock
         self.on_exchange = on_exchange
+        self.recorder = recorder
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -102,7 +113,22 @@ class PacedSession:
             self.on_exchange(started, "GET", str(URL(url)), None, type(exc).__name__, 0)
             raise
         self.on_exchange(started, "GET", str(URL(url)), WS_UPGRADED, "", 0)
+        if self.recorder is not None and isinstance(ws, RecordingWebSocket):
+            ws.shape_recorder = self.recorder
         return ws
+
+
+class RecordingWebSocket(aiohttp.ClientWebSocketResponse):
+    """The connector session's socket class: hands each text frame to its recorder, if any, as it
+    is received (`async for`, `receive_str` and `receive` all pass through `receive`)."""
+
+    shape_recorder: ShapeRecorder | None = None
+
+    async def receive(self, timeout: float | None = None) -> Any:
+        msg = await super().receive(timeout)
+        if self.shape_recorder is not None and msg.type is aiohttp.WSMsgType.TEXT:
+            self.shape_recorder.frame(msg.data)
+        return msg
 
 
 def target_url(url: str | URL, params: Mapping[str, Any] | None) -> URL:
@@ -165,6 +191,8 @@ class PacedRequest:
             raise
         pacer.observe(response.headers)
         paced.on_exchange(started, self._method, str(response.url), response.status, "", cost.weight)
+        if paced.recorder is not None:
+            await _record_answer(paced.recorder, self._method, response, self._kwargs)
         return response
 
     def __await__(self) -> Generator[Any, None, aiohttp.ClientResponse]:
@@ -179,3 +207,30 @@ class PacedRequest:
     ) -> None:
         assert self._response is not None
         await self._response.__aexit__(exc_type, exc, tb)
+
+
+async def _record_answer(
+    recorder: ShapeRecorder, method: str, response: aiohttp.ClientResponse, kwargs: dict[str, Any]
+) -> None:
+    """Read the answer once for the recorder; a body that cannot be read is left for the venue
+    code, whose own read meets the same error."""
+    try:
+        body = await response.read()
+    except Exception:
+        recorder.skipped["body not read"] += 1
+        return
+    recorder.rest(method, str(response.url), _request_body(kwargs), body)
+
+
+def _request_body(kwargs: dict[str, Any]) -> Any:
+    """The request's JSON body (a `json=` value, or `data=` that parses as JSON, or a form's
+    fields), which names some endpoints ("POST /info type=meta"); None otherwise."""
+    if kwargs.get("json") is not None:
+        return kwargs["json"]
+    data = kwargs.get("data")
+    if isinstance(data, str | bytes | bytearray):
+        try:
+            return safejson.loads(data)
+        except ValueError:
+            return None
+    return data if isinstance(data, Mapping) else None

@@ -31,7 +31,7 @@ Read = Callable[[object, str], Any]  # (JSON value, its path) → the value, or 
 
 _RENAMED = {(Order, "order_type"): "type"}  # where the attribute cannot be named like its key
 _KEYED_BY = {ScenarioInfo: "id", VenueInfo: "name"}  # held as the key of the object that lists them
-_ONLY_WHEN_SET = {(Result, "steps"), (Report, "run")}  # `xtb run`'s parts: not written as empty
+_ONLY_WHEN_SET = {(Result, "steps"), (Report, "run"), (VenueInfo, "shapes")}  # not written as empty
 _REQUIRED = object()
 
 

@@ -58,6 +58,28 @@ def _heading(report: Report, result: Result) -> str:
     return f"{cell(result.venue)} · {code(result.scenario)}{suffix}"
 
 
+def _shapes(report: Report) -> list[str]:
+    """Each venue's recorded shape file, and its drift from the baseline (which never changes the
+    verdict: drift is about the simulator, not the connector)."""
+    shapes = [(name, s) for name in report.venue_order() if (s := report.venue(name).shapes) is not None]
+    if not shapes:
+        return []
+    lines = ["", "## Venue shapes", ""]
+    for name, s in shapes:
+        skipped = f", {s.skipped} not recorded (not JSON or unnamed)" if s.skipped else ""
+        lines.append(
+            f"- **{cell(name)}**: {code(s.file)} — {s.keys} endpoints and channels ({cell(s.source)}){skipped}"
+        )
+    drifted = [(name, s) for name, s in shapes if s.drift_baseline]
+    if drifted:
+        lines += ["", "## Drift", "", "Shown, not judged: the verdict above does not depend on it."]
+        for name, s in drifted:
+            counts = f"{s.differences} differences, {s.breaking} would break a client"
+            lines += ["", f"**{cell(name)}** against {code(s.drift_baseline)}: {counts}", ""]
+            lines += ["#" + line if line.startswith("#") else line for line in s.drift.rstrip().splitlines()]
+    return lines
+
+
 def render_markdown(report: Report) -> str:
     """The verdict and what decided it, the venue × scenario matrix, failures with their messages,
     what was not checked (skipped, blocked, stopped, deselected) with why, and the key latencies."""
@@ -133,6 +155,8 @@ def render_markdown(report: Report) -> str:
             "",
         ]
         lines += [f"- **{cell(name)}** · `{cell(key)}`: {cell(text)}" for name, key, text in quirks]
+
+    lines += _shapes(report)
 
     failures = [r for r in report.results if r.outcome in FAILING]
     if failures:

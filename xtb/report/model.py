@@ -53,6 +53,21 @@ class ScenarioInfo:
 
 
 @dataclass(frozen=True)
+class VenueShapes:
+    """The shapes a run recorded from one venue (`xtb.drift`), and its drift from a baseline.
+    Drift is shown, never judged: it is about the simulator, not the connector."""
+
+    file: str  # relative to the report directory: venue-shapes/VENUE.json
+    source: str = ""  # "venue" (testnet / mainnet) or "simulator"
+    keys: int = 0  # endpoints and channels recorded
+    skipped: int = 0  # answers and frames not recorded (not JSON, unnamed)
+    drift_baseline: str = ""  # the file compared against (--drift-baseline), empty when none
+    drift: str = ""  # the differences as Markdown (xtb.drift.compare.render_markdown)
+    differences: int = 0
+    breaking: int = 0  # of which would break a client
+
+
+@dataclass(frozen=True)
 class VenueInfo:
     name: str
     environment: str = ""
@@ -60,6 +75,7 @@ class VenueInfo:
     config: str = ""
     quirks: Mapping[str, str] = field(default_factory=dict)  # the venue file's quirks: what the connector works around
     not_run: Mapping[str, str] = field(default_factory=dict)  # selected or catalog scenario → why it did not run
+    shapes: VenueShapes | None = None  # what the run recorded of the venue's answers (conformance runs)
 
 
 @dataclass(frozen=True)

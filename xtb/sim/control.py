@@ -325,12 +325,13 @@ class SimControl:
     def configure(self, spec: Any) -> dict[str, Any]:
         """Change the simulator's settings for this run: `{"market": {...}}` for every synthetic
         market (`MARKET_SETTINGS`), `{"margin": {SYMBOL: {...}}}` for each market's margin fractions
-        (`xtb.sim.margin_settings`), and the front-end's own (e.g. GRVT's `rate_limit`). Every part
+        (`xtb.sim.margin_settings`), `{"mutations": [...]}` for what every answer and frame is changed
+        by (`xtb.sim.answer_mutations`), and the front-end's own (e.g. GRVT's `rate_limit`). Every part
         is checked before any is applied; they hold until changed again (a reset keeps them)."""
         if not isinstance(spec, Mapping):
             raise ControlError('settings must be an object like {"market": {"fill_after": 0.1}}')
         appliers: list[Callable[[], None]] = []
-        own = {k: v for k, v in spec.items() if k not in ("market", "margin")}
+        own = {k: v for k, v in spec.items() if k not in ("market", "margin", "mutations")}
         if "market" in spec:
             if not isinstance(spec["market"], Mapping):
                 raise ControlError("settings.market must be an object")
@@ -338,6 +339,8 @@ class SimControl:
         try:
             if "margin" in spec:
                 appliers.append(prepare_margin(self.engine, spec["margin"]))
+            if "mutations" in spec:
+                appliers.append(self.frontend.mutations.prepare(spec["mutations"]))
             appliers.append(self.frontend.prepare_settings(own))
         except ValueError as exc:
             raise ControlError(f"settings: {exc}") from None
@@ -350,6 +353,7 @@ class SimControl:
         return {
             "market": self.markets.settings(),
             "margin": current_margin(self.engine),
+            "mutations": self.frontend.mutations.current(),
             **self.frontend.current_settings(),
         }
 

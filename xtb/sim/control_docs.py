@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from xtb.sim import answer_mutations
 from xtb.sim.control_spec import (
     ANSWER_SCHEMAS,
     CONTROL_ROUTES,
@@ -182,6 +183,7 @@ def _settings_schema(venue: str, venue_settings: Mapping[str, dict[str, Any]]) -
     properties: dict[str, Any] = {
         "market": {**_object(MARKET_SETTING_FIELDS), "description": "applies to every synthetic market"},
         "margin": _margin_schema(required=()),
+        "mutations": answer_mutations.schema(),
         **_own_settings(venue, venue_settings),
     }
     return {"type": "object", "additionalProperties": False, "properties": properties}
@@ -193,7 +195,14 @@ def _current_settings_schema(venue: str, venue_settings: Mapping[str, dict[str, 
         "description": "each synthetic market's settings, by symbol",
         "additionalProperties": closed_object({name: f.schema for name, f in MARKET_SETTING_FIELDS.items()}),
     }
-    return closed_object({"market": market, "margin": _margin_schema(), **_own_settings(venue, venue_settings)})
+    return closed_object(
+        {
+            "market": market,
+            "margin": _margin_schema(),
+            "mutations": answer_mutations.schema(),
+            **_own_settings(venue, venue_settings),
+        }
+    )
 
 
 def _margin_schema(required: tuple[str, ...] = ("initial", "maintenance")) -> dict[str, Any]:

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from aiohttp import WSMsgType, web
 
 from xtb.sim import inbound
+from xtb.sim.answer_mutations import AnswerMutations
 from xtb.sim.engine_types import AccountId, EngineEvent, MarketSpec, OrderView
 from xtb.sim.faults import FaultPlan, RestAction, RestFault
 from xtb.sim.refusals import (
@@ -188,6 +189,7 @@ class FrontEnd:
         self.request_limits = request_limits if request_limits is not None else Limits()
         self.request_log = RequestLog(log_size)
         self.hub = StreamHub(self.faults, max_connections=max_connections)
+        self.mutations = AnswerMutations()  # the `mutations` run setting: applied to every answer and frame
         self.streams = VenueStreams()  # a venue with streams puts its own here
         self.credentials: dict[AccountId, dict[str, Any]] = {}
         self.host = "127.0.0.1"
@@ -271,6 +273,9 @@ class FrontEnd:
     def encode(self, message: Any) -> str | bytes:
         """Wire form of a stream message; JSON with Decimal as exact strings by default."""
         return message if isinstance(message, (str, bytes)) else json_dumps(message)
+
+    def _encode_mutated(self, message: Any) -> str | bytes:
+        return self.mutations.text(self.encode(message))
 
     def urls(self) -> dict[str, Any]:
         """URLs as the venue's clients need them (override for several hosts): the main site's
@@ -491,7 +496,7 @@ class FrontEnd:
         conn = StreamConnection(
             f"{self.name}-{site}-{self._conn_counter}", site, request, ws,
             queue_size=self.queue_size, max_channels=self.max_channels, close_code=self.stream_fault_close_code,
-            encode=self.encode,
+            encode=self._encode_mutated,
         )  # fmt: skip
         conn.account = account
         self.hub.add(conn)
@@ -577,7 +582,7 @@ class FrontEnd:
                     await asyncio.sleep(fault.delay)
                 elif fault is not None and fault.action is RestAction.HOLD:
                     await self.faults.hold(fault.delay)  # until released through the control API
-                response = await self._handle(request, handler)
+                response = self.mutations.response(await self._handle(request, handler))
                 if fault is not None and fault.action is RestAction.DROP_RESPONSE:
                     self._record(exchange, response.status, dropped=True)
                     _drop_connection(request)

@@ -1,0 +1,188 @@
+"""The shape of a JSON answer: which kinds a value took, and for each what a client relies on.
+
+A Shape is a plain JSON-able dict keyed by kind, so a shape file diffs well in git and any tool reads
+it. Kinds and what each keeps:
+
+    "null", "boolean", "integer", "float"  {}
+    "string"  {"formats": [...], "padded": true?, "values": [...]? | "open": true?}
+    "object"  {"fields": {name: {"optional": bool, "shape": Shape}}}
+    "map"     {"keys": [key formats], "values": Shape}   (keys are ids or symbols, not field names)
+    "array"   {"items": Shape}  ({} when only empty arrays were seen)
+
+Nothing but an enum token (xtb/drift/formats.py `is_token`) is ever kept from a value: that is what
+keeps secrets and account ids out of a shape file. merge is commutative, associative and idempotent,
+so the order a run meets its answers in does not change the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from xtb.drift import formats as f
+
+Shape = dict[str, Any]
+
+SCALARS = ("null", "boolean", "integer", "float")
+
+
+def infer(value: Any) -> Shape:
+    """The shape of one parsed JSON value (a Decimal counts as a number)."""
+    if value is None:
+        return {"null": {}}
+    if isinstance(value, bool):
+        return {"boolean": {}}
+    if isinstance(value, int):
+        return {"integer": {}}
+    if isinstance(value, float):
+        return {"float": {}}
+    if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        return {"integer": {}} if isinstance(exponent, int) and exponent >= 0 else {"float": {}}
+    if isinstance(value, str):
+        return {"string": _infer_string(value)}
+    if isinstance(value, Mapping):
+        return _infer_mapping(value)
+    if isinstance(value, list | tuple):
+        return {"array": {"items": infer_all(value)}} if value else {"array": {}}
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def _infer_string(text: str) -> dict[str, Any]:
+    kind = f.string_format(text)
+    detail: dict[str, Any] = {"formats": [kind]}
+    if kind == f.DECIMAL and f.is_padded(text):
+        detail["padded"] = True
+    if kind == f.TEXT:
+        if f.is_token(text):
+            detail["values"] = [text]
+        else:
+            detail["open"] = True
+    return detail
+
+
+def is_map(keys: Iterable[str]) -> bool:
+    """An object whose keys are ids or symbols (every key a symbol, or any key not a field name) is a
+    map: its keys are data, never field names, and never kept."""
+    keys = list(keys)
+    if not keys:
+        return False
+    return all(f.is_symbol(k) for k in keys) or not all(f.is_field_name(k) for k in keys)
+
+
+def _infer_mapping(value: Mapping[str, Any]) -> Shape:
+    keys = [str(k) for k in value]
+    if is_map(keys):
+        return {"map": {"keys": sorted({f.key_format(k) for k in keys}), "values": infer_all(value.values())}}
+    return {"object": {"fields": {str(k): {"optional": False, "shape": infer(v)} for k, v in value.items()}}}
+
+
+def infer_all(values: Iterable[Any]) -> Shape:
+    """The merged shape of many samples ({} when there are none)."""
+    shape: Shape = {}
+    last: Shape | None = None
+    for value in values:
+        one = infer(value)
+        if one != last:  # merge is idempotent: a run of alike items (book levels) merges once
+            shape, last = merge(shape, one), one
+    return shape
+
+
+def merge(a: Shape, b: Shape) -> Shape:
+    """The union of two shapes: a field seen in one only becomes optional, kinds and formats unite,
+    enum values unite until there are more than TOKEN_LIMIT, when the enum becomes open."""
+    out: Shape = {}
+    for kind in sorted(set(a) | set(b)):
+        if kind not in a or kind not in b:
+            out[kind] = _copy(a.get(kind, b.get(kind)))
+        else:
+            out[kind] = _MERGERS.get(kind, _merge_scalar)(a[kind], b[kind])
+    return out
+
+
+def _copy(detail: Any) -> Any:
+    if isinstance(detail, dict):
+        return {k: _copy(v) for k, v in detail.items()}
+    if isinstance(detail, list):
+        return list(detail)
+    return detail
+
+
+def _merge_scalar(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+def _merge_string(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"formats": sorted(set(a["formats"]) | set(b["formats"]))}
+    if a.get("padded") or b.get("padded"):
+        out["padded"] = True
+    if a.get("open") or b.get("open"):
+        out["open"] = True
+    elif "values" in a or "values" in b:
+        values = sorted(set(a.get("values", [])) | set(b.get("values", [])))
+        if len(values) > f.TOKEN_LIMIT:
+            out["open"] = True
+        else:
+            out["values"] = values
+    return out
+
+
+def _merge_object(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    fa, fb = a["fields"], b["fields"]
+    fields = {}
+    for name in sorted(set(fa) | set(fb)):
+        if name in fa and name in fb:
+            optional = fa[name]["optional"] or fb[name]["optional"]
+            fields[name] = {"optional": optional, "shape": merge(fa[name]["shape"], fb[name]["shape"])}
+        else:
+            fields[name] = {"optional": True, "shape": _copy((fa.get(name) or fb[name])["shape"])}
+    return {"fields": fields}
+
+
+def _merge_map(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    return {"keys": sorted(set(a["keys"]) | set(b["keys"])), "values": merge(a["values"], b["values"])}
+
+
+def _merge_array(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    if "items" not in a or "items" not in b:
+        return _copy(a if "items" in a else b)
+    return {"items": merge(a["items"], b["items"])}
+
+
+_MERGERS = {"string": _merge_string, "object": _merge_object, "map": _merge_map, "array": _merge_array}
+
+
+def validate(shape: Any, where: str = "shape") -> None:
+    """Raise ValueError naming the place when `shape` is not a Shape (a file edited by hand, or
+    written by another version)."""
+    if not isinstance(shape, dict):
+        raise ValueError(f"{where}: a shape is an object, got {type(shape).__name__}")
+    for kind, detail in shape.items():
+        here = f"{where}.{kind}"
+        if not isinstance(detail, dict):
+            raise ValueError(f"{here}: expected an object")
+        if kind in SCALARS:
+            continue
+        if kind == "string":
+            if not isinstance(detail.get("formats"), list) or not detail["formats"]:
+                raise ValueError(f"{here}: 'formats' must be a non-empty list")
+            if "values" in detail and not all(isinstance(v, str) and f.is_token(v) for v in detail["values"]):
+                raise ValueError(f"{here}: 'values' must hold enum tokens only")
+        elif kind == "object":
+            fields = detail.get("fields")
+            if not isinstance(fields, dict):
+                raise ValueError(f"{here}: 'fields' must be an object")
+            for name, field in fields.items():
+                if not isinstance(field, dict) or not isinstance(field.get("optional"), bool):
+                    raise ValueError(f"{here}.{name}: a field is {{'optional': bool, 'shape': shape}}")
+                validate(field.get("shape"), f"{here}.{name}")
+        elif kind == "map":
+            if not isinstance(detail.get("keys"), list):
+                raise ValueError(f"{here}: 'keys' must be a list")
+            validate(detail.get("values"), f"{here}.values")
+        elif kind == "array":
+            if "items" in detail:
+                validate(detail["items"], f"{here}.items")
+        else:
+            raise ValueError(f"{here}: unknown kind {kind!r}")
