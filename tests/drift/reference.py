@@ -4,9 +4,10 @@ source "reference", and the check that its simulator answers in those shapes.
 Each venue's test turns its own fixture into samples (key, value) — keyed with xtb.drift.keys exactly
 as the recorder keys the same answer — and runs its simulator through the same operations. What this
 module adds is shared: documented values that stand for "some value" (the spec's `…` placeholders,
-key lists without types) become leaves that any value of that kind matches, the checked-in file must be
-what the fixture gives today, and the breaking differences must be exactly the ones a venue lists with
-a reason (a listed one that no longer occurs fails too, so the list stays true).
+key lists without types) become placeholders (the shapes' "any" kind) that any value of that type
+matches, the checked-in file must be what the fixture gives today, and the breaking differences must be
+exactly the ones a venue lists with a reason (a listed one that no longer occurs fails too, so the list
+stays true).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,20 +23,31 @@ from typing import Any
 from xtb.drift import compare as drift_compare
 from xtb.drift.compare import Difference
 from xtb.drift.shape_file import ShapeFile
+from xtb.drift.shapes import Placeholder
 
 REWRITE = "XTB_WRITE_REFERENCE_SHAPES"  # set to 1 to rewrite the checked-in files from the fixtures
 
 
-@dataclass(frozen=True)
-class Loose:
-    """A documented value the spec gives only as a key (or a `…` placeholder): `kind` is the JSON type
-    the spec states ("string", "number", "integer", "boolean", "object", "array") or "any"."""
+# the JSON types a spec names, as the shape kinds a value of that type takes
+KINDS_OF_TYPE: dict[str, tuple[str, ...] | None] = {
+    "any": None,
+    "string": ("string",),
+    "number": ("float", "integer"),
+    "integer": ("integer",),
+    "boolean": ("boolean",),
+    "object": ("map", "object"),
+    "array": ("array",),
+}
 
-    kind: str = "any"
+
+def loose(kind: str = "any") -> Placeholder:
+    """A documented value the spec gives only as a key, or as a `…` placeholder: any value of the JSON
+    type it states ("string", "number", "integer", "boolean", "object", "array", or "any")."""
+    return Placeholder(KINDS_OF_TYPE[kind])
 
 
-ANY = Loose()
-STRING = Loose("string")
+ANY = loose()
+STRING = loose("string")
 
 _PLACEHOLDER = re.compile(r"…|<[^<>]*>|\.\.\.")
 
@@ -57,82 +68,15 @@ def loosen_placeholders(value: Any) -> Any:
     return value
 
 
-CONTAINERS = ("any", "object", "array")
-# how a loose leaf is written in the checked-in file, by kind (a text token for a string)
-WRITTEN: dict[str, Any] = {"string": "LOOSE", "number": 0, "integer": 0, "boolean": True, "object": {}, "array": []}
-# other values of the same kind: where the files differ, only the value's format (or token) is loose
-OTHERS: dict[str, tuple[Any, ...]] = {"string": ("0x0a", "OTHER", "1.5"), "number": (0.5,), "integer": (1,)}
-
-
-def written(leaf: Loose) -> Any:
-    return WRITTEN.get(leaf.kind, "LOOSE")
-
-
-def other_of_same_kind(index: int) -> Callable[[Loose], Any]:
-    def stand_in(leaf: Loose) -> Any:
-        others = OTHERS.get(leaf.kind, ())
-        return others[index] if index < len(others) else written(leaf)
-
-    return stand_in
-
-
-def another_kind(leaf: Loose) -> Any:
-    return 7 if leaf.kind in CONTAINERS else written(leaf)
-
-
-def ground(value: Any, stand_in: Callable[[Loose], Any] = written) -> Any:
-    """The value with every `Loose` leaf replaced by its stand-in."""
-    if isinstance(value, Loose):
-        return stand_in(value)
-    if isinstance(value, dict):
-        return {k: ground(v, stand_in) for k, v in value.items()}
-    if isinstance(value, list):
-        return [ground(v, stand_in) for v in value]
-    return value
-
-
-def reference_file(
-    venue: str, samples: Iterable[tuple[str, Any]], note: str, stand_in: Callable[[Loose], Any] = written
-) -> ShapeFile:
-    """The reference ShapeFile of these documented samples, each `Loose` leaf written as its stand-in."""
+def reference_file(venue: str, samples: Iterable[tuple[str, Any]], note: str) -> ShapeFile:
+    """The reference ShapeFile of these documented samples; a placeholder is the "any" kind, which
+    `xtb drift` matches with any value of its type, so a recorded run compared by hand shows no false
+    difference there."""
     today = datetime.now(UTC).date().isoformat()
     shapes = ShapeFile(venue=venue, source="reference", recorded_at=today, environment=note, shapes={})
     for key, value in samples:
-        shapes.add(key, ground(value, stand_in))
+        shapes.add(key, value)
     return shapes
-
-
-@dataclass(frozen=True)
-class LooseLeaves:
-    """Where the documentation gives no value, in compare's own notation, found by building the
-    reference with other stand-ins and comparing it with itself: `formats` (key, path, kind) differ only
-    in the format of a value of the stated type; under `anything` (key, path) any value is documented."""
-
-    formats: frozenset[tuple[str, str, str]]
-    anything: frozenset[tuple[str, str]]
-
-    @classmethod
-    def of(cls, venue: str, samples: list[tuple[str, Any]]) -> LooseLeaves:
-        base = reference_file(venue, samples, "")
-        same_kind = [
-            d
-            for index in range(max(len(o) for o in OTHERS.values()))
-            for d in drift_compare.compare(base, reference_file(venue, samples, "", other_of_same_kind(index)))
-        ]
-        any_kind = drift_compare.compare(base, reference_file(venue, samples, "", another_kind))
-        return cls(frozenset((d.key, d.path, d.kind) for d in same_kind), frozenset((d.key, d.path) for d in any_kind))
-
-    def covers(self, d: Difference) -> bool:
-        if (d.key, d.path, d.kind) in self.formats:
-            return True
-        return any(key == d.key and _under(d.path, path) for key, path in self.anything)
-
-
-NO_LOOSE = LooseLeaves(frozenset(), frozenset())
-
-
-def _under(path: str, loose: str) -> bool:
-    return path == loose or (path.startswith(loose) and not path[len(loose)].isalnum())
 
 
 def _comparable(data: Mapping[str, Any]) -> str:
@@ -164,17 +108,24 @@ Listed = Mapping[tuple[str, str, str], str]  # (key, path, kind) → why the dif
 
 
 def unexplained(
-    reference: ShapeFile, simulator: ShapeFile, documented: Listed, loose: LooseLeaves = NO_LOOSE
+    reference: ShapeFile, simulator: ShapeFile, documented: Listed, by_kind: Mapping[str, str] | None = None
 ) -> list[str]:
-    """Every breaking difference not in `documented`, and every documented one that no longer occurs.
-    A difference at or under a `loose` leaf is none: the documentation gives no value there."""
-    found = [d for d in drift_compare.breaking(drift_compare.compare(reference, simulator)) if not loose.covers(d)]
+    """Every breaking difference not in `documented` (key, path, kind) nor of a kind in `by_kind` (kind →
+    why every difference of that kind is expected, e.g. padding where the venue's number style makes
+    it depend on the example's values), and every listed one that no longer occurs."""
+    by_kind = by_kind or {}
+    found = drift_compare.breaking(drift_compare.compare(reference, simulator))
     seen = {(d.key, d.path, d.kind) for d in found}
-    problems = [describe(d) for d in found if (d.key, d.path, d.kind) not in documented]
+    problems = [describe(d) for d in found if (d.key, d.path, d.kind) not in documented and d.kind not in by_kind]
     problems += [
         f"listed but no longer found: {k} {p} {kind} ({why})"
         for (k, p, kind), why in documented.items()
         if (k, p, kind) not in seen
+    ]
+    problems += [
+        f"kind listed but no longer found: {kind} ({why})"
+        for kind, why in by_kind.items()
+        if kind not in {d.kind for d in found}
     ]
     return problems
 

@@ -18,10 +18,9 @@ import aiohttp
 from tests.drift.reference import (
     ANY,
     STRING,
-    Loose,
-    LooseLeaves,
     check_checked_in,
     compared_keys,
+    loose,
     loosen_placeholders,
     reference_file,
     sample_file,
@@ -51,11 +50,34 @@ STAND_INS: dict[str, Any] = {
     "agent": STRING,
     "builder": STRING,
     "cloid": STRING,
-    "oid": Loose("number"),
+    "oid": loose("number"),
 }
 
 # (key, path, kind) → why the simulator differs from the documented answer on purpose
-DOCUMENTED_DIFFERENCES: dict[tuple[str, str, str], str] = {}
+_OPTIONAL_KEY = "the spec lists it as optional ({}); the fixture's key list leaves optional keys out"
+DOCUMENTED_DIFFERENCES: dict[tuple[str, str, str], str] = {
+    ("POST /info type=meta", "universe[].marginTableId", "missing-field"): _OPTIONAL_KEY.format(
+        "§4.2 meta: `marginTableId?`"
+    ),
+    ("POST /info type=webData2", "spotState", "missing-field"): _OPTIONAL_KEY.format("§4.2.4 webData2: `spotState?`"),
+    ("webData2", "data.spotState", "missing-field"): _OPTIONAL_KEY.format("§4.2.4 webData2: `spotState?`"),
+    ("user", "data.fills[].cloid", "missing-field"): (
+        "a fill carries `cloid` only when its order had one (§5.4); the spec's example order had none, the "
+        "run's trigger (filled_cloid) places one with a cloid"
+    ),
+    ("user", "data.fills[].dir", "enum"): (
+        "the spec's example fill closes a short; the run's trigger opens a long. The simulator writes "
+        "'Close Short' when a fill closes a short (xtb/sim/hyperliquid/payloads.py, fill direction)"
+    ),
+}
+# kind → why every difference of that kind is expected
+DOCUMENTED_KINDS: dict[str, str] = {
+    "padding": (
+        "response decimals carry no trailing zeros except `.0` on an integral value (§4.2, 'Response "
+        "decimals'); the shapes call that `.0` padding, so which side looks padded depends on whether the "
+        "spec's example value and the simulator's value happen to be integral"
+    ),
+}
 
 
 # ------------------------------------------------------------------------------- the reference
@@ -102,7 +124,7 @@ def documented(shape: dict[str, Any]) -> list[Any]:
         if "keys_if_any" in shape:
             return [[{key: ANY for key in shape["keys_if_any"]}]]
         return [[ANY]]
-    return [Loose(kind)]
+    return [loose(kind)]
 
 
 def drop(value: Any, absent: Any) -> Any:
@@ -227,8 +249,7 @@ def differences(answers: list[tuple[str, Any]]) -> list[str]:
     reference = ShapeFile.read(REFERENCE)
     simulator = sample_file("hyperliquid", answers)
     assert compared_keys(reference, simulator) == set(reference.shapes), "a documented key was not exercised"
-    loose = LooseLeaves.of("hyperliquid", list(reference_samples()))
-    return unexplained(reference, simulator, DOCUMENTED_DIFFERENCES, loose)
+    return unexplained(reference, simulator, DOCUMENTED_DIFFERENCES, DOCUMENTED_KINDS)
 
 
 async def test_the_simulator_answers_in_the_documented_shapes() -> None:
