@@ -15,7 +15,7 @@ from typing import Any
 
 from xtb.drift import formats as f
 from xtb.drift.shape_file import ShapeFile
-from xtb.drift.shapes import Shape
+from xtb.drift.shapes import KINDS, Shape, placeholder_kinds
 
 
 class Verdict(StrEnum):
@@ -115,7 +115,9 @@ def _describe_kinds(shape: Shape, kinds: Iterable[str]) -> str:
     """ "string (decimal) or null": the kinds, a string with its formats."""
     words = []
     for kind in sorted(kinds):
-        if kind == "string" and "string" in shape:
+        if kind in (placeholder_kinds(shape) or ()):
+            words.append(f"any {kind}")
+        elif kind == "string" and "string" in shape:
             words.append(f"string ({', '.join(shape['string']['formats'])})")
         else:
             words.append(kind)
@@ -123,11 +125,17 @@ def _describe_kinds(shape: Shape, kinds: Iterable[str]) -> str:
 
 
 def _kinds(shape: Shape) -> set[str]:
-    """The kinds a client has to handle; an empty object is a case of a map."""
-    kinds = set(shape)
+    """The kinds a client has to handle; an empty object is a case of a map. A documented placeholder
+    ("any") is not among them: it says one of its kinds, not which."""
+    kinds = set(shape) - {"any"}
     if "object" in kinds and "map" in kinds and not shape["object"]["fields"]:
         kinds.discard("object")
     return kinds
+
+
+def _overlap(seen: set[str], documented: frozenset[str]) -> bool:
+    """Whether a value of `seen` kinds can be one of the `documented` kinds (an integer is a number)."""
+    return bool(f.covered(seen, set(documented)) != seen or f.covered(set(documented), seen) != documented)
 
 
 class _Walker:
@@ -139,20 +147,43 @@ class _Walker:
 
     def shape(self, path: str, a: Shape, b: Shape) -> list[Difference]:
         out: list[Difference] = []
+        open_a, open_b = placeholder_kinds(a) or frozenset(), placeholder_kinds(b) or frozenset()
+        if open_a == set(KINDS) or open_b == set(KINDS):
+            return out  # the documentation gives no value here: any value matches it
         ka, kb = _kinds(a), _kinds(b)
-        if ka and kb:  # {} is "no sample": nothing to say
+        if (ka or open_a) and (kb or open_b):  # {} is "no sample": nothing to say
             out += self.kinds(path, ka, kb, a, b)
-        for kind in sorted(set(a) & set(b)):
+            out += self.placeholder(path, ka, open_a, kb, open_b, a, b)
+        for kind in sorted((set(a) & set(b)) - open_a - open_b):  # a placeholder matches any such value
             handler = getattr(self, f"kind_{kind}", None)
             if handler is not None:
                 out += handler(path, a[kind], b[kind])
         return out
 
+    def placeholder(
+        self, path: str, ka: set[str], open_a: frozenset[str], kb: set[str], open_b: frozenset[str], a: Shape, b: Shape
+    ) -> list[Difference]:
+        """A documented placeholder matches a value of any of its kinds, and none of another kind."""
+        n = self.n
+        for documented, kinds, other, other_kinds in ((n.a, open_a, n.b, kb), (n.b, open_b, n.a, ka)):
+            if kinds and other_kinds and not _overlap(other_kinds, kinds):
+                all_a, all_b = ka | open_a, kb | open_b
+                detail = f"{n.a_short}: {_describe_kinds(a, all_a)}; {n.b_short}: {_describe_kinds(b, all_b)}"
+                rule = (
+                    f"{documented} documents {_describe_kinds(a if kinds is open_a else b, kinds)} here and "
+                    f"{other} sends {' or '.join(sorted(other_kinds))}: one side reads the wrong type"
+                )
+                return [self.diff(path, "type", detail, Verdict.BREAKING, rule)]
+        return []
+
     def kinds(self, path: str, ka: set[str], kb: set[str], a: Shape, b: Shape) -> list[Difference]:
         n, out = self.n, []
-        detail = f"{n.a_short}: {_describe_kinds(a, ka)}; {n.b_short}: {_describe_kinds(b, kb)}"
-        unhandled = f.covered(ka, kb)
-        if kb == {"object"} and not b["object"]["fields"] and "map" in unhandled:
+        open_a, open_b = placeholder_kinds(a) or frozenset(), placeholder_kinds(b) or frozenset()
+        if not ka or not kb:
+            return out  # a placeholder on one side only: placeholder() says whether the kinds meet
+        detail = f"{n.a_short}: {_describe_kinds(a, ka | open_a)}; {n.b_short}: {_describe_kinds(b, kb | open_b)}"
+        unhandled = f.covered(ka, kb | open_b)
+        if kb == {"object"} and "object" in b and not b["object"]["fields"] and "map" in unhandled:
             unhandled.discard("map")
             out.append(self.diff(path, "items", detail, Verdict.UNKNOWN, f"{n.b} only sent an empty object here"))
         if "null" in unhandled:
@@ -177,7 +208,7 @@ class _Walker:
                     f"a client written against {n.b} reads the wrong type",
                 )
             )
-        extra = f.covered(kb, ka)
+        extra = f.covered(kb, ka | open_a)
         if extra and not out:
             out.append(
                 self.diff(

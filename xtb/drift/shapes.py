@@ -8,6 +8,8 @@ it. Kinds and what each keeps:
     "object"  {"fields": {name: {"optional": bool, "shape": Shape}}}
     "map"     {"keys": [key formats], "values": Shape}   (keys are ids or symbols, not field names)
     "array"   {"items": Shape}  ({} when only empty arrays were seen)
+    "any"     {"kinds": [...]?}  a documented placeholder: any value of these kinds (of every kind
+              when "kinds" is absent); only a reference built from documentation has it (`Placeholder`)
 
 Nothing but an enum token (xtb/drift/formats.py `is_token`) is ever kept from a value: that is what
 keeps secrets and account ids out of a shape file. merge is commutative, associative and idempotent,
@@ -17,6 +19,7 @@ so the order a run meets its answers in does not change the file.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -25,10 +28,29 @@ from xtb.drift import formats as f
 Shape = dict[str, Any]
 
 SCALARS = ("null", "boolean", "integer", "float")
+KINDS = (*SCALARS, "string", "object", "map", "array")
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A value the documentation does not give ("…", "<address>", a key listed without an example):
+    inferred as the "any" kind, which the comparison matches with any value of `kinds` (all when None)."""
+
+    kinds: tuple[str, ...] | None = None
+
+
+def placeholder_kinds(shape: Shape) -> frozenset[str] | None:
+    """The kinds a shape's "any" leaves open (every kind in KINDS when it says none); None without one."""
+    if "any" not in shape:
+        return None
+    kinds = shape["any"].get("kinds")
+    return frozenset(KINDS if kinds is None else kinds)
 
 
 def infer(value: Any) -> Shape:
     """The shape of one parsed JSON value (a Decimal counts as a number)."""
+    if isinstance(value, Placeholder):
+        return {"any": {} if value.kinds is None else {"kinds": sorted(value.kinds)}}
     if value is None:
         return {"null": {}}
     if isinstance(value, bool):
@@ -156,7 +178,19 @@ def _merge_array(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     return {"items": merge(a["items"], b["items"])}
 
 
-_MERGERS = {"string": _merge_string, "object": _merge_object, "map": _merge_map, "array": _merge_array}
+def _merge_any(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    if "kinds" not in a or "kinds" not in b:
+        return {}
+    return {"kinds": sorted(set(a["kinds"]) | set(b["kinds"]))}
+
+
+_MERGERS = {
+    "any": _merge_any,
+    "string": _merge_string,
+    "object": _merge_object,
+    "map": _merge_map,
+    "array": _merge_array,
+}
 
 
 def validate(shape: Any, where: str = "shape") -> None:
@@ -195,5 +229,9 @@ def validate(shape: Any, where: str = "shape") -> None:
         elif kind == "array":
             if "items" in detail:
                 validate(detail["items"], f"{here}.items")
+        elif kind == "any":
+            kinds = detail.get("kinds", list(KINDS))
+            if not isinstance(kinds, list) or not set(kinds) <= set(KINDS):
+                raise ValueError(f"{here}: 'kinds' must be a list of {', '.join(KINDS)}")
         else:
             raise ValueError(f"{here}: unknown kind {kind!r}")
