@@ -10,7 +10,7 @@ import pytest
 
 from xtb.drift.compare import Verdict, breaking, compare
 from xtb.drift.shape_file import ShapeFile
-from xtb.drift.shapes import Placeholder, infer, merge, validate
+from xtb.drift.shapes import PartialObject, Placeholder, infer, merge, validate
 
 STRING = Placeholder(("string",))
 OBJECT = Placeholder(("map", "object"))
@@ -65,3 +65,21 @@ def test_a_placeholder_merges_and_survives_a_file_round_trip() -> None:
     assert ShapeFile.from_json(reference.to_json()).shapes == reference.shapes
     with pytest.raises(ValueError, match="kinds"):
         validate({"any": {"kinds": ["strings"]}})
+
+
+def test_a_partial_key_list_takes_keys_it_does_not_name_for_no_drift() -> None:
+    """A documented key list ("at least these keys") against a simulator that sends more: the extra key
+    is unknown, never breaking; a listed key the simulator leaves out still breaks nothing it should
+    not (the simulator's client never read it), and a listed key of the wrong type still breaks."""
+    reference = ShapeFile("acme", "reference", "2026-12-07", "documentation")
+    reference.add("GET /account", PartialObject({"balance": Placeholder(("string",)), "leverage": 5}))
+    simulator = ShapeFile("acme", "simulator", "2026-12-07", "simulator")
+    simulator.add("GET /account", {"balance": "10.5", "leverage": "5", "extra": True})
+    found = {(d.path, d.kind): d.verdict for d in compare(reference, simulator)}
+    assert found[("extra", "missing-field")] is Verdict.UNKNOWN
+    assert found[("leverage", "type")] is Verdict.BREAKING
+    full = ShapeFile("acme", "reference", "2026-12-07", "documentation")
+    full.add("GET /account", {"balance": "10.5", "leverage": "5"})
+    assert {(d.path, d.kind): d.verdict for d in compare(full, simulator)}[("extra", "missing-field")] is (
+        Verdict.BREAKING
+    )

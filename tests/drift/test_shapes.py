@@ -32,9 +32,10 @@ def test_each_string_format() -> None:
     assert formats("Filled") == ["text"]
 
 
-def test_padding_is_noted_only_when_a_fraction_ends_in_zero() -> None:
+def test_padding_is_noted_only_when_a_fraction_ends_in_zero_after_another_digit() -> None:
     assert infer("1.50")["string"].get("padded") is True
-    assert infer("100.0")["string"].get("padded") is True
+    assert infer("100.00")["string"].get("padded") is True
+    assert "padded" not in infer("100.0")["string"]  # the integral marker of venues that do not pad
     assert "padded" not in infer("1.5")["string"]
     assert "padded" not in infer("100")["string"]
 

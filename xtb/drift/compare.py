@@ -345,7 +345,17 @@ class _Walker:
                     )
                 )
             elif name not in fa:
-                if fb[name]["optional"]:
+                if a.get("partial"):
+                    out.append(
+                        self.diff(
+                            here,
+                            "missing-field",
+                            f"{n.b} sends it; {n.a} lists only some keys and not this one",
+                            Verdict.UNKNOWN,
+                            f"{n.a} names only some of this object's keys: one it does not name is no drift",
+                        )
+                    )
+                elif fb[name]["optional"]:
                     out.append(
                         self.diff(
                             here,

@@ -52,9 +52,12 @@ def string_format(text: str) -> str:
 
 
 def is_padded(decimal_text: str) -> bool:
-    """A decimal string whose fraction ends in a zero ("1.50"): a venue that pads to its tick."""
+    """A decimal string whose fraction ends in a zero after another digit ("1.50", "2.00"): a venue that
+    pads to its tick. A lone ".0" ("30135.0") is no evidence: venues that write as few decimals as they
+    can still mark an integral value that way (Hyperliquid)."""
     mantissa = re.split("[eE]", decimal_text)[0]
-    return "." in mantissa and mantissa.endswith("0")
+    fraction = mantissa.partition(".")[2]
+    return len(fraction) >= 2 and fraction.endswith("0")
 
 
 def fraction_digits(decimal_text: str) -> int:

@@ -5,7 +5,8 @@ it. Kinds and what each keeps:
 
     "null", "boolean", "integer", "float"  {}
     "string"  {"formats": [...], "padded": true?, "fraction": [min, max]?, "values": [...]? | "open": true?}
-    "object"  {"fields": {name: {"optional": bool, "shape": Shape}}}
+    "object"  {"fields": {name: {"optional": bool, "shape": Shape}}, "partial": true?}
+              (partial: a documented key list that names only some of the keys, never a recording)
     "map"     {"keys": [key formats], "values": Shape}   (keys are ids or symbols, not field names)
     "array"   {"items": Shape}  ({} when only empty arrays were seen)
     "any"     {"kinds": [...]?}  a documented placeholder: any value of these kinds (of every kind
@@ -39,6 +40,14 @@ class Placeholder:
     kinds: tuple[str, ...] | None = None
 
 
+@dataclass(frozen=True)
+class PartialObject:
+    """An object the documentation lists some keys of ("the answer has at least these"): inferred as an
+    object marked partial, so a key the simulator sends beyond the list is not taken for drift."""
+
+    fields: Mapping[str, Any]
+
+
 def placeholder_kinds(shape: Shape) -> frozenset[str] | None:
     """The kinds a shape's "any" leaves open (every kind in KINDS when it says none); None without one."""
     if "any" not in shape:
@@ -51,6 +60,9 @@ def infer(value: Any) -> Shape:
     """The shape of one parsed JSON value (a Decimal counts as a number)."""
     if isinstance(value, Placeholder):
         return {"any": {} if value.kinds is None else {"kinds": sorted(value.kinds)}}
+    if isinstance(value, PartialObject):
+        fields = {str(k): {"optional": False, "shape": infer(v)} for k, v in value.fields.items()}
+        return {"object": {"fields": fields, "partial": True}}
     if value is None:
         return {"null": {}}
     if isinstance(value, bool):
@@ -165,6 +177,8 @@ def _merge_object(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
             fields[name] = {"optional": optional, "shape": merge(fa[name]["shape"], fb[name]["shape"])}
         else:
             fields[name] = {"optional": True, "shape": _copy((fa.get(name) or fb[name])["shape"])}
+    if a.get("partial") or b.get("partial"):
+        return {"fields": fields, "partial": True}
     return {"fields": fields}
 
 
@@ -218,6 +232,8 @@ def validate(shape: Any, where: str = "shape") -> None:
             fields = detail.get("fields")
             if not isinstance(fields, dict):
                 raise ValueError(f"{here}: 'fields' must be an object")
+            if detail.get("partial", True) is not True:
+                raise ValueError(f"{here}: 'partial' is true or absent")
             for name, field in fields.items():
                 if not isinstance(field, dict) or not isinstance(field.get("optional"), bool):
                     raise ValueError(f"{here}.{name}: a field is {{'optional': bool, 'shape': shape}}")
