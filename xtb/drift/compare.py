@@ -226,7 +226,20 @@ class _Walker:
         fa, fb = set(a["formats"]), set(b["formats"])
         detail = f"{n.a_short}: {', '.join(sorted(fa))}; {n.b_short}: {', '.join(sorted(fb))}"
         unhandled = f.covered(fa, fb)
-        if unhandled:
+        if unhandled == {f.DECIMAL} and f.INTEGER_STRING in fb:
+            # a decimal field whose values happened to be whole ("0" before any fill) reads as integer
+            # strings: one run's sample proves no integer-only field
+            out.append(
+                self.diff(
+                    path,
+                    "format",
+                    detail,
+                    Verdict.UNKNOWN,
+                    f"{n.b}'s values here were whole numbers in this run; a decimal field writes those as "
+                    f"integer strings too",
+                )
+            )
+        elif unhandled:
             out.append(
                 self.diff(
                     path,
