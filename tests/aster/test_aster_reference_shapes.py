@@ -115,15 +115,6 @@ DOCUMENTED_DIFFERENCES: dict[tuple[str, str, str], str] = {
         "one value of the position side (§4.3 positionSide: BOTH in one-way mode, LONG/SHORT in hedge "
         "mode); the run is in one-way mode, so ps is 'BOTH'"
     ),
-    ("ACCOUNT_UPDATE", "a.B[].bc", "format"): (
-        'the run\'s value is zero, which the venue writes "0" (§4.3 response notes: \'Zeros are "0"\'): bc '
-        "is the balance change excluding PnL and commission (§5.3 B keys), zero for an order fill; the "
-        'example\'s "50.12" is a deposit-like change'
-    ),
-    ("ACCOUNT_UPDATE", "a.P[].iw", "format"): (
-        'the run\'s value is zero, which the venue writes "0" (§4.3 response notes: \'Zeros are "0"\'): iw '
-        "is the isolated wallet (§5.3 P keys), zero in cross margin; the example's position is isolated"
-    ),
     ("GET /fapi/v3/builder", "[].builderName", "enum"): (
         "not an enum: the name the account gave the builder when approving it (§4.8 approveBuilder param "
         "builderName); the example's is 'ivan3', the coverage test's recipe approves 'sim-test'"

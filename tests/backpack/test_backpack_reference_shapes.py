@@ -57,53 +57,6 @@ ORDER_KEYS = ("GET /api/v1/order", "POST /api/v1/order", "DELETE /api/v1/order")
 ORDER_LISTS = ("GET /api/v1/orders", "POST /api/v1/orders", "DELETE /api/v1/orders", "GET /wapi/v1/history/orders")
 _ORDERS = [(key, "") for key in ORDER_KEYS] + [(key, "[].") for key in ORDER_LISTS]
 
-# §3.3: "REST echoes unpadded, canonical values ("150", "1.0077")": an integral decimal has no point, so a
-# decimal field reads as an integer string whenever the run's value is integral (the spec's own examples
-# show both: §4.5 order "price":"1.0077" and "quantity":"20"). The run's integral values: the resting
-# bid at 139, the mark at 150, the market order's 2 SOL, a zero price change, the whole-unit margin
-# factors of the simulator's USDC collateral.
-_INTEGRAL = "value-dependent format: the simulator's value is integral ({value}), written without a point as §3.3 says"
-_INTEGRAL_REST = [
-    *[(key, f"{prefix}price", "139, the coverage recipes' resting bid") for key, prefix in _ORDERS],
-    ("GET /api/v1/capital/collateral", "collateral[].assetMarkPrice", "1, USDC's mark"),
-    ("GET /api/v1/capital/collateral", "collateral[].collateralWeight", "1, USDC's weight"),
-    ("GET /api/v1/collateral", "[].imfFunction.factor", "0: USDC has no size-dependent margin"),
-    ("GET /api/v1/collateral", "[].mmfFunction.factor", "0: USDC has no size-dependent margin"),
-    *[
-        ("GET /api/v1/position", f"[].{name}", "a 2 SOL position at the mark of 150")
-        for name in (
-            "cumulativeFundingPayment",
-            "markPrice",
-            "netExposureNotional",
-            "netExposureQuantity",
-            "netQuantity",
-        )
-    ],
-    *[
-        (key, f"{prefix}{name}", "no price change on a frozen market")
-        for key, prefix in (("GET /api/v1/ticker", ""), ("GET /api/v1/tickers", "[]."))
-        for name in ("priceChange", "priceChangePercent")
-    ],
-    *[
-        (key, "[].quantity", "the market order's 2 SOL")
-        for key in ("GET /api/v1/trades", "GET /api/v1/trades/history", "GET /wapi/v1/history/fills")
-    ],
-]
-# WS decimals are padded to the tick / step (§3.3), but not every WS decimal is a price or a size: the
-# spec's live samples write these at full precision (§5.3 markPrice "i":"98.94998504", "f":"0.0000125";
-# §5.5 position "M":"4235.88650933", "n":"4.23588650933"), so an integral one has no point either
-_INTEGRAL_WS = [
-    ("markPrice", "data.i", "the index equals the mark, 150"),
-    ("markPrice", "data.f", "the simulator charges no funding: 0 (xtb/sim/backpack/market_data.py FUNDING_RATE)"),
-    ("positionOpened", "data.M", "the mark, 150"),
-    ("positionOpened", "data.n", "2 SOL at the mark of 150"),
-]
-_UNPADDED_WS = (
-    "simulator bug, reported to the lead: §3.3 and §5.3 say WS decimals are padded to the tick / step "
-    '("86700.0", "0.00000"), and the simulator\'s own depth, trade and kline frames are ("150.01", "2.00"), '
-    "but its ticker.<sym> frame reuses the REST ticker's unpadded strings and markPrice.<sym> writes the mark "
-    'with payloads.plain (xtb/sim/backpack/streams.py _every_second): "150" where the venue sends "150.00"'
-)
 _SINGLE_CASE = "the spec's example is one case of an enum: {enum}; {run}"
 _ASK = _SINGLE_CASE.format(
     enum="the spec's example order is an Ask, and sides are Bid / Ask (§1 'Sides are always Bid/Ask', §4.5, §5.5 `S`)",
@@ -112,9 +65,6 @@ _ASK = _SINGLE_CASE.format(
 
 # (key, path, kind) → why the simulator differs from the documented answer on purpose
 DOCUMENTED_DIFFERENCES: dict[tuple[str, str, str], str] = {
-    **{(key, path, "format"): _INTEGRAL.format(value=value) for key, path, value in _INTEGRAL_REST + _INTEGRAL_WS},
-    **{("ticker", f"data.{name}", "format"): _UNPADDED_WS for name in "ochlvV"},
-    ("markPrice", "data.p", "format"): _UNPADDED_WS,
     **{(key, f"{prefix}side", "enum"): _ASK for key, prefix in _ORDERS},
     ("orderAccepted", "data.S", "enum"): _ASK,
     **{

@@ -395,7 +395,7 @@ class BackpackStreams(VenueStreams):
                     "E": now,
                     "T": now,
                     "s": symbol,
-                    "p": pl.plain(mark),
+                    "p": pl.padded(mark, market.price_decimals),  # WS decimals padded to the tick (§3.3)
                     "f": "0",
                     "i": pl.plain(mark),
                     "n": self.figures.next_funding_ms(market),
@@ -408,12 +408,14 @@ class BackpackStreams(VenueStreams):
                     "e": "ticker",
                     "E": now,
                     "s": symbol,
-                    "o": stats["firstPrice"],
-                    "c": stats["lastPrice"],
-                    "h": stats["high"],
-                    "l": stats["low"],
-                    "v": stats["volume"],
-                    "V": stats["quoteVolume"],
+                    # the REST ticker's figures, padded as every WS decimal is (§3.3, §5.3): prices to the
+                    # tick, the base volume to the step, the quote volume to the tick
+                    "o": pl.padded(Decimal(stats["firstPrice"]), market.price_decimals),
+                    "c": pl.padded(Decimal(stats["lastPrice"]), market.price_decimals),
+                    "h": pl.padded(Decimal(stats["high"]), market.price_decimals),
+                    "l": pl.padded(Decimal(stats["low"]), market.price_decimals),
+                    "v": pl.padded(Decimal(stats["volume"]), market.size_decimals),
+                    "V": pl.padded(Decimal(stats["quoteVolume"]), market.price_decimals),
                     "n": int(stats["trades"]),
                 }
                 self.hub.publish(name, "ticker", {"stream": name, "data": data})
