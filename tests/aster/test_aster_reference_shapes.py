@@ -31,13 +31,12 @@ from tests.drift.reference import (
     ANY,
     STRING,
     check_checked_in,
-    compared_keys,
     describe,
     loose,
     loosen_placeholders,
     reference_file,
     sample_file,
-    unexplained,
+    undocumented_differences,
 )
 from tests.waiting import TIMEOUT
 from xtb.drift import compare as drift_compare
@@ -271,12 +270,8 @@ async def simulator_answers() -> list[tuple[str, Any]]:
 
 
 def differences(answers: list[tuple[str, Any]]) -> list[str]:
-    reference = ShapeFile.read(REFERENCE)
-    simulator = sample_file("aster", answers)
     unmade = {frame_key({"e": name}) for name in (*NOT_MADE, *QUIET)}
-    missing = set(reference.shapes) - compared_keys(reference, simulator) - unmade
-    assert not missing, f"documented keys not exercised: {sorted(missing)}"
-    return unexplained(reference, simulator, DOCUMENTED_DIFFERENCES, DOCUMENTED_KINDS)
+    return undocumented_differences(REFERENCE, "aster", answers, DOCUMENTED_DIFFERENCES, DOCUMENTED_KINDS, unmade)
 
 
 def unsent(answers: list[tuple[str, Any]]) -> list[str]:

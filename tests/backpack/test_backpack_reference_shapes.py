@@ -38,11 +38,9 @@ from tests.drift.reference import (
     ANY,
     STRING,
     check_checked_in,
-    compared_keys,
     loose,
     reference_file,
-    sample_file,
-    unexplained,
+    undocumented_differences,
 )
 from tests.waiting import TIMEOUT
 from xtb.drift import formats
@@ -207,11 +205,7 @@ async def simulator_answers() -> list[tuple[str, Any]]:
 
 
 def differences(answers: list[tuple[str, Any]]) -> list[str]:
-    reference = ShapeFile.read(REFERENCE)
-    simulator = sample_file("backpack", answers)
-    missing = set(reference.shapes) - compared_keys(reference, simulator)
-    assert not missing, f"documented keys not exercised: {sorted(missing)}"
-    return unexplained(reference, simulator, DOCUMENTED_DIFFERENCES, DOCUMENTED_KINDS)
+    return undocumented_differences(REFERENCE, "backpack", answers, DOCUMENTED_DIFFERENCES, DOCUMENTED_KINDS)
 
 
 async def test_the_simulator_answers_in_the_documented_shapes() -> None:

@@ -137,3 +137,21 @@ def describe(difference: Difference) -> str:
 
 def compared_keys(reference: ShapeFile, simulator: ShapeFile) -> set[str]:
     return set(reference.shapes) & set(simulator.shapes)
+
+
+def undocumented_differences(
+    reference_path: Path,
+    venue: str,
+    answers: Iterable[tuple[str, Any]],
+    documented: Mapping[tuple[str, str, str], str],
+    kinds: Mapping[str, str],
+    not_made: Iterable[str] = (),
+) -> list[str]:
+    """What a venue's reference test fails on: every documented key must have been exercised (but the
+    `not_made` ones the run cannot produce), and every breaking difference must be listed, and every
+    listed one must still occur."""
+    reference = ShapeFile.read(reference_path)
+    simulator = sample_file(venue, answers)
+    missing = set(reference.shapes) - compared_keys(reference, simulator) - set(not_made)
+    assert not missing, f"documented keys not exercised: {sorted(missing)}"
+    return unexplained(reference, simulator, documented, kinds)

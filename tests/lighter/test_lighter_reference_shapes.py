@@ -21,11 +21,9 @@ import aiohttp
 from tests.drift.reference import (
     STRING,
     check_checked_in,
-    compared_keys,
     loosen_placeholders,
     reference_file,
-    sample_file,
-    unexplained,
+    undocumented_differences,
 )
 from tests.lighter.conftest import PAYLOADS, receive, receive_until, start_lighter
 from tests.lighter.test_lighter_sim_spec_coverage import (
@@ -243,11 +241,7 @@ async def simulator_answers() -> list[tuple[str, Any]]:
 
 
 def differences(answers: list[tuple[str, Any]]) -> list[str]:
-    reference = ShapeFile.read(REFERENCE)
-    simulator = sample_file("lighter", answers)
-    missing = set(reference.shapes) - compared_keys(reference, simulator)
-    assert not missing, f"documented keys not exercised: {sorted(missing)}"
-    return unexplained(reference, simulator, DOCUMENTED_DIFFERENCES, DOCUMENTED_KINDS)
+    return undocumented_differences(REFERENCE, "lighter", answers, DOCUMENTED_DIFFERENCES, DOCUMENTED_KINDS)
 
 
 async def test_the_simulator_answers_in_the_documented_shapes() -> None:
