@@ -141,13 +141,16 @@ SWITCHED_OFF = frozenset(
 
 def switched_off(request: HostileRequest, answer: Answer) -> bool:
     """GRVT answers 1009/503 for an endpoint it has switched off (spec §7); the simulator does so
-    for the routes it does not model, listed as "disabled" in the spec fixture."""
+    for the routes it does not model, listed as "disabled" in the spec fixture. A /lite/ route answers
+    in the lite form, its keys shortened (`c` for `code`)."""
     if answer.status != 503 or request.path.split("?")[0] not in SWITCHED_OFF:
         return False
     try:
-        return json.loads(answer.body).get("code") == 1009
+        body = json.loads(answer.body)
     except ValueError:
         return False
+    code_key = "c" if request.path.startswith("/lite/") else "code"
+    return isinstance(body, dict) and body.get(code_key) == 1009
 
 
 GRVT = VenueFuzz(
