@@ -29,7 +29,7 @@ class _Seen:
 class StreamViews:
     def __init__(self) -> None:
         self._orders: dict[str, _Seen] = {}
-        self._positions: dict[str, tuple[float, str]] = {}  # coin → (time, trade id) of the fill shown
+        self._positions: dict[str, tuple[float, int]] = {}  # coin → fill_order of the fill shown
 
     def on_order(self, snapshot: OrderSnapshot) -> None:
         """An `orderUpdates` entry: the order's filled size as of its status change."""
@@ -67,15 +67,15 @@ class StreamViews:
 
     def on_position(self, position: Position, trade_id: str) -> Position | None:
         """The position after a fill, unless a newer fill already showed one."""
-        key = (position.venue_ts or 0.0, trade_id)
+        key = fill_order(position.venue_ts, trade_id)
         shown = self._positions.get(position.symbol)
-        if shown is not None and _order(key) <= _order(shown):
+        if shown is not None and key <= shown:
             return None
         self._positions[position.symbol] = key
         return position
 
 
-def _order(key: tuple[float, str]) -> tuple[float, int]:
-    """Fills sort by time, then by trade id (numeric: tids grow within a block)."""
-    time, trade_id = key
-    return time, int(trade_id) if trade_id.isdigit() else 0
+def fill_order(venue_ts: float | None, trade_id: str) -> tuple[float, int]:
+    """Where a fill stands among the account's fills: by time, then by trade id (numeric: tids grow
+    within a block)."""
+    return venue_ts or 0.0, int(trade_id) if trade_id.isdigit() else 0

@@ -35,7 +35,7 @@ import aiohttp
 
 from xtb.connectors.hyperliquid import mapping
 from xtb.connectors.hyperliquid.errors import VENUE
-from xtb.connectors.hyperliquid.stream_views import StreamViews
+from xtb.connectors.hyperliquid.stream_views import StreamViews, fill_order
 from xtb.connectors.paced_http import PacedSession
 from xtb.connectors.parsing import clip
 from xtb.connectors.streams import StreamReady, StreamSink, text_frames
@@ -71,10 +71,9 @@ UNUSED_CHANNELS = frozenset(
 
 
 def _fill_time(pair: tuple[Fill, Position]) -> tuple[float, int]:
-    """Snapshot fills come newest first: applied oldest first, as they happened (by time, then
-    trade id, which grows within a block)."""
+    """Snapshot fills come newest first: applied oldest first, as they happened."""
     fill, position = pair
-    return position.venue_ts or 0.0, int(fill.trade_id) if fill.trade_id.isdigit() else 0
+    return fill_order(position.venue_ts, fill.trade_id)
 
 
 def subscription_key(subscription: Any) -> tuple[str, str]:
